@@ -1,0 +1,42 @@
+"""Home: province headline figures and the district ranking for a chosen metric and service."""
+
+import streamlit as st
+
+from kp_dash import metrics, summaries, ui
+
+st.set_page_config(page_title="KP Digital Inclusion Dashboard", page_icon="📶", layout="wide")
+st.title("KP Digital Inclusion Dashboard")
+st.caption(
+    "Uptake of Khyber Pakhtunkhwa's health and education e-services against internet and device "
+    "access, district by district, to show who is left out."
+)
+
+file_stamp = ui.require_database()
+if file_stamp is None:
+    st.stop()
+info = ui.build_info(file_stamp)
+ui.data_banner(info)
+selection = ui.sidebar_selection(file_stamp, info)
+period = (selection.service, selection.month_from, selection.month_to)
+
+st.subheader(f"Khyber Pakhtunkhwa — {selection.service_label}, {selection.period_label}")
+columns = st.columns(4)
+for column, code in zip(columns, ("uptake_per_1000", "digital_share_pct", "female_share_pct",
+                                  "access_index"), strict=True):
+    metric = metrics.get(code)
+    fact = summaries.headline(metric, ui.metric_frame(file_stamp, code, (), *period))
+    column.metric(metric.label, fact.text)
+    column.caption(f"{fact.source} ({fact.year})" if fact.source else "No data for this selection")
+
+st.subheader("Districts ranked")
+metric = ui.metric_picker(key="home_metric")
+frame = ui.metric_frame(file_stamp, metric.code, ("district",), *period)
+ranking = summaries.district_ranking(metric, frame, ui.register(file_stamp))
+st.dataframe(summaries.ranking_display(ranking, metric), hide_index=True, key="home_ranking")
+st.caption(f"{metric.label}: {metric.formula}. Unit: {metric.unit}.")
+ui.source_caption(frame)
+
+st.caption(
+    f"Usage data: {info.get('first_month') or '—'} to {info.get('last_month') or '—'} · "
+    f"database built {info.get('built_at', '?')} · see *Sources & definitions* for every figure."
+)

@@ -1,0 +1,157 @@
+"""`python -m kp_dash COMMAND` (also `kp-dash`): messages to stderr, tables to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from kp_dash import config
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _month(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(f"'{value}' is not a month; write it as YYYY-MM")
+    return value
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kp_dash import build
+
+    if args.if_stale and build.is_current(args.db):
+        _say(f"{args.db or config.db_path()} is up to date")
+        return EXIT_OK
+    try:
+        build.build(args.db, with_demo=not args.no_demo, progress=_say)
+    except build.BuildError as error:
+        for line in error.lines:
+            _say(line)
+        _say("build stopped: the previous database is unchanged")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kp_dash import demo
+
+    path, rows = demo.write_demo(seed=args.seed, n_months=args.months)
+    _say(f"wrote {rows:,} simulated usage rows to {path} (seed {args.seed}, {args.months} months)")
+    return EXIT_OK
+
+
+def cmd_metric(args: argparse.Namespace) -> int:
+    from kp_dash import db, metrics
+
+    query = metrics.Query(args.code, tuple(args.by or ()), args.service, args.month_from,
+                          args.month_to)
+    try:
+        metrics.metric_sql(query)
+    except metrics.MetricError as error:
+        _say(str(error))
+        return EXIT_USAGE
+    try:
+        with db.connect_readonly(args.db) as con:
+            frame = metrics.fetch(con, query)
+    except FileNotFoundError as error:
+        _say(str(error))
+        return EXIT_FAILED
+    if args.format == "json":
+        sys.stdout.write(frame.to_json(orient="records", double_precision=15) + "\n")
+    else:
+        frame.to_csv(sys.stdout, index=False, float_format="%.17g", lineterminator="\n")
+    if frame.empty:
+        _say(f"{args.code}: no rows (no data for this selection)")
+    return EXIT_OK
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from kp_dash import metrics
+
+    frame = metrics.registry_frame()[["code", "label", "unit", "formula"]]
+    frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return EXIT_OK
+
+
+def cmd_boundaries(args: argparse.Namespace) -> int:
+    from kp_dash import geo
+
+    try:
+        match = geo.check_boundaries(Path(args.file))
+    except (OSError, ValueError) as error:
+        _say(f"{args.file}: {error}")
+        return EXIT_FAILED
+    for line in match.report_lines():
+        print(line)
+    return EXIT_OK if match.ok else EXIT_FAILED
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from kp_dash import seedgen
+
+    shared = Path(args.shared)
+    if not shared.is_dir():
+        _say(f"{shared} does not exist: point --shared at the reference data folder")
+        return EXIT_FAILED
+    for path in seedgen.write_seed(shared, Path(args.out)):
+        _say(f"wrote {path}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    from kp_dash import demo, metrics
+
+    root = argparse.ArgumentParser(prog="kp-dash", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build the database from seed, demo and accepted imports")
+    p.add_argument("--db", type=Path, help="database file (default: KP_DASH_DB or data/)")
+    p.add_argument("--no-demo", action="store_true", help="leave out the demonstration data")
+    p.add_argument("--if-stale", action="store_true",
+                   help="only build when the file is missing or was built by other code or seed")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("demo", help="regenerate the simulated usage data deterministically")
+    p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    p.add_argument("--months", type=int, default=demo.DEFAULT_MONTHS)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("metric", help="print a metric table")
+    p.add_argument("code")
+    p.add_argument("--by", action="append", choices=list(metrics.DIMENSIONS))
+    p.add_argument("--service")
+    p.add_argument("--from", dest="month_from", type=_month)
+    p.add_argument("--to", dest="month_to", type=_month)
+    p.add_argument("--db", type=Path)
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.set_defaults(func=cmd_metric)
+
+    p = sub.add_parser("metrics", help="list metric codes with label, unit and formula")
+    p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("boundaries", help="work with district boundary files")
+    bsub = p.add_subparsers(dest="action", required=True)
+    check = bsub.add_parser("check", help="match a boundary file to the 35 districts")
+    check.add_argument("file")
+    check.set_defaults(func=cmd_boundaries)
+
+    p = sub.add_parser("seed", help="regenerate data/seed/*.csv from the public reference data")
+    p.add_argument("--shared", default=str(config.SHARED_DATA_DIR))
+    p.add_argument("--out", default=str(config.SEED_DIR))
+    p.set_defaults(func=cmd_seed)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # e.g. `kp-dash metric … | head`: the reader has what it wanted
+        sys.stderr.close()
+        return EXIT_OK

@@ -1,0 +1,165 @@
+"""Simulated monthly usage for demonstration, driven by the real district figures.
+
+No district-level e-service usage is published, so the dashboard ships with simulated rows that
+behave like real ones: uptake follows literacy (female literacy for women), grid electricity,
+mobile ownership and urbanisation; admissions peak in August–September and teacher e-transfers in
+the September window; counts carry over-dispersed noise. Every page labels them as demonstration
+data. The output is identical for the same seed and months.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kp_dash import config
+
+DEMO_LAST_MONTH = date(2026, 10, 1)  # fixed so that the output never depends on today's date
+DEFAULT_SEED = 2023
+DEFAULT_MONTHS = 36
+SEXES = ("female", "male")
+AREAS = ("urban", "rural")
+
+# transactions per 1,000 eligible people per month at full access, before seasonality
+BASE_RATE_PER_1000 = {
+    "health_complaints": 1.2,
+    "health_card": 9.0,
+    "telemedicine": 2.0,
+    "hospital_appointments": 6.0,
+    "education_complaints": 0.8,
+    "teacher_etransfer": 0.9,
+    "college_admissions": 5.0,
+    "fee_payment": 8.0,
+}
+# annual growth of all transactions, and of the digital share in percentage points
+ANNUAL_GROWTH = {"telemedicine": 0.45, "hospital_appointments": 0.25}
+DEFAULT_GROWTH = 0.12
+DIGITAL_SHIFT_PER_YEAR = 0.04
+# social barriers women face beyond literacy (assisted channels narrow the gap)
+FEMALE_DIGITAL_FACTOR = 0.55
+
+
+def seasonality(service: str, month: int) -> float:
+    """Monthly multiplier: admissions in August–September, the e-transfer window in September."""
+    if service == "college_admissions":
+        return {7: 1.2, 8: 3.6, 9: 3.0, 10: 0.8}.get(month, 0.3)
+    if service == "teacher_etransfer":
+        return {8: 1.5, 9: 6.0, 10: 1.0}.get(month, 0.2)
+    if service == "fee_payment":
+        return {3: 1.5, 4: 1.4, 8: 1.6, 9: 1.5}.get(month, 0.8)
+    if service in ("health_card", "hospital_appointments", "telemedicine"):
+        return {6: 1.15, 7: 1.2, 8: 1.15, 12: 1.1, 1: 1.1}.get(month, 1.0)
+    return 1.0
+
+
+def demo_months(n_months: int, last: date = DEMO_LAST_MONTH) -> list[date]:
+    periods = pd.period_range(end=pd.Period(last, "M"), periods=n_months, freq="M")
+    return [p.start_time.date() for p in periods]
+
+
+def _district_inputs(seed_dir: Path) -> dict[str, pd.DataFrame]:
+    return {
+        name: pd.read_csv(seed_dir / f"{name}.csv")
+        for name in ("districts", "services", "population", "literacy", "lighting",
+                     "mobile_ownership")
+    }
+
+
+def _cell_frame(inputs: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per service × district × sex × area with eligible population and access inputs."""
+    pop = inputs["population"]
+    pop = pop[(pop["census_year"] == 2023) & pop["sex"].isin(SEXES) & pop["area"].isin(AREAS)]
+    services = inputs["services"][["service_code", "population_age_group"]]
+    cells = services.merge(pop, left_on="population_age_group", right_on="age_group")
+    lit = inputs["literacy"]
+    lit = lit[lit["sex"].isin(SEXES) & lit["area"].isin(AREAS)]
+    lit = lit.assign(literacy=lit["literate_10plus"] / lit["population_10plus"])
+    cells = cells.merge(lit[["district_code", "sex", "area", "literacy"]],
+                        on=["district_code", "sex", "area"], how="left")
+    light = inputs["lighting"]
+    light = light.assign(grid=light["households_grid_light"] / light["households"])
+    cells = cells.merge(light[["district_code", "area", "grid"]], on=["district_code", "area"],
+                        how="left")
+    mobile = inputs["mobile_ownership"][["district_code", "mobile_hh_pct"]]
+    cells = cells.merge(mobile, on="district_code", how="left")
+    cells = cells[cells["population"] > 0].fillna({"literacy": 0.0, "grid": 0.0})
+    keep = ["service_code", "district_code", "sex", "area", "population", "literacy", "grid",
+            "mobile_hh_pct"]
+    return cells[keep].sort_values(keep[:4], ignore_index=True)
+
+
+def _access(cells: pd.DataFrame) -> np.ndarray:
+    """0–1 capacity to use a digital channel."""
+    urban_bonus = np.where(cells["area"] == "urban", 1.15, 1.0)
+    female = np.where(cells["sex"] == "female", FEMALE_DIGITAL_FACTOR, 1.0)
+    access = (cells["literacy"] ** 1.3 * (0.35 + 0.65 * cells["grid"])
+              * (cells["mobile_hh_pct"] / 100) * urban_bonus * female)
+    return np.clip(access.to_numpy(), 0.0, 1.0)
+
+
+def generate(seed: int = DEFAULT_SEED, n_months: int = DEFAULT_MONTHS,
+             seed_dir: Path | None = None) -> pd.DataFrame:
+    """The simulated usage rows, in the `usage` import format of CONTRACTS.md."""
+    rng = np.random.default_rng(seed)
+    cells = _cell_frame(_district_inputs(seed_dir or config.SEED_DIR))
+    access = _access(cells)
+    months = demo_months(n_months)
+    base = cells["service_code"].map(BASE_RATE_PER_1000).to_numpy()
+    growth = cells["service_code"].map(ANNUAL_GROWTH).fillna(DEFAULT_GROWTH).to_numpy()
+    district_need = rng.lognormal(0.0, 0.25, size=len(cells))  # local awareness, staffing
+    frames = []
+    for step, month in enumerate(months):
+        years = (step - (len(months) - 1)) / 12  # 0 at the last month
+        season = cells["service_code"].map(lambda s, m=month.month: seasonality(s, m)).to_numpy()
+        demand = cells["population"].to_numpy() * base / 1000 * season * district_need
+        demand *= (1 + growth) ** years * (0.25 + 0.75 * np.sqrt(access))
+        digital = np.clip(0.08 + 0.8 * access + DIGITAL_SHIFT_PER_YEAR * years, 0.02, 0.95)
+        frames.append(_channel_rows(cells, month, demand, digital, access, rng))
+    usage = pd.concat(frames, ignore_index=True)
+    return usage.sort_values(["month", "district", "service", "channel", "sex", "area"],
+                             ignore_index=True)
+
+
+def _channel_rows(cells, month, demand, digital, access, rng) -> pd.DataFrame:
+    assisted = (1 - digital) * np.where(cells["sex"] == "female", 0.55, 0.4)
+    mobile_app = 0.35 + 0.3 * (cells["mobile_hh_pct"].to_numpy() / 100) * access
+    shares = {
+        "online": digital * (1 - mobile_app),
+        "mobile_app": digital * mobile_app,
+        "kiosk": assisted * 0.25,
+        "facilitation_centre": assisted * 0.55,
+        "helpline": assisted * 0.20,
+        "counter": 1 - digital - assisted,
+    }
+    parts = []
+    for channel, share in shares.items():
+        mean = demand * share * rng.gamma(12.0, 1 / 12.0, size=len(cells))
+        transactions = rng.poisson(mean)
+        users = rng.binomial(transactions, 0.7 + 0.2 * rng.random(len(cells)))
+        parts.append(pd.DataFrame({
+            "month": f"{month:%Y-%m}",
+            "district": cells["district_code"],
+            "service": cells["service_code"],
+            "channel": channel,
+            "sex": cells["sex"],
+            "area": cells["area"],
+            "age_band": "unknown",
+            "transactions": transactions.astype("int64"),
+            "users": users.astype("int64"),
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def write_demo(path: Path | None = None, seed: int = DEFAULT_SEED,
+               n_months: int = DEFAULT_MONTHS) -> tuple[Path, int]:
+    """Write the demonstration usage file atomically; returns its path and row count."""
+    path = path or config.DEMO_USAGE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    usage = generate(seed, n_months)
+    tmp = path.with_name(path.name + ".tmp")
+    usage.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return path, len(usage)

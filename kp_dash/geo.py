@@ -1,0 +1,524 @@
+"""District geometry: a configured boundary file matched to the 35 districts, or a hexagon tile grid.
+
+Boundary files are matched by P-code when a column holds PK5xx values, otherwise by district name
+through `kp_dash.districts`. Without a file the app draws the project-made tile grid in
+`data/seed/hex_grid.csv`.
+
+Tile grid convention: pointy-top hexagons in "odd-r" offset coordinates. `hex_col` counts west to
+east, `hex_row` counts south to north (row 0 is the southernmost), and odd rows are shifted half a
+cell east. Cells (c, r) and (c', r') are neighbours when they share an edge of the drawn hexagons.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Polygon
+
+from kp_dash import config
+from kp_dash.config import SEED_DIR
+from kp_dash.districts import DistrictResolver, load_register
+
+CRS = "EPSG:4326"
+UTM_43N = "EPSG:32643"  # metres over KP, for border lengths and centroids
+HEX_GRID_FILE = "hex_grid.csv"
+TILE_GRID_SOURCE = "built-in tile grid"
+# Degrees; the same tolerance as the shared simplified OCHA file (about 500 m), fine at district zoom.
+SIMPLIFY_TOLERANCE = 0.005
+COORD_DECIMALS = 5  # about 1 m: more precision only adds bytes to the browser payload
+# Where the tile grid is drawn: roughly KP's own extent, so maps share a zoom with real boundaries.
+TILE_GRID_BOUNDS = (69.5, 31.0, 74.5, 36.5)  # west, south, east, north
+TILE_GRID_GUTTER = 0.94  # hexagons drawn slightly smaller than their cell, so borders read clearly
+
+_PCODE = re.compile(r"^PK\d{3}$")
+_KP_PCODE = re.compile(r"^PK5\d{2}$")
+_KP_PROVINCE_NAMES = {
+    "khyberpakhtunkhwa",
+    "khyberpakhtoonkhwa",
+    "kpk",
+    "kp",
+    "nwfp",
+    "northwestfrontierprovince",
+    "fata",
+    "pk5",
+}
+HOW_TO_ADD_BOUNDARIES = (
+    "Showing the built-in tile grid (one hexagon per district, neighbours kept next to each "
+    "other; not real boundaries). To draw real district boundaries, set KP_DASH_BOUNDARIES to a "
+    "boundary file or put exactly one file (.shp, .geojson, .json, .gpkg or a zipped shapefile) "
+    "in shapefiles/; check it with `python -m kp_dash boundaries check FILE`."
+)
+
+
+@dataclass(frozen=True)
+class BoundaryMatch:
+    """How the features of one boundary file map onto the 35 districts."""
+
+    source: str
+    key: str
+    matched: dict[str, str]
+    unmatched: tuple[str, ...]
+    missing: tuple[str, ...]
+    outside_kp: int
+    expected: int = 35
+    district_names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return len(self.matched) == self.expected and not self.unmatched
+
+    def report_lines(self) -> list[str]:
+        kind, _, column = self.key.partition(":")
+        how = {"pcode": "by P-code", "name": "by name"}.get(kind, "")
+        how = f"{how} ({column})" if column else "(no P-code or district-name column found)"
+        lines = [f"{len(self.matched)} of {self.expected} districts matched {how} in {self.source}"]
+        if self.outside_kp:
+            lines.append(f"{self.outside_kp} features of other provinces ignored")
+        lines += [f"Unmatched feature: {name}" for name in self.unmatched]
+        for code in self.missing:
+            name = self.district_names.get(code)
+            lines.append(f"No feature for {code}" + (f" ({name})" if name else ""))
+        return lines
+
+
+@dataclass(frozen=True)
+class DistrictLayer:
+    """District shapes ready for a map: one row per district present, EPSG:4326."""
+
+    gdf: gpd.GeoDataFrame
+    kind: str
+    source: str
+    note: str
+
+
+# --- finding and reading boundary files -------------------------------------------------------
+
+
+def find_boundary_file() -> Path | None:
+    """`KP_DASH_BOUNDARIES`, else the single boundary file in `shapefiles/`, else None."""
+    configured = config.boundaries_setting()
+    if configured is not None:
+        return configured
+    folder = Path(config.SHAPEFILES_DIR)
+    if not folder.is_dir():
+        return None
+    candidates = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.suffix.lower() in config.BOUNDARY_SUFFIXES
+    )
+    if len(candidates) > 1:
+        names = ", ".join(p.name for p in candidates)
+        raise ValueError(
+            f"Several boundary files in {folder}: {names}. Keep exactly one there, "
+            "or choose one with KP_DASH_BOUNDARIES."
+        )
+    return candidates[0] if candidates else None
+
+
+def read_boundaries(path: Path) -> gpd.GeoDataFrame:
+    """Read a .shp/.geojson/.json/.gpkg/.zip boundary file into EPSG:4326."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Boundary file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix not in config.BOUNDARY_SUFFIXES:
+        supported = ", ".join(config.BOUNDARY_SUFFIXES)
+        raise ValueError(f"Unsupported boundary file type {suffix!r} ({path}); use {supported}")
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several error types; one clear message is enough
+        raise ValueError(f"Cannot read boundary file {path}: {exc}") from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.isna().all() or gdf.empty:
+        raise ValueError(f"Boundary file {path} has no geometries")
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    if gdf.crs is None:
+        west, south, east, north = gdf.total_bounds
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise ValueError(f"Boundary file {path} has no CRS and is not in degrees")
+        gdf = gdf.set_crs(CRS)  # coordinates in degrees and no CRS: almost always WGS84
+    elif not gdf.crs.equals(CRS):
+        gdf = gdf.to_crs(CRS)
+    gdf.attrs["source"] = str(path)
+    return gdf
+
+
+# --- matching features to districts -----------------------------------------------------------
+
+
+def _text_columns(gdf: gpd.GeoDataFrame) -> list[str]:
+    return [
+        c
+        for c in gdf.columns
+        if c != gdf.geometry.name
+        and (pd.api.types.is_object_dtype(gdf[c]) or pd.api.types.is_string_dtype(gdf[c]))
+    ]
+
+
+def _clean(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip()
+
+
+def _pcode_column(gdf: gpd.GeoDataFrame) -> str | None:
+    """The column with the most PK5xx values (found by values, whatever the column is called)."""
+    best, best_count = None, 0
+    for column in _text_columns(gdf):
+        count = int(_clean(gdf[column]).str.upper().str.fullmatch(_KP_PCODE.pattern).sum())
+        if count > best_count:
+            best, best_count = column, count
+    return best
+
+
+def _province_column(gdf: gpd.GeoDataFrame) -> str | None:
+    """A column of few distinct values, one of them naming KP (e.g. ADM1_EN, PROVINCE)."""
+    for column in _text_columns(gdf):
+        keys = _province_keys(gdf[column]).dropna()
+        few = keys.nunique() <= max(12, len(gdf) // 4) and keys.nunique() < len(keys)
+        if few and keys.isin(_KP_PROVINCE_NAMES).any():
+            return column
+    return None
+
+
+def _province_keys(values: pd.Series) -> pd.Series:
+    return _clean(values).str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+
+
+def _name_column(gdf: gpd.GeoDataFrame, resolver: DistrictResolver) -> str | None:
+    """The text column whose values resolve to the most districts."""
+    best, best_count = None, 0
+    for column in _text_columns(gdf):
+        names = [str(v) for v in _clean(gdf[column]).dropna().unique()]
+        resolved = resolver.resolve_many(names)
+        count = len({r.district_code for r in resolved.values() if r.district_code})
+        if count > best_count:
+            best, best_count = column, count
+    return best
+
+
+def _suggestion(resolution: object, names: dict[str, str]) -> str:
+    candidates = list(getattr(resolution, "candidates", None) or [])[:3]
+    shown = []
+    for candidate in candidates:
+        code = candidate[0] if isinstance(candidate, tuple | list) else candidate
+        code = str(code)
+        shown.append(f"{names[code]} ({code})" if code in names else code)
+    return f" (did you mean {' or '.join(shown)}?)" if shown else ""
+
+
+def match_boundaries(
+    gdf: gpd.GeoDataFrame,
+    resolver: DistrictResolver | None = None,
+    *,
+    source: str | None = None,
+    seed_dir: Path = SEED_DIR,
+) -> tuple[gpd.GeoDataFrame, BoundaryMatch]:
+    """Map features to district codes; returns one (dissolved) row per matched district."""
+    register = load_register(seed_dir)
+    names = dict(zip(register["district_code"], register["district_name"], strict=True))
+    resolver = resolver or DistrictResolver.from_seed(seed_dir)
+    source = source or str(gdf.attrs.get("source", "<GeoDataFrame>"))
+    codes = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    outside = pd.Series(False, index=gdf.index)
+    unmatched: list[str] = []
+
+    pcode_col = _pcode_column(gdf)
+    if pcode_col is not None:
+        key = f"pcode:{pcode_col}"
+        values = _clean(gdf[pcode_col]).str.upper()
+        label_col = _name_column(gdf, resolver)
+        for idx, value in values.items():
+            if pd.notna(value) and value in names:
+                codes[idx] = value
+            elif pd.notna(value) and _PCODE.match(value) and not _KP_PCODE.match(value):
+                outside[idx] = True
+            else:
+                label = gdf.at[idx, label_col] if label_col else None
+                unmatched.append(f"{value}" + (f" ({label})" if label is not None else ""))
+    else:
+        name_col = _name_column(gdf, resolver)
+        key = f"name:{name_col}" if name_col else "none"
+        province_col = _province_column(gdf)
+        if province_col is not None:
+            outside = ~_province_keys(gdf[province_col]).isin(_KP_PROVINCE_NAMES).fillna(False)
+        written = _clean(gdf[name_col]) if name_col else pd.Series(pd.NA, index=gdf.index)
+        resolved = resolver.resolve_many([str(v) for v in written.dropna().unique()])
+        for idx, value in written.items():
+            if outside[idx]:
+                continue
+            resolution = resolved.get(str(value)) if pd.notna(value) else None
+            if resolution is not None and resolution.district_code:
+                codes[idx] = resolution.district_code
+            elif resolution is not None and resolution.method == "non_kp":
+                outside[idx] = True
+            else:
+                unmatched.append(f"{value}{_suggestion(resolution, names)}")
+
+    found = gdf.assign(district_code=codes, _written=_written_labels(gdf, pcode_col, key))
+    found = found[found["district_code"].notna()]
+    matched = {
+        code: " + ".join(group["_written"]) for code, group in found.groupby("district_code")
+    }
+    layer = _dissolve(found, names)
+    match = BoundaryMatch(
+        source=source,
+        key=key,
+        matched=dict(sorted(matched.items())),
+        unmatched=tuple(unmatched),
+        missing=tuple(code for code in names if code not in matched),
+        outside_kp=int(outside.sum()),
+        expected=len(names),
+        district_names=names,
+    )
+    return layer, match
+
+
+def _written_labels(gdf: gpd.GeoDataFrame, pcode_col: str | None, key: str) -> pd.Series:
+    column = pcode_col if pcode_col is not None else key.partition(":")[2]
+    if column in gdf.columns:
+        return _clean(gdf[column]).fillna("").astype(str)
+    return pd.Series("", index=gdf.index)
+
+
+def _dissolve(found: gpd.GeoDataFrame, names: dict[str, str]) -> gpd.GeoDataFrame:
+    """One row per code; several features of one district (e.g. split districts) are unioned."""
+    geometry = found.geometry.make_valid() if not found.geometry.is_valid.all() else found.geometry
+    parts = gpd.GeoDataFrame({"district_code": found["district_code"]}, geometry=geometry, crs=CRS)
+    merged = parts.dissolve(by="district_code").reset_index()
+    merged.insert(1, "district_name", merged["district_code"].map(names))
+    order = {code: i for i, code in enumerate(names)}
+    merged = merged.sort_values("district_code", key=lambda s: s.map(order))
+    return merged[["district_code", "district_name", "geometry"]].reset_index(drop=True)
+
+
+def check_boundaries(path: Path) -> BoundaryMatch:
+    """Read a boundary file and report how it matches the 35 districts."""
+    return match_boundaries(read_boundaries(path), source=str(path))[1]
+
+
+# --- the hexagon tile grid --------------------------------------------------------------------
+
+
+def _hex_height_ratio(latitude: float) -> float:
+    """Hexagon height / width in degrees so that it looks regular in Web Mercator at `latitude`."""
+    return 2 / math.sqrt(3) * math.cos(math.radians(latitude))
+
+
+def hex_offsets(cols: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Odd-r cell centres in units of one cell width (x east, y north)."""
+    x = np.asarray(cols, dtype=float) + 0.5 * (np.asarray(rows) % 2)
+    y = np.asarray(rows, dtype=float) * 0.75 * 2 / math.sqrt(3)
+    return x, y
+
+
+def hex_neighbours(col: int, row: int) -> set[tuple[int, int]]:
+    """The six odd-r neighbours of a cell."""
+    shift = row % 2  # odd rows sit half a cell east, so their diagonal neighbours do too
+    return {
+        (col - 1, row),
+        (col + 1, row),
+        (col - 1 + shift, row - 1),
+        (col + shift, row - 1),
+        (col - 1 + shift, row + 1),
+        (col + shift, row + 1),
+    }
+
+
+def district_adjacency(gdf: gpd.GeoDataFrame, min_border_m: float = 1000.0) -> set[tuple[str, str]]:
+    """Pairs of district codes sharing a border longer than `min_border_m` (a corner is not one)."""
+    metric = gdf.to_crs(UTM_43N)
+    codes, geoms = list(metric["district_code"]), list(metric.geometry)
+    pairs = set()
+    for i, j in zip(*np.triu_indices(len(codes), k=1), strict=True):
+        if geoms[i].intersection(geoms[j]).length > min_border_m:
+            pairs.add((min(codes[i], codes[j]), max(codes[i], codes[j])))
+    return pairs
+
+
+def draft_hex_grid(
+    centroids: pd.DataFrame,
+    n_cols: int = 7,
+    adjacency: set[tuple[str, str]] | None = None,
+) -> pd.DataFrame:
+    """A first tile layout from district centroids (`district_code, lon, lat`), to check by eye.
+
+    Centroids are scaled onto an odd-r grid about `n_cols` cells wide; districts then take the
+    nearest free cell, the most crowded ones (nearest other centroid) last so the sparse edges
+    keep their shape. With `adjacency` (see `district_adjacency`), moves and swaps that keep more
+    real neighbours next to each other are then applied while they improve the layout.
+    """
+    lat_mid = float(centroids["lat"].mean())
+    x = (centroids["lon"] - centroids["lon"].min()) * math.cos(math.radians(lat_mid))
+    y = centroids["lat"] - centroids["lat"].min()
+    scale = (n_cols - 1) / float(x.max())
+    targets = np.column_stack([x.to_numpy() * scale, y.to_numpy() * scale])
+    n_rows = int(math.ceil(targets[:, 1].max() / (0.75 * 2 / math.sqrt(3)))) + 2
+    cells = [(c, r) for r in range(-1, n_rows + 1) for c in range(-1, n_cols + 1)]
+    centres = np.column_stack(hex_offsets(*np.array(cells).T))
+    codes = list(centroids["district_code"])
+    place = _greedy_cells(targets, centres)
+    if adjacency:
+        place = _improve_cells(place, codes, cells, centres, targets, adjacency)
+    grid = pd.DataFrame(
+        [(code, *cells[k]) for code, k in zip(codes, place, strict=True)],
+        columns=["district_code", "hex_col", "hex_row"],
+    )
+    row_shift = grid["hex_row"].min()
+    grid["hex_row"] -= row_shift
+    # Shifting rows by an odd number flips which rows are offset: move columns to compensate.
+    grid["hex_col"] += np.where((grid["hex_row"] % 2 == 0) & (row_shift % 2 == 1), 1, 0)
+    grid["hex_col"] -= grid["hex_col"].min()
+    return grid.sort_values("district_code").reset_index(drop=True)
+
+
+def _greedy_cells(targets: np.ndarray, centres: np.ndarray) -> list[int]:
+    gap = np.hypot(*(targets[:, None, :] - targets[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(gap, np.inf)
+    place = [-1] * len(targets)
+    taken: set[int] = set()
+    for i in np.argsort(-gap.min(axis=1), kind="stable"):
+        dist = np.hypot(*(centres - targets[i]).T)
+        dist[list(taken)] = np.inf
+        place[i] = int(np.argmin(dist))
+        taken.add(place[i])
+    return place
+
+
+def _improve_cells(
+    place: list[int],
+    codes: list[str],
+    cells: list[tuple[int, int]],
+    centres: np.ndarray,
+    targets: np.ndarray,
+    adjacency: set[tuple[str, str]],
+) -> list[int]:
+    """Hill-climb: kept real neighbours count 1, false neighbours -0.3, drift -0.2 per cell."""
+    index = {cell: k for k, cell in enumerate(cells)}
+    near = [{index[n] for n in hex_neighbours(*cell) if n in index} for cell in cells]
+    pairs = {(codes.index(a), codes.index(b)) for a, b in adjacency if a in codes and b in codes}
+    real = {i: {b for a, b in pairs if a == i} | {a for a, b in pairs if b == i} for i in range(len(codes))}
+
+    def score(p: list[int]) -> float:
+        at = {k: i for i, k in enumerate(p)}
+        kept = sum(1 for a, b in pairs if p[b] in near[p[a]])
+        touching = sum(1 for i, k in enumerate(p) for n in near[k] if n in at and at[n] > i)
+        drift = float(np.hypot(*(centres[p] - targets).T).sum())
+        return kept - 0.3 * (touching - kept) - 0.2 * drift
+
+    best = score(place)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(len(codes)):
+            options = set().union(*(near[place[j]] for j in real[i])) if real[i] else set()
+            for k in sorted(options - {place[i]}):
+                trial = list(place)
+                if k in place:
+                    trial[place.index(k)] = place[i]
+                trial[i] = k
+                value = score(trial)
+                if value > best + 1e-9:
+                    place, best, improved = trial, value, True
+    return place
+
+
+def load_hex_grid(seed_dir: Path = SEED_DIR) -> pd.DataFrame:
+    return pd.read_csv(Path(seed_dir) / HEX_GRID_FILE, dtype={"district_code": str})
+
+
+def hex_cell_polygons(
+    cols: np.ndarray, rows: np.ndarray, bounds: tuple[float, float, float, float]
+) -> list[Polygon]:
+    """Hexagons for odd-r cells, scaled and centred to fit `bounds` (west, south, east, north)."""
+    west, south, east, north = bounds
+    ratio = _hex_height_ratio((south + north) / 2)
+    x, y = hex_offsets(cols, rows)
+    y = y * ratio * math.sqrt(3) / 2  # hex_offsets rows are in regular-hexagon units
+    span_x = x.max() - x.min() + 1
+    span_y = y.max() - y.min() + ratio
+    width = min((east - west) / span_x, (north - south) / span_y)
+    lon0 = (west + east) / 2 - width * (x.min() + x.max()) / 2
+    lat0 = (south + north) / 2 - width * (y.min() + y.max()) / 2
+    angles = np.radians(np.arange(30, 390, 60))
+    dx = np.cos(angles) / math.sqrt(3) * width * TILE_GRID_GUTTER
+    dy = np.sin(angles) / 2 * ratio * width * TILE_GRID_GUTTER
+    return [
+        Polygon(np.column_stack([lon0 + width * xi + dx, lat0 + width * yi + dy]))
+        for xi, yi in zip(x, y, strict=True)
+    ]
+
+
+def tile_grid_layer(seed_dir: Path = SEED_DIR) -> gpd.GeoDataFrame:
+    """One hexagon per district from `hex_grid.csv`, drawn over KP's extent in lon/lat."""
+    grid = load_hex_grid(seed_dir)
+    register = load_register(seed_dir)
+    names = dict(zip(register["district_code"], register["district_name"], strict=True))
+    polygons = hex_cell_polygons(grid["hex_col"], grid["hex_row"], TILE_GRID_BOUNDS)
+    return gpd.GeoDataFrame(
+        {"district_code": grid["district_code"], "district_name": grid["district_code"].map(names)},
+        geometry=polygons,
+        crs=CRS,
+    )
+
+
+# --- the layer sent to the browser ------------------------------------------------------------
+
+
+def simplify_layer(gdf: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_TOLERANCE) -> gpd.GeoSeries:
+    """Simplify once, keeping shared borders shared; round coordinates to shrink the payload."""
+    geoms = gdf.geometry.to_numpy()
+    if shapely.coverage_is_valid(geoms):
+        simplified = shapely.coverage_simplify(geoms, tolerance)
+    else:  # overlapping or gapped input: no shared edges to keep, simplify each on its own
+        simplified = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    rounded = shapely.transform(simplified, lambda xy: np.round(xy, COORD_DECIMALS))
+    rounded = np.where(shapely.is_valid(rounded), rounded, shapely.make_valid(rounded))
+    return gpd.GeoSeries(rounded, index=gdf.index, crs=CRS)
+
+
+def _tile_layer(note: str, seed_dir: Path) -> DistrictLayer:
+    return DistrictLayer(tile_grid_layer(seed_dir), "tile_grid", TILE_GRID_SOURCE, note)
+
+
+def district_layer(path: Path | None = None, seed_dir: Path = SEED_DIR) -> DistrictLayer:
+    """Real boundaries when a file is configured and readable, else the tile grid (with a note)."""
+    if path is None:
+        try:
+            path = find_boundary_file()
+        except ValueError as exc:
+            return _tile_layer(f"{exc} {HOW_TO_ADD_BOUNDARIES}", seed_dir)
+    if path is None:
+        return _tile_layer(HOW_TO_ADD_BOUNDARIES, seed_dir)
+    try:
+        gdf = read_boundaries(Path(path))
+    except (OSError, ValueError) as exc:
+        return _tile_layer(f"{exc}. {HOW_TO_ADD_BOUNDARIES}", seed_dir)
+    matched, match = match_boundaries(gdf, source=str(path), seed_dir=seed_dir)
+    if matched.empty:
+        detail = " ".join(match.report_lines()[:1])
+        return _tile_layer(f"{detail}. {HOW_TO_ADD_BOUNDARIES}", seed_dir)
+    matched = matched.set_geometry(simplify_layer(matched))
+    return DistrictLayer(matched, "boundaries", str(path), _boundaries_note(Path(path), match))
+
+
+def _boundaries_note(path: Path, match: BoundaryMatch) -> str:
+    note = f"Boundaries from {path.name}, simplified for the web. {match.report_lines()[0]}."
+    if not match.ok:
+        shown = [line for line in match.report_lines()[1:] if "other provinces" not in line]
+        note += " Warning: " + "; ".join(shown[:8]) + ("; …" if len(shown) > 8 else "")
+        note += f". Run `python -m kp_dash boundaries check {path}` for the full report."
+    return note
+
+
+def layer_geojson(layer: DistrictLayer) -> dict:
+    """The layer as a GeoJSON FeatureCollection whose feature ids are district codes."""
+    gdf = layer.gdf[["district_code", "district_name", "geometry"]]
+    return gdf.set_index(gdf["district_code"], drop=False).to_geo_dict(drop_id=False)

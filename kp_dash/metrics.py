@@ -1,0 +1,298 @@
+"""The metric registry and the one function that fetches a metric frame.
+
+Each metric is one SQL view (`kp_dash/sql/metrics/CODE.sql`) that lists the additive components
+the metric needs, row by row, and one registry entry saying how to combine their sums. Summing
+components first and dividing last keeps every ratio exact at any level (district, month, sex…).
+Components with 'all' rows (published totals such as population by sex) are marginal: their
+'all' rows are used unless the frame is broken down by that dimension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from kp_dash import db
+
+# --by key -> column in the metric views
+DIMENSIONS = {
+    "district": "district_code",
+    "month": "month_start",
+    "service": "service_code",
+    "channel": "channel",
+    "sex": "sex",
+    "area": "area",
+}
+USAGE_DIMS = ("district", "month", "service", "channel", "sex", "area")
+POPULATION_DIMS = ("district", "service", "sex", "area")
+
+
+class MetricError(ValueError):
+    """An unknown metric code or a breakdown the metric does not have."""
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    dims: tuple[str, ...]
+    marginal: tuple[str, ...] = ()  # dims whose 'all' rows hold published totals
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: str
+    unit: str
+    direction: str  # 'higher_is_better', 'lower_is_better' or 'neutral'
+    formula: str
+    source_kind: str
+    components: tuple[Component, ...]  # the first one drives: rows exist where it has data
+    expression: str  # SQL over the component sums
+    numerator: str | None = None
+    denominator: str | None = None
+    decimals: int = 1
+
+    @property
+    def view(self) -> str:
+        return f"metric_{self.code}"
+
+    @property
+    def by_keys(self) -> tuple[str, ...]:
+        return self.components[0].dims
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction != "lower_is_better"
+
+
+def _digital(name: str = "digital_transactions", dims: tuple[str, ...] = USAGE_DIMS) -> Component:
+    return Component(name, dims)
+
+
+ELIGIBLE = Component("eligible_population", POPULATION_DIMS, ("service", "sex", "area"))
+NO_SEX = tuple(d for d in USAGE_DIMS if d != "sex")
+USAGE_KIND = "admin"
+
+REGISTRY: dict[str, Metric] = {
+    m.code: m
+    for m in (
+        Metric("uptake_per_1000", "Digital uptake per 1,000 eligible people",
+               "per 1,000 eligible people", "higher_is_better",
+               "1000 × Σ digital transactions (online, mobile app) in the period ÷ eligible "
+               "population (Census 2023; all services together: total population)",
+               USAGE_KIND, (_digital(), ELIGIBLE),
+               "1000.0 * digital_transactions / nullif(eligible_population, 0)",
+               "digital_transactions", "eligible_population", 2),
+        Metric("reach_pct", "Eligible people reached", "% of eligible people",
+               "higher_is_better",
+               "100 × Σ unique users ÷ eligible population, where users are reported",
+               USAGE_KIND, (Component("users", USAGE_DIMS), ELIGIBLE),
+               "100.0 * users / nullif(eligible_population, 0)", "users", "eligible_population",
+               2),
+        Metric("digital_share_pct", "Digital share of transactions", "% of transactions",
+               "higher_is_better",
+               "100 × digital transactions ÷ all transactions (undefined when there are none)",
+               USAGE_KIND, (Component("all_transactions", USAGE_DIMS), _digital()),
+               "100.0 * digital_transactions / nullif(all_transactions, 0)",
+               "digital_transactions", "all_transactions"),
+        Metric("assisted_share_pct", "Assisted-channel share of transactions",
+               "% of transactions", "neutral",
+               "100 × assisted transactions (kiosk, facilitation centre, helpline) ÷ all "
+               "transactions", USAGE_KIND,
+               (Component("all_transactions", USAGE_DIMS),
+                Component("assisted_transactions", USAGE_DIMS)),
+               "100.0 * assisted_transactions / nullif(all_transactions, 0)",
+               "assisted_transactions", "all_transactions"),
+        Metric("female_share_pct", "Women's share of digital transactions",
+               "% of digital transactions", "higher_is_better",
+               "100 × female digital transactions ÷ (female + male) digital transactions",
+               USAGE_KIND,
+               (Component("female_male_digital_transactions", NO_SEX),
+                Component("female_digital_transactions", NO_SEX)),
+               "100.0 * female_digital_transactions / nullif(female_male_digital_transactions, 0)",
+               "female_digital_transactions", "female_male_digital_transactions"),
+        Metric("gender_parity", "Gender parity of digital uptake", "ratio (1 = parity)",
+               "higher_is_better",
+               "female uptake per 1,000 ÷ male uptake per 1,000, each on that sex's eligible "
+               "population (parity band 0.98–1.02)", USAGE_KIND,
+               (Component("male_digital_transactions", NO_SEX),
+                Component("female_digital_transactions", NO_SEX),
+                Component("female_population", ("district", "service", "area"),
+                          ("service", "area")),
+                Component("male_population", ("district", "service", "area"),
+                          ("service", "area"))),
+               "(female_digital_transactions / nullif(female_population, 0))"
+               " / nullif(male_digital_transactions / nullif(male_population, 0), 0)",
+               decimals=2),
+        Metric("mobile_hh_pct", "People in households with a mobile phone", "% of people",
+               "higher_is_better",
+               "% of people living in a household with a working mobile phone (PSLM 2019-20; "
+               "split districts carry their parent district's value); above district level "
+               "weighted by Census 2023 population", "survey",
+               (Component("weighted_value", ("district",)),
+                Component("population_weight", ("district",))),
+               "weighted_value / nullif(population_weight, 0)"),
+        Metric("literacy_pct", "Literacy, age 10+", "% of people aged 10+", "higher_is_better",
+               "100 × literate people aged 10+ ÷ people aged 10+ (Census 2023, table 12)",
+               "census",
+               (Component("literate_10plus", ("district", "sex", "area"), ("sex", "area")),
+                Component("population_10plus", ("district", "sex", "area"), ("sex", "area"))),
+               "100.0 * literate_10plus / nullif(population_10plus, 0)",
+               "literate_10plus", "population_10plus"),
+        Metric("literacy_female_pct", "Female literacy, age 10+", "% of women aged 10+",
+               "higher_is_better",
+               "100 × literate women aged 10+ ÷ women aged 10+ (Census 2023, table 12)", "census",
+               (Component("literate_10plus", ("district", "area"), ("area",)),
+                Component("population_10plus", ("district", "area"), ("area",))),
+               "100.0 * literate_10plus / nullif(population_10plus, 0)",
+               "literate_10plus", "population_10plus"),
+        Metric("literacy_female_rural_pct", "Rural female literacy, age 10+",
+               "% of rural women aged 10+", "higher_is_better",
+               "100 × literate rural women aged 10+ ÷ rural women aged 10+ (Census 2023, "
+               "table 12)", "census",
+               (Component("literate_10plus", ("district",)),
+                Component("population_10plus", ("district",))),
+               "100.0 * literate_10plus / nullif(population_10plus, 0)",
+               "literate_10plus", "population_10plus"),
+        Metric("grid_light_pct", "Households lit by grid electricity", "% of households",
+               "higher_is_better",
+               "100 × households lit by grid electricity ÷ all households (Census 2023, "
+               "table 22; solar counted separately)", "census",
+               (Component("households_grid_light", ("district", "area"), ("area",)),
+                Component("households", ("district", "area"), ("area",))),
+               "100.0 * households_grid_light / nullif(households, 0)",
+               "households_grid_light", "households"),
+        Metric("access_index", "Access index", "index 0–100", "higher_is_better",
+               "unweighted mean of the access indicators loaded for every district, latest year "
+               "of each, on 0–100 (with the seed data: mobile_hh_pct, literacy_pct, "
+               "grid_light_pct; the list used is given in the source); above district level "
+               "each indicator is weighted by Census 2023 population", "census+survey",
+               (Component("weighted_value", ("district",)), Component("weight", ("district",))),
+               "weighted_value / nullif(weight, 0)"),
+    )
+}
+
+
+def get(code: str) -> Metric:
+    try:
+        return REGISTRY[code]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise MetricError(f"unknown metric '{code}' (known: {known})") from None
+
+
+def registry_frame() -> pd.DataFrame:
+    """Code, label, unit, direction, formula and source kind of every metric."""
+    return pd.DataFrame(
+        [
+            {"code": m.code, "label": m.label, "unit": m.unit, "direction": m.direction,
+             "formula": m.formula, "source_kind": m.source_kind}
+            for m in REGISTRY.values()
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to fetch: a metric broken down by some keys, for one service and period."""
+
+    code: str
+    by: tuple[str, ...] = ()
+    service: str | None = None
+    month_from: str | None = None  # YYYY-MM, inclusive
+    month_to: str | None = None  # YYYY-MM, inclusive
+
+
+def _component_sql(metric: Metric, comp: Component, query: Query) -> tuple[str, list[object]]:
+    keys = [DIMENSIONS[k] for k in query.by if k in comp.dims]
+    where, params = ["component = ?"], [comp.name]
+    for dim in comp.marginal:
+        column = DIMENSIONS[dim]
+        if dim == "service" and query.service:
+            where.append(f"{column} = ?")
+            params.append(query.service)
+        elif dim in query.by:
+            where.append(f"{column} <> 'all'")
+        else:
+            where.append(f"{column} = 'all'")
+    if "service" in comp.dims and "service" not in comp.marginal and query.service:
+        where.append("service_code = ?")
+        params.append(query.service)
+    if "month" in comp.dims:
+        if query.month_from:
+            where.append("month_start >= strptime(?, '%Y-%m')::date")
+            params.append(query.month_from)
+        if query.month_to:
+            where.append("month_start <= strptime(?, '%Y-%m')::date")
+            params.append(query.month_to)
+    select = [*keys, f"sum(amount) as {comp.name}",
+              f"list(distinct source) as src_{comp.name}",
+              f"min(year) as y0_{comp.name}", f"max(year) as y1_{comp.name}"]
+    sql = f"select {', '.join(select)} from {metric.view} where {' and '.join(where)}"
+    if keys:
+        sql += f" group by {', '.join(keys)}"
+    return sql, params
+
+
+def metric_sql(query: Query) -> tuple[str, list[object]]:
+    """The SQL and parameters for a metric frame; identifiers come only from the registry."""
+    metric = get(query.code)
+    unknown = [k for k in query.by if k not in metric.by_keys]
+    if unknown:
+        raise MetricError(
+            f"{metric.code} cannot be broken down by {', '.join(unknown)} "
+            f"(it can by: {', '.join(metric.by_keys) or 'nothing; province value only'})"
+        )
+    ctes, params, joins = [], [], []
+    for i, comp in enumerate(metric.components):
+        sql, comp_params = _component_sql(metric, comp, query)
+        ctes.append(f"c{i} as ({sql})")
+        params += comp_params
+        if i:
+            keys = [DIMENSIONS[k] for k in query.by if k in comp.dims]
+            condition = f"using ({', '.join(keys)})" if keys else "on true"
+            joins.append(f"left join c{i} {condition}")
+    names = [c.name for c in metric.components]
+    outputs = [*_key_outputs(query.by), f"{metric.expression} as value"]
+    if metric.numerator:
+        outputs += [f"{metric.numerator} as numerator", f"{metric.denominator} as denominator"]
+    sources = ", ".join(f"src_{n}" for n in names)
+    first = ", ".join(f"y0_{n}" for n in names)
+    last = ", ".join(f"y1_{n}" for n in names)
+    outputs += [
+        f"array_to_string(list_sort(list_distinct(list_concat({sources}))), '; ') as source",
+        f"case when least({first}) = greatest({last}) then least({first})::varchar "
+        f"else least({first})::varchar || '–' || greatest({last})::varchar end as year",
+    ]
+    district_join = " join districts d using (district_code)" if "district" in query.by else ""
+    order = [_order_key(k) for k in query.by]
+    sql = (f"with {', '.join(ctes)} select {', '.join(outputs)} from c0 {' '.join(joins)}"
+           f"{district_join}" + (f" order by {', '.join(order)}" if order else ""))
+    return sql, params
+
+
+def _key_outputs(by: Sequence[str]) -> list[str]:
+    outputs = []
+    for key in by:
+        if key == "district":
+            outputs += ["district_code", "d.district_name"]
+        elif key == "month":
+            outputs.append("strftime(month_start, '%Y-%m') as month")
+        else:
+            outputs.append(f"{DIMENSIONS[key]} as {key}")
+    return outputs
+
+
+def _order_key(key: str) -> str:
+    return "district_code" if key == "district" else DIMENSIONS[key]
+
+
+def fetch(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
+    """The metric frame: the `by` columns, value, numerator/denominator where defined, source,
+    year. Rows exist only where the metric's data exist: no data is never a zero."""
+    sql, params = metric_sql(query)
+    frame = db.query_df(con, sql, params)
+    return frame.astype({"value": "float64"})

@@ -1,0 +1,14 @@
+-- metric: access_index
+-- grain: component × district × access indicator
+-- formula: unweighted mean of the access indicators loaded for every district (latest year each, 0–100);
+--          above district level each indicator is population-weighted first
+-- unit: index 0–100
+create or replace view metric_access_index as
+select 'weighted_value' as component, district_code, null::date as month_start,
+       null::varchar as service_code, null::varchar as channel, null::varchar as sex,
+       null::varchar as area, value * weight as amount, source, year
+from stg_access_components
+union all
+select 'weight', district_code, null::date, null::varchar, null::varchar, null::varchar,
+       null::varchar, weight, source, year
+from stg_access_components

@@ -1,0 +1,12 @@
+-- metric: assisted_share_pct
+-- grain: component × district × month × service × channel × sex × area
+-- formula: 100 × assisted transactions (kiosk, facilitation_centre, helpline) ÷ all transactions
+-- unit: percent of transactions
+create or replace view metric_assisted_share_pct as
+select 'assisted_transactions' as component, district_code, month_start, service_code, channel, sex, area,
+       case when channel_kind = 'assisted' then transactions else 0 end as amount, source, year
+from stg_usage
+union all
+select 'all_transactions', district_code, month_start, service_code, channel, sex, area,
+       transactions, source, year
+from stg_usage

@@ -1,0 +1,13 @@
+-- metric: literacy_pct
+-- grain: component × district × sex × area ('all' rows are published totals)
+-- formula: 100 × literate people aged 10+ ÷ people aged 10+ (Census 2023 table 12)
+-- unit: percent of people aged 10+
+create or replace view metric_literacy_pct as
+select 'literate_10plus' as component, district_code, null::date as month_start,
+       null::varchar as service_code, null::varchar as channel, sex, area,
+       literate_10plus as amount, source, year
+from literacy
+union all
+select 'population_10plus', district_code, null::date, null::varchar, null::varchar, sex, area,
+       population_10plus, source, year
+from literacy

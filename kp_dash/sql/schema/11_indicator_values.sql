@@ -1,0 +1,16 @@
+-- table: indicator_values
+-- grain: one row per district × year × indicator × group, from accepted `indicators` imports
+-- formula: as supplied by the department, with its own source
+-- unit: given per row (pct or count)
+create table indicator_values (
+    district_code varchar not null,
+    year integer not null,
+    indicator varchar not null,
+    grp varchar not null,
+    value double not null,
+    unit varchar not null,
+    source varchar not null,
+    source_kind varchar not null,
+    is_parent_estimate boolean not null default false,
+    batch_id varchar
+)

@@ -1,0 +1,155 @@
+"""Streamlit glue: cached connection and frames, shared filters, banners and captions.
+
+The only module that uses `st.cache_*`. Cached functions take plain hashable arguments and open a
+cursor inside; the cache key includes the database file's identity, so a rebuild (a new file
+swapped in) is picked up on the next run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from kp_dash import config, db, geo, metrics, summaries
+
+ALL_SERVICES = "All services"
+DEMO_WARNING = (
+    "**Demonstration data.** The usage figures on this page are simulated from real district "
+    "figures (Census 2023, PSLM 2019-20); they are not real service records. Population and "
+    "access figures are real."
+)
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path), stat.st_mtime_ns, stat.st_ino
+
+
+@st.cache_resource(max_entries=2)
+def _connection(path: str, mtime_ns: int, inode: int) -> duckdb.DuckDBPyConnection:
+    return db.connect_readonly(Path(path))
+
+
+def stamp() -> tuple[str, int, int] | None:
+    """The database file's identity, or None when there is no database yet."""
+    path = config.db_path()
+    return _stamp(path) if path.exists() else None
+
+
+def connection(file_stamp: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
+    return _connection(*file_stamp)
+
+
+@st.cache_data(max_entries=256)
+def metric_frame(file_stamp: tuple, code: str, by: tuple[str, ...] = (),
+                 service: str | None = None, month_from: str | None = None,
+                 month_to: str | None = None) -> pd.DataFrame:
+    query = metrics.Query(code, by, service, month_from, month_to)
+    return metrics.fetch(connection(file_stamp), query)
+
+
+@st.cache_data(max_entries=16)
+def table(file_stamp: tuple, name: str) -> pd.DataFrame:
+    """A whole small table or view (register, services, sources); names come from the code."""
+    return db.query_df(connection(file_stamp), f"select * from {name}")
+
+
+@st.cache_data(max_entries=4)
+def build_info(file_stamp: tuple) -> dict[str, str]:
+    return db.build_info(connection(file_stamp))
+
+
+@st.cache_resource(max_entries=2)
+def district_layer(boundary_file: str | None, mtime_ns: int) -> geo.DistrictLayer:
+    return geo.district_layer(Path(boundary_file) if boundary_file else None)
+
+
+def current_layer() -> geo.DistrictLayer:
+    try:
+        path = geo.find_boundary_file()
+    except ValueError as error:
+        st.warning(str(error))
+        path = None
+    mtime = path.stat().st_mtime_ns if path and path.exists() else 0
+    return district_layer(str(path) if path else None, mtime)
+
+
+def require_database() -> tuple | None:
+    """The database stamp, or a message saying how to build one (and None)."""
+    file_stamp = stamp()
+    if file_stamp is None:
+        st.info(
+            f"There is no database yet at `{config.db_path()}`. Build it with "
+            "`python -m kp_dash build` (or start the app with `make run`, which builds it)."
+        )
+    return file_stamp
+
+
+def data_banner(info: dict[str, str]) -> bool:
+    """Demo warning, or the no-usage notice; returns whether usage data is present."""
+    if info.get("has_demo") == "true":
+        st.warning(DEMO_WARNING, icon="⚠️")
+    has_usage = int(info.get("usage_rows", "0")) > 0
+    if not has_usage:
+        st.info(
+            "No service-usage data is loaded yet: uptake figures show *No data*. Load the "
+            "demonstration data with `python -m kp_dash build`, or a department file once "
+            "imports are set up. Population and access figures below are real."
+        )
+    return has_usage
+
+
+@dataclass(frozen=True)
+class Selection:
+    service: str | None
+    month_from: str | None
+    month_to: str | None
+
+    @property
+    def service_label(self) -> str:
+        return self.service or ALL_SERVICES
+
+    @property
+    def period_label(self) -> str:
+        if not self.month_from:
+            return "no usage period"
+        return self.month_from if self.month_from == self.month_to else (
+            f"{self.month_from} to {self.month_to}")
+
+
+def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
+    """Service and period filters, shared by every page (same keys, so choices persist)."""
+    services = table(file_stamp, "services")
+    names = dict(zip(services["service_code"], services["service_name"], strict=True))
+    code = st.sidebar.selectbox(
+        "Service", [None, *names], key="service",
+        format_func=lambda c: ALL_SERVICES if c is None else names[c],
+    )
+    months = summaries.month_options(info.get("first_month"), info.get("last_month"))
+    if not months:
+        st.sidebar.caption("Period: no usage data loaded")
+        return Selection(code, None, None)
+    default = (months[max(0, len(months) - 12)], months[-1])
+    start, end = st.sidebar.select_slider("Period", months, value=default, key="period")
+    return Selection(code, start, end)
+
+
+def metric_picker(label: str = "Metric", key: str = "metric",
+                  default: str = "uptake_per_1000") -> metrics.Metric:
+    codes = list(metrics.REGISTRY)
+    code = st.selectbox(label, codes, index=codes.index(default), key=key,
+                        format_func=lambda c: f"{metrics.REGISTRY[c].label} ({c})")
+    return metrics.get(code)
+
+
+def source_caption(frame: pd.DataFrame, prefix: str = "Source") -> None:
+    lines = summaries.source_lines(frame)
+    st.caption(f"{prefix}: " + "; ".join(lines) if lines else f"{prefix}: no data")
+
+
+def register(file_stamp: tuple) -> pd.DataFrame:
+    return table(file_stamp, "districts")

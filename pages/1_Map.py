@@ -1,0 +1,38 @@
+"""Map: any registered metric for the chosen service and period as a district choropleth."""
+
+import streamlit as st
+
+from kp_dash import maps, summaries, ui
+
+st.set_page_config(page_title="Map · KP Digital Inclusion", page_icon="🗺️", layout="wide")
+st.title("District map")
+
+file_stamp = ui.require_database()
+if file_stamp is None:
+    st.stop()
+info = ui.build_info(file_stamp)
+ui.data_banner(info)
+selection = ui.sidebar_selection(file_stamp, info)
+
+left, right = st.columns([3, 1])
+with left:
+    metric = ui.metric_picker(key="map_metric")
+with right:
+    view = st.radio("View", ["plotly", "pydeck"], horizontal=True, key="map_view")
+
+frame = ui.metric_frame(file_stamp, metric.code, ("district",), selection.service,
+                        selection.month_from, selection.month_to)
+values = summaries.map_values(frame, ui.register(file_stamp))
+layer = ui.current_layer()
+st.caption(f"{metric.label} · {selection.service_label} · {selection.period_label}")
+if frame.empty:
+    st.info("No data for this metric, service and period: every district is shown as *No data*.")
+options = {"label": metric.label, "unit": metric.unit, "higher_is_better": metric.higher_is_better}
+if view == "plotly":
+    st.plotly_chart(maps.choropleth_figure(layer, values, **options), key="map_plotly")
+else:
+    st.pydeck_chart(maps.choropleth_deck(layer, values, **options), key="map_deck")
+if layer.note:
+    st.caption(layer.note)
+st.caption(f"{metric.formula}. Grey: no data (never zero).")
+ui.source_caption(frame)
