@@ -72,7 +72,10 @@ def _apply_rules(words: list[str], rules: RuleSet) -> list[str]:
 
 
 def name_keys(name: str, rules: RuleSet) -> tuple[str, str]:
-    """(sorted-words key, compact key): 'Chitral Lower' ~ 'Lower Chitral', 'Tor Ghar' ~ 'Torghar'."""
+    """(sorted-words key, compact key).
+
+    The first makes 'Chitral Lower' equal 'Lower Chitral', the second 'Tor Ghar' equal 'Torghar'.
+    """
     words = _apply_rules(_split(name), rules)
     return " ".join(sorted(words)), "".join(words)
 
@@ -168,14 +171,14 @@ class DistrictResolver:
         self._parent_codes: Keys = {}
         self._non_kp: Keys = {}
         self._cache: dict[str, Resolution] = {}
-        names = pd.concat(
+        codes = register["district_code"]
+        self._add_pairs(
             [
-                register[["district_name", "district_code"]].set_axis(["alias", "district_code"], axis=1),
-                register[["census_name", "district_code"]].set_axis(["alias", "district_code"], axis=1),
-                aliases[["alias", "district_code"]],
+                *zip(register["district_name"], codes, strict=True),
+                *zip(register["census_name"], codes, strict=True),
+                *zip(aliases["alias"], aliases["district_code"], strict=True),
             ]
         )
-        self._add_aliases(names)
         for parent, code in zip(parents["parent_name"], parents["district_code"], strict=True):
             for key in (_exact_key(parent), *self._keys(parent)):
                 self._parent_codes.setdefault(key, set()).add(code)
@@ -187,7 +190,7 @@ class DistrictResolver:
     def from_seed(
         cls, seed_dir: Path = SEED_DIR, extra_aliases: pd.DataFrame | None = None
     ) -> DistrictResolver:
-        """Build from `data/seed`; `extra_aliases` (alias, district_code) are confirmed spellings."""
+        """Build from `data/seed`; `extra_aliases` (alias, district_code): confirmed spellings."""
         resolver = cls(
             load_register(seed_dir),
             _read_seed(seed_dir, "district_aliases"),
@@ -202,8 +205,8 @@ class DistrictResolver:
     def _keys(self, name: str) -> tuple[str, str]:
         return name_keys(name, self._rules)
 
-    def _add_aliases(self, aliases: pd.DataFrame) -> None:
-        for alias, code in zip(aliases["alias"], aliases["district_code"], strict=True):
+    def _add_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
+        for alias, code in pairs:
             sorted_key, compact = self._keys(str(alias))
             for index, key in (
                 (self._exact, _exact_key(str(alias))),
@@ -219,7 +222,7 @@ class DistrictResolver:
         unknown = sorted(set(codes) - set(self._names))
         if unknown:
             raise ValueError(f"extra aliases name unknown district codes: {', '.join(unknown)}")
-        self._add_aliases(pd.DataFrame({"alias": aliases["alias"].astype(str), "district_code": codes}))
+        self._add_pairs(zip(aliases["alias"].astype(str), codes, strict=True))
         self._cache.clear()
 
     def name_of(self, code: str) -> str:

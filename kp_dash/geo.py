@@ -1,4 +1,4 @@
-"""District geometry: a configured boundary file matched to the 35 districts, or a hexagon tile grid.
+"""District geometry: a boundary file matched to the 35 districts, or a hexagon tile grid.
 
 Boundary files are matched by P-code when a column holds PK5xx values, otherwise by district name
 through `kp_dash.districts`. Without a file the app draws the project-made tile grid in
@@ -24,13 +24,13 @@ from shapely.geometry import Polygon
 
 from kp_dash import config
 from kp_dash.config import SEED_DIR
-from kp_dash.districts import DistrictResolver, load_register
+from kp_dash.districts import DistrictResolver, Resolution, load_register
 
 CRS = "EPSG:4326"
 UTM_43N = "EPSG:32643"  # metres over KP, for border lengths and centroids
 HEX_GRID_FILE = "hex_grid.csv"
 TILE_GRID_SOURCE = "built-in tile grid"
-# Degrees; the same tolerance as the shared simplified OCHA file (about 500 m), fine at district zoom.
+# Degrees (about 500 m), as in the shared simplified OCHA file: fine at district zoom.
 SIMPLIFY_TOLERANCE = 0.005
 COORD_DECIMALS = 5  # about 1 m: more precision only adds bytes to the browser payload
 # Where the tile grid is drawn: roughly KP's own extent, so maps share a zoom with real boundaries.
@@ -80,7 +80,8 @@ class BoundaryMatch:
         how = f"{how} ({column})" if column else "(no P-code or district-name column found)"
         lines = [f"{len(self.matched)} of {self.expected} districts matched {how} in {self.source}"]
         if self.outside_kp:
-            lines.append(f"{self.outside_kp} features of other provinces ignored")
+            plural = "s" if self.outside_kp != 1 else ""
+            lines.append(f"{self.outside_kp} feature{plural} of other provinces ignored")
         lines += [f"Unmatched feature: {name}" for name in self.unmatched]
         for code in self.missing:
             name = self.district_names.get(code)
@@ -201,17 +202,20 @@ def _name_column(gdf: gpd.GeoDataFrame, resolver: DistrictResolver) -> str | Non
         count = len({r.district_code for r in resolved.values() if r.district_code})
         if count > best_count:
             best, best_count = column, count
-    return best
+    return best or _name_like_column(gdf)
 
 
-def _suggestion(resolution: object, names: dict[str, str]) -> str:
-    candidates = list(getattr(resolution, "candidates", None) or [])[:3]
-    shown = []
-    for candidate in candidates:
-        code = candidate[0] if isinstance(candidate, tuple | list) else candidate
-        code = str(code)
-        shown.append(f"{names[code]} ({code})" if code in names else code)
-    return f" (did you mean {' or '.join(shown)}?)" if shown else ""
+def _name_like_column(gdf: gpd.GeoDataFrame) -> str | None:
+    """When no name resolves, still pick a column to quote: by its header, else most distinct."""
+    columns = _text_columns(gdf)
+    named = [c for c in columns if re.search(r"name|district|adm2|dist", c, re.IGNORECASE)]
+    pool = named or columns
+    return max(pool, key=lambda c: gdf[c].nunique(), default=None)
+
+
+def _suggestion(resolution: Resolution | None) -> str:
+    hint = resolution.suggestion() if resolution is not None else None
+    return f" ({hint})" if hint else ""
 
 
 def match_boundaries(
@@ -260,7 +264,7 @@ def match_boundaries(
             elif resolution is not None and resolution.method == "non_kp":
                 outside[idx] = True
             else:
-                unmatched.append(f"{value}{_suggestion(resolution, names)}")
+                unmatched.append(f"{value}{_suggestion(resolution)}")
 
     found = gdf.assign(district_code=codes, _written=_written_labels(gdf, pcode_col, key))
     found = found[found["district_code"].notna()]
@@ -360,7 +364,7 @@ def draft_hex_grid(
     y = centroids["lat"] - centroids["lat"].min()
     scale = (n_cols - 1) / float(x.max())
     targets = np.column_stack([x.to_numpy() * scale, y.to_numpy() * scale])
-    n_rows = int(math.ceil(targets[:, 1].max() / (0.75 * 2 / math.sqrt(3)))) + 2
+    n_rows = math.ceil(targets[:, 1].max() / (0.75 * 2 / math.sqrt(3))) + 2
     cells = [(c, r) for r in range(-1, n_rows + 1) for c in range(-1, n_cols + 1)]
     centres = np.column_stack(hex_offsets(*np.array(cells).T))
     codes = list(centroids["district_code"])
@@ -404,7 +408,10 @@ def _improve_cells(
     index = {cell: k for k, cell in enumerate(cells)}
     near = [{index[n] for n in hex_neighbours(*cell) if n in index} for cell in cells]
     pairs = {(codes.index(a), codes.index(b)) for a, b in adjacency if a in codes and b in codes}
-    real = {i: {b for a, b in pairs if a == i} | {a for a, b in pairs if b == i} for i in range(len(codes))}
+    real = {
+        i: {b for a, b in pairs if a == i} | {a for a, b in pairs if b == i}
+        for i in range(len(codes))
+    }
 
     def score(p: list[int]) -> float:
         at = {k: i for i, k in enumerate(p)}

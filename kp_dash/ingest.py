@@ -58,9 +58,8 @@ class Validation:
 
 
 def _problem_line(p: tuple) -> str:
-    where = f"row {p.row}, " if p.row else ""
-    column = f"{p.column}: " if p.column else ""
-    return f"{p.file}: {where}{column}{p.message}"
+    place = ", ".join(part for part in (f"row {p.row}" if p.row else "", p.column) if part)
+    return f"{p.file}: {place}: {p.message}" if place else f"{p.file}: {p.message}"
 
 
 def _key(name: object) -> str:
@@ -296,7 +295,7 @@ class UsageValidator:
             [out[c] for c in key], dropna=True).transform("min")
         rows = rownum[repeated]
         messages = ("repeats the key (month, district, service, channel, sex, area, age band) "
-                    "of row " + first_row[repeated].astype("string")
+                    "of row " + first_row[repeated].astype("int64").astype("string")
                     + "; combine the two rows or correct one")
         problems.append(_problems(file, rows, "", [""] * len(rows), "repeated_key", messages))
 

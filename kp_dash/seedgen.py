@@ -210,9 +210,9 @@ def build_districts(shared_dir: Path, crosswalk: pd.DataFrame) -> pd.DataFrame:
             "district_name": crosswalk["census2023_name"].map(display_name),
             "census_name": crosswalk["census2023_name"],
             "division": crosswalk["osm_division"],
-            "is_merged": crosswalk["ocha_ADM2_PCODE"].isin(MERGED_CODES).map(
-                {True: "true", False: "false"}
-            ),
+            "is_merged": crosswalk["ocha_ADM2_PCODE"]
+            .isin(MERGED_CODES)
+            .map({True: "true", False: "false"}),
             "area_km2": crosswalk["census2023_name"].map(lambda n: str(_int(overall[n]))),
         }
     )
@@ -363,6 +363,10 @@ def _age_groups(get: Callable[[str], int | None]) -> dict[str, tuple[int | None,
     }
 
 
+def _cell_getter(by_label: pd.DataFrame, column: str) -> Callable[[str], int | None]:
+    return lambda label: _int(by_label.at[label, column])
+
+
 def _population_t5(t5: pd.DataFrame, codes: dict[str, str]) -> list[tuple]:
     rows = []
     t5_sexes = {**SEXES, "transgender": "transgender"}
@@ -372,16 +376,12 @@ def _population_t5(t5: pd.DataFrame, codes: dict[str, str]) -> list[tuple]:
         by_label = group.set_index(label_col)
         for sex_col, sex in t5_sexes.items():
             for area_col, area in AREAS.items():
-                column = f"{sex_col}_{area_col}"
-
-                def get(label: str, column: str = column) -> int | None:
-                    return _int(by_label.at[label, column])
-
+                get = _cell_getter(by_label, f"{sex_col}_{area_col}")
                 for age, (value, source) in _age_groups(get).items():
                     if value is None:
                         continue
                     if value < 0:
-                        raise ValueError(f"negative {age} population for {district} {column}")
+                        raise ValueError(f"negative {age} population: {district} {sex} {area}")
                     rows.append((code, 2023, age, sex, area, value, source))
     return rows
 
