@@ -21,8 +21,11 @@ period = (selection.service, selection.month_from, selection.month_to)
 
 st.subheader(f"Khyber Pakhtunkhwa — {selection.service_label}, {selection.period_label}")
 columns = st.columns(4)
-for column, code in zip(columns, ("uptake_per_1000", "digital_share_pct", "female_share_pct",
-                                  "access_index"), strict=True):
+for column, code in zip(
+    columns,
+    ("uptake_per_1000", "digital_share_pct", "female_share_pct", "access_index"),
+    strict=True,
+):
     metric = metrics.get(code)
     fact = summaries.headline(metric, ui.metric_frame(file_stamp, code, (), *period))
     column.metric(metric.label, fact.text)

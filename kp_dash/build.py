@@ -17,8 +17,16 @@ from kp_dash import config, db, demo
 from kp_dash.districts import DistrictResolver
 from kp_dash.ingest import UsageValidator, Validation, read_table
 
-SEED_TABLES = ("districts", "services", "channels", "population", "literacy", "disability",
-               "lighting", "mobile_ownership")
+SEED_TABLES = (
+    "districts",
+    "services",
+    "channels",
+    "population",
+    "literacy",
+    "disability",
+    "lighting",
+    "mobile_ownership",
+)
 DEMO_SOURCE = "Demonstration data (simulated, not real usage)"
 
 Progress = Callable[[str], None]
@@ -63,10 +71,12 @@ def demo_source() -> UsageSource:
     return UsageSource(config.DEMO_USAGE_FILE, "demo", "demo", DEMO_SOURCE)
 
 
-def validate_sources(sources: Sequence[UsageSource], seed_dir: Path, today: date,
-                     progress: Progress) -> list[Validation]:
-    validator = UsageValidator(DistrictResolver.from_seed(seed_dir),
-                               pd.read_csv(seed_dir / "services.csv"), today)
+def validate_sources(
+    sources: Sequence[UsageSource], seed_dir: Path, today: date, progress: Progress
+) -> list[Validation]:
+    validator = UsageValidator(
+        DistrictResolver.from_seed(seed_dir), pd.read_csv(seed_dir / "services.csv"), today
+    )
     results = []
     for source in sources:
         progress(f"validating {source.path.name}")
@@ -93,8 +103,15 @@ def _load_usage(con: duckdb.DuckDBPyConnection, source: UsageSource, rows: pd.Da
     con.unregister("incoming_usage")
     con.execute(
         "insert into usage_batches values (?, ?, ?, ?, ?, ?, ?)",
-        [source.batch_id, source.source_kind, source.source, source.path.name,
-         _file_hash(source.path), len(rows), datetime.now(UTC).replace(tzinfo=None)],
+        [
+            source.batch_id,
+            source.source_kind,
+            source.source,
+            source.path.name,
+            _file_hash(source.path),
+            len(rows),
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
     )
 
 
@@ -106,8 +123,9 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_build_info(con: duckdb.DuckDBPyConnection, build_id: str, seed_dir: Path,
-                      with_demo: bool) -> None:
+def _write_build_info(
+    con: duckdb.DuckDBPyConnection, build_id: str, seed_dir: Path, with_demo: bool
+) -> None:
     coverage = con.execute(
         "select count(*), strftime(min(month_start), '%Y-%m'), strftime(max(month_start), '%Y-%m')"
         " from usage"
@@ -124,9 +142,15 @@ def _write_build_info(con: duckdb.DuckDBPyConnection, build_id: str, seed_dir: P
     con.executemany("insert into build_info values (?, ?)", list(info.items()))
 
 
-def build(db_path: Path | None = None, *, with_demo: bool = True,
-          seed_dir: Path = config.SEED_DIR, extra_usage: Sequence[UsageSource] = (),
-          today: date | None = None, progress: Progress | None = None) -> BuildReport:
+def build(
+    db_path: Path | None = None,
+    *,
+    with_demo: bool = True,
+    seed_dir: Path = config.SEED_DIR,
+    extra_usage: Sequence[UsageSource] = (),
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Validate every usage source, write a new database file, and swap it in atomically."""
     progress = progress or (lambda message: None)
     db_path = Path(db_path or config.db_path())

@@ -38,23 +38,44 @@ def metric_definitions() -> pd.DataFrame:
     frame["grain"] = frame["code"].map(lambda c: headers[c].get("grain", ""))
     frame["source_kind"] = frame["source_kind"].map(lambda k: SOURCE_KIND_NOTES.get(k, k))
     frame["breakdowns"] = frame["code"].map(lambda c: ", ".join(metrics.get(c).by_keys))
-    return frame.rename(columns={
-        "code": "Code", "label": "Label", "unit": "Unit", "direction": "Direction",
-        "formula": "Formula", "source_kind": "Source kind", "grain": "Grain (SQL view)",
-        "breakdowns": "Can be broken down by",
-    })
+    return frame.rename(
+        columns={
+            "code": "Code",
+            "label": "Label",
+            "unit": "Unit",
+            "direction": "Direction",
+            "formula": "Formula",
+            "source_kind": "Source kind",
+            "grain": "Grain (SQL view)",
+            "breakdowns": "Can be broken down by",
+        }
+    )
 
 
 def seed_sources(frame: pd.DataFrame) -> pd.DataFrame:
     shown = frame.sort_values(["seed_table", "year", "source"], ignore_index=True)
     shown["year"] = shown["year"].astype("Int64").astype("string").fillna("—")
     shown["file"] = shown["seed_table"].map(lambda t: f"data/seed/{t}.csv")
-    return shown.rename(columns={"seed_table": "Table", "source": "Source", "year": "Year",
-                                 "row_count": "Rows", "file": "File"})
+    return shown.rename(
+        columns={
+            "seed_table": "Table",
+            "source": "Source",
+            "year": "Year",
+            "row_count": "Rows",
+            "file": "File",
+        }
+    )
 
 
 def usage_batches(frame: pd.DataFrame) -> pd.DataFrame:
     shown = frame[["batch_id", "source_kind", "source", "file_name", "row_count", "loaded_at"]]
-    return shown.rename(columns={"batch_id": "Batch", "source_kind": "Kind", "source": "Source",
-                                 "file_name": "File", "row_count": "Rows",
-                                 "loaded_at": "Loaded (UTC)"})
+    return shown.rename(
+        columns={
+            "batch_id": "Batch",
+            "source_kind": "Kind",
+            "source": "Source",
+            "file_name": "File",
+            "row_count": "Rows",
+            "loaded_at": "Loaded (UTC)",
+        }
+    )

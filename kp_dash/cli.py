@@ -49,8 +49,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_metric(args: argparse.Namespace) -> int:
     from kp_dash import db, metrics
 
-    query = metrics.Query(args.code, tuple(args.by or ()), args.service, args.month_from,
-                          args.month_to)
+    query = metrics.Query(
+        args.code, tuple(args.by or ()), args.service, args.month_from, args.month_to
+    )
     try:
         metrics.metric_sql(query)
     except metrics.MetricError as error:
@@ -113,8 +114,11 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build the database from seed, demo and accepted imports")
     p.add_argument("--db", type=Path, help="database file (default: KP_DASH_DB or data/)")
     p.add_argument("--no-demo", action="store_true", help="leave out the demonstration data")
-    p.add_argument("--if-stale", action="store_true",
-                   help="only build when the file is missing or was built by other code or seed")
+    p.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="only build when the file is missing or was built by other code or seed",
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("demo", help="regenerate the simulated usage data deterministically")

@@ -63,8 +63,14 @@ def demo_months(n_months: int, last: date = DEMO_LAST_MONTH) -> list[date]:
 def _district_inputs(seed_dir: Path) -> dict[str, pd.DataFrame]:
     return {
         name: pd.read_csv(seed_dir / f"{name}.csv")
-        for name in ("districts", "services", "population", "literacy", "lighting",
-                     "mobile_ownership")
+        for name in (
+            "districts",
+            "services",
+            "population",
+            "literacy",
+            "lighting",
+            "mobile_ownership",
+        )
     }
 
 
@@ -77,17 +83,29 @@ def _cell_frame(inputs: dict[str, pd.DataFrame]) -> pd.DataFrame:
     lit = inputs["literacy"]
     lit = lit[lit["sex"].isin(SEXES) & lit["area"].isin(AREAS)]
     lit = lit.assign(literacy=lit["literate_10plus"] / lit["population_10plus"])
-    cells = cells.merge(lit[["district_code", "sex", "area", "literacy"]],
-                        on=["district_code", "sex", "area"], how="left")
+    cells = cells.merge(
+        lit[["district_code", "sex", "area", "literacy"]],
+        on=["district_code", "sex", "area"],
+        how="left",
+    )
     light = inputs["lighting"]
     light = light.assign(grid=light["households_grid_light"] / light["households"])
-    cells = cells.merge(light[["district_code", "area", "grid"]], on=["district_code", "area"],
-                        how="left")
+    cells = cells.merge(
+        light[["district_code", "area", "grid"]], on=["district_code", "area"], how="left"
+    )
     mobile = inputs["mobile_ownership"][["district_code", "mobile_hh_pct"]]
     cells = cells.merge(mobile, on="district_code", how="left")
     cells = cells[cells["population"] > 0].fillna({"literacy": 0.0, "grid": 0.0})
-    keep = ["service_code", "district_code", "sex", "area", "population", "literacy", "grid",
-            "mobile_hh_pct"]
+    keep = [
+        "service_code",
+        "district_code",
+        "sex",
+        "area",
+        "population",
+        "literacy",
+        "grid",
+        "mobile_hh_pct",
+    ]
     return cells[keep].sort_values(keep[:4], ignore_index=True)
 
 
@@ -95,13 +113,19 @@ def _access(cells: pd.DataFrame) -> np.ndarray:
     """0–1 capacity to use a digital channel."""
     urban_bonus = np.where(cells["area"] == "urban", 1.15, 1.0)
     female = np.where(cells["sex"] == "female", FEMALE_DIGITAL_FACTOR, 1.0)
-    access = (cells["literacy"] ** 1.3 * (0.35 + 0.65 * cells["grid"])
-              * (cells["mobile_hh_pct"] / 100) * urban_bonus * female)
+    access = (
+        cells["literacy"] ** 1.3
+        * (0.35 + 0.65 * cells["grid"])
+        * (cells["mobile_hh_pct"] / 100)
+        * urban_bonus
+        * female
+    )
     return np.clip(access.to_numpy(), 0.0, 1.0)
 
 
-def generate(seed: int = DEFAULT_SEED, n_months: int = DEFAULT_MONTHS,
-             seed_dir: Path | None = None) -> pd.DataFrame:
+def generate(
+    seed: int = DEFAULT_SEED, n_months: int = DEFAULT_MONTHS, seed_dir: Path | None = None
+) -> pd.DataFrame:
     """The simulated usage rows, in the `usage` import format of CONTRACTS.md."""
     rng = np.random.default_rng(seed)
     cells = _cell_frame(_district_inputs(seed_dir or config.SEED_DIR))
@@ -119,8 +143,9 @@ def generate(seed: int = DEFAULT_SEED, n_months: int = DEFAULT_MONTHS,
         digital = np.clip(0.08 + 0.8 * access + DIGITAL_SHIFT_PER_YEAR * years, 0.02, 0.95)
         frames.append(_channel_rows(cells, month, demand, digital, access, rng))
     usage = pd.concat(frames, ignore_index=True)
-    return usage.sort_values(["month", "district", "service", "channel", "sex", "area"],
-                             ignore_index=True)
+    return usage.sort_values(
+        ["month", "district", "service", "channel", "sex", "area"], ignore_index=True
+    )
 
 
 def _channel_rows(cells, month, demand, digital, access, rng) -> pd.DataFrame:
@@ -139,22 +164,27 @@ def _channel_rows(cells, month, demand, digital, access, rng) -> pd.DataFrame:
         mean = demand * share * rng.gamma(12.0, 1 / 12.0, size=len(cells))
         transactions = rng.poisson(mean)
         users = rng.binomial(transactions, 0.7 + 0.2 * rng.random(len(cells)))
-        parts.append(pd.DataFrame({
-            "month": f"{month:%Y-%m}",
-            "district": cells["district_code"],
-            "service": cells["service_code"],
-            "channel": channel,
-            "sex": cells["sex"],
-            "area": cells["area"],
-            "age_band": "unknown",
-            "transactions": transactions.astype("int64"),
-            "users": users.astype("int64"),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "month": f"{month:%Y-%m}",
+                    "district": cells["district_code"],
+                    "service": cells["service_code"],
+                    "channel": channel,
+                    "sex": cells["sex"],
+                    "area": cells["area"],
+                    "age_band": "unknown",
+                    "transactions": transactions.astype("int64"),
+                    "users": users.astype("int64"),
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
-def write_demo(path: Path | None = None, seed: int = DEFAULT_SEED,
-               n_months: int = DEFAULT_MONTHS) -> tuple[Path, int]:
+def write_demo(
+    path: Path | None = None, seed: int = DEFAULT_SEED, n_months: int = DEFAULT_MONTHS
+) -> tuple[Path, int]:
     """Write the demonstration usage file atomically; returns its path and row count."""
     path = path or config.DEMO_USAGE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,15 @@ from kp_dash.districts import DistrictResolver
 SEXES = ("female", "male", "transgender", "unknown")
 AREAS = ("urban", "rural", "unknown")
 AGE_BANDS = ("0-4", "5-14", "15-24", "25-59", "60+", "unknown")
-SEX_SYNONYMS = {"f": "female", "m": "male", "women": "female", "men": "male", "woman": "female",
-                "man": "male", "t": "transgender"}
+SEX_SYNONYMS = {
+    "f": "female",
+    "m": "male",
+    "women": "female",
+    "men": "male",
+    "woman": "female",
+    "man": "male",
+    "t": "transgender",
+}
 
 # contract column -> accepted synonyms (matched ignoring case, spaces and underscores)
 USAGE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -151,7 +158,9 @@ class UsageValidator:
         mapping, clashes = match_columns(list(frame.columns), USAGE_COLUMNS)
         for contract, column, first in clashes:
             message = f"columns '{first}' and '{column}' both give '{contract}'; keep one"
-            problems.append(_problems(file, [1], str(column), [column], "duplicate_column", [message]))
+            problems.append(
+                _problems(file, [1], str(column), [column], "duplicate_column", [message])
+            )
         missing = [c for c in USAGE_REQUIRED if c not in mapping]
         for column in missing:
             names = ", ".join(f"'{n}'" for n in (column, *USAGE_COLUMNS[column]))
@@ -165,18 +174,28 @@ class UsageValidator:
         out["month_start"] = self._months(cells["month"], file, rownum, problems)
         out["district_code"] = self._districts(cells["district"], file, rownum, problems)
         out["service_code"] = self._services(cells["service"], file, rownum, problems)
-        out["channel"] = self._codes(cells["channel"], "channel", self.channels, {}, file, rownum,
-                                     problems)
-        for column, allowed, synonyms in (("sex", SEXES, SEX_SYNONYMS), ("area", AREAS, {}),
-                                          ("age_band", AGE_BANDS, {})):
+        out["channel"] = self._codes(
+            cells["channel"], "channel", self.channels, {}, file, rownum, problems
+        )
+        for column, allowed, synonyms in (
+            ("sex", SEXES, SEX_SYNONYMS),
+            ("area", AREAS, {}),
+            ("age_band", AGE_BANDS, {}),
+        ):
             values = cells.get(column, pd.Series(USAGE_DEFAULTS[column], index=out.index))
             filled = _texts(values).fillna(USAGE_DEFAULTS[column])
-            out[column] = self._codes(filled, column, set(allowed), synonyms, file, rownum, problems)
-        out["transactions"] = self._counts(cells["transactions"], "transactions", file, rownum,
-                                           problems, required=True)
+            out[column] = self._codes(
+                filled, column, set(allowed), synonyms, file, rownum, problems
+            )
+        out["transactions"] = self._counts(
+            cells["transactions"], "transactions", file, rownum, problems, required=True
+        )
         users = cells.get("users")
-        out["users"] = (self._counts(users, "users", file, rownum, problems, required=False)
-                        if users is not None else pd.array([pd.NA] * len(out), dtype="Int64"))
+        out["users"] = (
+            self._counts(users, "users", file, rownum, problems, required=False)
+            if users is not None
+            else pd.array([pd.NA] * len(out), dtype="Int64")
+        )
         self._users_within_transactions(out, file, rownum, problems)
         self._repeated_keys(out, file, rownum, problems)
         found = pd.concat(problems, ignore_index=True) if problems else _empty_problems()
@@ -198,10 +217,12 @@ class UsageValidator:
         future = future.fillna(False).astype(bool)
         if future.any():
             values = cells[future].astype("string")
-            messages = ("'" + values + f"' is in the future (latest allowed month is "
-                        f"{current:%Y-%m})")
-            problems.append(_problems(file, rownum[future], "month", values, "future_month",
-                                      messages))
+            messages = (
+                "'" + values + f"' is in the future (latest allowed month is {current:%Y-%m})"
+            )
+            problems.append(
+                _problems(file, rownum[future], "month", values, "future_month", messages)
+            )
         return pd.to_datetime(months.where(~bad & ~future), errors="coerce")
 
     def _districts(self, cells, file, rownum, problems) -> pd.Series:
@@ -210,11 +231,20 @@ class UsageValidator:
         codes = texts.map(lambda t: resolutions[t].district_code, na_action="ignore")
         bad = codes.isna()
         if bad.any():
-            messages = texts[bad].map(lambda t: _district_message(t, resolutions.get(t)),
-                                      na_action=None)
+            messages = texts[bad].map(
+                lambda t: _district_message(t, resolutions.get(t)), na_action=None
+            )
             messages = messages.fillna("district is blank; give a P-code (PK501-PK535) or a name")
-            problems.append(_problems(file, rownum[bad], "district", texts[bad].fillna(""),
-                                      "unknown_district", messages))
+            problems.append(
+                _problems(
+                    file,
+                    rownum[bad],
+                    "district",
+                    texts[bad].fillna(""),
+                    "unknown_district",
+                    messages,
+                )
+            )
         return codes
 
     def _services(self, cells, file, rownum, problems) -> pd.Series:
@@ -232,8 +262,9 @@ class UsageValidator:
             known = ", ".join(sorted(self.service_codes))
             values = _texts(cells)[bad].fillna("")
             messages = "'" + values + f"' is not a service code (known: {known})"
-            problems.append(_problems(file, rownum[bad], "service", values, "unknown_service",
-                                      messages))
+            problems.append(
+                _problems(file, rownum[bad], "service", values, "unknown_service", messages)
+            )
         return codes
 
     def _codes(self, cells, column, allowed, synonyms, file, rownum, problems) -> pd.Series:
@@ -250,19 +281,26 @@ class UsageValidator:
             known = ", ".join(sorted(allowed))
             values = _texts(cells)[bad].fillna("")
             messages = "'" + values + f"' is not a known {column} (use one of: {known})"
-            problems.append(_problems(file, rownum[bad], column, values, f"unknown_{column}",
-                                      messages))
+            problems.append(
+                _problems(file, rownum[bad], column, values, f"unknown_{column}", messages)
+            )
         return codes
 
     def _counts(self, cells, column, file, rownum, problems, required: bool) -> pd.Series:
         numbers = pd.to_numeric(cells, errors="coerce")
-        blank = _texts(cells).isna() if cells.dtype == object or cells.dtype == "string" \
+        blank = (
+            _texts(cells).isna()
+            if cells.dtype == object or cells.dtype == "string"
             else cells.isna()
+        )
         rules = [
             ("not_a_number", numbers.isna() & ~blank, "is not a number"),
             ("negative_count", numbers < 0, "is negative; counts are whole numbers ≥ 0"),
-            ("fractional_count", (numbers % 1 != 0) & numbers.notna(),
-             "is not a whole number; counts are whole numbers ≥ 0"),
+            (
+                "fractional_count",
+                (numbers % 1 != 0) & numbers.notna(),
+                "is not a whole number; counts are whole numbers ≥ 0",
+            ),
         ]
         if required:
             rules.append(("missing_count", blank, "is blank; give a whole number ≥ 0"))
@@ -279,11 +317,16 @@ class UsageValidator:
         above = (out["users"] > out["transactions"]).fillna(False).astype(bool)
         if above.any():
             users = out.loc[above, "users"].astype("string")
-            messages = ("'" + users + "' users is more than the row's "
-                        + out.loc[above, "transactions"].astype("string")
-                        + " transactions; users must be ≤ transactions")
-            problems.append(_problems(file, rownum[above], "users", users,
-                                      "users_above_transactions", messages))
+            messages = (
+                "'"
+                + users
+                + "' users is more than the row's "
+                + out.loc[above, "transactions"].astype("string")
+                + " transactions; users must be ≤ transactions"
+            )
+            problems.append(
+                _problems(file, rownum[above], "users", users, "users_above_transactions", messages)
+            )
 
     def _repeated_keys(self, out, file, rownum, problems) -> None:
         key = list(USAGE_KEY)
@@ -291,12 +334,18 @@ class UsageValidator:
         repeated = out[key].duplicated(keep="first") & complete
         if not repeated.any():
             return
-        first_row = pd.Series(rownum, index=out.index).groupby(
-            [out[c] for c in key], dropna=True).transform("min")
+        first_row = (
+            pd.Series(rownum, index=out.index)
+            .groupby([out[c] for c in key], dropna=True)
+            .transform("min")
+        )
         rows = rownum[repeated]
-        messages = ("repeats the key (month, district, service, channel, sex, area, age band) "
-                    "of row " + first_row[repeated].astype("int64").astype("string")
-                    + "; combine the two rows or correct one")
+        messages = (
+            "repeats the key (month, district, service, channel, sex, area, age band) "
+            "of row "
+            + first_row[repeated].astype("int64").astype("string")
+            + "; combine the two rows or correct one"
+        )
         problems.append(_problems(file, rows, "", [""] * len(rows), "repeated_key", messages))
 
 

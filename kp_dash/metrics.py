@@ -79,99 +79,184 @@ USAGE_KIND = "admin"
 REGISTRY: dict[str, Metric] = {
     m.code: m
     for m in (
-        Metric("uptake_per_1000", "Digital uptake per 1,000 eligible people",
-               "per 1,000 eligible people", "higher_is_better",
-               "1000 × Σ digital transactions (online, mobile app) in the period ÷ eligible "
-               "population (Census 2023; all services together: total population)",
-               USAGE_KIND, (_digital(), ELIGIBLE),
-               "1000.0 * digital_transactions / nullif(eligible_population, 0)",
-               "digital_transactions", "eligible_population", 2),
-        Metric("reach_pct", "Eligible people reached", "% of eligible people",
-               "higher_is_better",
-               "100 × Σ unique users ÷ eligible population, where users are reported",
-               USAGE_KIND, (Component("users", USAGE_DIMS), ELIGIBLE),
-               "100.0 * users / nullif(eligible_population, 0)", "users", "eligible_population",
-               2),
-        Metric("digital_share_pct", "Digital share of transactions", "% of transactions",
-               "higher_is_better",
-               "100 × digital transactions ÷ all transactions (undefined when there are none)",
-               USAGE_KIND, (Component("all_transactions", USAGE_DIMS), _digital()),
-               "100.0 * digital_transactions / nullif(all_transactions, 0)",
-               "digital_transactions", "all_transactions"),
-        Metric("assisted_share_pct", "Assisted-channel share of transactions",
-               "% of transactions", "neutral",
-               "100 × assisted transactions (kiosk, facilitation centre, helpline) ÷ all "
-               "transactions", USAGE_KIND,
-               (Component("all_transactions", USAGE_DIMS),
-                Component("assisted_transactions", USAGE_DIMS)),
-               "100.0 * assisted_transactions / nullif(all_transactions, 0)",
-               "assisted_transactions", "all_transactions"),
-        Metric("female_share_pct", "Women's share of digital transactions",
-               "% of digital transactions", "higher_is_better",
-               "100 × female digital transactions ÷ (female + male) digital transactions",
-               USAGE_KIND,
-               (Component("female_male_digital_transactions", NO_SEX),
-                Component("female_digital_transactions", NO_SEX)),
-               "100.0 * female_digital_transactions / nullif(female_male_digital_transactions, 0)",
-               "female_digital_transactions", "female_male_digital_transactions"),
-        Metric("gender_parity", "Gender parity of digital uptake", "ratio (1 = parity)",
-               "higher_is_better",
-               "female uptake per 1,000 ÷ male uptake per 1,000, each on that sex's eligible "
-               "population (parity band 0.98–1.02)", USAGE_KIND,
-               (Component("male_digital_transactions", NO_SEX),
+        Metric(
+            "uptake_per_1000",
+            "Digital uptake per 1,000 eligible people",
+            "per 1,000 eligible people",
+            "higher_is_better",
+            "1000 × Σ digital transactions (online, mobile app) in the period ÷ eligible "
+            "population (Census 2023; all services together: total population)",
+            USAGE_KIND,
+            (_digital(), ELIGIBLE),
+            "1000.0 * digital_transactions / nullif(eligible_population, 0)",
+            "digital_transactions",
+            "eligible_population",
+            2,
+        ),
+        Metric(
+            "reach_pct",
+            "Eligible people reached",
+            "% of eligible people",
+            "higher_is_better",
+            "100 × Σ unique users ÷ eligible population, where users are reported",
+            USAGE_KIND,
+            (Component("users", USAGE_DIMS), ELIGIBLE),
+            "100.0 * users / nullif(eligible_population, 0)",
+            "users",
+            "eligible_population",
+            2,
+        ),
+        Metric(
+            "digital_share_pct",
+            "Digital share of transactions",
+            "% of transactions",
+            "higher_is_better",
+            "100 × digital transactions ÷ all transactions (undefined when there are none)",
+            USAGE_KIND,
+            (Component("all_transactions", USAGE_DIMS), _digital()),
+            "100.0 * digital_transactions / nullif(all_transactions, 0)",
+            "digital_transactions",
+            "all_transactions",
+        ),
+        Metric(
+            "assisted_share_pct",
+            "Assisted-channel share of transactions",
+            "% of transactions",
+            "neutral",
+            "100 × assisted transactions (kiosk, facilitation centre, helpline) ÷ all transactions",
+            USAGE_KIND,
+            (
+                Component("all_transactions", USAGE_DIMS),
+                Component("assisted_transactions", USAGE_DIMS),
+            ),
+            "100.0 * assisted_transactions / nullif(all_transactions, 0)",
+            "assisted_transactions",
+            "all_transactions",
+        ),
+        Metric(
+            "female_share_pct",
+            "Women's share of digital transactions",
+            "% of digital transactions",
+            "higher_is_better",
+            "100 × female digital transactions ÷ (female + male) digital transactions",
+            USAGE_KIND,
+            (
+                Component("female_male_digital_transactions", NO_SEX),
                 Component("female_digital_transactions", NO_SEX),
-                Component("female_population", ("district", "service", "area"),
-                          ("service", "area")),
-                Component("male_population", ("district", "service", "area"),
-                          ("service", "area"))),
-               "(female_digital_transactions / nullif(female_population, 0))"
-               " / nullif(male_digital_transactions / nullif(male_population, 0), 0)",
-               decimals=2),
-        Metric("mobile_hh_pct", "People in households with a mobile phone", "% of people",
-               "higher_is_better",
-               "% of people living in a household with a working mobile phone (PSLM 2019-20; "
-               "split districts carry their parent district's value); above district level "
-               "weighted by Census 2023 population", "survey",
-               (Component("weighted_value", ("district",)),
-                Component("population_weight", ("district",))),
-               "weighted_value / nullif(population_weight, 0)"),
-        Metric("literacy_pct", "Literacy, age 10+", "% of people aged 10+", "higher_is_better",
-               "100 × literate people aged 10+ ÷ people aged 10+ (Census 2023, table 12)",
-               "census",
-               (Component("literate_10plus", ("district", "sex", "area"), ("sex", "area")),
-                Component("population_10plus", ("district", "sex", "area"), ("sex", "area"))),
-               "100.0 * literate_10plus / nullif(population_10plus, 0)",
-               "literate_10plus", "population_10plus"),
-        Metric("literacy_female_pct", "Female literacy, age 10+", "% of women aged 10+",
-               "higher_is_better",
-               "100 × literate women aged 10+ ÷ women aged 10+ (Census 2023, table 12)", "census",
-               (Component("literate_10plus", ("district", "area"), ("area",)),
-                Component("population_10plus", ("district", "area"), ("area",))),
-               "100.0 * literate_10plus / nullif(population_10plus, 0)",
-               "literate_10plus", "population_10plus"),
-        Metric("literacy_female_rural_pct", "Rural female literacy, age 10+",
-               "% of rural women aged 10+", "higher_is_better",
-               "100 × literate rural women aged 10+ ÷ rural women aged 10+ (Census 2023, "
-               "table 12)", "census",
-               (Component("literate_10plus", ("district",)),
-                Component("population_10plus", ("district",))),
-               "100.0 * literate_10plus / nullif(population_10plus, 0)",
-               "literate_10plus", "population_10plus"),
-        Metric("grid_light_pct", "Households lit by grid electricity", "% of households",
-               "higher_is_better",
-               "100 × households lit by grid electricity ÷ all households (Census 2023, "
-               "table 22; solar counted separately)", "census",
-               (Component("households_grid_light", ("district", "area"), ("area",)),
-                Component("households", ("district", "area"), ("area",))),
-               "100.0 * households_grid_light / nullif(households, 0)",
-               "households_grid_light", "households"),
-        Metric("access_index", "Access index", "index 0–100", "higher_is_better",
-               "unweighted mean of the access indicators loaded for every district, latest year "
-               "of each, on 0–100 (with the seed data: mobile_hh_pct, literacy_pct, "
-               "grid_light_pct; the list used is given in the source); above district level "
-               "each indicator is weighted by Census 2023 population", "census+survey",
-               (Component("weighted_value", ("district",)), Component("weight", ("district",))),
-               "weighted_value / nullif(weight, 0)"),
+            ),
+            "100.0 * female_digital_transactions / nullif(female_male_digital_transactions, 0)",
+            "female_digital_transactions",
+            "female_male_digital_transactions",
+        ),
+        Metric(
+            "gender_parity",
+            "Gender parity of digital uptake",
+            "ratio (1 = parity)",
+            "higher_is_better",
+            "female uptake per 1,000 ÷ male uptake per 1,000, each on that sex's eligible "
+            "population (parity band 0.98–1.02)",
+            USAGE_KIND,
+            (
+                Component("male_digital_transactions", NO_SEX),
+                Component("female_digital_transactions", NO_SEX),
+                Component(
+                    "female_population", ("district", "service", "area"), ("service", "area")
+                ),
+                Component("male_population", ("district", "service", "area"), ("service", "area")),
+            ),
+            "(female_digital_transactions / nullif(female_population, 0))"
+            " / nullif(male_digital_transactions / nullif(male_population, 0), 0)",
+            decimals=2,
+        ),
+        Metric(
+            "mobile_hh_pct",
+            "People in households with a mobile phone",
+            "% of people",
+            "higher_is_better",
+            "% of people living in a household with a working mobile phone (PSLM 2019-20; "
+            "split districts carry their parent district's value); above district level "
+            "weighted by Census 2023 population",
+            "survey",
+            (
+                Component("weighted_value", ("district",)),
+                Component("population_weight", ("district",)),
+            ),
+            "weighted_value / nullif(population_weight, 0)",
+        ),
+        Metric(
+            "literacy_pct",
+            "Literacy, age 10+",
+            "% of people aged 10+",
+            "higher_is_better",
+            "100 × literate people aged 10+ ÷ people aged 10+ (Census 2023, table 12)",
+            "census",
+            (
+                Component("literate_10plus", ("district", "sex", "area"), ("sex", "area")),
+                Component("population_10plus", ("district", "sex", "area"), ("sex", "area")),
+            ),
+            "100.0 * literate_10plus / nullif(population_10plus, 0)",
+            "literate_10plus",
+            "population_10plus",
+        ),
+        Metric(
+            "literacy_female_pct",
+            "Female literacy, age 10+",
+            "% of women aged 10+",
+            "higher_is_better",
+            "100 × literate women aged 10+ ÷ women aged 10+ (Census 2023, table 12)",
+            "census",
+            (
+                Component("literate_10plus", ("district", "area"), ("area",)),
+                Component("population_10plus", ("district", "area"), ("area",)),
+            ),
+            "100.0 * literate_10plus / nullif(population_10plus, 0)",
+            "literate_10plus",
+            "population_10plus",
+        ),
+        Metric(
+            "literacy_female_rural_pct",
+            "Rural female literacy, age 10+",
+            "% of rural women aged 10+",
+            "higher_is_better",
+            "100 × literate rural women aged 10+ ÷ rural women aged 10+ (Census 2023, table 12)",
+            "census",
+            (
+                Component("literate_10plus", ("district",)),
+                Component("population_10plus", ("district",)),
+            ),
+            "100.0 * literate_10plus / nullif(population_10plus, 0)",
+            "literate_10plus",
+            "population_10plus",
+        ),
+        Metric(
+            "grid_light_pct",
+            "Households lit by grid electricity",
+            "% of households",
+            "higher_is_better",
+            "100 × households lit by grid electricity ÷ all households (Census 2023, "
+            "table 22; solar counted separately)",
+            "census",
+            (
+                Component("households_grid_light", ("district", "area"), ("area",)),
+                Component("households", ("district", "area"), ("area",)),
+            ),
+            "100.0 * households_grid_light / nullif(households, 0)",
+            "households_grid_light",
+            "households",
+        ),
+        Metric(
+            "access_index",
+            "Access index",
+            "index 0–100",
+            "higher_is_better",
+            "unweighted mean of the access indicators loaded for every district, latest year "
+            "of each, on 0–100 (with the seed data: mobile_hh_pct, literacy_pct, "
+            "grid_light_pct; the list used is given in the source); above district level "
+            "each indicator is weighted by Census 2023 population",
+            "census+survey",
+            (Component("weighted_value", ("district",)), Component("weight", ("district",))),
+            "weighted_value / nullif(weight, 0)",
+        ),
     )
 }
 
@@ -188,8 +273,14 @@ def registry_frame() -> pd.DataFrame:
     """Code, label, unit, direction, formula and source kind of every metric."""
     return pd.DataFrame(
         [
-            {"code": m.code, "label": m.label, "unit": m.unit, "direction": m.direction,
-             "formula": m.formula, "source_kind": m.source_kind}
+            {
+                "code": m.code,
+                "label": m.label,
+                "unit": m.unit,
+                "direction": m.direction,
+                "formula": m.formula,
+                "source_kind": m.source_kind,
+            }
             for m in REGISTRY.values()
         ]
     )
@@ -228,9 +319,13 @@ def _component_sql(metric: Metric, comp: Component, query: Query) -> tuple[str, 
         if query.month_to:
             where.append("month_start <= strptime(?, '%Y-%m')::date")
             params.append(query.month_to)
-    select = [*keys, f"sum(amount) as {comp.name}",
-              f"list(distinct source) as src_{comp.name}",
-              f"min(year) as y0_{comp.name}", f"max(year) as y1_{comp.name}"]
+    select = [
+        *keys,
+        f"sum(amount) as {comp.name}",
+        f"list(distinct source) as src_{comp.name}",
+        f"min(year) as y0_{comp.name}",
+        f"max(year) as y1_{comp.name}",
+    ]
     sql = f"select {', '.join(select)} from {metric.view} where {' and '.join(where)}"
     if keys:
         sql += f" group by {', '.join(keys)}"
@@ -265,12 +360,14 @@ def metric_sql(query: Query) -> tuple[str, list[object]]:
     outputs += [
         f"array_to_string(list_sort(list_distinct(list_concat({sources}))), '; ') as source",
         f"case when least({first}) = greatest({last}) then least({first})::varchar "
-        f"else least({first})::varchar || '–' || greatest({last})::varchar end as year",
+        f"else least({first})::varchar || '-' || greatest({last})::varchar end as year",
     ]
     district_join = " join districts d using (district_code)" if "district" in query.by else ""
     order = [_order_key(k) for k in query.by]
-    sql = (f"with {', '.join(ctes)} select {', '.join(outputs)} from c0 {' '.join(joins)}"
-           f"{district_join}" + (f" order by {', '.join(order)}" if order else ""))
+    sql = (
+        f"with {', '.join(ctes)} select {', '.join(outputs)} from c0 {' '.join(joins)}"
+        f"{district_join}" + (f" order by {', '.join(order)}" if order else "")
+    )
     return sql, params
 
 

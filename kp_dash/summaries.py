@@ -34,8 +34,9 @@ def headline(metric: Metric, frame: pd.DataFrame) -> Headline:
         return Headline(metric.code, metric.label, None, NO_DATA, "", "")
     row = frame.iloc[0]
     text = f"{format_value(float(row['value']), metric)} {metric.unit}"
-    return Headline(metric.code, metric.label, float(row["value"]), text, row["source"],
-                    str(row["year"]))
+    return Headline(
+        metric.code, metric.label, float(row["value"]), text, row["source"], str(row["year"])
+    )
 
 
 def district_ranking(metric: Metric, frame: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
@@ -46,8 +47,12 @@ def district_ranking(metric: Metric, frame: pd.DataFrame, register: pd.DataFrame
         frame[["district_code", "value", "source", "year"]], on="district_code", how="left"
     )
     ascending = metric.direction == "lower_is_better"
-    table = table.sort_values(["value", "district_name"], ascending=[ascending, True],
-                              na_position="last", ignore_index=True)
+    table = table.sort_values(
+        ["value", "district_name"],
+        ascending=[ascending, True],
+        na_position="last",
+        ignore_index=True,
+    )
     ranks = table["value"].rank(method="min", ascending=ascending)
     table.insert(0, "rank", ranks.astype("Int64"))
     table["shown"] = table["value"].map(lambda v: format_value(v, metric))
@@ -60,11 +65,17 @@ def ranking_display(table: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     """Column names for people, value as text so "No data" reads as such."""
     shown = table.assign(merged=table["is_merged"].map({True: "merged (ex-FATA)", False: ""}))
     shown = shown[["rank", "district_name", "division", "merged", "shown", "source", "year"]]
-    return shown.rename(columns={
-        "rank": "Rank", "district_name": "District", "division": "Division",
-        "merged": "Merged district", "shown": f"{metric.label} ({metric.unit})",
-        "source": "Source", "year": "Year",
-    })
+    return shown.rename(
+        columns={
+            "rank": "Rank",
+            "district_name": "District",
+            "division": "Division",
+            "merged": "Merged district",
+            "shown": f"{metric.label} ({metric.unit})",
+            "source": "Source",
+            "year": "Year",
+        }
+    )
 
 
 def map_values(frame: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:

@@ -45,9 +45,14 @@ def connection(file_stamp: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(max_entries=256)
-def metric_frame(file_stamp: tuple, code: str, by: tuple[str, ...] = (),
-                 service: str | None = None, month_from: str | None = None,
-                 month_to: str | None = None) -> pd.DataFrame:
+def metric_frame(
+    file_stamp: tuple,
+    code: str,
+    by: tuple[str, ...] = (),
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame:
     query = metrics.Query(code, by, service, month_from, month_to)
     return metrics.fetch(connection(file_stamp), query)
 
@@ -117,8 +122,11 @@ class Selection:
     def period_label(self) -> str:
         if not self.month_from:
             return "no usage period"
-        return self.month_from if self.month_from == self.month_to else (
-            f"{self.month_from} to {self.month_to}")
+        return (
+            self.month_from
+            if self.month_from == self.month_to
+            else (f"{self.month_from} to {self.month_to}")
+        )
 
 
 def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
@@ -126,7 +134,9 @@ def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
     services = table(file_stamp, "services")
     names = dict(zip(services["service_code"], services["service_name"], strict=True))
     code = st.sidebar.selectbox(
-        "Service", [None, *names], key="service",
+        "Service",
+        [None, *names],
+        key="service",
         format_func=lambda c: ALL_SERVICES if c is None else names[c],
     )
     months = summaries.month_options(info.get("first_month"), info.get("last_month"))
@@ -138,11 +148,17 @@ def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
     return Selection(code, start, end)
 
 
-def metric_picker(label: str = "Metric", key: str = "metric",
-                  default: str = "uptake_per_1000") -> metrics.Metric:
+def metric_picker(
+    label: str = "Metric", key: str = "metric", default: str = "uptake_per_1000"
+) -> metrics.Metric:
     codes = list(metrics.REGISTRY)
-    code = st.selectbox(label, codes, index=codes.index(default), key=key,
-                        format_func=lambda c: f"{metrics.REGISTRY[c].label} ({c})")
+    code = st.selectbox(
+        label,
+        codes,
+        index=codes.index(default),
+        key=key,
+        format_func=lambda c: f"{metrics.REGISTRY[c].label} ({c})",
+    )
     return metrics.get(code)
 
 

@@ -20,8 +20,14 @@ with left:
 with right:
     view = st.radio("View", ["plotly", "pydeck"], horizontal=True, key="map_view")
 
-frame = ui.metric_frame(file_stamp, metric.code, ("district",), selection.service,
-                        selection.month_from, selection.month_to)
+frame = ui.metric_frame(
+    file_stamp,
+    metric.code,
+    ("district",),
+    selection.service,
+    selection.month_from,
+    selection.month_to,
+)
 values = summaries.map_values(frame, ui.register(file_stamp))
 layer = ui.current_layer()
 st.caption(f"{metric.label} · {selection.service_label} · {selection.period_label}")

@@ -14,8 +14,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_SEED_DIR = FIXTURES / "seed_small"
 SMALL_USAGE_FILE = FIXTURES / "usage_small.csv"
 # the register and name tables are the real ones; the figures are small hand-made ones
-REAL_SEED_FILES = ("district_aliases.csv", "district_parents.csv", "name_rules.csv",
-                   "non_kp_districts.csv", "services.csv", "channels.csv")
+REAL_SEED_FILES = (
+    "district_aliases.csv",
+    "district_parents.csv",
+    "name_rules.csv",
+    "non_kp_districts.csv",
+    "services.csv",
+    "channels.csv",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,6 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).parents[2]
-HOME = "app.py"
-MAP = "pages/1_Map.py"
-SOURCES = "pages/9_Sources_and_definitions.py"
-PAGES = (HOME, MAP, SOURCES)
 # The first run of a page imports geopandas/plotly and builds the map layer: far above 3 s.
 TIMEOUT_S = 60
 

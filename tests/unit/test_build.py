@@ -11,8 +11,11 @@ from tests.conftest import SMALL_USAGE_FILE, small_seed
 
 def test_seed_tables_load_as_published(empty_db):
     with db.connect_readonly(empty_db) as con:
-        total = db.query_df(con, "select sum(population) as n from population where census_year"
-                                 " = 2023 and age_group = 'all' and sex = 'all' and area = 'all'")
+        total = db.query_df(
+            con,
+            "select sum(population) as n from population where census_year"
+            " = 2023 and age_group = 'all' and sex = 'all' and area = 'all'",
+        )
         assert total["n"].iloc[0] == 40_856_097
         assert len(db.query_df(con, "select * from districts")) == 35
         assert db.build_info(con)["usage_rows"] == "0"
@@ -71,5 +74,6 @@ def test_is_current_follows_the_fingerprint(tmp_path):
     build.build(target, with_demo=False, seed_dir=seed_dir)
     assert build.is_current(target, seed_dir)
     (seed_dir / "lighting.csv").write_text(
-        (seed_dir / "lighting.csv").read_text().replace("450", "451"))
+        (seed_dir / "lighting.csv").read_text().replace("450", "451")
+    )
     assert not build.is_current(target, seed_dir)

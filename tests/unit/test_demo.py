@@ -27,8 +27,14 @@ def test_covers_every_service_district_and_month(usage):
     assert usage["district"].nunique() == 35
     months = sorted(usage["month"].unique())
     assert len(months) == 36 and months[-1] == "2026-10" and months[0] == "2023-11"
-    assert set(usage["channel"]) == {"online", "mobile_app", "kiosk", "facilitation_centre",
-                                     "helpline", "counter"}
+    assert set(usage["channel"]) == {
+        "online",
+        "mobile_app",
+        "kiosk",
+        "facilitation_centre",
+        "helpline",
+        "counter",
+    }
     assert set(usage["sex"]) == {"female", "male"} and set(usage["area"]) == {"urban", "rural"}
 
 
@@ -62,8 +68,11 @@ def test_women_use_digital_channels_less(usage):
 
 
 def test_passes_the_import_validation(usage):
-    validator = UsageValidator(DistrictResolver.from_seed(),
-                               pd.read_csv(config.SEED_DIR / "services.csv"), date(2026, 11, 1))
+    validator = UsageValidator(
+        DistrictResolver.from_seed(),
+        pd.read_csv(config.SEED_DIR / "services.csv"),
+        date(2026, 11, 1),
+    )
     result = validator.validate(usage, "usage.parquet")
     assert result.ok, result.problem_lines()[:5]
     assert len(result.rows) == len(usage)

@@ -11,14 +11,25 @@ from kp_dash import config
 from kp_dash.districts import DistrictResolver
 from kp_dash.ingest import UsageValidator, parse_month, read_table
 
-GOOD = {"month": "2025-01", "district": "PK502", "service": "health_card", "channel": "online",
-        "sex": "female", "area": "rural", "transactions": "5", "users": "4"}
+GOOD = {
+    "month": "2025-01",
+    "district": "PK502",
+    "service": "health_card",
+    "channel": "online",
+    "sex": "female",
+    "area": "rural",
+    "transactions": "5",
+    "users": "4",
+}
 
 
 @pytest.fixture(scope="module")
 def validator() -> UsageValidator:
-    return UsageValidator(DistrictResolver.from_seed(),
-                          pd.read_csv(config.SEED_DIR / "services.csv"), date(2026, 11, 26))
+    return UsageValidator(
+        DistrictResolver.from_seed(),
+        pd.read_csv(config.SEED_DIR / "services.csv"),
+        date(2026, 11, 26),
+    )
 
 
 def check(validator, *rows: dict, file: str = "returns.csv") -> list[str]:
@@ -26,21 +37,42 @@ def check(validator, *rows: dict, file: str = "returns.csv") -> list[str]:
 
 
 def test_a_good_file_is_normalised(validator):
-    rows = [GOOD, {**GOOD, "district": "D.I. Khan", "sex": "women", "month": "2025-02-17",
-                   "service": "Telemedicine consultations", "users": ""}]
+    rows = [
+        GOOD,
+        {
+            **GOOD,
+            "district": "D.I. Khan",
+            "sex": "women",
+            "month": "2025-02-17",
+            "service": "Telemedicine consultations",
+            "users": "",
+        },
+    ]
     result = validator.validate(pd.DataFrame(rows), "ok.csv")
     assert result.ok
     second = result.rows.iloc[1]
     assert (second["district_code"], second["sex"], second["service_code"]) == (
-        "PK509", "female", "telemedicine")
+        "PK509",
+        "female",
+        "telemedicine",
+    )
     assert str(second["month_start"].date()) == "2025-02-01"
     assert pd.isna(second["users"])
     assert result.rows["transactions"].dtype == "int64"
 
 
 def test_synonym_headers_and_defaults(validator):
-    frame = pd.DataFrame([{"Period": "2025-01", "District Name": "Tor Ghar",
-                           "SERVICE_CODE": "fee_payment", "Mode": "kiosk", "Count": "3"}])
+    frame = pd.DataFrame(
+        [
+            {
+                "Period": "2025-01",
+                "District Name": "Tor Ghar",
+                "SERVICE_CODE": "fee_payment",
+                "Mode": "kiosk",
+                "Count": "3",
+            }
+        ]
+    )
     result = validator.validate(frame, "x.csv")
     assert result.ok
     assert result.rows.iloc[0][["sex", "area", "age_band"]].tolist() == ["unknown"] * 3
@@ -49,7 +81,8 @@ def test_synonym_headers_and_defaults(validator):
 def test_misspelled_district_gets_a_suggestion(validator):
     assert check(validator, {**GOOD, "district": "Dera Ismial Khan"}) == [
         "returns.csv: row 2, district: 'Dera Ismial Khan' is not a KP district — "
-        "did you mean 'Dera Ismail Khan' (PK509)?"]
+        "did you mean 'Dera Ismail Khan' (PK509)?"
+    ]
 
 
 def test_every_problem_is_reported_in_one_pass(validator):
@@ -88,8 +121,10 @@ def test_every_problem_is_reported_in_one_pass(validator):
 def test_missing_columns_and_empty_files(validator):
     frame = pd.DataFrame([{"month": "2025-01", "district": "PK502"}])
     lines = validator.validate(frame, "short.csv").problem_lines()
-    assert lines[0] == ("short.csv: row 1, service: required column is missing (accepted "
-                        "headers: 'service', 'service_code')")
+    assert lines[0] == (
+        "short.csv: row 1, service: required column is missing (accepted "
+        "headers: 'service', 'service_code')"
+    )
     assert len(lines) == 3
     empty = validator.validate(pd.DataFrame(columns=list(GOOD)), "empty.csv").problem_lines()
     assert empty == ["empty.csv: the file has no data rows (it is empty or has a header alone)"]

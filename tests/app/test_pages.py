@@ -1,0 +1,241 @@
+"""Every page under Streamlit's AppTest: demo data, an empty database, no database, interactions."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kp_dash import build, metrics, summaries
+
+HOME = "app.py"
+MAP = "pages/1_Map.py"
+SOURCES = "pages/9_Sources_and_definitions.py"
+PAGES = (HOME, MAP, SOURCES)
+DEMO_BANNER = "Demonstration data"
+DISTRICT_COUNT = 35
+UPTAKE = metrics.get("uptake_per_1000")
+# "Source: <text> (<year or year range>)" in the plotly hover text
+YEAR = r"\d{4}([-–]\d{4})?"  # one year or a range
+HOVER_SOURCE = re.compile(rf"Source: \S.* \({YEAR}\)")
+ZERO = re.compile(r"^0+([.,]0+)?\b")
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(elements) -> list[str]:
+    return [str(el.value) for el in elements]
+
+
+def _has_banner(at: AppTest) -> bool:
+    return any(DEMO_BANNER in text for text in _texts(at.warning))
+
+
+def _frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The shown dataframe that has `column` (AppTest does not keep st.dataframe keys)."""
+    frames = [df.value for df in at.dataframe if column in df.value.columns]
+    assert len(frames) == 1, f"expected one table with column {column!r}, found {len(frames)}"
+    return frames[0]
+
+
+def _ranking(at: AppTest) -> pd.DataFrame:
+    return _frame_with(at, "Rank")
+
+
+def _value_column(frame: pd.DataFrame, metric: metrics.Metric) -> pd.Series:
+    return frame[f"{metric.label} ({metric.unit})"]
+
+
+def _plotly(at: AppTest) -> dict:
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1, "expected exactly one plotly chart"
+    return json.loads(charts[0].proto.spec)
+
+
+def _deck(at: AppTest) -> tuple[dict, dict]:
+    decks = at.get("deck_gl_json_chart")
+    assert len(decks) == 1, "expected exactly one pydeck chart"
+    return json.loads(decks[0].proto.json), json.loads(decks[0].proto.tooltip)
+
+
+def _plotly_districts(spec: dict) -> list[str]:
+    return [code for trace in spec["data"] for code in trace["locations"]]
+
+
+def _seed_tables_with_source(db_path: Path) -> set[str]:
+    """Seed tables whose rows carry a source: each must be accounted for on the Sources page."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(
+            "select distinct table_name from information_schema.columns where column_name = 'source'"
+        ).fetchall()
+    return {name for (name,) in rows} & set(build.SEED_TABLES)
+
+
+def _first_service(db_path: Path) -> str:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute("select min(service_code) from services").fetchall()[0][0]
+
+
+# --- every page, three database states ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_demo_data_with_banner(page: str, on_demo: Path, run_page) -> None:
+    at = _ok(run_page(page))
+    assert _has_banner(at), f"{page} does not show the demonstration-data banner"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_empty_database_without_banner(page: str, on_empty: Path, run_page) -> None:
+    at = _ok(run_page(page))
+    assert not _has_banner(at)
+    assert any("No service-usage data" in text for text in _texts(at.info)), _texts(at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_without_database_says_how_to_build_one(page: str, run_page) -> None:
+    # isolated_state points KP_DASH_DB at a file that does not exist
+    at = _ok(run_page(page))
+    messages = " ".join(_texts(at.info))
+    assert "no database yet" in messages
+    assert "python -m kp_dash build" in messages
+    assert not at.get("plotly_chart")
+    assert not _has_banner(at)
+
+
+# --- Home --------------------------------------------------------------------------------------
+
+
+def test_home_shows_headlines_and_all_districts_ranked(on_demo: Path, run_page) -> None:
+    at = _ok(run_page(HOME))
+    assert at.title[0].value == "KP Digital Inclusion Dashboard"
+    headlines = {m.label: m.value for m in at.metric}
+    assert headlines[UPTAKE.label].endswith(UPTAKE.unit)
+    ranking = _ranking(at)
+    assert len(ranking) == DISTRICT_COUNT
+    assert ranking["District"].is_unique
+    assert list(ranking["Rank"])[:3] == [1, 2, 3]
+    assert not (_value_column(ranking, UPTAKE) == summaries.NO_DATA).all()
+
+
+def test_home_on_empty_database_shows_no_data_never_zero(on_empty: Path, run_page) -> None:
+    at = _ok(run_page(HOME))
+    headlines = {m.label: m.value for m in at.metric}
+    assert headlines[UPTAKE.label] == summaries.NO_DATA
+    for label, value in headlines.items():
+        assert not ZERO.match(value), f"headline {label!r} shows a zero: {value!r}"
+    shown = _value_column(_ranking(at), UPTAKE)
+    assert len(shown) == DISTRICT_COUNT
+    assert (shown == summaries.NO_DATA).all(), shown.unique()
+
+
+def test_home_service_choice_changes_ranking_values(on_demo: Path, run_page) -> None:
+    at = _ok(run_page(HOME))
+    before = _value_column(_ranking(at), UPTAKE).tolist()
+    subheaders = _texts(at.subheader)
+    service = at.selectbox(key="service")
+    assert service.value is None  # all services
+    # set_value takes the option itself (a code); select_index would pass the formatted label
+    _ok(service.set_value(_first_service(on_demo)).run())
+    after = _value_column(_ranking(at), UPTAKE).tolist()
+    assert after != before
+    assert _texts(at.subheader) != subheaders
+
+
+def test_home_metric_choice_changes_table_header(on_demo: Path, run_page) -> None:
+    at = _ok(run_page(HOME))
+    other = metrics.get("digital_share_pct")
+    assert f"{UPTAKE.label} ({UPTAKE.unit})" in _ranking(at).columns
+    _ok(at.selectbox(key="home_metric").set_value(other.code).run())
+    columns = _ranking(at).columns
+    assert f"{other.label} ({other.unit})" in columns
+    assert f"{UPTAKE.label} ({UPTAKE.unit})" not in columns
+
+
+# --- Map ---------------------------------------------------------------------------------------
+
+
+def test_map_plotly_has_every_district_with_source_and_year(on_demo: Path, run_page) -> None:
+    at = _ok(run_page(MAP))
+    assert at.radio(key="map_view").value == "plotly"
+    spec = _plotly(at)
+    codes = _plotly_districts(spec)
+    assert len(codes) == DISTRICT_COUNT
+    assert len(set(codes)) == DISTRICT_COUNT
+    hovers = [text for trace in spec["data"] for text in trace["text"]]
+    assert len(hovers) == DISTRICT_COUNT
+    assert all(HOVER_SOURCE.search(text) for text in hovers), hovers[:3]
+    assert any(UPTAKE.label in text for text in hovers)
+
+
+def test_map_pydeck_view_has_every_district_with_source_and_year(on_demo: Path, run_page) -> None:
+    at = _ok(run_page(MAP))
+    _ok(at.radio(key="map_view").set_value("pydeck").run())
+    assert not at.get("plotly_chart")
+    deck, tooltip = _deck(at)
+    features = [f for layer in deck["layers"] for f in layer["data"]["features"]]
+    assert len(features) == DISTRICT_COUNT
+    assert len({f["properties"]["district_name"] for f in features}) == DISTRICT_COUNT
+    assert "{source}" in tooltip["html"] and "{year}" in tooltip["html"]
+    for feature in features:
+        props = feature["properties"]
+        assert props["source"].strip(" –"), props
+        assert re.fullmatch(YEAR, props["year"]), props
+
+
+def test_map_view_switches_back_to_plotly(on_demo: Path, run_page) -> None:
+    at = _ok(run_page(MAP))
+    _ok(at.radio(key="map_view").set_value("pydeck").run())
+    _ok(at.radio(key="map_view").set_value("plotly").run())
+    assert len(_plotly_districts(_plotly(at))) == DISTRICT_COUNT
+    assert not at.get("deck_gl_json_chart")
+
+
+def test_map_metric_choice_changes_map(on_demo: Path, run_page) -> None:
+    at = _ok(run_page(MAP))
+    before = _plotly(at)
+    other = metrics.get("literacy_pct")
+    _ok(at.selectbox(key="map_metric").set_value(other.code).run())
+    after = _plotly(at)
+    assert after["layout"]["legend"]["title"]["text"] != before["layout"]["legend"]["title"]["text"]
+    assert other.label in after["layout"]["legend"]["title"]["text"]
+    hovers = [text for trace in after["data"] for text in trace["text"]]
+    assert all(other.label in text for text in hovers)
+    assert len(_plotly_districts(after)) == DISTRICT_COUNT
+
+
+def test_map_on_empty_database_shows_every_district_as_no_data(on_empty: Path, run_page) -> None:
+    at = _ok(run_page(MAP))
+    assert any("No data for this metric" in text for text in _texts(at.info)), _texts(at.info)
+    spec = _plotly(at)
+    assert [trace["name"] for trace in spec["data"]] == [summaries.NO_DATA]
+    assert len(_plotly_districts(spec)) == DISTRICT_COUNT
+    hovers = [text for trace in spec["data"] for text in trace["text"]]
+    assert all(f": {summaries.NO_DATA}<br>" in text for text in hovers), hovers[:3]
+
+
+# --- Sources & definitions ---------------------------------------------------------------------
+
+
+def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page) -> None:
+    at = _ok(run_page(SOURCES))
+    listed = set(_frame_with(at, "Formula")["Code"])
+    assert listed == set(metrics.REGISTRY)
+    expanders = {e.label for e in at.expander}
+    assert expanders >= {f"SQL of {code}" for code in metrics.REGISTRY}
+    tables = set(_frame_with(at, "Table")["Table"])
+    assert tables >= _seed_tables_with_source(on_demo), tables
+    assert {"Seed tables", "Usage data loaded", "Services"} <= set(_texts(at.subheader))
+
+
+def test_sources_lists_metrics_even_without_database(run_page) -> None:
+    at = _ok(run_page(SOURCES))
+    assert set(_frame_with(at, "Formula")["Code"]) == set(metrics.REGISTRY)

@@ -1,0 +1,32 @@
+"""The README documents every command, metric and setting the code has (a test fails on drift)."""
+
+from __future__ import annotations
+
+import re
+
+from kp_dash import cli, config, metrics
+
+README = (config.ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_command_is_documented():
+    commands = cli.parser()._subparsers._group_actions[0].choices  # noqa: SLF001
+    for command in commands:
+        assert f"`{command}" in README, command
+
+
+def test_every_metric_is_documented():
+    for code in metrics.REGISTRY:
+        assert f"`{code}`" in README, code
+
+
+def test_every_environment_variable_is_documented():
+    source = "\n".join(p.read_text() for p in config.PACKAGE_DIR.glob("*.py"))
+    for name in set(re.findall(r"KP_DASH_[A-Z_]+", source)):
+        assert f"`{name}`" in README, name
+
+
+def test_quick_start_is_the_two_commands():
+    quick_start = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    commands = re.findall(r"^make \w+", quick_start, flags=re.MULTILINE)
+    assert commands == ["make run", "make test"]
