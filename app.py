@@ -28,7 +28,7 @@ for column, code in zip(
 ):
     metric = metrics.get(code)
     fact = summaries.headline(metric, ui.metric_frame(file_stamp, code, (), *period))
-    column.metric(metric.label, fact.text)
+    column.metric(f"{metric.label} ({metric.unit})", fact.text, help=metric.formula)
     column.caption(f"{fact.source} ({fact.year})" if fact.source else "No data for this selection")
 
 st.subheader("Districts ranked")

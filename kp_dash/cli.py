@@ -66,7 +66,8 @@ def cmd_metric(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(frame.to_json(orient="records", double_precision=15) + "\n")
     else:
-        frame.to_csv(sys.stdout, index=False, float_format="%.17g", lineterminator="\n")
+        # shortest text that reads back as the same float: full precision without noise
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
     if frame.empty:
         _say(f"{args.code}: no rows (no data for this selection)")
     return EXIT_OK

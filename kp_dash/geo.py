@@ -470,7 +470,11 @@ def tile_grid_layer(seed_dir: Path = SEED_DIR) -> gpd.GeoDataFrame:
     names = dict(zip(register["district_code"], register["district_name"], strict=True))
     polygons = hex_cell_polygons(grid["hex_col"], grid["hex_row"], TILE_GRID_BOUNDS)
     return gpd.GeoDataFrame(
-        {"district_code": grid["district_code"], "district_name": grid["district_code"].map(names)},
+        {
+            "district_code": grid["district_code"],
+            "district_name": grid["district_code"].map(names),
+            "tile_label": grid["tile_label"],
+        },
         geometry=polygons,
         crs=CRS,
     )

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
+import shapely
 
 from kp_dash import config
 from kp_dash.geo import UTM_43N, DistrictLayer, layer_geojson
@@ -153,6 +154,19 @@ def choropleth_figure(
                 marker={"line": {"color": "white", "width": 0.8}},
             )
         )
+    labels = tile_labels(layer)
+    if not labels.empty:
+        fig.add_trace(
+            go.Scattermap(
+                lon=labels["lon"],
+                lat=labels["lat"],
+                text=labels["tile_label"],
+                mode="text",
+                textfont={"size": 10, "color": "#222222"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     lon, lat, zoom = _view(layer)
     style = "white-bg" if config.basemap() == "none" else "carto-positron"
     fig.update_layout(
@@ -217,7 +231,41 @@ def choropleth_deck(
         get_line_color=list(OUTLINE_COLOUR),
         line_width_min_pixels=1,
     )
-    return _deck([polygons], layer, label)
+    return _deck([polygons, *_tile_text_layers(layer)], layer, label)
+
+
+def tile_labels(layer: DistrictLayer) -> pd.DataFrame:
+    """Where to write each district's short name on the tile map (empty for real boundaries,
+    whose shapes people recognise and whose names the hover gives)."""
+    if "tile_label" not in layer.gdf.columns:
+        return pd.DataFrame(columns=["tile_label", "lon", "lat"])
+    # hexagons are symmetric, so the planar centre is exact (no projection needed)
+    centres = shapely.centroid(layer.gdf.geometry.to_numpy())
+    return pd.DataFrame(
+        {
+            "tile_label": layer.gdf["tile_label"],
+            "lon": shapely.get_x(centres),
+            "lat": shapely.get_y(centres),
+        }
+    ).reset_index(drop=True)
+
+
+def _tile_text_layers(layer: DistrictLayer) -> list[pdk.Layer]:
+    labels = tile_labels(layer)
+    if labels.empty:
+        return []
+    return [
+        pdk.Layer(
+            "TextLayer",
+            data=labels.to_dict(orient="records"),
+            id="tile-labels",
+            get_position=["lon", "lat"],
+            get_text="tile_label",
+            get_size=11,
+            get_color=[34, 34, 34, 255],
+            pickable=False,
+        )
+    ]
 
 
 def proportional_symbols_deck(

@@ -17,7 +17,7 @@ class Headline:
     code: str
     label: str
     value: float | None
-    text: str  # formatted with unit, or "No data"
+    text: str  # the number (with % for percentages), or "No data"
     source: str
     year: str
 
@@ -33,7 +33,8 @@ def headline(metric: Metric, frame: pd.DataFrame) -> Headline:
     if frame.empty or pd.isna(frame["value"].iloc[0]):
         return Headline(metric.code, metric.label, None, NO_DATA, "", "")
     row = frame.iloc[0]
-    text = f"{format_value(float(row['value']), metric)} {metric.unit}"
+    percent = " %" if metric.unit.startswith("%") else ""
+    text = f"{format_value(float(row['value']), metric)}{percent}"
     return Headline(
         metric.code, metric.label, float(row["value"]), text, row["source"], str(row["year"])
     )

@@ -73,20 +73,24 @@ def test_colour_classes_direction_flips_the_palette() -> None:
 def test_choropleth_figure(layer: geo.DistrictLayer, values: pd.DataFrame) -> None:
     fig = maps.choropleth_figure(layer, values, label="Uptake", unit="per 1,000")
     spec = json.loads(fig.to_json())
-    locations = [loc for trace in spec["data"] for loc in trace["locations"]]
+    *classes, labels = spec["data"]
+    locations = [loc for trace in classes for loc in trace["locations"]]
     assert sorted(locations) == sorted(layer.gdf["district_code"])  # 35, PK999 ignored
     assert spec["layout"]["map"]["style"] == "white-bg"
-    assert all(t["type"] == "choroplethmap" for t in spec["data"])
+    assert all(t["type"] == "choroplethmap" for t in classes)
+    # the tile map writes each district's short name on its hexagon
+    assert labels["type"] == "scattermap" and labels["mode"] == "text"
+    assert len(labels["text"]) == 35 and "Peshawar" in labels["text"]
     hover = {
         loc: text
-        for trace in spec["data"]
+        for trace in classes
         for loc, text in zip(trace["locations"], trace["text"], strict=True)
     }
     assert "Demo survey" in hover["PK501"] and "2024" in hover["PK501"]
     assert "per 1,000" in hover["PK501"]
     assert "No data" in hover["PK533"] and "No data" in hover["PK503"]
-    assert spec["data"][-1]["name"] == maps.NO_DATA
-    assert sorted(spec["data"][-1]["locations"]) == ["PK503", "PK533"]
+    assert classes[-1]["name"] == maps.NO_DATA
+    assert sorted(classes[-1]["locations"]) == ["PK503", "PK533"]
     west, south, east, north = layer.gdf.total_bounds
     centre = spec["layout"]["map"]["center"]
     assert west < centre["lon"] < east and south < centre["lat"] < north

@@ -56,7 +56,9 @@ def test_headline_without_data_says_so():
     nan = pd.DataFrame({"value": [math.nan], "source": [""], "year": [""]})
     assert summaries.headline(metric, nan).value is None
     one = pd.DataFrame({"value": [82.69], "source": ["Census"], "year": ["2023"]})
-    assert summaries.headline(metric, one).text == "82.69 per 1,000 eligible people"
+    assert summaries.headline(metric, one).text == "82.69"
+    share = summaries.headline(metrics.get("digital_share_pct"), one)
+    assert share.text == "82.7 %"
 
 
 def test_map_values_cover_every_district():

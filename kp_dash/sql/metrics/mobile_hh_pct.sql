@@ -5,7 +5,8 @@
 create or replace view metric_mobile_hh_pct as
 select 'weighted_value' as component, i.district_code, null::date as month_start,
        null::varchar as service_code, null::varchar as channel, null::varchar as sex,
-       null::varchar as area, i.value * p.population as amount, i.source, i.year
+       null::varchar as area, i.value * p.population as amount,
+       concat_ws(', ', i.source, i.source_note) as source, i.year
 from stg_district_indicators as i
 join stg_eligible_population as p
     on p.district_code = i.district_code and p.service_code = 'all' and p.sex = 'all' and p.area = 'all'

@@ -9,9 +9,9 @@ select
     'all' as grp,
     year,
     mobile_hh_pct as value,
+    source,
     case when is_parent_estimate
-        then source || ', parent-district estimate (' || source_unit || ')'
-        else source end as source,
+        then 'parent-district estimate (' || source_unit || ')' end as source_note,
     'survey' as source_kind,
     is_parent_estimate
 from mobile_ownership
@@ -23,6 +23,7 @@ select
     year,
     100.0 * literate_10plus / nullif(population_10plus, 0),
     source,
+    null,
     'census',
     false
 from literacy
@@ -35,11 +36,14 @@ select
     year,
     100.0 * households_grid_light / nullif(households, 0),
     source,
+    null,
     'census',
     false
 from lighting
 where area = 'all'
 union all
-select district_code, indicator, grp, year, value, source, source_kind, is_parent_estimate
+select district_code, indicator, grp, year, value, source,
+       case when is_parent_estimate then 'parent-district estimate' end, source_kind,
+       is_parent_estimate
 from indicator_values
 where unit = 'pct'

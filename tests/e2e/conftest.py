@@ -1,0 +1,147 @@
+"""Browser fixtures: a demo database, `streamlit run` on a free port, and Debian's Chromium.
+
+Playwright cannot download its own browser here, so it drives /usr/bin/chromium. Every wait is on
+a condition (health endpoint, the app's script state, an element) with a bound, never a sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kp_dash import build
+
+ROOT = Path(__file__).parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HEALTH_TIMEOUT_S = 60
+SCRIPT_TIMEOUT_MS = 60_000
+# The app root carries the script state; "notRunning" means the page's script has finished.
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+if not CHROMIUM.exists():
+    pytest.skip(f"browser tests need Chromium at {CHROMIUM}", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited ({process.returncode}):\n{log.read_text()}")
+        if _healthy(url):
+            return
+        # a polling interval, not a wait for the app: the loop is bounded by the deadline
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit not healthy within {HEALTH_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("e2e")
+    db_path = root / "demo.duckdb"
+    build.build(db_path, with_demo=True)
+    state = root / "state"
+    state.mkdir()
+    env = {
+        **os.environ,
+        "KP_DASH_DB": str(db_path),
+        "KP_DASH_STATE": str(state),
+        "KP_DASH_BASEMAP": "none",
+    }
+    env.pop("KP_DASH_BOUNDARIES", None)
+    port = _free_port()
+    log = root / "streamlit.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield Server(url, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(SCRIPT_TIMEOUT_MS)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def _wait_for_app(page: Page) -> None:
+    page.wait_for_selector(APP_IDLE, timeout=SCRIPT_TIMEOUT_MS)
+    page.locator('[data-testid="stStatusWidgetRunningIcon"]').wait_for(
+        state="detached", timeout=SCRIPT_TIMEOUT_MS
+    )
+
+
+@pytest.fixture
+def wait_for_app() -> Callable[[Page], None]:
+    """Wait until the page's script has run to the end and nothing shows as running."""
+    return _wait_for_app

@@ -1,0 +1,60 @@
+"""What a person sees in a real browser: the home ranking and the map in both views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+# Grids and maps load their code lazily after the script has finished; allow for a slow machine.
+expect.set_options(timeout=30_000)
+
+TITLE = "KP Digital Inclusion Dashboard"
+DEMO_BANNER = "Demonstration data"
+DISTRICT_COUNT = 35
+EXCEPTION = '[data-testid="stException"]'
+PLOTLY_MAP = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+DECK_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
+
+WaitForApp = Callable[[Page], None]
+
+
+def test_home_shows_title_banner_and_ranking(
+    server, page: Page, wait_for_app: WaitForApp, tmp_path: Path
+) -> None:
+    page.goto(server.url)
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
+    expect(page.get_by_text(DEMO_BANNER).first).to_be_visible()
+    ranking = page.locator('[data-testid="stDataFrame"]').first
+    expect(ranking).to_be_visible()
+    # the grid is drawn on a canvas; its accessible table carries the headers and row count
+    grid = ranking.get_by_role("grid")
+    expect(grid.get_by_role("columnheader", name="Rank", exact=True)).to_have_count(1)
+    expect(grid.get_by_role("columnheader", name="District", exact=True)).to_have_count(1)
+    expect(grid).to_have_attribute("aria-rowcount", str(DISTRICT_COUNT + 1))
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    page.screenshot(path=tmp_path / "home.png", full_page=True)
+
+
+def test_map_page_shows_plotly_map_then_deck(
+    server, page: Page, wait_for_app: WaitForApp, tmp_path: Path
+) -> None:
+    page.goto(f"{server.url}/Map")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="District map")).to_be_visible()
+    expect(page.get_by_text(DEMO_BANNER).first).to_be_visible()
+    expect(page.locator(PLOTLY_MAP)).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    page.screenshot(path=tmp_path / "map_plotly.png", full_page=True)
+
+    page.locator('[data-testid="stRadio"]').get_by_text("pydeck", exact=True).click()
+    expect(page.locator(DECK_CANVAS).first).to_be_attached()
+    wait_for_app(page)
+    expect(page.locator(DECK_CANVAS).first).to_be_visible()
+    expect(page.locator(PLOTLY_MAP)).to_have_count(0)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    page.screenshot(path=tmp_path / "map_pydeck.png", full_page=True)
