@@ -1,45 +1,14 @@
-"""Home: province headline figures and the district ranking for a chosen metric and service."""
+"""Entry point: `streamlit run app.py`. Sets up the page and the navigation between pages."""
 
 import streamlit as st
 
-from kp_dash import metrics, summaries, ui
-
 st.set_page_config(page_title="KP Digital Inclusion Dashboard", page_icon="📶", layout="wide")
-st.title("KP Digital Inclusion Dashboard")
-st.caption(
-    "Uptake of Khyber Pakhtunkhwa's health and education e-services against internet and device "
-    "access, district by district, to show who is left out."
+navigation = st.navigation(
+    [
+        st.Page("pages/0_Home.py", title="Home", icon="🏠", default=True),
+        st.Page("pages/1_Map.py", title="Map", icon="🗺️", url_path="Map"),
+        st.Page("pages/9_Sources_and_definitions.py", title="Sources & definitions",
+                icon="📚", url_path="Sources"),
+    ]
 )
-
-file_stamp = ui.require_database()
-if file_stamp is None:
-    st.stop()
-info = ui.build_info(file_stamp)
-ui.data_banner(info)
-selection = ui.sidebar_selection(file_stamp, info)
-period = (selection.service, selection.month_from, selection.month_to)
-
-st.subheader(f"Khyber Pakhtunkhwa — {selection.service_label}, {selection.period_label}")
-columns = st.columns(4)
-for column, code in zip(
-    columns,
-    ("uptake_per_1000", "digital_share_pct", "female_share_pct", "access_index"),
-    strict=True,
-):
-    metric = metrics.get(code)
-    fact = summaries.headline(metric, ui.metric_frame(file_stamp, code, (), *period))
-    column.metric(f"{metric.label} ({metric.unit})", fact.text, help=metric.formula)
-    column.caption(f"{fact.source} ({fact.year})" if fact.source else "No data for this selection")
-
-st.subheader("Districts ranked")
-metric = ui.metric_picker(key="home_metric")
-frame = ui.metric_frame(file_stamp, metric.code, ("district",), *period)
-ranking = summaries.district_ranking(metric, frame, ui.register(file_stamp))
-st.dataframe(summaries.ranking_display(ranking, metric), hide_index=True, key="home_ranking")
-st.caption(f"{metric.label}: {metric.formula}. Unit: {metric.unit}.")
-ui.source_caption(frame)
-
-st.caption(
-    f"Usage data: {info.get('first_month') or '—'} to {info.get('last_month') or '—'} · "
-    f"database built {info.get('built_at', '?')} · see *Sources & definitions* for every figure."
-)
+navigation.run()

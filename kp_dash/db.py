@@ -87,5 +87,6 @@ def query_df(
 
 
 def build_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    frame = query_df(con, "select key, value from build_info")
+    """Build properties; a property the build could not know (no usage: no months) is absent."""
+    frame = query_df(con, "select key, value from build_info where value is not null")
     return dict(zip(frame["key"], frame["value"], strict=True))

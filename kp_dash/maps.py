@@ -116,6 +116,21 @@ def _hover(frame: pd.DataFrame, label: str) -> list[str]:
     ]
 
 
+def _classified(
+    layer: DistrictLayer,
+    values: pd.DataFrame,
+    unit: str,
+    higher_is_better: bool,
+    value_format: str,
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Layer districts with their values and colour class, and the legend."""
+    frame = _joined(layer, values, value_format, unit)
+    frame["label"], legend = colour_classes(
+        frame["value"], higher_is_better=higher_is_better, value_format=value_format
+    )
+    return frame, legend
+
+
 def choropleth_figure(
     layer: DistrictLayer,
     values: pd.DataFrame,
@@ -126,10 +141,7 @@ def choropleth_figure(
     value_format: str = "{:,.1f}",
 ) -> go.Figure:
     """Discrete-class choropleth on plotly's MapLibre map (renders offline with 'white-bg')."""
-    frame = _joined(layer, values, value_format, unit)
-    frame["label"], legend = colour_classes(
-        frame["value"], higher_is_better=higher_is_better, value_format=value_format
-    )
+    frame, legend = _classified(layer, values, unit, higher_is_better, value_format)
     frame["hover"] = _hover(frame, label)
     features = {f["id"]: f for f in layer_geojson(layer)["features"]}
     fig = go.Figure()
@@ -154,15 +166,15 @@ def choropleth_figure(
                 marker={"line": {"color": "white", "width": 0.8}},
             )
         )
-    labels = tile_labels(layer)
-    if not labels.empty:
+    labels = tile_labels(layer, frame, legend)
+    for text_colour, part in labels.groupby("text_colour"):
         fig.add_trace(
             go.Scattermap(
-                lon=labels["lon"],
-                lat=labels["lat"],
-                text=labels["tile_label"],
+                lon=part["lon"],
+                lat=part["lat"],
+                text=part["tile_label"],
                 mode="text",
-                textfont={"size": 10, "color": "#222222"},
+                textfont={"size": 10, "color": text_colour},
                 hoverinfo="skip",
                 showlegend=False,
             )
@@ -213,10 +225,7 @@ def choropleth_deck(
     value_format: str = "{:,.1f}",
 ) -> pdk.Deck:
     """The same classes as `choropleth_figure`, as a pydeck GeoJsonLayer (no basemap needed)."""
-    frame = _joined(layer, values, value_format, unit)
-    frame["label"], legend = colour_classes(
-        frame["value"], higher_is_better=higher_is_better, value_format=value_format
-    )
+    frame, legend = _classified(layer, values, unit, higher_is_better, value_format)
     colours = {name: _hex_to_rgba(colour) for name, colour in legend}
     frame["fill"] = frame["label"].map(colours)
     columns = ["district_name", "value_text", "source", "year", "label", "fill"]
@@ -231,38 +240,53 @@ def choropleth_deck(
         get_line_color=list(OUTLINE_COLOUR),
         line_width_min_pixels=1,
     )
-    return _deck([polygons, *_tile_text_layers(layer)], layer, label)
+    return _deck([polygons, *_tile_text_layers(tile_labels(layer, frame, legend))], layer, label)
 
 
-def tile_labels(layer: DistrictLayer) -> pd.DataFrame:
-    """Where to write each district's short name on the tile map (empty for real boundaries,
-    whose shapes people recognise and whose names the hover gives)."""
+def tile_labels(
+    layer: DistrictLayer, frame: pd.DataFrame, legend: list[tuple[str, str]]
+) -> pd.DataFrame:
+    """Where to write each district's short name on the tile map, in a colour that reads on its
+    fill (empty for real boundaries, whose shapes people know and whose names the hover gives)."""
     if "tile_label" not in layer.gdf.columns:
-        return pd.DataFrame(columns=["tile_label", "lon", "lat"])
+        return pd.DataFrame(columns=["tile_label", "lon", "lat", "text_colour"])
     # hexagons are symmetric, so the planar centre is exact (no projection needed)
     centres = shapely.centroid(layer.gdf.geometry.to_numpy())
+    fills = dict(legend)
+    classes = frame.set_index("district_code")["label"]
+    fill = layer.gdf["district_code"].map(classes).map(fills).fillna(NO_DATA_COLOUR)
     return pd.DataFrame(
         {
-            "tile_label": layer.gdf["tile_label"],
+            "tile_label": layer.gdf["tile_label"].to_numpy(),
             "lon": shapely.get_x(centres),
             "lat": shapely.get_y(centres),
+            "text_colour": [_text_colour(c) for c in fill],
         }
-    ).reset_index(drop=True)
+    )
 
 
-def _tile_text_layers(layer: DistrictLayer) -> list[pdk.Layer]:
-    labels = tile_labels(layer)
+def _text_colour(fill: str) -> str:
+    """White on dark fills, near-black on light ones (relative luminance, WCAG weights)."""
+    red, green, blue = (c / 255 for c in _hex_to_rgba(fill)[:3])
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "#ffffff" if luminance < 0.5 else "#222222"
+
+
+def _tile_text_layers(labels: pd.DataFrame) -> list[pdk.Layer]:
     if labels.empty:
         return []
+    records = labels.assign(rgba=labels["text_colour"].map(lambda c: _hex_to_rgba(c, 255)))
     return [
         pdk.Layer(
             "TextLayer",
-            data=labels.to_dict(orient="records"),
+            data=records.to_dict(orient="records"),
             id="tile-labels",
             get_position=["lon", "lat"],
             get_text="tile_label",
-            get_size=11,
-            get_color=[34, 34, 34, 255],
+            get_size=10,
+            get_color="rgba",
+            font_family="Helvetica, Arial, sans-serif",
+            font_weight=600,
             pickable=False,
         )
     ]

@@ -391,5 +391,14 @@ def fetch(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
     """The metric frame: the `by` columns, value, numerator/denominator where defined, source,
     year. Rows exist only where the metric's data exist: no data is never a zero."""
     sql, params = metric_sql(query)
-    frame = db.query_df(con, sql, params)
-    return frame.astype({"value": "float64"})
+    frame = db.query_df(con, sql, params).astype({"value": "float64"})
+    for column in ("numerator", "denominator"):
+        # sums of counts arrive as 128-bit integers (floats in pandas): show them as counts
+        if column in frame and _whole_numbers(frame[column]):
+            frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _whole_numbers(series: pd.Series) -> bool:
+    numbers = pd.to_numeric(series, errors="coerce").dropna()
+    return bool((numbers % 1 == 0).all())

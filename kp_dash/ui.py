@@ -109,14 +109,38 @@ def data_banner(info: dict[str, str]) -> bool:
 
 
 @dataclass(frozen=True)
+class PageContext:
+    """What every data page starts from: the database, its build facts and the selection."""
+
+    stamp: tuple
+    info: dict[str, str]
+    selection: Selection
+    has_usage: bool
+
+
+def start_page(title: str) -> PageContext:
+    """Title, database check, data banner and the shared sidebar filters; stops the page with a
+    how-to message when there is no database."""
+    st.title(title)
+    file_stamp = require_database()
+    if file_stamp is None:
+        st.stop()
+    info = build_info(file_stamp)
+    has_usage = data_banner(info)
+    return PageContext(file_stamp, info, sidebar_selection(file_stamp, info), has_usage)
+
+
+@dataclass(frozen=True)
 class Selection:
     service: str | None
     month_from: str | None
     month_to: str | None
+    service_label: str = ALL_SERVICES
 
     @property
-    def service_label(self) -> str:
-        return self.service or ALL_SERVICES
+    def period(self) -> tuple[str | None, str | None, str | None]:
+        """Service and months, in the order `metric_frame` takes them."""
+        return self.service, self.month_from, self.month_to
 
     @property
     def period_label(self) -> str:
@@ -140,12 +164,13 @@ def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
         format_func=lambda c: ALL_SERVICES if c is None else names[c],
     )
     months = summaries.month_options(info.get("first_month"), info.get("last_month"))
+    label = names.get(code, ALL_SERVICES)
     if not months:
         st.sidebar.caption("Period: no usage data loaded")
-        return Selection(code, None, None)
+        return Selection(code, None, None, label)
     default = (months[max(0, len(months) - 12)], months[-1])
     start, end = st.sidebar.select_slider("Period", months, value=default, key="period")
-    return Selection(code, start, end)
+    return Selection(code, start, end, label)
 
 
 def metric_picker(

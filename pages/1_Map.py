@@ -4,15 +4,8 @@ import streamlit as st
 
 from kp_dash import maps, summaries, ui
 
-st.set_page_config(page_title="Map · KP Digital Inclusion", page_icon="🗺️", layout="wide")
-st.title("District map")
-
-file_stamp = ui.require_database()
-if file_stamp is None:
-    st.stop()
-info = ui.build_info(file_stamp)
-ui.data_banner(info)
-selection = ui.sidebar_selection(file_stamp, info)
+page = ui.start_page("District map")
+selection = page.selection
 
 left, right = st.columns([3, 1])
 with left:
@@ -20,15 +13,8 @@ with left:
 with right:
     view = st.radio("View", ["plotly", "pydeck"], horizontal=True, key="map_view")
 
-frame = ui.metric_frame(
-    file_stamp,
-    metric.code,
-    ("district",),
-    selection.service,
-    selection.month_from,
-    selection.month_to,
-)
-values = summaries.map_values(frame, ui.register(file_stamp))
+frame = ui.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
+values = summaries.map_values(frame, ui.register(page.stamp))
 layer = ui.current_layer()
 st.caption(f"{metric.label} · {selection.service_label} · {selection.period_label}")
 if frame.empty:

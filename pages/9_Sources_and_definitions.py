@@ -4,7 +4,6 @@ import streamlit as st
 
 from kp_dash import catalogue, ui
 
-st.set_page_config(page_title="Sources · KP Digital Inclusion", page_icon="📚", layout="wide")
 st.title("Sources & definitions")
 st.caption(
     "Rendered from the metric registry and the SQL the dashboard runs, so what you read "

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Element
 
 from kp_dash import build, metrics, summaries
 
-HOME = "app.py"
+ENTRY = "app.py"  # the navigation; it runs Home by default
+HOME = "pages/0_Home.py"
 MAP = "pages/1_Map.py"
 SOURCES = "pages/9_Sources_and_definitions.py"
-PAGES = (HOME, MAP, SOURCES)
+PAGES = (ENTRY, HOME, MAP, SOURCES)
 DEMO_BANNER = "Demonstration data"
 DISTRICT_COUNT = 35
 UPTAKE = metrics.get("uptake_per_1000")
@@ -25,13 +28,15 @@ YEAR = r"\d{4}([-–]\d{4})?"  # one year or a range
 HOVER_SOURCE = re.compile(rf"Source: \S.* \({YEAR}\)")
 ZERO = re.compile(r"^0+([.,]0+)?\b")
 
+RunPage = Callable[[str], AppTest]  # the run_page fixture
+
 
 def _ok(at: AppTest) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     return at
 
 
-def _texts(elements) -> list[str]:
+def _texts(elements: Iterable[Element]) -> list[str]:
     return [str(el.value) for el in elements]
 
 
@@ -66,42 +71,65 @@ def _deck(at: AppTest) -> tuple[dict, dict]:
     return json.loads(decks[0].proto.json), json.loads(decks[0].proto.tooltip)
 
 
+def _areas(spec: dict) -> list[dict]:
+    """The district polygon traces (label-only text traces carry no locations)."""
+    return [trace for trace in spec["data"] if trace["type"] == "choroplethmap"]
+
+
 def _plotly_districts(spec: dict) -> list[str]:
-    return [code for trace in spec["data"] for code in trace["locations"]]
+    return [code for trace in _areas(spec) for code in trace["locations"]]
+
+
+def _plotly_hovers(spec: dict) -> list[str]:
+    return [text for trace in _areas(spec) for text in trace["text"]]
+
+
+def _deck_features(deck: dict) -> list[dict]:
+    """Features of the GeoJSON layers (a text layer for tile labels holds plain records)."""
+    layers = [layer for layer in deck["layers"] if layer["@@type"] == "GeoJsonLayer"]
+    return [feature for layer in layers for feature in layer["data"]["features"]]
+
+
+def _headlines(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _headline(at: AppTest, metric: metrics.Metric) -> str:
+    values = [value for label, value in _headlines(at).items() if label.startswith(metric.label)]
+    assert len(values) == 1, _headlines(at)
+    return values[0]
 
 
 def _seed_tables_with_source(db_path: Path) -> set[str]:
     """Seed tables whose rows carry a source: each must be accounted for on the Sources page."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         rows = con.execute(
-            "select distinct table_name from information_schema.columns where column_name = 'source'"
+            "select distinct table_name from information_schema.columns"
+            " where column_name = 'source'"
         ).fetchall()
     return {name for (name,) in rows} & set(build.SEED_TABLES)
-
-
-def _first_service(db_path: Path) -> str:
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute("select min(service_code) from services").fetchall()[0][0]
 
 
 # --- every page, three database states ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_runs_on_demo_data_with_banner(page: str, on_demo: Path, run_page) -> None:
+def test_page_runs_on_demo_data_with_banner(page: str, on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(page))
     assert _has_banner(at), f"{page} does not show the demonstration-data banner"
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_runs_on_empty_database_without_banner(page: str, on_empty: Path, run_page) -> None:
+def test_page_runs_on_empty_database_without_banner(
+    page: str, on_empty: Path, run_page: RunPage
+) -> None:
     at = _ok(run_page(page))
     assert not _has_banner(at)
     assert any("No service-usage data" in text for text in _texts(at.info)), _texts(at.info)
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_without_database_says_how_to_build_one(page: str, run_page) -> None:
+def test_page_without_database_says_how_to_build_one(page: str, run_page: RunPage) -> None:
     # isolated_state points KP_DASH_DB at a file that does not exist
     at = _ok(run_page(page))
     messages = " ".join(_texts(at.info))
@@ -114,11 +142,10 @@ def test_page_without_database_says_how_to_build_one(page: str, run_page) -> Non
 # --- Home --------------------------------------------------------------------------------------
 
 
-def test_home_shows_headlines_and_all_districts_ranked(on_demo: Path, run_page) -> None:
+def test_home_shows_headlines_and_all_districts_ranked(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(HOME))
     assert at.title[0].value == "KP Digital Inclusion Dashboard"
-    headlines = {m.label: m.value for m in at.metric}
-    assert headlines[UPTAKE.label].endswith(UPTAKE.unit)
+    assert _headline(at, UPTAKE) != summaries.NO_DATA
     ranking = _ranking(at)
     assert len(ranking) == DISTRICT_COUNT
     assert ranking["District"].is_unique
@@ -126,31 +153,32 @@ def test_home_shows_headlines_and_all_districts_ranked(on_demo: Path, run_page) 
     assert not (_value_column(ranking, UPTAKE) == summaries.NO_DATA).all()
 
 
-def test_home_on_empty_database_shows_no_data_never_zero(on_empty: Path, run_page) -> None:
+def test_home_on_empty_database_shows_no_data_never_zero(on_empty: Path, run_page: RunPage) -> None:
     at = _ok(run_page(HOME))
-    headlines = {m.label: m.value for m in at.metric}
-    assert headlines[UPTAKE.label] == summaries.NO_DATA
-    for label, value in headlines.items():
+    assert _headline(at, UPTAKE) == summaries.NO_DATA
+    for label, value in _headlines(at).items():
         assert not ZERO.match(value), f"headline {label!r} shows a zero: {value!r}"
     shown = _value_column(_ranking(at), UPTAKE)
     assert len(shown) == DISTRICT_COUNT
     assert (shown == summaries.NO_DATA).all(), shown.unique()
 
 
-def test_home_service_choice_changes_ranking_values(on_demo: Path, run_page) -> None:
+def test_home_service_choice_changes_ranking_values(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(HOME))
     before = _value_column(_ranking(at), UPTAKE).tolist()
     subheaders = _texts(at.subheader)
     service = at.selectbox(key="service")
     assert service.value is None  # all services
     # set_value takes the option itself (a code); select_index would pass the formatted label
-    _ok(service.set_value(_first_service(on_demo)).run())
+    _ok(service.set_value("health_complaints").run())
     after = _value_column(_ranking(at), UPTAKE).tolist()
     assert after != before
     assert _texts(at.subheader) != subheaders
+    # the heading names the service as people know it, not by its code
+    assert "Online complaints about health services" in _texts(at.subheader)[0]
 
 
-def test_home_metric_choice_changes_table_header(on_demo: Path, run_page) -> None:
+def test_home_metric_choice_changes_table_header(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(HOME))
     other = metrics.get("digital_share_pct")
     assert f"{UPTAKE.label} ({UPTAKE.unit})" in _ranking(at).columns
@@ -163,25 +191,29 @@ def test_home_metric_choice_changes_table_header(on_demo: Path, run_page) -> Non
 # --- Map ---------------------------------------------------------------------------------------
 
 
-def test_map_plotly_has_every_district_with_source_and_year(on_demo: Path, run_page) -> None:
+def test_map_plotly_has_every_district_with_source_and_year(
+    on_demo: Path, run_page: RunPage
+) -> None:
     at = _ok(run_page(MAP))
     assert at.radio(key="map_view").value == "plotly"
     spec = _plotly(at)
     codes = _plotly_districts(spec)
     assert len(codes) == DISTRICT_COUNT
     assert len(set(codes)) == DISTRICT_COUNT
-    hovers = [text for trace in spec["data"] for text in trace["text"]]
+    hovers = _plotly_hovers(spec)
     assert len(hovers) == DISTRICT_COUNT
     assert all(HOVER_SOURCE.search(text) for text in hovers), hovers[:3]
     assert any(UPTAKE.label in text for text in hovers)
 
 
-def test_map_pydeck_view_has_every_district_with_source_and_year(on_demo: Path, run_page) -> None:
+def test_map_pydeck_view_has_every_district_with_source_and_year(
+    on_demo: Path, run_page: RunPage
+) -> None:
     at = _ok(run_page(MAP))
     _ok(at.radio(key="map_view").set_value("pydeck").run())
     assert not at.get("plotly_chart")
     deck, tooltip = _deck(at)
-    features = [f for layer in deck["layers"] for f in layer["data"]["features"]]
+    features = _deck_features(deck)
     assert len(features) == DISTRICT_COUNT
     assert len({f["properties"]["district_name"] for f in features}) == DISTRICT_COUNT
     assert "{source}" in tooltip["html"] and "{year}" in tooltip["html"]
@@ -191,7 +223,7 @@ def test_map_pydeck_view_has_every_district_with_source_and_year(on_demo: Path, 
         assert re.fullmatch(YEAR, props["year"]), props
 
 
-def test_map_view_switches_back_to_plotly(on_demo: Path, run_page) -> None:
+def test_map_view_switches_back_to_plotly(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(MAP))
     _ok(at.radio(key="map_view").set_value("pydeck").run())
     _ok(at.radio(key="map_view").set_value("plotly").run())
@@ -199,7 +231,7 @@ def test_map_view_switches_back_to_plotly(on_demo: Path, run_page) -> None:
     assert not at.get("deck_gl_json_chart")
 
 
-def test_map_metric_choice_changes_map(on_demo: Path, run_page) -> None:
+def test_map_metric_choice_changes_map(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(MAP))
     before = _plotly(at)
     other = metrics.get("literacy_pct")
@@ -207,25 +239,26 @@ def test_map_metric_choice_changes_map(on_demo: Path, run_page) -> None:
     after = _plotly(at)
     assert after["layout"]["legend"]["title"]["text"] != before["layout"]["legend"]["title"]["text"]
     assert other.label in after["layout"]["legend"]["title"]["text"]
-    hovers = [text for trace in after["data"] for text in trace["text"]]
-    assert all(other.label in text for text in hovers)
+    assert all(other.label in text for text in _plotly_hovers(after))
     assert len(_plotly_districts(after)) == DISTRICT_COUNT
 
 
-def test_map_on_empty_database_shows_every_district_as_no_data(on_empty: Path, run_page) -> None:
+def test_map_on_empty_database_shows_every_district_as_no_data(
+    on_empty: Path, run_page: RunPage
+) -> None:
     at = _ok(run_page(MAP))
     assert any("No data for this metric" in text for text in _texts(at.info)), _texts(at.info)
     spec = _plotly(at)
-    assert [trace["name"] for trace in spec["data"]] == [summaries.NO_DATA]
+    assert [trace["name"] for trace in _areas(spec)] == [summaries.NO_DATA]
     assert len(_plotly_districts(spec)) == DISTRICT_COUNT
-    hovers = [text for trace in spec["data"] for text in trace["text"]]
+    hovers = _plotly_hovers(spec)
     assert all(f": {summaries.NO_DATA}<br>" in text for text in hovers), hovers[:3]
 
 
 # --- Sources & definitions ---------------------------------------------------------------------
 
 
-def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page) -> None:
+def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(SOURCES))
     listed = set(_frame_with(at, "Formula")["Code"])
     assert listed == set(metrics.REGISTRY)
@@ -236,6 +269,6 @@ def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page) -> N
     assert {"Seed tables", "Usage data loaded", "Services"} <= set(_texts(at.subheader))
 
 
-def test_sources_lists_metrics_even_without_database(run_page) -> None:
+def test_sources_lists_metrics_even_without_database(run_page: RunPage) -> None:
     at = _ok(run_page(SOURCES))
     assert set(_frame_with(at, "Formula")["Code"]) == set(metrics.REGISTRY)

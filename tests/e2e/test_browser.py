@@ -8,6 +8,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); "
+        "Playwright cannot download its own browser here",
+        allow_module_level=True,
+    )
+
 pytestmark = pytest.mark.e2e
 # Grids and maps load their code lazily after the script has finished; allow for a slow machine.
 expect.set_options(timeout=30_000)
@@ -23,27 +31,27 @@ WaitForApp = Callable[[Page], None]
 
 
 def test_home_shows_title_banner_and_ranking(
-    server, page: Page, wait_for_app: WaitForApp, tmp_path: Path
+    app_url: str, page: Page, wait_for_app: WaitForApp, tmp_path: Path
 ) -> None:
-    page.goto(server.url)
+    page.goto(app_url)
     wait_for_app(page)
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(page.get_by_text(DEMO_BANNER).first).to_be_visible()
     ranking = page.locator('[data-testid="stDataFrame"]').first
     expect(ranking).to_be_visible()
     # the grid is drawn on a canvas; its accessible table carries the headers and row count
-    grid = ranking.get_by_role("grid")
-    expect(grid.get_by_role("columnheader", name="Rank", exact=True)).to_have_count(1)
-    expect(grid.get_by_role("columnheader", name="District", exact=True)).to_have_count(1)
+    # (visually hidden, so CSS locators rather than get_by_role)
+    grid = ranking.locator('[role="grid"]')
+    expect(grid.locator('[role="columnheader"]')).to_contain_text(["Rank", "District"])
     expect(grid).to_have_attribute("aria-rowcount", str(DISTRICT_COUNT + 1))
     expect(page.locator(EXCEPTION)).to_have_count(0)
     page.screenshot(path=tmp_path / "home.png", full_page=True)
 
 
 def test_map_page_shows_plotly_map_then_deck(
-    server, page: Page, wait_for_app: WaitForApp, tmp_path: Path
+    app_url: str, page: Page, wait_for_app: WaitForApp, tmp_path: Path
 ) -> None:
-    page.goto(f"{server.url}/Map")
+    page.goto(f"{app_url}/Map")
     wait_for_app(page)
     expect(page.get_by_role("heading", name="District map")).to_be_visible()
     expect(page.get_by_text(DEMO_BANNER).first).to_be_visible()

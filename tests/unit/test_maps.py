@@ -73,14 +73,17 @@ def test_colour_classes_direction_flips_the_palette() -> None:
 def test_choropleth_figure(layer: geo.DistrictLayer, values: pd.DataFrame) -> None:
     fig = maps.choropleth_figure(layer, values, label="Uptake", unit="per 1,000")
     spec = json.loads(fig.to_json())
-    *classes, labels = spec["data"]
+    classes = [t for t in spec["data"] if t["type"] == "choroplethmap"]
+    labels = [t for t in spec["data"] if t["type"] == "scattermap"]
+    assert len(classes) + len(labels) == len(spec["data"])
     locations = [loc for trace in classes for loc in trace["locations"]]
     assert sorted(locations) == sorted(layer.gdf["district_code"])  # 35, PK999 ignored
     assert spec["layout"]["map"]["style"] == "white-bg"
-    assert all(t["type"] == "choroplethmap" for t in classes)
-    # the tile map writes each district's short name on its hexagon
-    assert labels["type"] == "scattermap" and labels["mode"] == "text"
-    assert len(labels["text"]) == 35 and "Peshawar" in labels["text"]
+    # the tile map writes each district's short name on its hexagon, light on dark fills
+    texts = [text for trace in labels for text in trace["text"]]
+    assert len(texts) == 35 and "Peshawar" in texts
+    assert {t["mode"] for t in labels} == {"text"}
+    assert {t["textfont"]["color"] for t in labels} == {"#ffffff", "#222222"}
     hover = {
         loc: text
         for trace in classes

@@ -5,5 +5,6 @@
 create table channels (
     channel varchar primary key,
     channel_kind varchar not null,
-    label varchar not null
+    label varchar not null,
+    source varchar not null
 )

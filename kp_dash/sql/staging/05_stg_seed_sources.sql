@@ -16,3 +16,5 @@ union all
 select 'mobile_ownership', source, year, count(*) from mobile_ownership group by all
 union all
 select 'services', source, null, count(*) from services group by all
+union all
+select 'channels', source, null, count(*) from channels group by all

@@ -1,0 +1,129 @@
+"""Timings of the database build, each page's script run and each metric query (`make bench`).
+
+Builds the default demo database in a temporary folder (the developer's own data is never
+touched), then reports medians of warm runs as a plain table. Nothing is asserted: the numbers
+are for comparing before and after a change on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("pages/0_Home.py", "pages/1_Map.py", "pages/9_Sources_and_definitions.py")
+PAGE_TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+    median_ms: float
+    runs: int
+
+
+def _ms(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def _median(name: str, action: Callable[[], object], runs: int) -> Timing:
+    _ms(action)  # warm-up: first-call costs (imports, caches, layer build) are not what we compare
+    return Timing(name, statistics.median(_ms(action) for _ in range(runs)), runs)
+
+
+def _page_timings(runs: int) -> list[Timing]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    timings = []
+    for page in PAGES:
+        app = AppTest.from_file(ROOT / page, default_timeout=PAGE_TIMEOUT_S)
+
+        def run(app: AppTest = app, page: str = page) -> None:
+            app.run()
+            if app.exception:
+                raise RuntimeError(f"{page}: {app.exception[0].value}")
+
+        def run_uncached(run: Callable[[], None] = run) -> None:
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            run()
+
+        timings.append(_median(f"page {page}", run, runs))
+        # what a rebuilt database costs: connection, frames and map layer all recomputed
+        timings.append(_median(f"page {page}, caches cleared", run_uncached, runs))
+    return timings
+
+
+def _query_timings(db_path: Path, runs: int) -> list[Timing]:
+    from kp_dash import db, metrics
+
+    con = db.connect_readonly(db_path)
+    timings = []
+    try:
+        for code in metrics.REGISTRY:
+            for by in (("district",), ()):
+                query = metrics.Query(code, by)
+                label = f"metric {code} by {by[0] if by else 'province'}"
+                timings.append(_median(label, lambda q=query: metrics.fetch(con, q), runs))
+    finally:
+        con.close()
+    return timings
+
+
+# AppTest and cache clearing run without a server, so Streamlit warns about that on every run.
+BARE_MODE_NOISE = {
+    "streamlit.runtime.scriptrunner_utils.script_run_context": "missing ScriptRunContext",
+    "streamlit.runtime.caching.cache_data_api": "No runtime found",
+}
+
+
+def _quiet_bare_mode_warnings() -> None:
+    """Filters rather than levels, because Streamlit resets levels when it loads its config."""
+    for name, text in BARE_MODE_NOISE.items():
+        logging.getLogger(name).addFilter(lambda record, text=text: text not in record.getMessage())
+
+
+def _print_table(rows: list[Timing]) -> None:
+    width = max(len(row.name) for row in rows)
+    print(f"{'name':<{width}}  {'median ms':>10}  {'runs':>4}")
+    for row in rows:
+        print(f"{row.name:<{width}}  {row.median_ms:>10.1f}  {row.runs:>4}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs after one warm-up")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="kp_dash_bench_") as folder:
+        db_path = Path(folder) / "demo.duckdb"
+        state = Path(folder) / "state"
+        state.mkdir()
+        # Set before kp_dash and the pages read them, so nothing touches data/ of the checkout.
+        os.environ["KP_DASH_DB"] = str(db_path)
+        os.environ["KP_DASH_STATE"] = str(state)
+        os.environ["KP_DASH_BASEMAP"] = "none"
+        _quiet_bare_mode_warnings()
+
+        from kp_dash import build
+
+        rows = [
+            Timing("database build (demo)", _ms(lambda: build.build(db_path, with_demo=True)), 1)
+        ]
+        rows += _page_timings(args.runs)
+        rows += _query_timings(db_path, args.runs)
+    _print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Home: province headline figures and the district ranking for a chosen metric and service."""
+
+import streamlit as st
+
+from kp_dash import metrics, summaries, ui
+
+page = ui.start_page("KP Digital Inclusion Dashboard")
+st.caption(
+    "Uptake of Khyber Pakhtunkhwa's health and education e-services against internet and device "
+    "access, district by district, to show who is left out."
+)
+selection = page.selection
+
+st.subheader(f"Khyber Pakhtunkhwa — {selection.service_label}, {selection.period_label}")
+columns = st.columns(4)
+for column, code in zip(columns, ("uptake_per_1000", "digital_share_pct", "female_share_pct",
+                                  "access_index"), strict=True):
+    metric = metrics.get(code)
+    fact = summaries.headline(metric, ui.metric_frame(page.stamp, code, (), *selection.period))
+    column.metric(f"{metric.label} ({metric.unit})", fact.text, help=metric.formula)
+    column.caption(f"{fact.source} ({fact.year})" if fact.source else "No data for this selection")
+
+st.subheader("Districts ranked")
+metric = ui.metric_picker(key="home_metric")
+frame = ui.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
+ranking = summaries.district_ranking(metric, frame, ui.register(page.stamp))
+st.dataframe(summaries.ranking_display(ranking, metric), hide_index=True, key="home_ranking")
+st.caption(f"{metric.label}: {metric.formula}. Unit: {metric.unit}.")
+ui.source_caption(frame)
+
+info = page.info
+st.caption(
+    f"Usage data: {info.get('first_month', '—')} to {info.get('last_month', '—')} · "
+    f"database built {info.get('built_at', '?')} · see *Sources & definitions* for every figure."
+)
