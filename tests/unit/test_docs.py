@@ -10,7 +10,7 @@ README = (config.ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_command_is_documented():
-    commands = cli.parser()._subparsers._group_actions[0].choices  # noqa: SLF001
+    commands = cli.parser()._subparsers._group_actions[0].choices
     for command in commands:
         assert f"`{command}" in README, command
 
