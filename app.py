@@ -7,8 +7,12 @@ navigation = st.navigation(
     [
         st.Page("pages/0_Home.py", title="Home", icon="🏠", default=True),
         st.Page("pages/1_Map.py", title="Map", icon="🗺️", url_path="Map"),
-        st.Page("pages/9_Sources_and_definitions.py", title="Sources & definitions",
-                icon="📚", url_path="Sources"),
+        st.Page(
+            "pages/9_Sources_and_definitions.py",
+            title="Sources & definitions",
+            icon="📚",
+            url_path="Sources",
+        ),
     ]
 )
 navigation.run()

@@ -13,8 +13,11 @@ selection = page.selection
 
 st.subheader(f"Khyber Pakhtunkhwa — {selection.service_label}, {selection.period_label}")
 columns = st.columns(4)
-for column, code in zip(columns, ("uptake_per_1000", "digital_share_pct", "female_share_pct",
-                                  "access_index"), strict=True):
+for column, code in zip(
+    columns,
+    ("uptake_per_1000", "digital_share_pct", "female_share_pct", "access_index"),
+    strict=True,
+):
     metric = metrics.get(code)
     fact = summaries.headline(metric, ui.metric_frame(page.stamp, code, (), *selection.period))
     column.metric(f"{metric.label} ({metric.unit})", fact.text, help=metric.formula)
