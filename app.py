@@ -5,12 +5,12 @@ import streamlit as st
 st.set_page_config(page_title="KP Digital Inclusion Dashboard", page_icon="📶", layout="wide")
 navigation = st.navigation(
     [
-        st.Page("pages/0_Home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/1_Map.py", title="Map", icon="🗺️", url_path="Map"),
+        st.Page("pages/0_Home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/1_Map.py", title="Map", icon=":material/map:", url_path="Map"),
         st.Page(
             "pages/9_Sources_and_definitions.py",
             title="Sources & definitions",
-            icon="📚",
+            icon=":material/menu_book:",
             url_path="Sources",
         ),
     ]
