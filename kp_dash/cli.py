@@ -94,6 +94,44 @@ def cmd_boundaries(args: argparse.Namespace) -> int:
     return EXIT_OK if match.ok else EXIT_FAILED
 
 
+def _progress_bar(fraction: float, message: str) -> None:
+    """Progress on stderr: one line per step, so logs stay readable."""
+    _say(f"[{fraction:4.0%}] {message}")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kp_dash import store
+
+    path = Path(args.file)
+    if not path.exists():
+        _say(f"{path}: no such file")
+        return EXIT_USAGE
+    result = store.import_file(path, kind=args.kind, sheet=args.sheet, who=args.who,
+                               db_path=args.db, dry_run=args.dry_run, progress=_progress_bar)
+    if result.status == "rejected":
+        for line in result.validation.problem_lines():
+            _say(line)
+        for row in result.validation.fuzzy.itertuples(index=False):
+            _say(f"to accept '{row.spelling}' as {row.district_name} ({row.district_code}) from "
+                 "now on, confirm it on the Data page")
+    _say(result.message)
+    if result.batch_id:
+        print(result.batch_id)
+    return EXIT_FAILED if result.status == "rejected" else EXIT_OK
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from kp_dash import store
+
+    try:
+        store.withdraw(args.batch, who=args.who, db_path=args.db)
+    except store.UnknownBatch:
+        _say(f"no accepted batch '{args.batch}' (see the import log on the Data page)")
+        return EXIT_FAILED
+    _say(f"withdrew batch {args.batch}: its rows left the data; its record stays")
+    return EXIT_OK
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from kp_dash import seedgen
 
@@ -126,6 +164,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
     p.add_argument("--months", type=int, default=demo.DEFAULT_MONTHS)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help="validate a department file and accept it whole")
+    p.add_argument("file")
+    p.add_argument("--kind", choices=["usage", "indicators", "targets"],
+                   help="the file's kind (guessed from its header when omitted)")
+    p.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
+    p.add_argument("--db", type=Path)
+    p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    p.add_argument("--who", help="recorded in the import manifest (default: the login name)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("withdraw", help="withdraw an accepted batch (its record stays)")
+    p.add_argument("batch")
+    p.add_argument("--db", type=Path)
+    p.add_argument("--who")
+    p.set_defaults(func=cmd_withdraw)
 
     p = sub.add_parser("metric", help="print a metric table")
     p.add_argument("code")

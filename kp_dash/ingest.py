@@ -1,51 +1,103 @@
-"""Read and validate files against the data contract; every problem is reported in one pass.
+"""Read department files and validate them against the data contract, reporting every problem in
+one pass: each names the file, the row as a spreadsheet shows it, the column, the value, the rule
+and, where one exists, a suggestion.
 
-The demonstration data and imported department files go through this same path.
+Validation has two stages. Parsing turns text into codes and numbers (district names through the
+resolver, codes through their lists, with suggestions); the rules on the parsed values (ranges,
+whole numbers, users within transactions, months not in the future) are a pandera schema per kind.
+The demonstration data and imported files go through this same path.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from rapidfuzz import process
 
 from kp_dash import config
 from kp_dash.districts import DistrictResolver
 
+KINDS = ("usage", "indicators", "targets")
 SEXES = ("female", "male", "transgender", "unknown")
 AREAS = ("urban", "rural", "unknown")
 AGE_BANDS = ("0-4", "5-14", "15-24", "25-59", "60+", "unknown")
-SEX_SYNONYMS = {
-    "f": "female",
-    "m": "male",
-    "women": "female",
-    "men": "male",
-    "woman": "female",
-    "man": "male",
-    "t": "transgender",
-}
+GROUPS = ("all", "female", "male", "urban", "rural")
+UNITS = ("pct", "count")
+SEX_SYNONYMS = {"f": "female", "m": "male", "women": "female", "men": "male",
+                "woman": "female", "man": "male", "t": "transgender"}
+PROVINCE_CODES = ("kp", "khyber pakhtunkhwa", "pk5", "province", "all")
 
 # contract column -> accepted synonyms (matched ignoring case, spaces and underscores)
-USAGE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "month": ("period", "month_start"),
-    "district": ("district_name", "district_code"),
-    "service": ("service_code",),
-    "channel": ("mode",),
-    "sex": ("gender",),
-    "area": ("urban_rural",),
-    "age_band": ("age_group",),
-    "transactions": ("count", "applications"),
-    "users": ("unique_users",),
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "usage": {
+        "month": ("period", "month_start"),
+        "district": ("district_name", "district_code"),
+        "service": ("service_code",),
+        "channel": ("mode",),
+        "sex": ("gender",),
+        "area": ("urban_rural",),
+        "age_band": ("age_group",),
+        "transactions": ("count", "applications"),
+        "users": ("unique_users",),
+    },
+    "indicators": {
+        "district": ("district_name", "district_code"),
+        "year": (),
+        "indicator": ("indicator_code",),
+        "group": ("grp",),
+        "value": (),
+        "unit": ("units",),
+        "source": (),
+    },
+    "targets": {
+        "service": ("service_code",),
+        "district": ("district_name", "district_code"),
+        "metric": ("metric_code",),
+        "month": ("period", "month_start"),
+        "year": (),
+        "target": ("target_value",),
+    },
 }
-USAGE_REQUIRED = ("month", "district", "service", "channel", "transactions")
-USAGE_DEFAULTS = {"sex": "unknown", "area": "unknown", "age_band": "unknown"}
-USAGE_KEY = ("month_start", "district_code", "service_code", "channel", "sex", "area", "age_band")
+REQUIRED = {
+    "usage": ("month", "district", "service", "channel", "transactions"),
+    "indicators": ("district", "year", "indicator", "group", "value", "unit", "source"),
+    "targets": ("service", "district", "metric", "target"),
+}
+DEFAULTS = {"sex": "unknown", "area": "unknown", "age_band": "unknown"}
+KEYS = {
+    "usage": ("month_start", "district_code", "service_code", "channel", "sex", "area",
+              "age_band"),
+    "indicators": ("district_code", "parent_name", "year", "indicator", "grp"),
+    "targets": ("service_code", "district_code", "metric", "month_start", "year"),
+}
+KEY_WORDS = {
+    "usage": "month, district, service, channel, sex, area, age band",
+    "indicators": "district, year, indicator, group",
+    "targets": "service, district, metric, month or year",
+}
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
+FUZZY_COLUMNS = ["spelling", "district_code", "district_name", "score"]
 FIRST_DATA_ROW = 2  # a spreadsheet shows the header as row 1
+WHOLE_FILE = 0  # the row number of problems about the whole file
+MIN_KIND_SCORE = 0.4  # share of a kind's required columns a header needs for the kind to be guessed
+
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    """The default progress callback: report nothing."""
 
 
 @dataclass
@@ -53,8 +105,10 @@ class Validation:
     """The outcome of validating one file: normalised rows, or the problems that reject it."""
 
     file: str
+    kind: str | None
     rows: pd.DataFrame
     problems: pd.DataFrame
+    fuzzy: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FUZZY_COLUMNS))
 
     @property
     def ok(self) -> bool:
@@ -69,16 +123,11 @@ def _problem_line(p: tuple) -> str:
     return f"{p.file}: {place}: {p.message}" if place else f"{p.file}: {p.message}"
 
 
-def _key(name: object) -> str:
-    return re.sub(r"[\s_]+", "", str(name)).lower()
-
-
 def _problems(file: str, rows, column: str, values, rule: str, messages) -> pd.DataFrame:
-    rows = np.asarray(rows)
     return pd.DataFrame(
         {
             "file": file,
-            "row": rows,
+            "row": np.asarray(rows, dtype="int64"),
             "column": column,
             "value": pd.Series(values, dtype="object").to_numpy(),
             "rule": rule,
@@ -87,8 +136,139 @@ def _problems(file: str, rows, column: str, values, rule: str, messages) -> pd.D
     )
 
 
-def match_columns(columns: list[object], spec: dict[str, tuple[str, ...]]) -> tuple[dict, list]:
-    """Map contract columns to the file's header names; returns (mapping, problems as tuples)."""
+def _file_problem(file: str, rule: str, message: str, row: int = WHOLE_FILE) -> pd.DataFrame:
+    return _problems(file, [row], "", [""], rule, [message])
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
+
+
+def rejected(file: str, kind: str | None, problems: list[pd.DataFrame]) -> Validation:
+    found = pd.concat(problems, ignore_index=True)
+    found = found.sort_values(["row", "column"], kind="stable", ignore_index=True)
+    return Validation(file, kind, pd.DataFrame(), found)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+class ReadError(Exception):
+    """The file cannot be read as a table; `problems` says why, for people."""
+
+    def __init__(self, problems: pd.DataFrame):
+        self.problems = problems
+        super().__init__("; ".join(problems["message"]))
+
+
+def read_file(path: Path, sheet: str | None = None, display_name: str | None = None
+              ) -> pd.DataFrame:
+    """A CSV (UTF-8, with or without BOM), Excel (.xlsx: first sheet or `sheet`) or Parquet file
+    as a frame; text files keep every cell as text (numbers are validated later)."""
+    name = display_name or path.name
+    if not path.exists() or path.stat().st_size == 0:
+        raise ReadError(_file_problem(name, "empty_file", "the file is empty"))
+    suffix = Path(name).suffix.lower() or path.suffix.lower()
+    if suffix == ".parquet":
+        return _read_parquet(path, name)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return _read_excel(path, name, sheet)
+    return _read_csv(path, name)
+
+
+def _read_csv(path: Path, name: str) -> pd.DataFrame:
+    data = path.read_bytes()
+    try:
+        text_start = data.decode("utf-8")[:1]
+    except UnicodeDecodeError as error:
+        row = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex().upper()
+        message = (f"the file is not UTF-8 text (byte 0x{byte} cannot be read); in Excel use "
+                   "'Save as' → 'CSV UTF-8 (Comma delimited)' and import again")
+        raise ReadError(_file_problem(name, "wrong_encoding", message, row)) from None
+    if text_start == "\ufeff":
+        data = data[3:]
+    if not data.strip():
+        raise ReadError(_file_problem(name, "empty_file", "the file is empty"))
+    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")]))
+    # every column as text: codes such as '007' and dates stay as written
+    types = {column: pa_arrow.string() for column in header}
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False),
+        )
+    except pa_arrow.ArrowInvalid as error:
+        message = f"the file cannot be read as CSV ({_arrow_reason(error)})"
+        raise ReadError(_file_problem(name, "unreadable", message)) from None
+    return table.to_pandas()
+
+
+def _arrow_reason(error: Exception) -> str:
+    text = str(error).splitlines()[0]
+    return re.sub(r"^CSV parse error: ", "", text)
+
+
+def _read_parquet(path: Path, name: str) -> pd.DataFrame:
+    try:
+        return pq.read_table(path).to_pandas()
+    except (pa_arrow.ArrowInvalid, OSError) as error:
+        message = f"the file cannot be read as Parquet ({_arrow_reason(error)})"
+        raise ReadError(_file_problem(name, "unreadable", message)) from None
+
+
+def _read_excel(path: Path, name: str, sheet: str | None) -> pd.DataFrame:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises its own error types for broken workbooks
+        message = f"the file cannot be read as an Excel workbook ({error})"
+        raise ReadError(_file_problem(name, "unreadable", message)) from None
+    sheets = workbook.sheet_names
+    if sheet is not None and sheet not in sheets:
+        listed = ", ".join(f"'{s}'" for s in sheets)
+        raise ReadError(_file_problem(name, "unknown_sheet",
+                                      f"there is no sheet '{sheet}' (sheets: {listed})"))
+    cells = workbook.get_sheet_by_name(sheet or sheets[0]).to_python(skip_empty_area=False)
+    cells = [row for row in cells if any(str(c).strip() for c in row)]
+    if not cells:
+        raise ReadError(_file_problem(name, "empty_file", f"sheet '{sheet or sheets[0]}' is empty"))
+    header = [str(c).strip() for c in cells[0]]
+    frame = pd.DataFrame(cells[1:], columns=_unique(header), dtype=object)
+    return frame.map(_excel_text)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
+    return out
+
+
+def _excel_text(cell: object) -> object:
+    """Excel gives numbers as floats (5.0) and dates as dates; keep dates, write whole numbers
+    without '.0' so that they read like the spreadsheet."""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, (date, pd.Timestamp)):
+        return cell
+    return "" if cell is None else str(cell)
+
+
+# --- columns ------------------------------------------------------------------------------------
+
+
+def _key(name: object) -> str:
+    return re.sub(r"[\s_]+", "", str(name)).lower()
+
+
+def match_columns(columns: list[object], spec: dict[str, tuple[str, ...]]
+                  ) -> tuple[dict[str, object], list[tuple[str, object, object]]]:
+    """Map contract columns to the file's header names; also returns clashes (two headers for
+    one contract column)."""
     lookup = {_key(name): contract for contract, syns in spec.items() for name in (contract, *syns)}
     mapping: dict[str, object] = {}
     clashes = []
@@ -103,6 +283,47 @@ def match_columns(columns: list[object], spec: dict[str, tuple[str, ...]]) -> tu
     return mapping, clashes
 
 
+def guess_kind(columns: list[object]) -> str | None:
+    """The kind whose required columns the header has most of (all of them for a sure guess)."""
+    scores = {}
+    for kind in KINDS:
+        mapping, _ = match_columns(columns, COLUMNS[kind])
+        scores[kind] = sum(c in mapping for c in REQUIRED[kind]) / len(REQUIRED[kind])
+    ranked = sorted(scores.values(), reverse=True)
+    best = max(scores, key=scores.get)
+    # a clear front-runner is taken even with columns missing, so that they can be named
+    return best if scores[best] >= MIN_KIND_SCORE and ranked[0] > ranked[1] else None
+
+
+def _header_problems(frame: pd.DataFrame, file: str, kind: str) -> tuple[dict, list]:
+    mapping, clashes = match_columns(list(frame.columns), COLUMNS[kind])
+    problems = []
+    if not mapping and any(_looks_like_data(c) for c in frame.columns):
+        first = ", ".join(str(c) for c in list(frame.columns)[:4])
+        message = (f"the sheet has no header row: row 1 holds data ('{first}', …); insert a row "
+                   f"with the column names ({', '.join(REQUIRED[kind])}) above it")
+        return mapping, [_file_problem(file, "no_header_row", message, 1)]
+    for contract, column, first in clashes:
+        message = f"columns '{first}' and '{column}' both give '{contract}'; keep one"
+        problems.append(_problems(file, [1], str(column), [column], "duplicate_column", [message]))
+    for column in (c for c in REQUIRED[kind] if c not in mapping):
+        names = ", ".join(f"'{n}'" for n in (column, *COLUMNS[kind][column]))
+        message = f"required column is missing (accepted headers: {names})"
+        problems.append(_problems(file, [1], column, [""], "missing_column", [message]))
+    if kind == "targets" and "month" not in mapping and "year" not in mapping:
+        message = "a targets file needs a 'month' (YYYY-MM) or a 'year' column"
+        problems.append(_problems(file, [1], "month", [""], "missing_column", [message]))
+    return mapping, problems
+
+
+def _looks_like_data(header: object) -> bool:
+    text = str(header).strip()
+    return bool(re.fullmatch(r"[\d.,\-/: ]+|PK\d{3}", text, flags=re.IGNORECASE))
+
+
+# --- parsing cells ------------------------------------------------------------------------------
+
+
 def _texts(series: pd.Series) -> pd.Series:
     """Cells as trimmed text; blanks become NA."""
     text = series.astype("string").str.strip()
@@ -110,7 +331,7 @@ def _texts(series: pd.Series) -> pd.Series:
 
 
 def _map_distinct(series: pd.Series, fn) -> pd.Series:
-    """Apply fn once per distinct value: files have millions of rows but few distinct names."""
+    """Apply fn once per distinct value: files have a million rows but few distinct names."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     mapped = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
     return pd.Series(mapped[codes], index=series.index)
@@ -137,134 +358,354 @@ def parse_month(value: object) -> date | None:
     return date(year, month, 1)
 
 
-class UsageValidator:
-    """Validates a usage frame against CONTRACTS.md, collecting every problem."""
+def _quoted(values: pd.Series) -> pd.Series:
+    return "'" + values.astype("string").fillna("") + "'"
 
-    def __init__(self, resolver: DistrictResolver, services: pd.DataFrame, today: date):
+
+# --- the rules on parsed values (pandera) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a failed schema check reads to people."""
+
+    column: str
+    text: str  # follows the quoted value
+
+
+RULES = {
+    "negative_count": Rule("", "is negative; counts are whole numbers ≥ 0"),
+    "fractional_count": Rule("", "is not a whole number; counts are whole numbers ≥ 0"),
+    "pct_out_of_range": Rule("value", "is not a percentage between 0 and 100"),
+    "year_out_of_range": Rule("year", "is not a year between 1950 and this year"),
+    "negative_target": Rule("target", "is negative; targets are ≥ 0"),
+}
+
+
+def _check(rule: str, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
+    """A vectorised check named by its rule; blanks are the parser's business, not the schema's."""
+    return pa.Check(test, name=rule, ignore_na=True)
+
+
+def _column(dtype, *checks: pa.Check) -> pa.Column:
+    return pa.Column(dtype, list(checks), nullable=True)
+
+
+def _count_checks() -> list[pa.Check]:
+    return [_check("negative_count", lambda s: s >= 0),
+            _check("fractional_count", lambda s: s % 1 == 0)]
+
+
+def usage_schema(today: date) -> pa.DataFrameSchema:
+    current = pd.Timestamp(today.year, today.month, 1)
+    return pa.DataFrameSchema(
+        {
+            "month_start": _column(
+                "datetime64[ns]", _check("future_month", lambda s: s <= current)
+            ),
+            "transactions": _column(float, *_count_checks()),
+            "users": _column(float, *_count_checks()),
+        },
+        # only against a valid count: a negative count is reported once, as negative
+        checks=[pa.Check(lambda d: ~((d["users"] > d["transactions"]) & (d["transactions"] >= 0)),
+                         name="users_above_transactions")],
+    )
+
+
+def indicators_schema(today: date) -> pa.DataFrameSchema:
+    pct = pa.Check(lambda d: ~((d["unit"] == "pct") & ((d["value"] < 0) | (d["value"] > 100))),
+                   name="pct_out_of_range")
+    count = pa.Check(lambda d: ~((d["unit"] == "count")
+                                 & ((d["value"] < 0) | (d["value"] % 1 != 0))),
+                     name="bad_count")
+    year = _check("year_out_of_range", lambda s: (s >= 1950) & (s <= today.year))
+    return pa.DataFrameSchema({"year": _column(float, year), "value": _column(float)},
+                              checks=[pct, count])
+
+
+def targets_schema(today: date) -> pa.DataFrameSchema:
+    year = _check("year_out_of_range", lambda s: (s >= 1950) & (s <= today.year + 10))
+    return pa.DataFrameSchema(
+        {"target": _column(float, _check("negative_target", lambda s: s >= 0)),
+         "year": _column(float, year)},
+    )
+
+
+def schema_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame, raw: dict[str, pd.Series],
+                    file: str, rownum: np.ndarray, messages: dict[str, Callable]) -> list:
+    """Run a pandera schema over the parsed values; every failure becomes a problem line."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases.dropna(subset=["index"])
+        out = []
+        for check, group in cases.groupby("check", sort=False):
+            index = np.unique(group["index"].astype("int64"))
+            column = group["column"].dropna().iloc[0] if group["column"].notna().any() else ""
+            out.append(messages[check](check, column, index, frame, raw, file, rownum))
+        return out
+    return []
+
+
+def _value_problem(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:
+    """A single-column rule: the cell as written, then what is wrong with it."""
+    values = raw[column].iloc[index]
+    rule = RULES[check]
+    return _problems(file, rownum[index], rule.column or column, values, check,
+                     _quoted(values) + f" {rule.text}")
+
+
+# --- the validator ------------------------------------------------------------------------------
+
+
+class Validator:
+    """Validates frames of any kind against CONTRACTS.md, collecting every problem."""
+
+    def __init__(self, resolver: DistrictResolver, services: pd.DataFrame, today: date,
+                 seed_dir: Path = config.SEED_DIR):
+        from kp_dash.metrics import REGISTRY
+
         self.resolver = resolver
         self.today = today
         self.service_codes = set(services["service_code"])
         self.service_names = dict(
-            zip(services["service_name"].str.lower(), services["service_code"], strict=True)
-        )
-        self.channels = set(pd.read_csv(config.SEED_DIR / "channels.csv")["channel"])
+            zip(services["service_name"].str.lower(), services["service_code"], strict=True))
+        self.channels = set(pd.read_csv(seed_dir / "channels.csv")["channel"])
+        indicators = pd.read_csv(seed_dir / "indicators.csv")
+        self.indicator_units = dict(zip(indicators["indicator"], indicators["unit"], strict=True))
+        self.metric_codes = set(REGISTRY)
+        parents = pd.read_csv(seed_dir / "district_parents.csv")
+        self.parent_names = {
+            tuple(sorted(group["district_code"])): name
+            for name, group in parents.groupby("parent_name")
+        }
 
-    def validate(self, frame: pd.DataFrame, file: str) -> Validation:
-        problems: list[pd.DataFrame] = []
+    def validate(self, frame: pd.DataFrame, file: str, kind: str | None = None,
+                 progress: Progress = _no_progress) -> Validation:
+        kind = kind or guess_kind(list(frame.columns))
+        if kind is None:
+            message = ("cannot tell whether this is a usage, indicators or targets file from its "
+                       "header; give the kind (--kind, or the choice on the Data page)")
+            return rejected(file, None, [_file_problem(file, "unknown_kind", message, 1)])
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind '{kind}' (known: {', '.join(KINDS)})")
+        mapping, problems = _header_problems(frame, file, kind)
+        if problems:
+            return rejected(file, kind, problems)
         if frame.empty:
             message = "the file has no data rows (it is empty or has a header alone)"
-            problems.append(_problems(file, [0], "", [""], "empty_file", [message]))
-            return Validation(file, pd.DataFrame(), pd.concat(problems))
-        mapping, clashes = match_columns(list(frame.columns), USAGE_COLUMNS)
-        for contract, column, first in clashes:
-            message = f"columns '{first}' and '{column}' both give '{contract}'; keep one"
-            problems.append(
-                _problems(file, [1], str(column), [column], "duplicate_column", [message])
-            )
-        missing = [c for c in USAGE_REQUIRED if c not in mapping]
-        for column in missing:
-            names = ", ".join(f"'{n}'" for n in (column, *USAGE_COLUMNS[column]))
-            message = f"required column is missing (accepted headers: {names})"
-            problems.append(_problems(file, [1], column, [""], "missing_column", [message]))
-        if missing or clashes:
-            return Validation(file, pd.DataFrame(), pd.concat(problems, ignore_index=True))
-        rownum = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+            return rejected(file, kind, [_file_problem(file, "empty_file", message)])
         cells = {c: frame[mapping[c]].reset_index(drop=True) for c in mapping}
-        out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
-        out["month_start"] = self._months(cells["month"], file, rownum, problems)
-        out["district_code"] = self._districts(cells["district"], file, rownum, problems)
-        out["service_code"] = self._services(cells["service"], file, rownum, problems)
-        out["channel"] = self._codes(
-            cells["channel"], "channel", self.channels, {}, file, rownum, problems
-        )
-        for column, allowed, synonyms in (
-            ("sex", SEXES, SEX_SYNONYMS),
-            ("area", AREAS, {}),
-            ("age_band", AGE_BANDS, {}),
-        ):
-            values = cells.get(column, pd.Series(USAGE_DEFAULTS[column], index=out.index))
-            filled = _texts(values).fillna(USAGE_DEFAULTS[column])
-            out[column] = self._codes(
-                filled, column, set(allowed), synonyms, file, rownum, problems
-            )
-        out["transactions"] = self._counts(
-            cells["transactions"], "transactions", file, rownum, problems, required=True
-        )
-        users = cells.get("users")
-        out["users"] = (
-            self._counts(users, "users", file, rownum, problems, required=False)
-            if users is not None
-            else pd.array([pd.NA] * len(out), dtype="Int64")
-        )
-        self._users_within_transactions(out, file, rownum, problems)
-        self._repeated_keys(out, file, rownum, problems)
-        found = pd.concat(problems, ignore_index=True) if problems else _empty_problems()
-        if not found.empty:
-            found = found.sort_values(["row", "column"], kind="stable", ignore_index=True)
-            return Validation(file, pd.DataFrame(), found)
-        out["transactions"] = out["transactions"].astype("int64")
-        return Validation(file, out, found)
+        rownum = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+        parse = getattr(self, f"_parse_{kind}")
+        rows, fuzzy = parse(cells, file, rownum, problems, progress)
+        self._repeated_keys(rows, kind, file, rownum, problems)
+        if problems:
+            result = rejected(file, kind, problems)
+            result.fuzzy = fuzzy
+            return result
+        return Validation(file, kind, _final_types(rows, kind), _empty_problems(), fuzzy)
 
-    def _months(self, cells, file, rownum, problems) -> pd.Series:
+    # usage ---------------------------------------------------------------------------------
+
+    def _parse_usage(self, cells, file, rownum, problems, progress):
+        out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
+        progress(0.1, "checking months")
+        out["month_start"] = self._months(cells["month"], file, rownum, problems)
+        progress(0.25, "resolving districts")
+        out["district_code"], fuzzy = self._districts(cells["district"], file, rownum, problems)
+        progress(0.4, "checking codes")
+        out["service_code"] = self._services(cells["service"], file, rownum, problems)
+        out["channel"] = self._codes(cells["channel"], "channel", self.channels, {}, file,
+                                     rownum, problems)
+        for column, allowed, synonyms in (("sex", SEXES, SEX_SYNONYMS), ("area", AREAS, {}),
+                                          ("age_band", AGE_BANDS, {})):
+            values = cells.get(column, pd.Series(DEFAULTS[column], index=out.index))
+            filled = _texts(values).fillna(DEFAULTS[column])
+            out[column] = self._codes(filled, column, set(allowed), synonyms, file, rownum,
+                                      problems)
+        progress(0.55, "checking counts")
+        raw = {"transactions": cells["transactions"],
+               "users": cells.get("users", pd.Series(pd.NA, index=out.index, dtype="object"))}
+        out["transactions"] = self._numbers(raw["transactions"], "transactions", file, rownum,
+                                            problems, required=True)
+        out["users"] = self._numbers(raw["users"], "users", file, rownum, problems,
+                                     required=False)
+        raw["month_start"] = cells["month"]
+        problems += schema_problems(usage_schema(self.today), out, raw, file, rownum, {
+            "future_month": self._future_month,
+            "negative_count": _value_problem,
+            "fractional_count": _value_problem,
+            "users_above_transactions": _users_above,
+        })
+        return out, fuzzy
+
+    def _future_month(self, check, column, index, frame, raw, file, rownum):
+        values = raw["month_start"].iloc[index]
+        current = f"{self.today:%Y-%m}"
+        return _problems(file, rownum[index], "month", values, check,
+                         _quoted(values) + f" is in the future (latest allowed month is {current})")
+
+    # indicators ----------------------------------------------------------------------------
+
+    def _parse_indicators(self, cells, file, rownum, problems, progress):
+        out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
+        progress(0.2, "resolving districts")
+        out["district_code"], out["parent_name"], fuzzy = self._districts_or_parents(
+            cells["district"], file, rownum, problems)
+        out["year"] = self._numbers(cells["year"], "year", file, rownum, problems, required=True)
+        out["indicator"] = self._indicators(cells["indicator"], file, rownum, problems)
+        out["grp"] = self._codes(cells["group"], "group", set(GROUPS), {}, file, rownum, problems)
+        out["value"] = self._numbers(cells["value"], "value", file, rownum, problems,
+                                     required=True)
+        out["unit"] = self._codes(cells["unit"], "unit", set(UNITS), {"%": "pct"}, file, rownum,
+                                  problems)
+        self._units_match(out, cells, file, rownum, problems)
+        source = _texts(cells["source"])
+        blank = source.isna()
+        if blank.any():
+            problems.append(_problems(file, rownum[blank], "source", [""] * int(blank.sum()),
+                                      "missing_source", "source is blank; name the survey or "
+                                      "register the value comes from"))
+        out["source"] = source
+        raw = {"year": cells["year"], "value": cells["value"]}
+        problems += schema_problems(indicators_schema(self.today), out, raw, file, rownum, {
+            "year_out_of_range": _value_problem,
+            "pct_out_of_range": lambda *a: _value_problem("pct_out_of_range", "value", *a[2:]),
+            "bad_count": _bad_indicator_count,
+        })
+        return out, fuzzy
+
+    def _units_match(self, out, cells, file, rownum, problems):
+        expected = out["indicator"].map(self.indicator_units)
+        wrong = expected.notna() & out["unit"].notna() & (expected != out["unit"])
+        if wrong.any():
+            values = cells["unit"][wrong]
+            messages = (_quoted(values) + " is not the unit of " + out["indicator"][wrong]
+                        + " (use '" + expected[wrong] + "')")
+            problems.append(_problems(file, rownum[wrong], "unit", values, "wrong_unit",
+                                      messages))
+
+    def _indicators(self, cells, file, rownum, problems) -> pd.Series:
+        known = sorted(self.indicator_units)
+
+        def to_code(value):
+            if value is None or value is pd.NA:
+                return None
+            text = str(value).strip().lower()
+            return text if text in self.indicator_units else None
+
+        texts = _texts(cells)
+        codes = _map_distinct(texts, to_code)
+        bad = codes.isna()
+        if bad.any():
+            values = texts[bad].fillna("")
+            messages = values.map(lambda v: _unknown_code_message(v, "indicator", known))
+            problems.append(_problems(file, rownum[bad], "indicator", values,
+                                      "unknown_indicator", messages))
+        return codes
+
+    # targets -------------------------------------------------------------------------------
+
+    def _parse_targets(self, cells, file, rownum, problems, progress):
+        out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
+        out["service_code"] = self._services(cells["service"], file, rownum, problems,
+                                             allow_all=True)
+        texts = _texts(cells["district"])
+        province = texts.str.lower().isin(PROVINCE_CODES).fillna(False).astype(bool)
+        codes, fuzzy = self._districts(texts.mask(province, "PK501"), file, rownum, problems)
+        out["district_code"] = codes.mask(province, None)
+        out["metric"] = self._metrics(cells["metric"], file, rownum, problems)
+        month = cells.get("month")
+        year = cells.get("year")
+        out["month_start"] = (self._months(month, file, rownum, problems, required=year is None)
+                              if month is not None else pd.NaT)
+        out["year"] = (self._numbers(year, "year", file, rownum, problems,
+                                     required=month is None) if year is not None else np.nan)
+        out["year"] = out["year"].fillna(out["month_start"].dt.year)
+        out["target"] = self._numbers(cells["target"], "target", file, rownum, problems,
+                                      required=True)
+        raw = {"target": cells["target"],
+               "year": year if year is not None else pd.Series("", index=out.index)}
+        problems += schema_problems(targets_schema(self.today), out, raw, file, rownum, {
+            "negative_target": _value_problem,
+            "year_out_of_range": _value_problem,
+        })
+        return out, fuzzy
+
+    def _metrics(self, cells, file, rownum, problems) -> pd.Series:
+        known = sorted(self.metric_codes)
+        texts = _texts(cells)
+        codes = _map_distinct(texts, lambda v: None if v is None or v is pd.NA
+                              else (str(v).strip().lower() if str(v).strip().lower() in known
+                                    else None))
+        bad = codes.isna()
+        if bad.any():
+            values = texts[bad].fillna("")
+            messages = values.map(lambda v: _unknown_code_message(v, "metric", known))
+            problems.append(_problems(file, rownum[bad], "metric", values, "unknown_metric",
+                                      messages))
+        return codes
+
+    # shared parsers ------------------------------------------------------------------------
+
+    def _months(self, cells, file, rownum, problems, required: bool = True) -> pd.Series:
         months = _map_distinct(cells, parse_month)
-        bad = months.isna()
+        blank = _texts(cells.astype("object").map(
+            lambda v: v if isinstance(v, str) else ("" if v is None or v is pd.NA else "x"),
+            na_action=None)).isna() if cells.dtype == object else cells.isna()
+        bad = months.isna() & (~blank | required)
         if bad.any():
             values = cells[bad].astype("string").fillna("")
-            messages = "'" + values + "' is not a month; write it as YYYY-MM (e.g. 2025-03)"
-            problems.append(_problems(file, rownum[bad], "month", values, "bad_month", messages))
-        current = date(self.today.year, self.today.month, 1)
-        future = months.map(lambda m: m is not None and m > current, na_action="ignore")
-        future = future.fillna(False).astype(bool)
-        if future.any():
-            values = cells[future].astype("string")
-            messages = (
-                "'" + values + f"' is in the future (latest allowed month is {current:%Y-%m})"
-            )
-            problems.append(
-                _problems(file, rownum[future], "month", values, "future_month", messages)
-            )
-        return pd.to_datetime(months.where(~bad & ~future), errors="coerce")
+            messages = _quoted(values) + " is not a month; write it as YYYY-MM (e.g. 2025-03)"
+            problems.append(_problems(file, rownum[bad], "month", values, "bad_month",
+                                      messages))
+        return pd.to_datetime(months, errors="coerce").astype("datetime64[ns]")
 
-    def _districts(self, cells, file, rownum, problems) -> pd.Series:
+    def _districts(self, cells, file, rownum, problems) -> tuple[pd.Series, pd.DataFrame]:
         texts = _texts(cells)
         resolutions = self.resolver.resolve_many(texts.dropna().unique())
         codes = texts.map(lambda t: resolutions[t].district_code, na_action="ignore")
         bad = codes.isna()
         if bad.any():
-            messages = texts[bad].map(
-                lambda t: _district_message(t, resolutions.get(t)), na_action=None
-            )
+            messages = texts[bad].map(lambda t: _district_message(t, resolutions.get(t)),
+                                      na_action="ignore")
             messages = messages.fillna("district is blank; give a P-code (PK501-PK535) or a name")
-            problems.append(
-                _problems(
-                    file,
-                    rownum[bad],
-                    "district",
-                    texts[bad].fillna(""),
-                    "unknown_district",
-                    messages,
-                )
-            )
-        return codes
+            problems.append(_problems(file, rownum[bad], "district", texts[bad].fillna(""),
+                                      "unknown_district", messages))
+        return codes, _fuzzy_frame(resolutions)
 
-    def _services(self, cells, file, rownum, problems) -> pd.Series:
+    def _districts_or_parents(self, cells, file, rownum, problems):
+        """Districts, or an old parent district (Chitral, Kohistan) kept at parent level."""
+        texts = _texts(cells)
+        resolutions = self.resolver.resolve_many(texts.dropna().unique())
+        parent = texts.map(lambda t: resolutions[t].method == "parent", na_action="ignore")
+        parent = parent.fillna(False).astype(bool)
+        names = texts.where(parent).map(
+            lambda t: self.parent_names[tuple(sorted(resolutions[t].parent_codes))],
+            na_action="ignore")
+        codes, fuzzy = self._districts(texts.mask(parent, "PK501"), file, rownum, problems)
+        return codes.mask(parent, None), names, fuzzy
+
+    def _services(self, cells, file, rownum, problems, allow_all: bool = False) -> pd.Series:
+        known = sorted(self.service_codes)
+
         def to_code(value):
             if value is None or value is pd.NA:
                 return None
-            text = str(value).strip()
-            if text.lower() in self.service_codes:
-                return text.lower()
-            return self.service_names.get(text.lower())
+            text = str(value).strip().lower()
+            if text in self.service_codes or (allow_all and text == "all"):
+                return text
+            return self.service_names.get(text)
 
-        codes = _map_distinct(_texts(cells), to_code)
+        texts = _texts(cells)
+        codes = _map_distinct(texts, to_code)
         bad = codes.isna()
         if bad.any():
-            known = ", ".join(sorted(self.service_codes))
-            values = _texts(cells)[bad].fillna("")
-            messages = "'" + values + f"' is not a service code (known: {known})"
-            problems.append(
-                _problems(file, rownum[bad], "service", values, "unknown_service", messages)
-            )
+            values = texts[bad].fillna("")
+            messages = values.map(lambda v: _unknown_code_message(v, "service", known))
+            problems.append(_problems(file, rownum[bad], "service", values, "unknown_service",
+                                      messages))
         return codes
 
     def _codes(self, cells, column, allowed, synonyms, file, rownum, problems) -> pd.Series:
@@ -275,78 +716,87 @@ class UsageValidator:
             text = synonyms.get(text, text)
             return text if text in allowed else None
 
-        codes = _map_distinct(_texts(cells), to_code)
+        texts = _texts(cells)
+        codes = _map_distinct(texts, to_code)
         bad = codes.isna()
         if bad.any():
             known = ", ".join(sorted(allowed))
-            values = _texts(cells)[bad].fillna("")
-            messages = "'" + values + f"' is not a known {column} (use one of: {known})"
-            problems.append(
-                _problems(file, rownum[bad], column, values, f"unknown_{column}", messages)
-            )
+            values = texts[bad].fillna("")
+            messages = _quoted(values) + f" is not a known {column} (use one of: {known})"
+            problems.append(_problems(file, rownum[bad], column, values, f"unknown_{column}",
+                                      messages))
         return codes
 
-    def _counts(self, cells, column, file, rownum, problems, required: bool) -> pd.Series:
-        numbers = pd.to_numeric(cells, errors="coerce")
-        blank = (
-            _texts(cells).isna()
-            if cells.dtype == object or cells.dtype == "string"
-            else cells.isna()
-        )
-        rules = [
-            ("not_a_number", numbers.isna() & ~blank, "is not a number"),
-            ("negative_count", numbers < 0, "is negative; counts are whole numbers ≥ 0"),
-            (
-                "fractional_count",
-                (numbers % 1 != 0) & numbers.notna(),
-                "is not a whole number; counts are whole numbers ≥ 0",
-            ),
-        ]
+    def _numbers(self, cells, column, file, rownum, problems, required: bool) -> pd.Series:
+        """Numbers as floats (NaN when blank); text that is not a number is a problem here, the
+        rules on the numbers are the schema's."""
+        if pd.api.types.is_numeric_dtype(cells.dtype):
+            return cells.astype("float64")
+        texts = _texts(cells)
+        numbers = pd.to_numeric(texts.str.replace(",", "", regex=False), errors="coerce")
+        rules = [("not_a_number", numbers.isna() & texts.notna(), "is not a number")]
         if required:
-            rules.append(("missing_count", blank, "is blank; give a whole number ≥ 0"))
+            rules.append(("missing_value", texts.isna(), "is blank; give a number"))
         for rule, mask, text in rules:
             mask = mask.fillna(False).astype(bool)
             if mask.any():
-                values = cells[mask].astype("string").fillna("")
-                messages = "'" + values + f"' {text}"
-                problems.append(_problems(file, rownum[mask], column, values, rule, messages))
-        valid = numbers.where((numbers >= 0) & (numbers % 1 == 0))
-        return valid.round().astype("Int64")
+                values = texts[mask].fillna("")
+                problems.append(_problems(file, rownum[mask], column, values, rule,
+                                          _quoted(values) + f" {text}"))
+        return numbers.astype("float64")
 
-    def _users_within_transactions(self, out, file, rownum, problems) -> None:
-        above = (out["users"] > out["transactions"]).fillna(False).astype(bool)
-        if above.any():
-            users = out.loc[above, "users"].astype("string")
-            messages = (
-                "'"
-                + users
-                + "' users is more than the row's "
-                + out.loc[above, "transactions"].astype("string")
-                + " transactions; users must be ≤ transactions"
-            )
-            problems.append(
-                _problems(file, rownum[above], "users", users, "users_above_transactions", messages)
-            )
-
-    def _repeated_keys(self, out, file, rownum, problems) -> None:
-        key = list(USAGE_KEY)
-        complete = out[key].notna().all(axis=1)
-        repeated = out[key].duplicated(keep="first") & complete
+    def _repeated_keys(self, rows, kind, file, rownum, problems) -> None:
+        key = [c for c in KEYS[kind] if c in rows]
+        codes = [pd.factorize(rows[c], use_na_sentinel=False)[0] for c in key]
+        combined = pd.Series(list(zip(*codes, strict=True))) if len(key) > 1 else pd.Series(
+            codes[0])
+        repeated = combined.duplicated(keep="first").to_numpy()
         if not repeated.any():
             return
-        first_row = (
-            pd.Series(rownum, index=out.index)
-            .groupby([out[c] for c in key], dropna=True)
-            .transform("min")
-        )
-        rows = rownum[repeated]
-        messages = (
-            "repeats the key (month, district, service, channel, sex, area, age band) "
-            "of row "
-            + first_row[repeated].astype("int64").astype("string")
-            + "; combine the two rows or correct one"
-        )
-        problems.append(_problems(file, rows, "", [""] * len(rows), "repeated_key", messages))
+        first_row = pd.Series(rownum).groupby(combined).transform("min").to_numpy()
+        messages = (f"repeats the key ({KEY_WORDS[kind]}) of row "
+                    + pd.Series(first_row[repeated]).astype("string")
+                    + "; combine the two rows or correct one")
+        rows_hit = rownum[repeated]
+        problems.append(_problems(file, rows_hit, "", [""] * len(rows_hit), "repeated_key",
+                                  messages))
+
+
+def _users_above(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:
+    users = frame["users"].iloc[index].astype("int64").astype("string")
+    transactions = frame["transactions"].iloc[index].astype("int64").astype("string")
+    messages = ("'" + users + "' users is more than the row's " + transactions
+                + " transactions; users must be ≤ transactions")
+    return _problems(file, rownum[index], "users", users, check, messages)
+
+
+def _bad_indicator_count(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:
+    values = raw["value"].iloc[index]
+    return _problems(file, rownum[index], "value", values, check,
+                     _quoted(values) + " is not a whole number ≥ 0, as a count must be")
+
+
+def _final_types(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
+    if kind == "usage":
+        return rows.astype({"transactions": "int64", "users": "Int64"})
+    if kind == "indicators":
+        return rows.astype({"year": "int64"})
+    return rows.astype({"year": "int64"})
+
+
+def _fuzzy_frame(resolutions: dict) -> pd.DataFrame:
+    rows = [
+        (spelling, r.candidates[0][0], r.candidates[0][1], r.candidates[0][2])
+        for spelling, r in resolutions.items()
+        if r.method == "fuzzy" and r.candidates
+    ]
+    return pd.DataFrame(rows, columns=FUZZY_COLUMNS)
+
+
+def _unknown_code_message(value: str, what: str, known: list[str]) -> str:
+    match = process.extractOne(str(value).lower(), known, score_cutoff=75)
+    hint = f"did you mean '{match[0]}'?" if match else f"known: {', '.join(known)}"
+    return f"'{value}' is not a known {what} code — {hint}"
 
 
 def _district_message(text: str, resolution) -> str:
@@ -361,15 +811,27 @@ def _district_message(text: str, resolution) -> str:
     return f"'{text}' is not a KP district{tail}"
 
 
-def _empty_problems() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
+# --- one call for a file ------------------------------------------------------------------------
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV, Excel or Parquet file with every cell as text (numbers are validated later)."""
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype=str, engine="calamine")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def validator(today: date | None = None, seed_dir: Path = config.SEED_DIR,
+              extra_aliases: pd.DataFrame | None = None) -> Validator:
+    return Validator(DistrictResolver.from_seed(seed_dir, extra_aliases),
+                     pd.read_csv(seed_dir / "services.csv"), today or date.today(), seed_dir)
+
+
+def validate_file(path: Path, *, kind: str | None = None, sheet: str | None = None,
+                  display_name: str | None = None, today: date | None = None,
+                  extra_aliases: pd.DataFrame | None = None,
+                  progress: Progress | None = None) -> Validation:
+    """Read and validate one file; never raises for bad content (problems say what is wrong)."""
+    progress = progress or _no_progress
+    name = display_name or path.name
+    progress(0.0, f"reading {name}")
+    try:
+        frame = read_file(path, sheet, name)
+    except ReadError as error:
+        return Validation(name, kind, pd.DataFrame(), error.problems)
+    result = validator(today, extra_aliases=extra_aliases).validate(frame, name, kind, progress)
+    progress(0.7, f"{len(frame):,} rows checked")
+    return result

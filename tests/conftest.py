@@ -18,6 +18,7 @@ REAL_SEED_FILES = (
     "district_aliases.csv",
     "district_parents.csv",
     "name_rules.csv",
+    "indicators.csv",
     "non_kp_districts.csv",
     "services.csv",
     "channels.csv",

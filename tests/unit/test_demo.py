@@ -7,9 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kp_dash import config, demo
-from kp_dash.districts import DistrictResolver
-from kp_dash.ingest import UsageValidator
+from kp_dash import demo, ingest
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +66,7 @@ def test_women_use_digital_channels_less(usage):
 
 
 def test_passes_the_import_validation(usage):
-    validator = UsageValidator(
-        DistrictResolver.from_seed(),
-        pd.read_csv(config.SEED_DIR / "services.csv"),
-        date(2026, 11, 1),
-    )
-    result = validator.validate(usage, "usage.parquet")
+    result = ingest.validator(date(2026, 11, 1)).validate(usage, "usage.parquet", "usage")
     assert result.ok, result.problem_lines()[:5]
     assert len(result.rows) == len(usage)
     assert (usage["users"] <= usage["transactions"]).all()

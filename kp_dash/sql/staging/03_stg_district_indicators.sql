@@ -46,4 +46,4 @@ select district_code, indicator, grp, year, value, source,
        case when is_parent_estimate then 'parent-district estimate' end, source_kind,
        is_parent_estimate
 from indicator_values
-where unit = 'pct'
+where unit = 'pct' and district_code is not null

@@ -1,0 +1,313 @@
+"""Accepted imports: all or nothing, nothing lost, nothing twice.
+
+Layout under `KP_DASH_STATE` (default `data/`):
+    imports/manifest.json          every batch ever accepted, with who, when, hash, rows, status
+    imports/archive/HASH.EXT       each accepted file exactly as received, named by content hash
+    imports/batches/BATCH.parquet  its validated, normalised rows
+    aliases.csv                    district spellings people confirmed
+An import validates the whole file first; then archives it, writes the batch, builds the new
+database beside the old one, commits the manifest (the moment the batch counts), and swaps the
+database in. A kill before the commit leaves everything as it was; a kill after it leaves a
+database that is behind the manifest, which `build --if-stale` (and the next import) repairs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from kp_dash import config
+from kp_dash.ingest import Progress, Validation, validate_file
+
+MANIFEST_COLUMNS = ["batch_id", "kind", "file_name", "content_hash", "rows", "who",
+                    "imported_at", "status", "withdrawn_at", "withdrawn_by", "first_month",
+                    "last_month"]
+ALIAS_COLUMNS = ["alias", "district_code", "who", "confirmed_at"]
+
+
+class UnknownBatch(KeyError):
+    """No accepted batch has this id."""
+
+
+@dataclass
+class ImportResult:
+    status: str  # 'accepted' | 'already_imported' | 'rejected' | 'valid' (dry run passed)
+    batch_id: str | None
+    kind: str | None
+    rows: int
+    validation: Validation | None
+    message: str
+
+
+# --- paths --------------------------------------------------------------------------------------
+
+
+def imports_dir() -> Path:
+    return config.state_dir() / "imports"
+
+
+def manifest_path() -> Path:
+    return imports_dir() / "manifest.json"
+
+
+def batch_path(batch_id: str) -> Path:
+    return imports_dir() / "batches" / f"{batch_id}.parquet"
+
+
+def aliases_path() -> Path:
+    return config.state_dir() / "aliases.csv"
+
+
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _locked() -> Iterator[None]:
+    """One writer at a time: a second import waits for the first to finish."""
+    imports_dir().mkdir(parents=True, exist_ok=True)
+    with (imports_dir() / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- the manifest -------------------------------------------------------------------------------
+
+
+def _records() -> list[dict]:
+    path = manifest_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def _save_records(records: list[dict]) -> None:
+    text = json.dumps(records, indent=1, ensure_ascii=False)
+    _write_atomically(manifest_path(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_manifest() -> pd.DataFrame:
+    """Every batch ever accepted, newest first; withdrawn ones keep their record."""
+    frame = pd.DataFrame(_records(), columns=MANIFEST_COLUMNS)
+    return frame.iloc[::-1].reset_index(drop=True)
+
+
+def accepted(kind: str | None = None) -> list[dict]:
+    """The batches that count, oldest first (optionally of one kind)."""
+    return [r for r in _records()
+            if r["status"] == "accepted" and (kind is None or r["kind"] == kind)]
+
+
+def manifest_digest() -> str:
+    """Identifies the set of accepted batches (part of the database's fingerprint)."""
+    ids = sorted(r["batch_id"] for r in accepted())
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+
+
+# --- aliases people confirmed -------------------------------------------------------------------
+
+
+def confirmed_aliases() -> pd.DataFrame:
+    path = aliases_path()
+    if not path.exists():
+        return pd.DataFrame(columns=ALIAS_COLUMNS)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def confirm_alias(spelling: str, district_code: str, who: str | None = None) -> None:
+    """Save a spelling a person confirmed; later validations resolve it without asking."""
+    from kp_dash.districts import DistrictResolver
+
+    DistrictResolver.from_seed().name_of(district_code)  # refuses an unknown code
+    frame = confirmed_aliases()
+    frame = frame[frame["alias"].str.casefold() != spelling.strip().casefold()]
+    row = {"alias": spelling.strip(), "district_code": district_code, "who": who or _user(),
+           "confirmed_at": _now()}
+    frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+    _write_atomically(aliases_path(), lambda tmp: frame.to_csv(tmp, index=False))
+
+
+# --- import and withdraw ------------------------------------------------------------------------
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def content_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _batch_id(kind: str, digest: str) -> str:
+    return f"{kind[0]}-{date.today():%Y%m%d}-{digest[:10]}"
+
+
+def _months_covered(validation: Validation) -> tuple[str, str]:
+    months = validation.rows.get("month_start")
+    if months is None or months.dropna().empty:
+        return "", ""
+    return f"{months.min():%Y-%m}", f"{months.max():%Y-%m}"
+
+
+def import_file(path: Path, *, kind: str | None = None, sheet: str | None = None,
+                who: str | None = None, display_name: str | None = None,
+                db_path: Path | None = None, dry_run: bool = False,
+                progress: Progress | None = None) -> ImportResult:
+    """Validate a file and, when it is clean, accept it whole (see the module docstring)."""
+    progress = progress or (lambda fraction, message: None)
+    name = display_name or path.name
+    digest = content_hash(path) if path.exists() else ""
+    previous = next((r for r in accepted() if r["content_hash"] == digest), None)
+    if previous and not dry_run:
+        _ensure_current(db_path, progress)
+        return ImportResult("already_imported", previous["batch_id"], previous["kind"],
+                            previous["rows"], None,
+                            f"{name}: already imported as batch {previous['batch_id']} "
+                            f"on {previous['imported_at'][:10]}; nothing changed")
+    validation = validate_file(path, kind=kind, sheet=sheet, display_name=name,
+                               extra_aliases=_alias_frame(), progress=progress)
+    rows = len(validation.rows)
+    if not validation.ok:
+        count = len(validation.problems)
+        return ImportResult("rejected", None, validation.kind, 0, validation,
+                            f"{name}: rejected, {count:,} problem(s); nothing was written")
+    overlap = overlapping_rows(validation, db_path)
+    if not overlap.empty:
+        validation.problems = overlap
+        return ImportResult("rejected", None, validation.kind, 0, validation,
+                            f"{name}: rejected, {len(overlap):,} row(s) repeat rows already "
+                            "imported; nothing was written")
+    if dry_run:
+        return ImportResult("valid", None, validation.kind, rows, validation,
+                            f"{name}: {rows:,} {validation.kind} rows are valid (dry run: "
+                            "nothing was written)")
+    with _locked():
+        batch_id = _accept(path, name, digest, validation, who, db_path, progress)
+    progress(1.0, "done")
+    return ImportResult("accepted", batch_id, validation.kind, rows, validation,
+                        f"{name}: accepted {rows:,} {validation.kind} rows as batch {batch_id}")
+
+
+# the key of each kind, as it is stored: a new batch may not repeat a key an accepted batch has
+_STORED_KEYS = {
+    "usage": ("usage", ("month_start", "district_code", "service_code", "channel", "sex", "area",
+                        "age_band")),
+    "indicators": ("indicator_values", ("district_code", "parent_name", "year", "indicator",
+                                        "grp")),
+    "targets": ("targets", ("service_code", "district_code", "metric", "month_start", "year")),
+}
+OVERLAP_REPORT_LIMIT = 1000
+
+
+def overlapping_rows(validation: Validation, db_path: Path | None = None) -> pd.DataFrame:
+    """Rows that repeat a row of an accepted import (a corrected file sent again would otherwise
+    be counted twice): one problem each, naming the batch to withdraw first."""
+    from kp_dash import db
+
+    path = Path(db_path or config.db_path())
+    if not path.exists() or validation.rows.empty:
+        return validation.problems.iloc[0:0]
+    table, key = _STORED_KEYS[validation.kind]
+    rows = validation.rows[list(key)].assign(row=range(2, len(validation.rows) + 2))
+    join = " and ".join(f"t.{c} is not distinct from r.{c}" for c in key)
+    # the table and key names come from the fixed map above; the values are never in the SQL
+    sql = (f"select r.row, t.batch_id from incoming r join {table} t on {join} "
+           "where t.batch_id <> 'demo' order by r.row limit ?")
+    with db.connect_readonly(path) as con:
+        cursor = con.cursor()
+        cursor.register("incoming", rows)
+        hits = cursor.execute(sql, [OVERLAP_REPORT_LIMIT]).df()
+    if hits.empty:
+        return validation.problems.iloc[0:0]
+    files = {r["batch_id"]: r["file_name"] for r in _records()}
+    messages = [f"repeats a row of batch {b} ({files.get(b, 'an earlier import')}); if this "
+                f"file replaces it, withdraw batch {b} first" for b in hits["batch_id"]]
+    return pd.DataFrame({"file": validation.file, "row": hits["row"].astype("int64"),
+                         "column": "", "value": "", "rule": "already_imported_row",
+                         "message": messages})
+
+
+def _alias_frame() -> pd.DataFrame | None:
+    aliases = confirmed_aliases()
+    return aliases[["alias", "district_code"]] if not aliases.empty else None
+
+
+def _accept(path: Path, name: str, digest: str, validation: Validation, who: str | None,
+            db_path: Path | None, progress: Progress) -> str:
+    from kp_dash import build
+
+    batch_id = _batch_id(validation.kind, digest)
+    progress(0.75, "archiving the file")
+    archive = imports_dir() / "archive" / f"{digest}{Path(name).suffix.lower()}"
+    if not archive.exists():
+        _write_atomically(archive, lambda tmp: shutil.copyfile(path, tmp))
+    progress(0.8, "writing the batch")
+    _write_atomically(batch_path(batch_id),
+                      lambda tmp: validation.rows.to_parquet(tmp, index=False))
+    first, last = _months_covered(validation)
+    record = {"batch_id": batch_id, "kind": validation.kind, "file_name": name,
+              "content_hash": digest, "rows": len(validation.rows), "who": who or _user(),
+              "imported_at": _now(), "status": "accepted", "withdrawn_at": "",
+              "withdrawn_by": "", "first_month": first, "last_month": last}
+    records = [*_records(), record]
+    progress(0.85, "updating the database")
+    with build.staged(db_path, records, progress=lambda m: progress(0.9, m)) as commit:
+        _save_records(records)  # from here on the batch counts
+        commit()
+    return batch_id
+
+
+def withdraw(batch_id: str, *, who: str | None = None, db_path: Path | None = None) -> None:
+    """Take an accepted batch out of the data; its record (and archived file) stay."""
+    from kp_dash import build
+
+    with _locked():
+        records = _records()
+        target = next((r for r in records if r["batch_id"] == batch_id), None)
+        if target is None or target["status"] != "accepted":
+            raise UnknownBatch(batch_id)
+        target.update(status="withdrawn", withdrawn_at=_now(), withdrawn_by=who or _user())
+        with build.staged(db_path, records) as commit:
+            _save_records(records)
+            commit()
+
+
+def _ensure_current(db_path: Path | None, progress: Progress) -> None:
+    """Repair a database left behind the manifest by an interrupted import."""
+    from kp_dash import build
+
+    if not build.is_current(db_path):
+        progress(0.5, "bringing the database up to date")
+        build.build(db_path, with_demo=build.has_demo(db_path))
