@@ -19,8 +19,16 @@ import pandas as pd
 from kp_dash import config, db, demo, ingest, store
 from kp_dash.ingest import Validation
 
-SEED_TABLES = ("districts", "services", "channels", "population", "literacy", "disability",
-               "lighting", "mobile_ownership")
+SEED_TABLES = (
+    "districts",
+    "services",
+    "channels",
+    "population",
+    "literacy",
+    "disability",
+    "lighting",
+    "mobile_ownership",
+)
 DEMO_SOURCE = "Demonstration data (simulated, not real usage)"
 ADMIN_SOURCE = "Department returns (imported)"
 
@@ -63,8 +71,9 @@ def fingerprint(seed_dir: Path = config.SEED_DIR, batch_ids: Iterable[str] | Non
     for path in sorted(seed_dir.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    ids = sorted(r["batch_id"] for r in store.accepted()) if batch_ids is None else sorted(
-        batch_ids)
+    ids = (
+        sorted(r["batch_id"] for r in store.accepted()) if batch_ids is None else sorted(batch_ids)
+    )
     digest.update("\n".join(ids).encode())
     return digest.hexdigest()[:16]
 
@@ -73,8 +82,9 @@ def demo_source() -> UsageSource:
     return UsageSource(config.DEMO_USAGE_FILE, "demo", "demo", DEMO_SOURCE)
 
 
-def validate_sources(sources: Sequence[UsageSource], seed_dir: Path, today: date,
-                     progress: Progress) -> list[Validation]:
+def validate_sources(
+    sources: Sequence[UsageSource], seed_dir: Path, today: date, progress: Progress
+) -> list[Validation]:
     checker = ingest.validator(today, seed_dir)
     results = []
     for source in sources:
@@ -106,8 +116,7 @@ def _load_seed(con: duckdb.DuckDBPyConnection, seed_dir: Path) -> None:
 def _record_batch(con, batch_id, kind, source, file_name, digest, rows) -> None:
     con.execute(
         "insert into usage_batches values (?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, kind, source, file_name, digest, rows,
-         datetime.now(UTC).replace(tzinfo=None)],
+        [batch_id, kind, source, file_name, digest, rows, datetime.now(UTC).replace(tzinfo=None)],
     )
 
 
@@ -115,8 +124,15 @@ def _load_usage(con: duckdb.DuckDBPyConnection, source: UsageSource, rows: pd.Da
     con.register("incoming_usage", rows.assign(batch_id=source.batch_id))
     con.execute("insert into usage by name select * from incoming_usage")
     con.unregister("incoming_usage")
-    _record_batch(con, source.batch_id, source.source_kind, source.source, source.path.name,
-                  store.content_hash(source.path), len(rows))
+    _record_batch(
+        con,
+        source.batch_id,
+        source.source_kind,
+        source.source,
+        source.path.name,
+        store.content_hash(source.path),
+        len(rows),
+    )
 
 
 # one statement per kind: a validated batch file into its table
@@ -135,12 +151,20 @@ def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
     path = store.batch_path(record["batch_id"])
     con.execute(_BATCH_INSERTS[record["kind"]], [record["batch_id"], str(path)])
     if record["kind"] == "usage":
-        _record_batch(con, record["batch_id"], "admin", ADMIN_SOURCE, record["file_name"],
-                      record["content_hash"], record["rows"])
+        _record_batch(
+            con,
+            record["batch_id"],
+            "admin",
+            ADMIN_SOURCE,
+            record["file_name"],
+            record["content_hash"],
+            record["rows"],
+        )
 
 
-def _write_build_info(con: duckdb.DuckDBPyConnection, build_id: str, print_: str,
-                      with_demo: bool) -> None:
+def _write_build_info(
+    con: duckdb.DuckDBPyConnection, build_id: str, print_: str, with_demo: bool
+) -> None:
     coverage = con.execute(
         "select count(*), strftime(min(month_start), '%Y-%m'), strftime(max(month_start), '%Y-%m')"
         " from usage"
@@ -161,9 +185,16 @@ def _write_build_info(con: duckdb.DuckDBPyConnection, build_id: str, print_: str
 # --- building -----------------------------------------------------------------------------------
 
 
-def _write_database(path: Path, *, with_demo: bool, seed_dir: Path,
-                    extra_usage: Sequence[UsageSource], records: Sequence[dict], today: date,
-                    progress: Progress) -> BuildReport:
+def _write_database(
+    path: Path,
+    *,
+    with_demo: bool,
+    seed_dir: Path,
+    extra_usage: Sequence[UsageSource],
+    records: Sequence[dict],
+    today: date,
+    progress: Progress,
+) -> BuildReport:
     if with_demo and not config.DEMO_USAGE_FILE.exists():
         progress("generating demonstration usage")
         demo.write_demo()
@@ -196,18 +227,30 @@ def _temporary(db_path: Path) -> Path:
     return tmp
 
 
-def build(db_path: Path | None = None, *, with_demo: bool = True,
-          seed_dir: Path = config.SEED_DIR, extra_usage: Sequence[UsageSource] = (),
-          today: date | None = None, progress: Progress | None = None) -> BuildReport:
+def build(
+    db_path: Path | None = None,
+    *,
+    with_demo: bool = True,
+    seed_dir: Path = config.SEED_DIR,
+    extra_usage: Sequence[UsageSource] = (),
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Validate every usage source, write a new database file with the accepted imports, and
     swap it in atomically."""
     progress = progress or _quiet
     db_path = Path(db_path or config.db_path())
     tmp = _temporary(db_path)
     try:
-        report = _write_database(tmp, with_demo=with_demo, seed_dir=seed_dir,
-                                 extra_usage=extra_usage, records=store.accepted(),
-                                 today=today or date.today(), progress=progress)
+        report = _write_database(
+            tmp,
+            with_demo=with_demo,
+            seed_dir=seed_dir,
+            extra_usage=extra_usage,
+            records=store.accepted(),
+            today=today or date.today(),
+            progress=progress,
+        )
         os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -217,8 +260,9 @@ def build(db_path: Path | None = None, *, with_demo: bool = True,
 
 
 @contextmanager
-def staged(db_path: Path | None, records: Sequence[dict],
-           progress: Progress | None = None) -> Iterator[Callable[[], None]]:
+def staged(
+    db_path: Path | None, records: Sequence[dict], progress: Progress | None = None
+) -> Iterator[Callable[[], None]]:
     """Prepare the database for a new manifest (`records`) beside the current one and yield a
     function that swaps it in. Adding batches to a current database copies it and loads only
     them; anything else (a withdrawal, a stale or missing database) rebuilds from scratch."""
@@ -229,29 +273,39 @@ def staged(db_path: Path | None, records: Sequence[dict],
     added = [r for r in wanted if r["batch_id"] not in before]
     tmp = _temporary(db_path)
     try:
-        if is_current(db_path) and before <= {r["batch_id"] for r in wanted} and (
-            len(wanted) == len(before) + len(added)
+        if (
+            is_current(db_path)
+            and before <= {r["batch_id"] for r in wanted}
+            and (len(wanted) == len(before) + len(added))
         ):
             _refresh(db_path, tmp, added, [r["batch_id"] for r in wanted], progress)
         else:
-            _write_database(tmp, with_demo=has_demo(db_path), seed_dir=config.SEED_DIR,
-                            extra_usage=(), records=wanted, today=date.today(),
-                            progress=progress)
+            _write_database(
+                tmp,
+                with_demo=has_demo(db_path),
+                seed_dir=config.SEED_DIR,
+                extra_usage=(),
+                records=wanted,
+                today=date.today(),
+                progress=progress,
+            )
         yield lambda: os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _refresh(db_path: Path, tmp: Path, added: Sequence[dict], batch_ids: list[str],
-             progress: Progress) -> None:
+def _refresh(
+    db_path: Path, tmp: Path, added: Sequence[dict], batch_ids: list[str], progress: Progress
+) -> None:
     shutil.copyfile(db_path, tmp)
     with duckdb.connect(str(tmp)) as con:
         with_demo = db.build_info(con).get("has_demo") == "true"
         for record in added:
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
-        _write_build_info(con, uuid.uuid4().hex[:12], fingerprint(config.SEED_DIR, batch_ids),
-                          with_demo)
+        _write_build_info(
+            con, uuid.uuid4().hex[:12], fingerprint(config.SEED_DIR, batch_ids), with_demo
+        )
         con.execute("checkpoint")
 
 

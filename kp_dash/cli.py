@@ -106,14 +106,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.exists():
         _say(f"{path}: no such file")
         return EXIT_USAGE
-    result = store.import_file(path, kind=args.kind, sheet=args.sheet, who=args.who,
-                               db_path=args.db, dry_run=args.dry_run, progress=_progress_bar)
+    result = store.import_file(
+        path,
+        kind=args.kind,
+        sheet=args.sheet,
+        who=args.who,
+        db_path=args.db,
+        dry_run=args.dry_run,
+        progress=_progress_bar,
+    )
     if result.status == "rejected":
         for line in result.validation.problem_lines():
             _say(line)
         for row in result.validation.fuzzy.itertuples(index=False):
-            _say(f"to accept '{row.spelling}' as {row.district_name} ({row.district_code}) from "
-                 "now on, confirm it on the Data page")
+            _say(
+                f"to accept '{row.spelling}' as {row.district_name} ({row.district_code}) from "
+                "now on, confirm it on the Data page"
+            )
     _say(result.message)
     if result.batch_id:
         print(result.batch_id)
@@ -167,8 +176,11 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="validate a department file and accept it whole")
     p.add_argument("file")
-    p.add_argument("--kind", choices=["usage", "indicators", "targets"],
-                   help="the file's kind (guessed from its header when omitted)")
+    p.add_argument(
+        "--kind",
+        choices=["usage", "indicators", "targets"],
+        help="the file's kind (guessed from its header when omitted)",
+    )
     p.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
     p.add_argument("--db", type=Path)
     p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")

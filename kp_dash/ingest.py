@@ -35,8 +35,15 @@ AREAS = ("urban", "rural", "unknown")
 AGE_BANDS = ("0-4", "5-14", "15-24", "25-59", "60+", "unknown")
 GROUPS = ("all", "female", "male", "urban", "rural")
 UNITS = ("pct", "count")
-SEX_SYNONYMS = {"f": "female", "m": "male", "women": "female", "men": "male",
-                "woman": "female", "man": "male", "t": "transgender"}
+SEX_SYNONYMS = {
+    "f": "female",
+    "m": "male",
+    "women": "female",
+    "men": "male",
+    "woman": "female",
+    "man": "male",
+    "t": "transgender",
+}
 PROVINCE_CODES = ("kp", "khyber pakhtunkhwa", "pk5", "province", "all")
 
 # contract column -> accepted synonyms (matched ignoring case, spaces and underscores)
@@ -77,8 +84,7 @@ REQUIRED = {
 }
 DEFAULTS = {"sex": "unknown", "area": "unknown", "age_band": "unknown"}
 KEYS = {
-    "usage": ("month_start", "district_code", "service_code", "channel", "sex", "area",
-              "age_band"),
+    "usage": ("month_start", "district_code", "service_code", "channel", "sex", "area", "age_band"),
     "indicators": ("district_code", "parent_name", "year", "indicator", "grp"),
     "targets": ("service_code", "district_code", "metric", "month_start", "year"),
 }
@@ -161,8 +167,9 @@ class ReadError(Exception):
         super().__init__("; ".join(problems["message"]))
 
 
-def read_file(path: Path, sheet: str | None = None, display_name: str | None = None
-              ) -> pd.DataFrame:
+def read_file(
+    path: Path, sheet: str | None = None, display_name: str | None = None
+) -> pd.DataFrame:
     """A CSV (UTF-8, with or without BOM), Excel (.xlsx: first sheet or `sheet`) or Parquet file
     as a frame; text files keep every cell as text (numbers are validated later)."""
     name = display_name or path.name
@@ -183,8 +190,10 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
     except UnicodeDecodeError as error:
         row = data[: error.start].count(b"\n") + 1
         byte = data[error.start : error.start + 1].hex().upper()
-        message = (f"the file is not UTF-8 text (byte 0x{byte} cannot be read); in Excel use "
-                   "'Save as' → 'CSV UTF-8 (Comma delimited)' and import again")
+        message = (
+            f"the file is not UTF-8 text (byte 0x{byte} cannot be read); in Excel use "
+            "'Save as' → 'CSV UTF-8 (Comma delimited)' and import again"
+        )
         raise ReadError(_file_problem(name, "wrong_encoding", message, row)) from None
     if text_start == "\ufeff":
         data = data[3:]
@@ -228,8 +237,9 @@ def _read_excel(path: Path, name: str, sheet: str | None) -> pd.DataFrame:
     sheets = workbook.sheet_names
     if sheet is not None and sheet not in sheets:
         listed = ", ".join(f"'{s}'" for s in sheets)
-        raise ReadError(_file_problem(name, "unknown_sheet",
-                                      f"there is no sheet '{sheet}' (sheets: {listed})"))
+        raise ReadError(
+            _file_problem(name, "unknown_sheet", f"there is no sheet '{sheet}' (sheets: {listed})")
+        )
     cells = workbook.get_sheet_by_name(sheet or sheets[0]).to_python(skip_empty_area=False)
     cells = [row for row in cells if any(str(c).strip() for c in row)]
     if not cells:
@@ -265,8 +275,9 @@ def _key(name: object) -> str:
     return re.sub(r"[\s_]+", "", str(name)).lower()
 
 
-def match_columns(columns: list[object], spec: dict[str, tuple[str, ...]]
-                  ) -> tuple[dict[str, object], list[tuple[str, object, object]]]:
+def match_columns(
+    columns: list[object], spec: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, object], list[tuple[str, object, object]]]:
     """Map contract columns to the file's header names; also returns clashes (two headers for
     one contract column)."""
     lookup = {_key(name): contract for contract, syns in spec.items() for name in (contract, *syns)}
@@ -300,8 +311,10 @@ def _header_problems(frame: pd.DataFrame, file: str, kind: str) -> tuple[dict, l
     problems = []
     if not mapping and any(_looks_like_data(c) for c in frame.columns):
         first = ", ".join(str(c) for c in list(frame.columns)[:4])
-        message = (f"the sheet has no header row: row 1 holds data ('{first}', …); insert a row "
-                   f"with the column names ({', '.join(REQUIRED[kind])}) above it")
+        message = (
+            f"the sheet has no header row: row 1 holds data ('{first}', …); insert a row "
+            f"with the column names ({', '.join(REQUIRED[kind])}) above it"
+        )
         return mapping, [_file_problem(file, "no_header_row", message, 1)]
     for contract, column, first in clashes:
         message = f"columns '{first}' and '{column}' both give '{contract}'; keep one"
@@ -392,8 +405,10 @@ def _column(dtype, *checks: pa.Check) -> pa.Column:
 
 
 def _count_checks() -> list[pa.Check]:
-    return [_check("negative_count", lambda s: s >= 0),
-            _check("fractional_count", lambda s: s % 1 == 0)]
+    return [
+        _check("negative_count", lambda s: s >= 0),
+        _check("fractional_count", lambda s: s % 1 == 0),
+    ]
 
 
 def usage_schema(today: date) -> pa.DataFrameSchema:
@@ -407,32 +422,48 @@ def usage_schema(today: date) -> pa.DataFrameSchema:
             "users": _column(float, *_count_checks()),
         },
         # only against a valid count: a negative count is reported once, as negative
-        checks=[pa.Check(lambda d: ~((d["users"] > d["transactions"]) & (d["transactions"] >= 0)),
-                         name="users_above_transactions")],
+        checks=[
+            pa.Check(
+                lambda d: ~((d["users"] > d["transactions"]) & (d["transactions"] >= 0)),
+                name="users_above_transactions",
+            )
+        ],
     )
 
 
 def indicators_schema(today: date) -> pa.DataFrameSchema:
-    pct = pa.Check(lambda d: ~((d["unit"] == "pct") & ((d["value"] < 0) | (d["value"] > 100))),
-                   name="pct_out_of_range")
-    count = pa.Check(lambda d: ~((d["unit"] == "count")
-                                 & ((d["value"] < 0) | (d["value"] % 1 != 0))),
-                     name="bad_count")
+    pct = pa.Check(
+        lambda d: ~((d["unit"] == "pct") & ((d["value"] < 0) | (d["value"] > 100))),
+        name="pct_out_of_range",
+    )
+    count = pa.Check(
+        lambda d: ~((d["unit"] == "count") & ((d["value"] < 0) | (d["value"] % 1 != 0))),
+        name="bad_count",
+    )
     year = _check("year_out_of_range", lambda s: (s >= 1950) & (s <= today.year))
-    return pa.DataFrameSchema({"year": _column(float, year), "value": _column(float)},
-                              checks=[pct, count])
+    return pa.DataFrameSchema(
+        {"year": _column(float, year), "value": _column(float)}, checks=[pct, count]
+    )
 
 
 def targets_schema(today: date) -> pa.DataFrameSchema:
     year = _check("year_out_of_range", lambda s: (s >= 1950) & (s <= today.year + 10))
     return pa.DataFrameSchema(
-        {"target": _column(float, _check("negative_target", lambda s: s >= 0)),
-         "year": _column(float, year)},
+        {
+            "target": _column(float, _check("negative_target", lambda s: s >= 0)),
+            "year": _column(float, year),
+        },
     )
 
 
-def schema_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame, raw: dict[str, pd.Series],
-                    file: str, rownum: np.ndarray, messages: dict[str, Callable]) -> list:
+def schema_problems(
+    schema: pa.DataFrameSchema,
+    frame: pd.DataFrame,
+    raw: dict[str, pd.Series],
+    file: str,
+    rownum: np.ndarray,
+    messages: dict[str, Callable],
+) -> list:
     """Run a pandera schema over the parsed values; every failure becomes a problem line."""
     try:
         schema.validate(frame, lazy=True)
@@ -451,8 +482,9 @@ def _value_problem(check, column, index, frame, raw, file, rownum) -> pd.DataFra
     """A single-column rule: the cell as written, then what is wrong with it."""
     values = raw[column].iloc[index]
     rule = RULES[check]
-    return _problems(file, rownum[index], rule.column or column, values, check,
-                     _quoted(values) + f" {rule.text}")
+    return _problems(
+        file, rownum[index], rule.column or column, values, check, _quoted(values) + f" {rule.text}"
+    )
 
 
 # --- the validator ------------------------------------------------------------------------------
@@ -461,15 +493,21 @@ def _value_problem(check, column, index, frame, raw, file, rownum) -> pd.DataFra
 class Validator:
     """Validates frames of any kind against CONTRACTS.md, collecting every problem."""
 
-    def __init__(self, resolver: DistrictResolver, services: pd.DataFrame, today: date,
-                 seed_dir: Path = config.SEED_DIR):
+    def __init__(
+        self,
+        resolver: DistrictResolver,
+        services: pd.DataFrame,
+        today: date,
+        seed_dir: Path = config.SEED_DIR,
+    ):
         from kp_dash.metrics import REGISTRY
 
         self.resolver = resolver
         self.today = today
         self.service_codes = set(services["service_code"])
         self.service_names = dict(
-            zip(services["service_name"].str.lower(), services["service_code"], strict=True))
+            zip(services["service_name"].str.lower(), services["service_code"], strict=True)
+        )
         self.channels = set(pd.read_csv(seed_dir / "channels.csv")["channel"])
         indicators = pd.read_csv(seed_dir / "indicators.csv")
         self.indicator_units = dict(zip(indicators["indicator"], indicators["unit"], strict=True))
@@ -480,12 +518,19 @@ class Validator:
             for name, group in parents.groupby("parent_name")
         }
 
-    def validate(self, frame: pd.DataFrame, file: str, kind: str | None = None,
-                 progress: Progress = _no_progress) -> Validation:
+    def validate(
+        self,
+        frame: pd.DataFrame,
+        file: str,
+        kind: str | None = None,
+        progress: Progress = _no_progress,
+    ) -> Validation:
         kind = kind or guess_kind(list(frame.columns))
         if kind is None:
-            message = ("cannot tell whether this is a usage, indicators or targets file from its "
-                       "header; give the kind (--kind, or the choice on the Data page)")
+            message = (
+                "cannot tell whether this is a usage, indicators or targets file from its "
+                "header; give the kind (--kind, or the choice on the Data page)"
+            )
             return rejected(file, None, [_file_problem(file, "unknown_kind", message, 1)])
         if kind not in KINDS:
             raise ValueError(f"unknown kind '{kind}' (known: {', '.join(KINDS)})")
@@ -516,35 +561,55 @@ class Validator:
         out["district_code"], fuzzy = self._districts(cells["district"], file, rownum, problems)
         progress(0.4, "checking codes")
         out["service_code"] = self._services(cells["service"], file, rownum, problems)
-        out["channel"] = self._codes(cells["channel"], "channel", self.channels, {}, file,
-                                     rownum, problems)
-        for column, allowed, synonyms in (("sex", SEXES, SEX_SYNONYMS), ("area", AREAS, {}),
-                                          ("age_band", AGE_BANDS, {})):
+        out["channel"] = self._codes(
+            cells["channel"], "channel", self.channels, {}, file, rownum, problems
+        )
+        for column, allowed, synonyms in (
+            ("sex", SEXES, SEX_SYNONYMS),
+            ("area", AREAS, {}),
+            ("age_band", AGE_BANDS, {}),
+        ):
             values = cells.get(column, pd.Series(DEFAULTS[column], index=out.index))
             filled = _texts(values).fillna(DEFAULTS[column])
-            out[column] = self._codes(filled, column, set(allowed), synonyms, file, rownum,
-                                      problems)
+            out[column] = self._codes(
+                filled, column, set(allowed), synonyms, file, rownum, problems
+            )
         progress(0.55, "checking counts")
-        raw = {"transactions": cells["transactions"],
-               "users": cells.get("users", pd.Series(pd.NA, index=out.index, dtype="object"))}
-        out["transactions"] = self._numbers(raw["transactions"], "transactions", file, rownum,
-                                            problems, required=True)
-        out["users"] = self._numbers(raw["users"], "users", file, rownum, problems,
-                                     required=False)
+        raw = {
+            "transactions": cells["transactions"],
+            "users": cells.get("users", pd.Series(pd.NA, index=out.index, dtype="object")),
+        }
+        out["transactions"] = self._numbers(
+            raw["transactions"], "transactions", file, rownum, problems, required=True
+        )
+        out["users"] = self._numbers(raw["users"], "users", file, rownum, problems, required=False)
         raw["month_start"] = cells["month"]
-        problems += schema_problems(usage_schema(self.today), out, raw, file, rownum, {
-            "future_month": self._future_month,
-            "negative_count": _value_problem,
-            "fractional_count": _value_problem,
-            "users_above_transactions": _users_above,
-        })
+        problems += schema_problems(
+            usage_schema(self.today),
+            out,
+            raw,
+            file,
+            rownum,
+            {
+                "future_month": self._future_month,
+                "negative_count": _value_problem,
+                "fractional_count": _value_problem,
+                "users_above_transactions": _users_above,
+            },
+        )
         return out, fuzzy
 
     def _future_month(self, check, column, index, frame, raw, file, rownum):
         values = raw["month_start"].iloc[index]
         current = f"{self.today:%Y-%m}"
-        return _problems(file, rownum[index], "month", values, check,
-                         _quoted(values) + f" is in the future (latest allowed month is {current})")
+        return _problems(
+            file,
+            rownum[index],
+            "month",
+            values,
+            check,
+            _quoted(values) + f" is in the future (latest allowed month is {current})",
+        )
 
     # indicators ----------------------------------------------------------------------------
 
@@ -552,28 +617,43 @@ class Validator:
         out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
         progress(0.2, "resolving districts")
         out["district_code"], out["parent_name"], fuzzy = self._districts_or_parents(
-            cells["district"], file, rownum, problems)
+            cells["district"], file, rownum, problems
+        )
         out["year"] = self._numbers(cells["year"], "year", file, rownum, problems, required=True)
         out["indicator"] = self._indicators(cells["indicator"], file, rownum, problems)
         out["grp"] = self._codes(cells["group"], "group", set(GROUPS), {}, file, rownum, problems)
-        out["value"] = self._numbers(cells["value"], "value", file, rownum, problems,
-                                     required=True)
-        out["unit"] = self._codes(cells["unit"], "unit", set(UNITS), {"%": "pct"}, file, rownum,
-                                  problems)
+        out["value"] = self._numbers(cells["value"], "value", file, rownum, problems, required=True)
+        out["unit"] = self._codes(
+            cells["unit"], "unit", set(UNITS), {"%": "pct"}, file, rownum, problems
+        )
         self._units_match(out, cells, file, rownum, problems)
         source = _texts(cells["source"])
         blank = source.isna()
         if blank.any():
-            problems.append(_problems(file, rownum[blank], "source", [""] * int(blank.sum()),
-                                      "missing_source", "source is blank; name the survey or "
-                                      "register the value comes from"))
+            problems.append(
+                _problems(
+                    file,
+                    rownum[blank],
+                    "source",
+                    [""] * int(blank.sum()),
+                    "missing_source",
+                    "source is blank; name the survey or register the value comes from",
+                )
+            )
         out["source"] = source
         raw = {"year": cells["year"], "value": cells["value"]}
-        problems += schema_problems(indicators_schema(self.today), out, raw, file, rownum, {
-            "year_out_of_range": _value_problem,
-            "pct_out_of_range": lambda *a: _value_problem("pct_out_of_range", "value", *a[2:]),
-            "bad_count": _bad_indicator_count,
-        })
+        problems += schema_problems(
+            indicators_schema(self.today),
+            out,
+            raw,
+            file,
+            rownum,
+            {
+                "year_out_of_range": _value_problem,
+                "pct_out_of_range": lambda *a: _value_problem("pct_out_of_range", "value", *a[2:]),
+                "bad_count": _bad_indicator_count,
+            },
+        )
         return out, fuzzy
 
     def _units_match(self, out, cells, file, rownum, problems):
@@ -581,10 +661,15 @@ class Validator:
         wrong = expected.notna() & out["unit"].notna() & (expected != out["unit"])
         if wrong.any():
             values = cells["unit"][wrong]
-            messages = (_quoted(values) + " is not the unit of " + out["indicator"][wrong]
-                        + " (use '" + expected[wrong] + "')")
-            problems.append(_problems(file, rownum[wrong], "unit", values, "wrong_unit",
-                                      messages))
+            messages = (
+                _quoted(values)
+                + " is not the unit of "
+                + out["indicator"][wrong]
+                + " (use '"
+                + expected[wrong]
+                + "')"
+            )
+            problems.append(_problems(file, rownum[wrong], "unit", values, "wrong_unit", messages))
 
     def _indicators(self, cells, file, rownum, problems) -> pd.Series:
         known = sorted(self.indicator_units)
@@ -601,16 +686,18 @@ class Validator:
         if bad.any():
             values = texts[bad].fillna("")
             messages = values.map(lambda v: _unknown_code_message(v, "indicator", known))
-            problems.append(_problems(file, rownum[bad], "indicator", values,
-                                      "unknown_indicator", messages))
+            problems.append(
+                _problems(file, rownum[bad], "indicator", values, "unknown_indicator", messages)
+            )
         return codes
 
     # targets -------------------------------------------------------------------------------
 
     def _parse_targets(self, cells, file, rownum, problems, progress):
         out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
-        out["service_code"] = self._services(cells["service"], file, rownum, problems,
-                                             allow_all=True)
+        out["service_code"] = self._services(
+            cells["service"], file, rownum, problems, allow_all=True
+        )
         texts = _texts(cells["district"])
         province = texts.str.lower().isin(PROVINCE_CODES).fillna(False).astype(bool)
         codes, fuzzy = self._districts(texts.mask(province, "PK501"), file, rownum, problems)
@@ -618,48 +705,76 @@ class Validator:
         out["metric"] = self._metrics(cells["metric"], file, rownum, problems)
         month = cells.get("month")
         year = cells.get("year")
-        out["month_start"] = (self._months(month, file, rownum, problems, required=year is None)
-                              if month is not None else pd.NaT)
-        out["year"] = (self._numbers(year, "year", file, rownum, problems,
-                                     required=month is None) if year is not None else np.nan)
+        out["month_start"] = (
+            self._months(month, file, rownum, problems, required=year is None)
+            if month is not None
+            else pd.NaT
+        )
+        out["year"] = (
+            self._numbers(year, "year", file, rownum, problems, required=month is None)
+            if year is not None
+            else np.nan
+        )
         out["year"] = out["year"].fillna(out["month_start"].dt.year)
-        out["target"] = self._numbers(cells["target"], "target", file, rownum, problems,
-                                      required=True)
-        raw = {"target": cells["target"],
-               "year": year if year is not None else pd.Series("", index=out.index)}
-        problems += schema_problems(targets_schema(self.today), out, raw, file, rownum, {
-            "negative_target": _value_problem,
-            "year_out_of_range": _value_problem,
-        })
+        out["target"] = self._numbers(
+            cells["target"], "target", file, rownum, problems, required=True
+        )
+        raw = {
+            "target": cells["target"],
+            "year": year if year is not None else pd.Series("", index=out.index),
+        }
+        problems += schema_problems(
+            targets_schema(self.today),
+            out,
+            raw,
+            file,
+            rownum,
+            {
+                "negative_target": _value_problem,
+                "year_out_of_range": _value_problem,
+            },
+        )
         return out, fuzzy
 
     def _metrics(self, cells, file, rownum, problems) -> pd.Series:
         known = sorted(self.metric_codes)
         texts = _texts(cells)
-        codes = _map_distinct(texts, lambda v: None if v is None or v is pd.NA
-                              else (str(v).strip().lower() if str(v).strip().lower() in known
-                                    else None))
+        codes = _map_distinct(
+            texts,
+            lambda v: (
+                None
+                if v is None or v is pd.NA
+                else (str(v).strip().lower() if str(v).strip().lower() in known else None)
+            ),
+        )
         bad = codes.isna()
         if bad.any():
             values = texts[bad].fillna("")
             messages = values.map(lambda v: _unknown_code_message(v, "metric", known))
-            problems.append(_problems(file, rownum[bad], "metric", values, "unknown_metric",
-                                      messages))
+            problems.append(
+                _problems(file, rownum[bad], "metric", values, "unknown_metric", messages)
+            )
         return codes
 
     # shared parsers ------------------------------------------------------------------------
 
     def _months(self, cells, file, rownum, problems, required: bool = True) -> pd.Series:
         months = _map_distinct(cells, parse_month)
-        blank = _texts(cells.astype("object").map(
-            lambda v: v if isinstance(v, str) else ("" if v is None or v is pd.NA else "x"),
-            na_action=None)).isna() if cells.dtype == object else cells.isna()
+        blank = (
+            _texts(
+                cells.astype("object").map(
+                    lambda v: v if isinstance(v, str) else ("" if v is None or v is pd.NA else "x"),
+                    na_action=None,
+                )
+            ).isna()
+            if cells.dtype == object
+            else cells.isna()
+        )
         bad = months.isna() & (~blank | required)
         if bad.any():
             values = cells[bad].astype("string").fillna("")
             messages = _quoted(values) + " is not a month; write it as YYYY-MM (e.g. 2025-03)"
-            problems.append(_problems(file, rownum[bad], "month", values, "bad_month",
-                                      messages))
+            problems.append(_problems(file, rownum[bad], "month", values, "bad_month", messages))
         return pd.to_datetime(months, errors="coerce").astype("datetime64[ns]")
 
     def _districts(self, cells, file, rownum, problems) -> tuple[pd.Series, pd.DataFrame]:
@@ -668,11 +783,20 @@ class Validator:
         codes = texts.map(lambda t: resolutions[t].district_code, na_action="ignore")
         bad = codes.isna()
         if bad.any():
-            messages = texts[bad].map(lambda t: _district_message(t, resolutions.get(t)),
-                                      na_action="ignore")
+            messages = texts[bad].map(
+                lambda t: _district_message(t, resolutions.get(t)), na_action="ignore"
+            )
             messages = messages.fillna("district is blank; give a P-code (PK501-PK535) or a name")
-            problems.append(_problems(file, rownum[bad], "district", texts[bad].fillna(""),
-                                      "unknown_district", messages))
+            problems.append(
+                _problems(
+                    file,
+                    rownum[bad],
+                    "district",
+                    texts[bad].fillna(""),
+                    "unknown_district",
+                    messages,
+                )
+            )
         return codes, _fuzzy_frame(resolutions)
 
     def _districts_or_parents(self, cells, file, rownum, problems):
@@ -683,7 +807,8 @@ class Validator:
         parent = parent.fillna(False).astype(bool)
         names = texts.where(parent).map(
             lambda t: self.parent_names[tuple(sorted(resolutions[t].parent_codes))],
-            na_action="ignore")
+            na_action="ignore",
+        )
         codes, fuzzy = self._districts(texts.mask(parent, "PK501"), file, rownum, problems)
         return codes.mask(parent, None), names, fuzzy
 
@@ -704,8 +829,9 @@ class Validator:
         if bad.any():
             values = texts[bad].fillna("")
             messages = values.map(lambda v: _unknown_code_message(v, "service", known))
-            problems.append(_problems(file, rownum[bad], "service", values, "unknown_service",
-                                      messages))
+            problems.append(
+                _problems(file, rownum[bad], "service", values, "unknown_service", messages)
+            )
         return codes
 
     def _codes(self, cells, column, allowed, synonyms, file, rownum, problems) -> pd.Series:
@@ -723,8 +849,9 @@ class Validator:
             known = ", ".join(sorted(allowed))
             values = texts[bad].fillna("")
             messages = _quoted(values) + f" is not a known {column} (use one of: {known})"
-            problems.append(_problems(file, rownum[bad], column, values, f"unknown_{column}",
-                                      messages))
+            problems.append(
+                _problems(file, rownum[bad], column, values, f"unknown_{column}", messages)
+            )
         return codes
 
     def _numbers(self, cells, column, file, rownum, problems, required: bool) -> pd.Series:
@@ -741,39 +868,57 @@ class Validator:
             mask = mask.fillna(False).astype(bool)
             if mask.any():
                 values = texts[mask].fillna("")
-                problems.append(_problems(file, rownum[mask], column, values, rule,
-                                          _quoted(values) + f" {text}"))
+                problems.append(
+                    _problems(
+                        file, rownum[mask], column, values, rule, _quoted(values) + f" {text}"
+                    )
+                )
         return numbers.astype("float64")
 
     def _repeated_keys(self, rows, kind, file, rownum, problems) -> None:
         key = [c for c in KEYS[kind] if c in rows]
         codes = [pd.factorize(rows[c], use_na_sentinel=False)[0] for c in key]
-        combined = pd.Series(list(zip(*codes, strict=True))) if len(key) > 1 else pd.Series(
-            codes[0])
+        combined = (
+            pd.Series(list(zip(*codes, strict=True))) if len(key) > 1 else pd.Series(codes[0])
+        )
         repeated = combined.duplicated(keep="first").to_numpy()
         if not repeated.any():
             return
         first_row = pd.Series(rownum).groupby(combined).transform("min").to_numpy()
-        messages = (f"repeats the key ({KEY_WORDS[kind]}) of row "
-                    + pd.Series(first_row[repeated]).astype("string")
-                    + "; combine the two rows or correct one")
+        messages = (
+            f"repeats the key ({KEY_WORDS[kind]}) of row "
+            + pd.Series(first_row[repeated]).astype("string")
+            + "; combine the two rows or correct one"
+        )
         rows_hit = rownum[repeated]
-        problems.append(_problems(file, rows_hit, "", [""] * len(rows_hit), "repeated_key",
-                                  messages))
+        problems.append(
+            _problems(file, rows_hit, "", [""] * len(rows_hit), "repeated_key", messages)
+        )
 
 
 def _users_above(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:
     users = frame["users"].iloc[index].astype("int64").astype("string")
     transactions = frame["transactions"].iloc[index].astype("int64").astype("string")
-    messages = ("'" + users + "' users is more than the row's " + transactions
-                + " transactions; users must be ≤ transactions")
+    messages = (
+        "'"
+        + users
+        + "' users is more than the row's "
+        + transactions
+        + " transactions; users must be ≤ transactions"
+    )
     return _problems(file, rownum[index], "users", users, check, messages)
 
 
 def _bad_indicator_count(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:
     values = raw["value"].iloc[index]
-    return _problems(file, rownum[index], "value", values, check,
-                     _quoted(values) + " is not a whole number ≥ 0, as a count must be")
+    return _problems(
+        file,
+        rownum[index],
+        "value",
+        values,
+        check,
+        _quoted(values) + " is not a whole number ≥ 0, as a count must be",
+    )
 
 
 def _final_types(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -814,16 +959,29 @@ def _district_message(text: str, resolution) -> str:
 # --- one call for a file ------------------------------------------------------------------------
 
 
-def validator(today: date | None = None, seed_dir: Path = config.SEED_DIR,
-              extra_aliases: pd.DataFrame | None = None) -> Validator:
-    return Validator(DistrictResolver.from_seed(seed_dir, extra_aliases),
-                     pd.read_csv(seed_dir / "services.csv"), today or date.today(), seed_dir)
+def validator(
+    today: date | None = None,
+    seed_dir: Path = config.SEED_DIR,
+    extra_aliases: pd.DataFrame | None = None,
+) -> Validator:
+    return Validator(
+        DistrictResolver.from_seed(seed_dir, extra_aliases),
+        pd.read_csv(seed_dir / "services.csv"),
+        today or date.today(),
+        seed_dir,
+    )
 
 
-def validate_file(path: Path, *, kind: str | None = None, sheet: str | None = None,
-                  display_name: str | None = None, today: date | None = None,
-                  extra_aliases: pd.DataFrame | None = None,
-                  progress: Progress | None = None) -> Validation:
+def validate_file(
+    path: Path,
+    *,
+    kind: str | None = None,
+    sheet: str | None = None,
+    display_name: str | None = None,
+    today: date | None = None,
+    extra_aliases: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> Validation:
     """Read and validate one file; never raises for bad content (problems say what is wrong)."""
     progress = progress or _no_progress
     name = display_name or path.name

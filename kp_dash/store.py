@@ -30,9 +30,20 @@ import pandas as pd
 from kp_dash import config
 from kp_dash.ingest import Progress, Validation, validate_file
 
-MANIFEST_COLUMNS = ["batch_id", "kind", "file_name", "content_hash", "rows", "who",
-                    "imported_at", "status", "withdrawn_at", "withdrawn_by", "first_month",
-                    "last_month"]
+MANIFEST_COLUMNS = [
+    "batch_id",
+    "kind",
+    "file_name",
+    "content_hash",
+    "rows",
+    "who",
+    "imported_at",
+    "status",
+    "withdrawn_at",
+    "withdrawn_by",
+    "first_month",
+    "last_month",
+]
 ALIAS_COLUMNS = ["alias", "district_code", "who", "confirmed_at"]
 
 
@@ -115,8 +126,9 @@ def read_manifest() -> pd.DataFrame:
 
 def accepted(kind: str | None = None) -> list[dict]:
     """The batches that count, oldest first (optionally of one kind)."""
-    return [r for r in _records()
-            if r["status"] == "accepted" and (kind is None or r["kind"] == kind)]
+    return [
+        r for r in _records() if r["status"] == "accepted" and (kind is None or r["kind"] == kind)
+    ]
 
 
 def manifest_digest() -> str:
@@ -142,8 +154,12 @@ def confirm_alias(spelling: str, district_code: str, who: str | None = None) -> 
     DistrictResolver.from_seed().name_of(district_code)  # refuses an unknown code
     frame = confirmed_aliases()
     frame = frame[frame["alias"].str.casefold() != spelling.strip().casefold()]
-    row = {"alias": spelling.strip(), "district_code": district_code, "who": who or _user(),
-           "confirmed_at": _now()}
+    row = {
+        "alias": spelling.strip(),
+        "district_code": district_code,
+        "who": who or _user(),
+        "confirmed_at": _now(),
+    }
     frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
     _write_atomically(aliases_path(), lambda tmp: frame.to_csv(tmp, index=False))
 
@@ -181,10 +197,17 @@ def _months_covered(validation: Validation) -> tuple[str, str]:
     return f"{months.min():%Y-%m}", f"{months.max():%Y-%m}"
 
 
-def import_file(path: Path, *, kind: str | None = None, sheet: str | None = None,
-                who: str | None = None, display_name: str | None = None,
-                db_path: Path | None = None, dry_run: bool = False,
-                progress: Progress | None = None) -> ImportResult:
+def import_file(
+    path: Path,
+    *,
+    kind: str | None = None,
+    sheet: str | None = None,
+    who: str | None = None,
+    display_name: str | None = None,
+    db_path: Path | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Validate a file and, when it is clean, accept it whole (see the module docstring)."""
     progress = progress or (lambda fraction, message: None)
     name = display_name or path.name
@@ -192,40 +215,78 @@ def import_file(path: Path, *, kind: str | None = None, sheet: str | None = None
     previous = next((r for r in accepted() if r["content_hash"] == digest), None)
     if previous and not dry_run:
         _ensure_current(db_path, progress)
-        return ImportResult("already_imported", previous["batch_id"], previous["kind"],
-                            previous["rows"], None,
-                            f"{name}: already imported as batch {previous['batch_id']} "
-                            f"on {previous['imported_at'][:10]}; nothing changed")
-    validation = validate_file(path, kind=kind, sheet=sheet, display_name=name,
-                               extra_aliases=_alias_frame(), progress=progress)
+        return ImportResult(
+            "already_imported",
+            previous["batch_id"],
+            previous["kind"],
+            previous["rows"],
+            None,
+            f"{name}: already imported as batch {previous['batch_id']} "
+            f"on {previous['imported_at'][:10]}; nothing changed",
+        )
+    validation = validate_file(
+        path,
+        kind=kind,
+        sheet=sheet,
+        display_name=name,
+        extra_aliases=_alias_frame(),
+        progress=progress,
+    )
     rows = len(validation.rows)
     if not validation.ok:
         count = len(validation.problems)
-        return ImportResult("rejected", None, validation.kind, 0, validation,
-                            f"{name}: rejected, {count:,} problem(s); nothing was written")
+        return ImportResult(
+            "rejected",
+            None,
+            validation.kind,
+            0,
+            validation,
+            f"{name}: rejected, {count:,} problem(s); nothing was written",
+        )
     overlap = overlapping_rows(validation, db_path)
     if not overlap.empty:
         validation.problems = overlap
-        return ImportResult("rejected", None, validation.kind, 0, validation,
-                            f"{name}: rejected, {len(overlap):,} row(s) repeat rows already "
-                            "imported; nothing was written")
+        return ImportResult(
+            "rejected",
+            None,
+            validation.kind,
+            0,
+            validation,
+            f"{name}: rejected, {len(overlap):,} row(s) repeat rows already "
+            "imported; nothing was written",
+        )
     if dry_run:
-        return ImportResult("valid", None, validation.kind, rows, validation,
-                            f"{name}: {rows:,} {validation.kind} rows are valid (dry run: "
-                            "nothing was written)")
+        return ImportResult(
+            "valid",
+            None,
+            validation.kind,
+            rows,
+            validation,
+            f"{name}: {rows:,} {validation.kind} rows are valid (dry run: nothing was written)",
+        )
     with _locked():
         batch_id = _accept(path, name, digest, validation, who, db_path, progress)
     progress(1.0, "done")
-    return ImportResult("accepted", batch_id, validation.kind, rows, validation,
-                        f"{name}: accepted {rows:,} {validation.kind} rows as batch {batch_id}")
+    return ImportResult(
+        "accepted",
+        batch_id,
+        validation.kind,
+        rows,
+        validation,
+        f"{name}: accepted {rows:,} {validation.kind} rows as batch {batch_id}",
+    )
 
 
 # the key of each kind, as it is stored: a new batch may not repeat a key an accepted batch has
 _STORED_KEYS = {
-    "usage": ("usage", ("month_start", "district_code", "service_code", "channel", "sex", "area",
-                        "age_band")),
-    "indicators": ("indicator_values", ("district_code", "parent_name", "year", "indicator",
-                                        "grp")),
+    "usage": (
+        "usage",
+        ("month_start", "district_code", "service_code", "channel", "sex", "area", "age_band"),
+    ),
+    "indicators": (
+        "indicator_values",
+        ("district_code", "parent_name", "year", "indicator", "grp"),
+    ),
     "targets": ("targets", ("service_code", "district_code", "metric", "month_start", "year")),
 }
 OVERLAP_REPORT_LIMIT = 1000
@@ -243,8 +304,10 @@ def overlapping_rows(validation: Validation, db_path: Path | None = None) -> pd.
     rows = validation.rows[list(key)].assign(row=range(2, len(validation.rows) + 2))
     join = " and ".join(f"t.{c} is not distinct from r.{c}" for c in key)
     # the table and key names come from the fixed map above; the values are never in the SQL
-    sql = (f"select r.row, t.batch_id from incoming r join {table} t on {join} "
-           "where t.batch_id <> 'demo' order by r.row limit ?")
+    sql = (
+        f"select r.row, t.batch_id from incoming r join {table} t on {join} "
+        "where t.batch_id <> 'demo' order by r.row limit ?"
+    )
     with db.connect_readonly(path) as con:
         cursor = con.cursor()
         cursor.register("incoming", rows)
@@ -252,11 +315,21 @@ def overlapping_rows(validation: Validation, db_path: Path | None = None) -> pd.
     if hits.empty:
         return validation.problems.iloc[0:0]
     files = {r["batch_id"]: r["file_name"] for r in _records()}
-    messages = [f"repeats a row of batch {b} ({files.get(b, 'an earlier import')}); if this "
-                f"file replaces it, withdraw batch {b} first" for b in hits["batch_id"]]
-    return pd.DataFrame({"file": validation.file, "row": hits["row"].astype("int64"),
-                         "column": "", "value": "", "rule": "already_imported_row",
-                         "message": messages})
+    messages = [
+        f"repeats a row of batch {b} ({files.get(b, 'an earlier import')}); if this "
+        f"file replaces it, withdraw batch {b} first"
+        for b in hits["batch_id"]
+    ]
+    return pd.DataFrame(
+        {
+            "file": validation.file,
+            "row": hits["row"].astype("int64"),
+            "column": "",
+            "value": "",
+            "rule": "already_imported_row",
+            "message": messages,
+        }
+    )
 
 
 def _alias_frame() -> pd.DataFrame | None:
@@ -264,8 +337,15 @@ def _alias_frame() -> pd.DataFrame | None:
     return aliases[["alias", "district_code"]] if not aliases.empty else None
 
 
-def _accept(path: Path, name: str, digest: str, validation: Validation, who: str | None,
-            db_path: Path | None, progress: Progress) -> str:
+def _accept(
+    path: Path,
+    name: str,
+    digest: str,
+    validation: Validation,
+    who: str | None,
+    db_path: Path | None,
+    progress: Progress,
+) -> str:
     from kp_dash import build
 
     batch_id = _batch_id(validation.kind, digest)
@@ -274,13 +354,24 @@ def _accept(path: Path, name: str, digest: str, validation: Validation, who: str
     if not archive.exists():
         _write_atomically(archive, lambda tmp: shutil.copyfile(path, tmp))
     progress(0.8, "writing the batch")
-    _write_atomically(batch_path(batch_id),
-                      lambda tmp: validation.rows.to_parquet(tmp, index=False))
+    _write_atomically(
+        batch_path(batch_id), lambda tmp: validation.rows.to_parquet(tmp, index=False)
+    )
     first, last = _months_covered(validation)
-    record = {"batch_id": batch_id, "kind": validation.kind, "file_name": name,
-              "content_hash": digest, "rows": len(validation.rows), "who": who or _user(),
-              "imported_at": _now(), "status": "accepted", "withdrawn_at": "",
-              "withdrawn_by": "", "first_month": first, "last_month": last}
+    record = {
+        "batch_id": batch_id,
+        "kind": validation.kind,
+        "file_name": name,
+        "content_hash": digest,
+        "rows": len(validation.rows),
+        "who": who or _user(),
+        "imported_at": _now(),
+        "status": "accepted",
+        "withdrawn_at": "",
+        "withdrawn_by": "",
+        "first_month": first,
+        "last_month": last,
+    }
     records = [*_records(), record]
     progress(0.85, "updating the database")
     with build.staged(db_path, records, progress=lambda m: progress(0.9, m)) as commit:
