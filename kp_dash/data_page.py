@@ -1,0 +1,212 @@
+"""Pure helpers for the Data page: uploads on disk, result messages, tables for people.
+
+No streamlit here, so each piece is unit-testable; the page only wires widgets to these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kp_dash import ingest, store, templates
+from kp_dash.ingest import Progress
+
+AUTO = "auto"
+KIND_CHOICES = (AUTO, *ingest.KINDS)
+UPLOAD_TYPES = ("csv", "xlsx", "parquet")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROBLEM_COLUMNS = ["row", "column", "value", "rule", "message"]
+LOG_COLUMNS = {
+    "batch_id": "Batch",
+    "kind": "Kind",
+    "file_name": "File",
+    "rows": "Rows",
+    "who": "Imported by",
+    "imported_at": "Imported at (UTC)",
+    "first_month": "First month",
+    "last_month": "Last month",
+    "status": "Status",
+    "withdrawn_at": "Withdrawn at (UTC)",
+    "withdrawn_by": "Withdrawn by",
+}
+# Spreadsheet programs run a cell starting with these as a formula (CONTRACTS.md: neutralise).
+FORMULA_STARTS = ("=", "+", "-", "@")
+WITHDRAW_NOTE = (
+    "Withdrawing takes a batch's rows out of the data; its record stays in this log (status "
+    "*withdrawn*, with who and when) and the file stays archived."
+)
+
+
+def kind_label(choice: str) -> str:
+    return "Detect from the header" if choice == AUTO else choice
+
+
+def kind_argument(choice: str) -> str | None:
+    """The page's kind choice as `store.import_file` takes it (None: guess from the header)."""
+    return None if choice == AUTO else choice
+
+
+def upload_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "kp_dash_uploads"
+
+
+def save_upload(name: str, data: bytes, root: Path | None = None) -> Path:
+    """Write an upload to a file the import can read. The folder is named by content hash, so
+    the same bytes always land on the same path; the file keeps the upload's own name, whose
+    suffix tells the reader the format."""
+    folder = (root or upload_dir()) / hashlib.sha256(data).hexdigest()[:32]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (Path(name).name or "upload.csv")
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+    return path
+
+
+@dataclass(frozen=True)
+class Request:
+    """One file with the choices made for it on the page; equal requests give equal results."""
+
+    path: Path
+    kind: str | None
+    sheet: str | None
+    who: str | None
+    display_name: str
+
+    def run(self, *, dry_run: bool = False, progress: Progress | None = None) -> store.ImportResult:
+        return store.import_file(
+            self.path,
+            kind=self.kind,
+            sheet=self.sheet,
+            who=self.who,
+            display_name=self.display_name,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+
+def request(name: str, data: bytes, kind: str, sheet: str, who: str | None) -> Request:
+    """The upload saved to disk, with the page's choices (blank text means "not given")."""
+    return Request(save_upload(name, data), kind_argument(kind), sheet.strip() or None, who, name)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a result reads on the page: a level (`success`, `info`, `error`) and a message."""
+
+    level: str
+    message: str
+
+
+def outcome(result: store.ImportResult) -> Outcome:
+    if result.status == "valid":
+        return Outcome(
+            "success", f"{result.rows:,} rows are valid ({result.kind}); nothing imported yet."
+        )
+    if result.status == "accepted":
+        return Outcome("success", result.message)
+    if result.status == "already_imported":
+        return Outcome("info", result.message)
+    return Outcome("error", result.message)
+
+
+def problem_table(result: store.ImportResult) -> pd.DataFrame:
+    """Problems as people read them: row (as the spreadsheet shows it), column, value, rule and
+    message; empty when there are none."""
+    if result.validation is None:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    return result.validation.problems[PROBLEM_COLUMNS].reset_index(drop=True)
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, made plain text with a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def report_csv(result: store.ImportResult) -> bytes:
+    """The problem report as CSV (UTF-8 with BOM for Excel); values from the file neutralised."""
+    if result.validation is None:
+        return b""
+    problems = result.validation.problems[ingest.PROBLEM_COLUMNS]
+    safe = problems.astype(object).map(neutralise)
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def report_download(result: store.ImportResult) -> dict[str, object]:
+    """Arguments of the report's download button."""
+    return {
+        "label": "Download the problem report (CSV)",
+        "data": report_csv(result),
+        "file_name": f"{Path(result.validation.file if result.validation else 'file').stem}"
+        "_problems.csv",
+        "mime": "text/csv",
+        "key": "data_report_download",
+    }
+
+
+def template_downloads(kind: str) -> list[dict[str, object]]:
+    """Arguments of a kind's two template download buttons (CSV and Excel)."""
+    return [
+        {
+            "label": "CSV",
+            "data": templates.template_csv(kind),
+            "file_name": f"{kind}_template.csv",
+            "mime": "text/csv",
+            "key": f"template_csv_{kind}",
+        },
+        {
+            "label": "Excel",
+            "data": templates.template_xlsx(kind),
+            "file_name": f"{kind}_template.xlsx",
+            "mime": XLSX_MIME,
+            "key": f"template_xlsx_{kind}",
+        },
+    ]
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """A district spelling with a close match, waiting for a person to confirm it."""
+
+    spelling: str
+    district_code: str
+    district_name: str
+
+    @property
+    def label(self) -> str:
+        return f"'{self.spelling}' → {self.district_name} ({self.district_code})"
+
+
+def spellings(result: store.ImportResult | None) -> list[Spelling]:
+    if result is None or result.validation is None:
+        return []
+    fuzzy = result.validation.fuzzy
+    return [
+        Spelling(str(row.spelling), str(row.district_code), str(row.district_name))
+        for row in fuzzy.itertuples(index=False)
+    ]
+
+
+def import_log(manifest: pd.DataFrame) -> pd.DataFrame:
+    """The manifest with headings people read, newest first as `store.read_manifest` gives it."""
+    return manifest[list(LOG_COLUMNS)].rename(columns=LOG_COLUMNS)
+
+
+def withdrawable(manifest: pd.DataFrame) -> dict[str, str]:
+    """Accepted batches, batch id -> a label naming its file, rows and date."""
+    accepted = manifest[manifest["status"] == "accepted"]
+    return {
+        row.batch_id: f"{row.batch_id} · {row.file_name} · {int(row.rows):,} rows · "
+        f"{str(row.imported_at)[:10]}"
+        for row in accepted.itertuples(index=False)
+    }
+
+
+def progress_fraction(fraction: float) -> float:
+    """A progress value `st.progress` accepts (it refuses anything outside 0-1)."""
+    return min(max(float(fraction), 0.0), 1.0)

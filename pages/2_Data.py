@@ -1,0 +1,78 @@
+"""Data: check and import department files, confirm district spellings, import log, templates."""
+
+import streamlit as st
+
+from kp_dash import data_page as dp
+from kp_dash import store, templates, ui
+
+st.title("Data")
+st.caption(
+    "Usage, indicators or targets files as CONTRACTS.md describes them; a file is accepted "
+    "whole or not at all, and the same file is never counted twice."
+)
+if ui.stamp() is None:
+    st.info("There is no database yet: the first accepted import builds one.")
+
+
+def data_changed() -> None:
+    """Other pages must read the new database, not cached results of the old one."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+upload = st.file_uploader("Department file", type=list(dp.UPLOAD_TYPES), key="data_upload")
+left, middle, right = st.columns(3)
+kind = left.selectbox("Kind", dp.KIND_CHOICES, key="data_kind", format_func=dp.kind_label)
+sheet = middle.text_input("Excel sheet (blank: the first)", key="data_sheet")
+who = right.text_input("Your name", key="data_who").strip() or None
+if upload is not None:
+    request = dp.request(upload.name, upload.getvalue(), kind, sheet, who)
+    check, go = st.columns(2)
+    if check.button("Check file", key="data_check"):
+        st.session_state["data_result"] = (request, request.run(dry_run=True))
+    if go.button("Import", key="data_import", type="primary"):
+        bar = st.progress(0.0, text=f"Importing {upload.name}")
+        result = request.run(progress=lambda f, text: bar.progress(dp.progress_fraction(f), text))
+        st.session_state["data_result"] = (request, result)
+        if result.status == "accepted":
+            data_changed()
+    shown, result = st.session_state.get("data_result", (None, None))
+    if result is not None and shown == request:
+        outcome = dp.outcome(result)
+        getattr(st, outcome.level)(outcome.message)
+        if not (problems := dp.problem_table(result)).empty:
+            st.dataframe(problems, hide_index=True)
+            st.download_button(**dp.report_download(result))
+        if spellings := dp.spellings(result):
+            st.markdown("**Close matches for district names**: tick those that are right.")
+            boxes = [st.checkbox(s.label, key=f"data_confirm_{i}") for i, s in enumerate(spellings)]
+            ticked = [s for s, box in zip(spellings, boxes, strict=True) if box]
+            if st.button("Save confirmed spellings", key="data_save_aliases", disabled=not ticked):
+                for spelling in ticked:
+                    store.confirm_alias(spelling.spelling, spelling.district_code, who=who)
+                st.session_state["data_result"] = (request, request.run(dry_run=True))
+                st.rerun()
+
+st.subheader("Import log")
+if flash := st.session_state.pop("data_flash", None):
+    st.success(flash)
+manifest = store.read_manifest()
+if manifest.empty:
+    st.caption("No file has been imported yet.")
+else:
+    st.dataframe(dp.import_log(manifest), hide_index=True)
+    batches = dp.withdrawable(manifest)
+    options = {"format_func": batches.get, "index": None, "placeholder": "Choose a batch"}
+    batch = st.selectbox("Batch to withdraw", list(batches), key="data_withdraw_batch", **options)
+    if st.button("Withdraw", key="data_withdraw", disabled=batch is None):
+        store.withdraw(batch, who=who)
+        data_changed()
+        st.session_state["data_flash"] = f"Batch {batch} withdrawn; its record stays in the log."
+        st.rerun()
+st.caption(dp.WITHDRAW_NOTE)
+
+st.subheader("Templates")
+for kind_name, column in zip(templates.KINDS, st.columns(len(templates.KINDS)), strict=True):
+    column.markdown(f"**{kind_name}**")
+    for button in dp.template_downloads(kind_name):
+        column.download_button(**button)

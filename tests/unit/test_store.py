@@ -1,0 +1,194 @@
+"""Imports are all or nothing, nothing is lost, nothing is counted twice, and a kill at any
+moment leaves the previous state intact. State lives in the test's own KP_DASH_STATE."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kp_dash import build, config, db, demo, store
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "usage_small.csv"
+
+
+@pytest.fixture
+def database(isolated_state) -> Path:
+    """A database with the real seed and no usage, at the test's KP_DASH_DB."""
+    build.build(with_demo=False)
+    return config.db_path()
+
+
+def usage_total(path: Path | None = None) -> int:
+    with db.connect_readonly(path or config.db_path()) as con:
+        frame = db.query_df(con, "select coalesce(sum(transactions), 0) as n from usage")
+    return int(frame["n"].iloc[0])
+
+
+def state_files() -> list[str]:
+    root = config.state_dir()
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_accepted_file_is_archived_recorded_and_counted(database):
+    result = store.import_file(FIXTURE, who="Amina")
+    assert result.status == "accepted" and result.rows == 11 and result.kind == "usage"
+    (record,) = store.accepted()
+    assert record["who"] == "Amina" and record["rows"] == 11
+    assert record["content_hash"] == store.content_hash(FIXTURE)
+    assert (record["first_month"], record["last_month"]) == ("2025-01", "2025-02")
+    assert (store.imports_dir() / "archive" / f"{record['content_hash']}.csv").read_bytes() == (
+        FIXTURE.read_bytes()
+    )
+    assert store.batch_path(result.batch_id).exists()
+    assert usage_total() == 307
+    assert build.is_current()
+
+
+def test_same_content_twice_is_not_counted_twice(database, tmp_path):
+    first = store.import_file(FIXTURE)
+    copy = tmp_path / "renamed.csv"
+    copy.write_bytes(FIXTURE.read_bytes())
+    again = store.import_file(copy)
+    assert again.status == "already_imported" and again.batch_id == first.batch_id
+    assert "already imported as batch" in again.message
+    assert usage_total() == 307
+    assert len(store.read_manifest()) == 1
+
+
+def test_a_corrected_file_sent_again_must_replace_the_first(database, tmp_path):
+    first = store.import_file(FIXTURE)
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text(FIXTURE.read_text().replace(",3,3\n", ",4,3\n", 1))
+    result = store.import_file(corrected)
+    assert result.status == "rejected"
+    lines = result.validation.problem_lines()
+    assert len(lines) == 11
+    assert lines[0] == (
+        f"corrected.csv: row 2: repeats a row of batch {first.batch_id} "
+        f"(usage_small.csv); if this file replaces it, withdraw batch "
+        f"{first.batch_id} first"
+    )
+    store.withdraw(first.batch_id)
+    assert store.import_file(corrected).status == "accepted"
+    assert usage_total() == 308
+
+
+def test_withdraw_removes_rows_and_keeps_the_record(database):
+    result = store.import_file(FIXTURE)
+    store.withdraw(result.batch_id, who="Bilal")
+    assert usage_total() == 0
+    record = store.read_manifest().iloc[0]
+    assert (record["status"], record["withdrawn_by"]) == ("withdrawn", "Bilal")
+    with pytest.raises(store.UnknownBatch):
+        store.withdraw(result.batch_id)
+    with pytest.raises(store.UnknownBatch):
+        store.withdraw("u-nope")
+    assert build.is_current()
+
+
+def test_dry_run_and_rejection_write_nothing(database, tmp_path):
+    before = state_files()
+    assert store.import_file(FIXTURE, dry_run=True).status == "valid"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(FIXTURE.read_text().replace("2025-01", "2029-01"))
+    result = store.import_file(bad)
+    assert result.status == "rejected" and "nothing was written" in result.message
+    assert state_files() == before
+    assert usage_total() == 0
+
+
+def test_a_confirmed_spelling_is_used_by_later_imports(database, tmp_path):
+    misspelt = tmp_path / "misspelt.csv"
+    misspelt.write_text(FIXTURE.read_text().replace("Peshawar", "Peshawer"))
+    first = store.import_file(misspelt)
+    assert first.status == "rejected"
+    assert first.validation.fuzzy[["spelling", "district_code"]].values.tolist() == [
+        ["Peshawer", "PK528"]
+    ]
+    store.confirm_alias("Peshawer", "PK528", who="Amina")
+    assert store.confirmed_aliases()[["alias", "district_code", "who"]].values.tolist() == [
+        ["Peshawer", "PK528", "Amina"]
+    ]
+    assert store.import_file(misspelt).status == "accepted"
+    with pytest.raises(KeyError):
+        store.confirm_alias("Nowhere", "PK999")
+
+
+def test_indicators_import_feeds_the_access_index(database, tmp_path):
+    register = pd.read_csv(config.SEED_DIR / "districts.csv")
+    rows = [
+        (code, 2024, "internet_use_pct", "all", 40.0, "pct", "PTA 2024")
+        for code in register["district_code"]
+    ]
+    rows.append(("Kohistan", 2024, "internet_use_pct", "female", 2.0, "pct", "PTA 2024"))
+    path = tmp_path / "internet.csv"
+    pd.DataFrame(
+        rows, columns=["district", "year", "indicator", "group", "value", "unit", "source"]
+    ).to_csv(path, index=False)
+    assert store.import_file(path).status == "accepted"
+    with db.connect_readonly(config.db_path()) as con:
+        parent = db.query_df(con, "select * from indicator_values where parent_name is not null")
+        used = db.query_df(con, "select distinct indicator from stg_access_components")
+    assert parent[["parent_name", "district_code", "is_parent_estimate"]].values.tolist() == [
+        ["Kohistan", None, True]
+    ]
+    assert "internet_use_pct" in set(used["indicator"])
+
+
+def test_targets_import(database, tmp_path):
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        "service,district,metric,year,target\n"
+        "health_card,KP,uptake_per_1000,2026,150\n"
+        "health_card,Swat,uptake_per_1000,2026,120\n"
+    )
+    assert store.import_file(path).status == "accepted"
+    with db.connect_readonly(config.db_path()) as con:
+        targets = db.query_df(con, "select district_code, target from targets order by target")
+    assert targets["target"].tolist() == [120.0, 150.0]
+    assert targets["district_code"].iloc[0] == "PK532" and pd.isna(targets["district_code"][1])
+
+
+def test_a_database_behind_the_manifest_is_repaired(database):
+    store.import_file(FIXTURE)
+    build.build(with_demo=False)  # as if the swap had not happened: rebuilt, still current
+    config.db_path().unlink()
+    again = store.import_file(FIXTURE)
+    assert again.status == "already_imported"
+    assert usage_total() == 307
+
+
+@pytest.mark.parametrize(
+    "stage", ["archiving the file", "writing the batch", "updating the database", "loading batch"]
+)
+def test_killed_import_leaves_the_previous_state(database, tmp_path, stage):
+    store.import_file(FIXTURE)
+    total, manifest = usage_total(), store.manifest_path().read_text()
+    big = tmp_path / "big.csv"
+    demo.generate(n_months=12).to_csv(big, index=False)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kp_dash", "import", str(big)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=config.ROOT,
+    )
+    for line in process.stderr:
+        if stage in line:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, f"the import ended before '{stage}'"
+    assert usage_total() == total
+    assert store.manifest_path().read_text() == manifest
+    assert json.loads(manifest)[0]["rows"] == 11
+    assert build.is_current()
+    assert store.import_file(big).status == "accepted"  # nothing half-written stands in the way
