@@ -156,13 +156,16 @@ def test_targets_import(database, tmp_path):
     assert targets["district_code"].iloc[0] == "PK532" and pd.isna(targets["district_code"][1])
 
 
-def test_a_database_behind_the_manifest_is_repaired(database):
+def test_a_database_behind_the_manifest_is_repaired(database, tmp_path):
+    before = tmp_path / "before.duckdb"
+    before.write_bytes(config.db_path().read_bytes())
     store.import_file(FIXTURE)
-    build.build(with_demo=False)  # as if the swap had not happened: rebuilt, still current
-    config.db_path().unlink()
+    # as if the import had been killed after its manifest was committed, before the swap
+    os.replace(before, config.db_path())
+    assert not build.is_current() and usage_total() == 0
     again = store.import_file(FIXTURE)
     assert again.status == "already_imported"
-    assert usage_total() == 307
+    assert build.is_current() and usage_total() == 307
 
 
 @pytest.mark.parametrize(
