@@ -20,6 +20,8 @@ KIND_CHOICES = (AUTO, *ingest.KINDS)
 UPLOAD_TYPES = ("csv", "xlsx", "parquet")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEM_COLUMNS = ["row", "column", "value", "rule", "message"]
+# the message is what people act on: give it the room (a plain dict is a valid column config)
+PROBLEM_COLUMN_CONFIG = {"message": {"width": "large"}}
 LOG_COLUMNS = {
     "batch_id": "Batch",
     "kind": "Kind",
@@ -61,8 +63,10 @@ def save_upload(name: str, data: bytes, root: Path | None = None) -> Path:
     folder = (root or upload_dir()) / hashlib.sha256(data).hexdigest()[:32]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (Path(name).name or "upload.csv")
-    if not path.exists() or path.read_bytes() != data:
-        path.write_bytes(data)
+    if not path.exists():  # same folder, same bytes: written once, atomically
+        tmp = folder / f".{path.name}.part"
+        tmp.write_bytes(data)
+        tmp.replace(path)
     return path
 
 
@@ -111,6 +115,15 @@ def outcome(result: store.ImportResult) -> Outcome:
     if result.status == "already_imported":
         return Outcome("info", result.message)
     return Outcome("error", result.message)
+
+
+def withdraw(batch_id: str, who: str | None) -> Outcome:
+    """Withdraw a batch; someone else may have withdrawn it since the page was drawn."""
+    try:
+        store.withdraw(batch_id, who=who)
+    except store.UnknownBatch:
+        return Outcome("warning", f"Batch {batch_id} is not an accepted batch (any more).")
+    return Outcome("success", f"Batch {batch_id} withdrawn; its record stays in the log.")
 
 
 def problem_table(result: store.ImportResult) -> pd.DataFrame:

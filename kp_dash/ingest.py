@@ -343,11 +343,29 @@ def _texts(series: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+def _clean(value: object) -> object:
+    """A cell as trimmed text, None when blank (dates and numbers pass unchanged)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
 def _map_distinct(series: pd.Series, fn) -> pd.Series:
-    """Apply fn once per distinct value: files have a million rows but few distinct names."""
+    """Apply fn to each distinct cleaned value once: files have a million rows but few distinct
+    names, so cleaning and mapping the distinct values is what keeps validation fast."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
-    return pd.Series(mapped[codes], index=series.index)
+    mapped = [fn(_clean(u)) for u in uniques] + [fn(None)]  # code -1 (blank) takes the last
+    if all(m is None or isinstance(m, str) for m in mapped):
+        # codes become a categorical: no million Python strings, and Parquet stores a dictionary
+        categories = sorted({m for m in mapped if m is not None})
+        position = {c: i for i, c in enumerate(categories)}
+        category_codes = np.array([position.get(m, -1) for m in mapped])[codes]
+        return pd.Series(
+            pd.Categorical.from_codes(category_codes, categories=categories), index=series.index
+        )
+    return pd.Series(np.array(mapped, dtype=object)[codes], index=series.index)
 
 
 def parse_month(value: object) -> date | None:
@@ -664,9 +682,9 @@ class Validator:
             messages = (
                 _quoted(values)
                 + " is not the unit of "
-                + out["indicator"][wrong]
+                + out["indicator"][wrong].astype("string")
                 + " (use '"
-                + expected[wrong]
+                + expected[wrong].astype("string")
                 + "')"
             )
             problems.append(_problems(file, rownum[wrong], "unit", values, "wrong_unit", messages))
@@ -680,11 +698,10 @@ class Validator:
             text = str(value).strip().lower()
             return text if text in self.indicator_units else None
 
-        texts = _texts(cells)
-        codes = _map_distinct(texts, to_code)
+        codes = _map_distinct(cells, to_code)
         bad = codes.isna()
         if bad.any():
-            values = texts[bad].fillna("")
+            values = _texts(cells[bad]).fillna("")
             messages = values.map(lambda v: _unknown_code_message(v, "indicator", known))
             problems.append(
                 _problems(file, rownum[bad], "indicator", values, "unknown_indicator", messages)
@@ -749,7 +766,7 @@ class Validator:
         )
         bad = codes.isna()
         if bad.any():
-            values = texts[bad].fillna("")
+            values = _texts(cells[bad]).fillna("")
             messages = values.map(lambda v: _unknown_code_message(v, "metric", known))
             problems.append(
                 _problems(file, rownum[bad], "metric", values, "unknown_metric", messages)
@@ -778,11 +795,18 @@ class Validator:
         return pd.to_datetime(months, errors="coerce").astype("datetime64[ns]")
 
     def _districts(self, cells, file, rownum, problems) -> tuple[pd.Series, pd.DataFrame]:
-        texts = _texts(cells)
-        resolutions = self.resolver.resolve_many(texts.dropna().unique())
-        codes = texts.map(lambda t: resolutions[t].district_code, na_action="ignore")
+        resolutions: dict = {}
+
+        def resolve(text: object) -> str | None:
+            if text is None:
+                return None
+            resolutions[text] = self.resolver.resolve(text)
+            return resolutions[text].district_code
+
+        codes = _map_distinct(cells, resolve)
         bad = codes.isna()
         if bad.any():
+            texts = _texts(cells)
             messages = texts[bad].map(
                 lambda t: _district_message(t, resolutions.get(t)), na_action="ignore"
             )
@@ -823,11 +847,10 @@ class Validator:
                 return text
             return self.service_names.get(text)
 
-        texts = _texts(cells)
-        codes = _map_distinct(texts, to_code)
+        codes = _map_distinct(cells, to_code)
         bad = codes.isna()
         if bad.any():
-            values = texts[bad].fillna("")
+            values = _texts(cells[bad]).fillna("")
             messages = values.map(lambda v: _unknown_code_message(v, "service", known))
             problems.append(
                 _problems(file, rownum[bad], "service", values, "unknown_service", messages)
@@ -842,12 +865,11 @@ class Validator:
             text = synonyms.get(text, text)
             return text if text in allowed else None
 
-        texts = _texts(cells)
-        codes = _map_distinct(texts, to_code)
+        codes = _map_distinct(cells, to_code)
         bad = codes.isna()
         if bad.any():
             known = ", ".join(sorted(allowed))
-            values = texts[bad].fillna("")
+            values = _texts(cells[bad]).fillna("")
             messages = _quoted(values) + f" is not a known {column} (use one of: {known})"
             problems.append(
                 _problems(file, rownum[bad], column, values, f"unknown_{column}", messages)
@@ -860,7 +882,7 @@ class Validator:
         if pd.api.types.is_numeric_dtype(cells.dtype):
             return cells.astype("float64")
         texts = _texts(cells)
-        numbers = pd.to_numeric(texts.str.replace(",", "", regex=False), errors="coerce")
+        numbers = _to_numbers(texts)
         rules = [("not_a_number", numbers.isna() & texts.notna(), "is not a number")]
         if required:
             rules.append(("missing_value", texts.isna(), "is blank; give a number"))
@@ -876,11 +898,7 @@ class Validator:
         return numbers.astype("float64")
 
     def _repeated_keys(self, rows, kind, file, rownum, problems) -> None:
-        key = [c for c in KEYS[kind] if c in rows]
-        codes = [pd.factorize(rows[c], use_na_sentinel=False)[0] for c in key]
-        combined = (
-            pd.Series(list(zip(*codes, strict=True))) if len(key) > 1 else pd.Series(codes[0])
-        )
+        combined = _row_keys(rows[[c for c in KEYS[kind] if c in rows]])
         repeated = combined.duplicated(keep="first").to_numpy()
         if not repeated.any():
             return
@@ -894,6 +912,27 @@ class Validator:
         problems.append(
             _problems(file, rows_hit, "", [""] * len(rows_hit), "repeated_key", messages)
         )
+
+
+def _to_numbers(texts: pd.Series) -> pd.Series:
+    """Text to float, NaN where it is not a number: Arrow's parser for a clean column (fast),
+    pandas' forgiving one (thousands separators, stray text) only when that fails."""
+    try:
+        arrow = pa_arrow.array(texts, type=pa_arrow.string(), from_pandas=True)
+        numbers = arrow.cast(pa_arrow.float64()).to_numpy(zero_copy_only=False)
+        return pd.Series(numbers, index=texts.index)
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError):
+        return pd.to_numeric(texts.str.replace(",", "", regex=False), errors="coerce")
+
+
+def _row_keys(keys: pd.DataFrame) -> pd.Series:
+    """One integer per distinct key (blanks count as a value): codes of each column combined in
+    mixed radix, which is fast on a million rows; hashed when the radix would overflow."""
+    codes = [pd.factorize(keys[c], use_na_sentinel=False) for c in keys.columns]
+    sizes = [max(len(uniques), 1) for _, uniques in codes]
+    if np.prod(np.array(sizes, dtype=float)) < 2**62:
+        return pd.Series(np.ravel_multi_index([c for c, _ in codes], sizes))
+    return pd.util.hash_pandas_object(keys, index=False).reset_index(drop=True)
 
 
 def _users_above(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:

@@ -1,0 +1,210 @@
+"""Import templates: the contract header, example rows that pass validation, readable workbooks."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from kp_dash import config, data_page, ingest, store, templates
+
+# The columns as CONTRACTS.md lists them, in its order (usage: the table; the others: the text).
+CONTRACT_HEADERS = {
+    "usage": [
+        "month",
+        "district",
+        "service",
+        "channel",
+        "sex",
+        "area",
+        "age_band",
+        "transactions",
+        "users",
+    ],
+    "indicators": ["district", "year", "indicator", "group", "value", "unit", "source"],
+    "targets": ["service", "district", "metric", "month", "year", "target"],
+}
+DISTRICT_COUNT = 35
+BOM = b"\xef\xbb\xbf"
+
+
+def _workbook(kind: str, tmp_path: Path) -> Path:
+    path = tmp_path / f"{kind}_template.xlsx"
+    path.write_bytes(templates.template_xlsx(kind))
+    return path
+
+
+@pytest.mark.parametrize("kind", templates.KINDS)
+def test_csv_template_has_contract_header_bom_and_two_rows(kind: str) -> None:
+    data = templates.template_csv(kind)
+    assert data.startswith(BOM)
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(frame.columns) == CONTRACT_HEADERS[kind]
+    assert len(frame) == 2
+
+
+@pytest.mark.parametrize("kind", templates.KINDS)
+def test_templates_pass_validation_as_they_are(kind: str, tmp_path: Path) -> None:
+    csv_path = tmp_path / f"{kind}.csv"
+    csv_path.write_bytes(templates.template_csv(kind))
+    for path in (csv_path, _workbook(kind, tmp_path)):
+        validation = ingest.validate_file(path)  # the kind is guessed from the header
+        assert validation.ok, validation.problem_lines()
+        assert validation.kind == kind
+        assert len(validation.rows) == 2
+
+
+@pytest.mark.parametrize("kind", templates.KINDS)
+def test_example_months_are_in_the_past(kind: str) -> None:
+    frame = pd.read_csv(io.BytesIO(templates.template_csv(kind)), encoding="utf-8-sig", dtype=str)
+    if "month" in frame:
+        months = frame["month"].dropna()
+        assert (months < f"{date.today():%Y-%m}").all(), months.tolist()
+
+
+@pytest.mark.parametrize("kind", templates.KINDS)
+def test_workbook_reads_back_with_calamine(kind: str, tmp_path: Path) -> None:
+    sheets = pd.read_excel(_workbook(kind, tmp_path), sheet_name=None, engine="calamine")
+    assert next(iter(sheets)) == "data"  # the first sheet is the one an import reads
+    assert list(sheets["data"].columns) == CONTRACT_HEADERS[kind]
+    assert len(sheets["data"]) == 2
+    districts = sheets["districts"]
+    assert list(districts.columns) == ["district_code", "district_name", "division", "is_merged"]
+    assert len(districts) == DISTRICT_COUNT
+    assert list(districts["district_code"]) == [f"PK{n}" for n in range(501, 536)]
+    register = pd.read_csv(config.SEED_DIR / "districts.csv")
+    assert districts["is_merged"].astype(str).str.lower().eq("true").sum() == int(
+        register["is_merged"].sum()
+    )
+    if "service" in CONTRACT_HEADERS[kind]:
+        services = pd.read_csv(config.SEED_DIR / "services.csv")
+        assert list(sheets["services"]["service_code"]) == list(services["service_code"])
+
+
+def test_usage_workbook_lists_codes_and_has_drop_downs(tmp_path: Path) -> None:
+    path = _workbook("usage", tmp_path)
+    codes = pd.read_excel(path, sheet_name="codes", engine="calamine", dtype=str)
+    assert list(codes.columns) == ["channel", "sex", "area", "age_band"]
+    assert set(codes["channel"].dropna()) == {
+        "online",
+        "mobile_app",
+        "kiosk",
+        "facilitation_centre",
+        "helpline",
+        "counter",
+    }
+    assert list(codes["sex"].dropna()) == list(ingest.SEXES)
+    assert list(codes["area"].dropna()) == list(ingest.AREAS)
+    assert list(codes["age_band"].dropna()) == list(ingest.AGE_BANDS)
+
+    book = load_workbook(path)
+    data = book["data"]
+    assert data.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in data[1])
+    lists = {
+        str(rule.sqref).split(":")[0]: rule.formula1
+        for rule in data.data_validations.dataValidation
+    }
+    assert lists == {
+        "B2": "districts!$B$2:$B$36",
+        "C2": "services!$A$2:$A$9",
+        "D2": "codes!$A$2:$A$7",
+        "E2": "codes!$B$2:$B$5",
+        "F2": "codes!$C$2:$C$4",
+        "G2": "codes!$D$2:$D$7",
+    }
+
+
+def test_indicator_and_target_workbooks_list_their_codes(tmp_path: Path) -> None:
+    codes = pd.read_excel(_workbook("indicators", tmp_path), sheet_name="codes", engine="calamine")
+    assert list(codes.columns) == ["indicator", "group", "unit"]
+    assert "internet_use_pct" in set(codes["indicator"])
+    codes = pd.read_excel(_workbook("targets", tmp_path), sheet_name="codes", engine="calamine")
+    assert "uptake_per_1000" in set(codes["metric"])
+
+
+@pytest.mark.parametrize("make", [templates.template_csv, templates.template_xlsx])
+def test_unknown_kind_names_the_known_kinds(make) -> None:
+    with pytest.raises(ValueError, match="usage, indicators, targets"):
+        make("population")
+
+
+def test_templates_are_the_same_every_time() -> None:
+    assert templates.template_csv("usage") == templates.template_csv("usage")
+
+
+# --- the Data page's pure helpers --------------------------------------------------------------
+
+
+def test_save_upload_keeps_name_and_is_stable(tmp_path: Path) -> None:
+    first = data_page.save_upload("../returns March.xlsx", b"abc", root=tmp_path)
+    again = data_page.save_upload("../returns March.xlsx", b"abc", root=tmp_path)
+    assert first == again
+    assert first.name == "returns March.xlsx"
+    assert first.parent.parent == tmp_path  # the name cannot climb out of the upload folder
+    assert first.read_bytes() == b"abc"
+    assert data_page.save_upload("x.csv", b"other", root=tmp_path).parent != first.parent
+
+
+def test_problem_report_is_csv_with_formulas_neutralised(tmp_path: Path) -> None:
+    path = tmp_path / "evil.csv"
+    path.write_text(
+        "month,district,service,channel,transactions\n2025-01,=HYPERLINK(1),telemedicine,"
+        "online,4\n",
+        encoding="utf-8",
+    )
+    result = store.import_file(path, dry_run=True)
+    report = pd.read_csv(io.BytesIO(data_page.report_csv(result)), encoding="utf-8-sig")
+    assert list(report.columns) == ingest.PROBLEM_COLUMNS
+    assert report["value"][0] == "'=HYPERLINK(1)"
+
+
+def test_neutralise_only_formula_text() -> None:
+    assert [data_page.neutralise(v) for v in ("=1+1", "+9", "-3", "@x", "ok", 5)] == [
+        "'=1+1",
+        "'+9",
+        "'-3",
+        "'@x",
+        "ok",
+        5,
+    ]
+
+
+def test_progress_fraction_is_clamped() -> None:
+    assert [data_page.progress_fraction(f) for f in (-1, 0.5, 1.2)] == [0.0, 0.5, 1.0]
+
+
+def test_withdrawable_lists_accepted_batches_only(tmp_path: Path) -> None:
+    manifest = pd.DataFrame(
+        [
+            {
+                **dict.fromkeys(store.MANIFEST_COLUMNS, ""),
+                "batch_id": "u-1",
+                "status": "accepted",
+                "file_name": "a.csv",
+                "rows": 2,
+                "imported_at": "2025-02-01T10:00:00+00:00",
+            },
+            {
+                **dict.fromkeys(store.MANIFEST_COLUMNS, ""),
+                "batch_id": "u-2",
+                "status": "withdrawn",
+                "file_name": "b.csv",
+                "rows": 5,
+                "imported_at": "2025-02-02T10:00:00+00:00",
+            },
+        ]
+    )
+    assert data_page.withdrawable(manifest) == {"u-1": "u-1 · a.csv · 2 rows · 2025-02-01"}
+    assert list(data_page.import_log(manifest).columns) == list(data_page.LOG_COLUMNS.values())
+
+
+def test_withdrawing_an_unknown_batch_is_a_warning_not_a_crash() -> None:
+    outcome = data_page.withdraw("u-20250101-0000000000", who="test")
+    assert outcome == data_page.Outcome(
+        "warning", "Batch u-20250101-0000000000 is not an accepted batch (any more)."
+    )
