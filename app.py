@@ -7,6 +7,7 @@ navigation = st.navigation(
     [
         st.Page("pages/0_Home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/1_Map.py", title="Map", icon=":material/map:", url_path="Map"),
+        st.Page("pages/2_Data.py", title="Data", icon=":material/upload_file:", url_path="Data"),
         st.Page(
             "pages/9_Sources_and_definitions.py",
             title="Sources & definitions",

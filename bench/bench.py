@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -17,8 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("pages/0_Home.py", "pages/1_Map.py", "pages/9_Sources_and_definitions.py")
+PAGES = (
+    "pages/0_Home.py",
+    "pages/1_Map.py",
+    "pages/2_Data.py",
+    "pages/3_Data_quality.py",
+    "pages/9_Sources_and_definitions.py",
+)
+IMPORT_ROWS = 1_000_000
 PAGE_TIMEOUT_S = 120
 
 
@@ -80,6 +90,58 @@ def _query_timings(db_path: Path, runs: int) -> list[Timing]:
     return timings
 
 
+@dataclass(frozen=True)
+class Throughput:
+    name: str
+    rows: int
+    seconds: float
+
+
+def _usage_file(folder: Path, rows: int) -> pd.DataFrame:
+    """A valid usage file of `rows` rows: the demonstration months split by age band, so that
+    every row has its own key."""
+    from kp_dash import demo
+
+    usage = demo.generate()
+    bands = ("0-4", "5-14", "15-24", "25-59", "60+")
+    frame = pd.concat([usage.assign(age_band=band) for band in bands], ignore_index=True)
+    return frame.iloc[:rows]
+
+
+def _import_timings(folder: Path, db_path: Path) -> list[Throughput]:
+    """Whole imports (read, validate, archive, write the batch, update the database) of the same
+    rows as CSV and as Parquet, each into a fresh copy of the demo database and state."""
+    from kp_dash import store
+
+    frame = _usage_file(folder, IMPORT_ROWS)
+    files = {"csv": folder / "usage_1m.csv", "parquet": folder / "usage_1m.parquet"}
+    frame.to_csv(files["csv"], index=False)
+    frame.to_parquet(files["parquet"], index=False)
+    results = []
+    for kind, path in files.items():
+        state = folder / f"state_{kind}"
+        state.mkdir()
+        target = folder / f"import_{kind}.duckdb"
+        shutil.copyfile(db_path, target)
+        os.environ["KP_DASH_STATE"] = str(state)
+        start = time.perf_counter()
+        result = store.import_file(path, db_path=target)
+        seconds = time.perf_counter() - start
+        if result.status != "accepted":
+            raise RuntimeError(f"{path.name}: {result.message}")
+        results.append(
+            Throughput(f"import {IMPORT_ROWS:,} usage rows from {kind}", result.rows, seconds)
+        )
+    return results
+
+
+def _print_throughput(rows: list[Throughput]) -> None:
+    width = max(len(row.name) for row in rows)
+    print(f"\n{'name':<{width}}  {'seconds':>8}  {'rows/s':>10}")
+    for row in rows:
+        print(f"{row.name:<{width}}  {row.seconds:>8.2f}  {row.rows / row.seconds:>10,.0f}")
+
+
 # AppTest and cache clearing run without a server, so Streamlit warns about that on every run.
 BARE_MODE_NOISE = {
     "streamlit.runtime.scriptrunner_utils.script_run_context": "missing ScriptRunContext",
@@ -122,7 +184,9 @@ def main() -> None:
         ]
         rows += _page_timings(args.runs)
         rows += _query_timings(db_path, args.runs)
+        imports = _import_timings(Path(folder), db_path)
     _print_table(rows)
+    _print_throughput(imports)
 
 
 if __name__ == "__main__":
