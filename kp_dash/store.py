@@ -212,18 +212,9 @@ def import_file(
     progress = progress or (lambda fraction, message: None)
     name = display_name or path.name
     digest = content_hash(path) if path.exists() else ""
-    previous = next((r for r in accepted() if r["content_hash"] == digest), None)
-    if previous and not dry_run:
+    if not dry_run and (previous := _accepted_with(digest)):
         _ensure_current(db_path, progress)
-        return ImportResult(
-            "already_imported",
-            previous["batch_id"],
-            previous["kind"],
-            previous["rows"],
-            None,
-            f"{name}: already imported as batch {previous['batch_id']} "
-            f"on {previous['imported_at'][:10]}; nothing changed",
-        )
+        return _already(name, previous)
     validation = validate_file(
         path,
         kind=kind,
@@ -232,41 +223,20 @@ def import_file(
         extra_aliases=_alias_frame(),
         progress=progress,
     )
-    rows = len(validation.rows)
     if not validation.ok:
-        count = len(validation.problems)
-        return ImportResult(
-            "rejected",
-            None,
-            validation.kind,
-            0,
-            validation,
-            f"{name}: rejected, {count:,} problem(s); nothing was written",
-        )
-    overlap = overlapping_rows(validation, db_path)
-    if not overlap.empty:
-        validation.problems = overlap
-        return ImportResult(
-            "rejected",
-            None,
-            validation.kind,
-            0,
-            validation,
-            f"{name}: rejected, {len(overlap):,} row(s) repeat rows already "
-            "imported; nothing was written",
-        )
+        return _rejected(name, validation, "problem(s)")
     if dry_run:
-        return ImportResult(
-            "valid",
-            None,
-            validation.kind,
-            rows,
-            validation,
-            f"{name}: {rows:,} {validation.kind} rows are valid (dry run: nothing was written)",
-        )
-    with _locked():
+        return _checked(name, validation, db_path)
+    with _locked():  # a second import of the same file may have finished while this one ran
+        if previous := _accepted_with(digest):
+            return _already(name, previous)
+        overlap = overlapping_rows(validation, db_path)
+        if not overlap.empty:
+            validation.problems = overlap
+            return _rejected(name, validation, "row(s) that repeat rows already imported")
         batch_id = _accept(path, name, digest, validation, who, db_path, progress)
     progress(1.0, "done")
+    rows = len(validation.rows)
     return ImportResult(
         "accepted",
         batch_id,
@@ -274,6 +244,42 @@ def import_file(
         rows,
         validation,
         f"{name}: accepted {rows:,} {validation.kind} rows as batch {batch_id}",
+    )
+
+
+def _accepted_with(digest: str) -> dict | None:
+    return next((r for r in accepted() if r["content_hash"] == digest), None)
+
+
+def _already(name: str, previous: dict) -> ImportResult:
+    message = (
+        f"{name}: already imported as batch {previous['batch_id']} on "
+        f"{previous['imported_at'][:10]}; nothing changed"
+    )
+    return ImportResult(
+        "already_imported", previous["batch_id"], previous["kind"], previous["rows"], None, message
+    )
+
+
+def _rejected(name: str, validation: Validation, what: str) -> ImportResult:
+    message = f"{name}: rejected, {len(validation.problems):,} {what}; nothing was written"
+    return ImportResult("rejected", None, validation.kind, 0, validation, message)
+
+
+def _checked(name: str, validation: Validation, db_path: Path | None) -> ImportResult:
+    """A dry run: the file's own problems were none; say whether it repeats accepted rows."""
+    overlap = overlapping_rows(validation, db_path)
+    if not overlap.empty:
+        validation.problems = overlap
+        return _rejected(name, validation, "row(s) that repeat rows already imported")
+    rows = len(validation.rows)
+    return ImportResult(
+        "valid",
+        None,
+        validation.kind,
+        rows,
+        validation,
+        f"{name}: {rows:,} {validation.kind} rows are valid (dry run: nothing was written)",
     )
 
 
