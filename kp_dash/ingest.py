@@ -777,16 +777,7 @@ class Validator:
 
     def _months(self, cells, file, rownum, problems, required: bool = True) -> pd.Series:
         months = _map_distinct(cells, parse_month)
-        blank = (
-            _texts(
-                cells.astype("object").map(
-                    lambda v: v if isinstance(v, str) else ("" if v is None or v is pd.NA else "x"),
-                    na_action=None,
-                )
-            ).isna()
-            if cells.dtype == object
-            else cells.isna()
-        )
+        blank = _map_distinct(cells, lambda value: value is None).astype(bool)
         bad = months.isna() & (~blank | required)
         if bad.any():
             values = cells[bad].astype("string").fillna("")

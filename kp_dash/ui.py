@@ -192,5 +192,11 @@ def source_caption(frame: pd.DataFrame, prefix: str = "Source") -> None:
     st.caption(f"{prefix}: " + "; ".join(lines) if lines else f"{prefix}: no data")
 
 
+def data_changed() -> None:
+    """Forget cached database results after an import or withdrawal (the map layer stays)."""
+    for cached in (_connection, metric_frame, table, build_info):
+        cached.clear()
+
+
 def register(file_stamp: tuple) -> pd.DataFrame:
     return table(file_stamp, "districts")

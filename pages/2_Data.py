@@ -7,17 +7,11 @@ from kp_dash import store, templates, ui
 
 st.title("Data")
 st.caption(
-    "Usage, indicators or targets files as CONTRACTS.md describes them; a file is accepted "
+    "Usage, indicators or targets files laid out as the templates below; a file is accepted "
     "whole or not at all, and the same file is never counted twice."
 )
 if ui.stamp() is None:
     st.info("There is no database yet: the first accepted import builds one.")
-
-
-def data_changed() -> None:
-    """Other pages must read the new database, not cached results of the old one."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 upload = st.file_uploader("Department file", type=list(dp.UPLOAD_TYPES), key="data_upload")
@@ -27,7 +21,7 @@ sheet = middle.text_input("Excel sheet (blank: the first)", key="data_sheet")
 who = right.text_input("Your name", key="data_who").strip() or None
 if upload is not None:
     request = dp.request(upload.name, upload.getvalue(), kind, sheet, who)
-    check, go = st.columns(2)
+    check, go, _ = st.columns([1, 1, 4])
     if check.button("Check file", key="data_check"):
         st.session_state["data_result"] = (request, request.run(dry_run=True))
     if go.button("Import", key="data_import", type="primary"):
@@ -35,13 +29,13 @@ if upload is not None:
         result = request.run(progress=lambda f, text: bar.progress(dp.progress_fraction(f), text))
         st.session_state["data_result"] = (request, result)
         if result.status == "accepted":
-            data_changed()
+            ui.data_changed()
     shown, result = st.session_state.get("data_result", (None, None))
     if result is not None and shown == request:
         outcome = dp.outcome(result)
         getattr(st, outcome.level)(outcome.message)
         if not (problems := dp.problem_table(result)).empty:
-            st.dataframe(problems, hide_index=True)
+            st.dataframe(problems, hide_index=True, column_config=dp.PROBLEM_COLUMN_CONFIG)
             st.download_button(**dp.report_download(result))
         if spellings := dp.spellings(result):
             st.markdown("**Close matches for district names**: tick those that are right.")
@@ -55,7 +49,7 @@ if upload is not None:
 
 st.subheader("Import log")
 if flash := st.session_state.pop("data_flash", None):
-    st.success(flash)
+    getattr(st, flash.level)(flash.message)
 manifest = store.read_manifest()
 if manifest.empty:
     st.caption("No file has been imported yet.")
@@ -65,9 +59,8 @@ else:
     options = {"format_func": batches.get, "index": None, "placeholder": "Choose a batch"}
     batch = st.selectbox("Batch to withdraw", list(batches), key="data_withdraw_batch", **options)
     if st.button("Withdraw", key="data_withdraw", disabled=batch is None):
-        store.withdraw(batch, who=who)
-        data_changed()
-        st.session_state["data_flash"] = f"Batch {batch} withdrawn; its record stays in the log."
+        st.session_state["data_flash"] = dp.withdraw(batch, who)
+        ui.data_changed()
         st.rerun()
 st.caption(dp.WITHDRAW_NOTE)
 
