@@ -733,6 +733,22 @@ class Validator:
             else np.nan
         )
         out["year"] = out["year"].fillna(out["month_start"].dt.year)
+        undated = (
+            out["year"].isna() & _map_distinct(month, lambda v: v is None).astype(bool)
+            if month is not None and year is not None
+            else None
+        )
+        if undated is not None and undated.any():
+            problems.append(
+                _problems(
+                    file,
+                    rownum[undated],
+                    "year",
+                    [""] * int(undated.sum()),
+                    "missing_period",
+                    "month and year are both blank; give a month (YYYY-MM) or a year",
+                )
+            )
         out["target"] = self._numbers(
             cells["target"], "target", file, rownum, problems, required=True
         )

@@ -362,3 +362,16 @@ def test_guess_kind():
 @pytest.mark.parametrize("kind", ingest.KINDS)
 def test_every_kind_has_required_columns_in_its_spec(kind):
     assert set(ingest.REQUIRED[kind]) <= set(ingest.COLUMNS[kind])
+
+
+def test_a_target_may_give_a_year_alone_when_both_columns_exist(tmp_path):
+    text = (
+        "service,district,metric,month,year,target\n"
+        "telemedicine,PK509,digital_share_pct,,2025,40\n"
+        "telemedicine,PK509,digital_share_pct,2025-03,,40\n"
+        "telemedicine,PK509,digital_share_pct,,,40\n"
+    )
+    result = ingest.validate_file(write(tmp_path, text, "t.csv"), today=TODAY)
+    assert result.problem_lines() == [
+        "t.csv: row 4, year: month and year are both blank; give a month (YYYY-MM) or a year"
+    ]
