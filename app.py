@@ -9,6 +9,12 @@ navigation = st.navigation(
         st.Page("pages/1_Map.py", title="Map", icon=":material/map:", url_path="Map"),
         st.Page("pages/2_Data.py", title="Data", icon=":material/upload_file:", url_path="Data"),
         st.Page(
+            "pages/3_Data_quality.py",
+            title="Data quality",
+            icon=":material/fact_check:",
+            url_path="Quality",
+        ),
+        st.Page(
             "pages/9_Sources_and_definitions.py",
             title="Sources & definitions",
             icon=":material/menu_book:",

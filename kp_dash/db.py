@@ -13,7 +13,7 @@ import pandas as pd
 
 from kp_dash import config
 
-SQL_LAYERS = ("schema", "staging", "metrics")
+SQL_LAYERS = ("schema", "staging", "metrics", "quality")
 _HEADER = re.compile(r"^--\s*(\w+):\s*(.*)$")
 
 

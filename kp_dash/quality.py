@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kp_dash import db
+from kp_dash.store import MANIFEST_COLUMNS
 
 NO_DATA = "No data"
 NO_DATA_COLOUR = "#d9d9d9"
@@ -23,6 +24,8 @@ OUTLIER_THRESHOLD = 3.5  # Iglewicz & Hoaglin: |modified z| above 3.5 is a poten
 OUTLIER_MIN_DIFFERENCE = 10  # transactions; a few more or fewer in a tiny series is no alarm
 SPIKE_RATIO = 5.0
 SPIKE_MIN_NEIGHBOUR = 20  # transactions in each neighbouring month
+# a spreadsheet runs a cell starting with these as a formula (CONTRACTS.md: neutralise)
+FORMULA_STARTS = ("=", "+", "-", "@")
 DEMO_NOTE = "Demonstration data (simulated, not real usage)"
 HOW_TO_IMPORT = (
     "Import a department file with `python -m kp_dash import FILE` or on the Data page; "
@@ -47,32 +50,19 @@ CONSISTENCY_COLUMNS = [
     "message",
     "files",
 ]
-MANIFEST_COLUMNS = [
-    "batch_id",
-    "kind",
-    "file_name",
-    "content_hash",
-    "rows",
-    "who",
-    "imported_at",
-    "status",
-    "withdrawn_at",
-    "withdrawn_by",
-    "first_month",
-    "last_month",
-]
 IMPORT_LOG_COLUMNS = {
     "batch_id": "Batch",
     "kind": "Kind",
     "file_name": "File",
     "rows": "Rows",
     "months": "Months",
-    "imported_at": "Imported (UTC)",
-    "who": "By",
+    "imported_at": "Imported at (UTC)",
+    "who": "Imported by",
     "status": "Status",
-    "withdrawn_at": "Withdrawn (UTC)",
+    "withdrawn_at": "Withdrawn at (UTC)",
     "withdrawn_by": "Withdrawn by",
 }
+DISPLAY_DECIMALS = {"expected": 1, "seasonal_index": 3, "z": 2, "reference": 1}
 # column names people read, for every frame this module returns
 LABELS = {
     "district_code": "District code",
@@ -91,7 +81,7 @@ LABELS = {
     "file": "File",
     "source": "Source",
     "months_covered": "Months covered",
-    "imported_at": "Imported (UTC)",
+    "imported_at": "Imported at (UTC)",
     "lag_days": "Lag after the last month (days)",
     "age_years": "Age (years)",
     "value": "Value",
@@ -375,6 +365,16 @@ def timeliness(
     return frame[TIMELINESS_COLUMNS]
 
 
+def usage_sources(timeliness_frame: pd.DataFrame) -> str:
+    """'Source: …' naming the usage data the checks ran on, with the months each covers."""
+    usage = timeliness_frame[timeliness_frame["kind"].str.startswith("usage")]
+    parts = [
+        f"{row.source} ({row.months_covered})" if row.months_covered else row.source
+        for row in usage.drop_duplicates(["source", "months_covered"]).itertuples(index=False)
+    ]
+    return "Source: " + ("; ".join(parts) if parts else "no usage data loaded")
+
+
 # --- outliers ----------------------------------------------------------------------------------
 
 
@@ -387,7 +387,7 @@ def outliers(
     min_difference: float = OUTLIER_MIN_DIFFERENCE,
 ) -> pd.DataFrame:
     """Months whose digital transactions are far from the district's own history for the service:
-    modified z = 0.6745 × (x − median) ÷ MAD of the deseasonalised series (x = transactions ÷ the
+    modified z = 0.6745 × (x - median) ÷ MAD of the deseasonalised series (x = transactions ÷ the
     service's seasonal index, so the August–September admissions and the September e-transfer
     window are not outliers). Listed when |z| > threshold and the month differs from `expected`
     (median × seasonal index) by at least `min_difference` transactions; the history is always
@@ -570,14 +570,37 @@ def import_log(manifest: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def for_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same frame with the column names people read (codes dropped where a name is shown)."""
+    """The same frame with the column names people read, estimates rounded to what they can
+    tell (the check's code is dropped: its label is shown)."""
     shown = frame.drop(columns=[c for c in ("check",) if c in frame])
+    shown = shown.round({c: d for c, d in DISPLAY_DECIMALS.items() if c in shown})
     return shown.rename(columns={c: LABELS.get(c, c) for c in shown.columns})
 
 
+def _neutralise(value: object) -> object:
+    """Text a spreadsheet would run as a formula (a file name, say), made plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_csv(frame: pd.DataFrame, demo: bool = False) -> bytes:
-    """CSV bytes of a table as shown; demonstration data says so in a column of its own."""
+    """CSV bytes (UTF-8 with BOM, for Excel) of a table as shown, text cells neutralised;
+    demonstration data says so in a column of its own."""
     shown = for_display(frame)
     if demo:
         shown = shown.assign(Note=DEMO_NOTE)
-    return shown.to_csv(index=False).encode("utf-8")
+    text = shown.columns[shown.dtypes.eq(object) | shown.dtypes.eq("string")]
+    shown[text] = shown[text].astype(object).map(_neutralise)
+    return shown.to_csv(index=False).encode("utf-8-sig")
+
+
+def download_args(frame: pd.DataFrame, key: str, demo: bool = False) -> dict[str, object]:
+    """Arguments of a table's CSV download button (label, data, file name, type, widget key)."""
+    return {
+        "label": "Download CSV",
+        "data": export_csv(frame, demo),
+        "file_name": f"quality_{key}.csv",
+        "mime": "text/csv",
+        "key": f"quality_{key}_csv",
+    }

@@ -1,0 +1,74 @@
+"""Data quality: completeness, timeliness, outliers, consistency checks and the import log."""
+
+import pandas as pd
+import streamlit as st
+
+from kp_dash import quality, store, ui
+
+page = ui.start_page("Data quality")
+selection = page.selection
+con = ui.connection(page.stamp)
+manifest = store.read_manifest()
+demo = page.info.get("has_demo") == "true"
+timeliness = quality.timeliness(con, manifest)
+sources = quality.usage_sources(timeliness)
+
+
+def table(frame: pd.DataFrame, key: str, empty: str) -> None:
+    """A table (or what its being empty means) and its CSV download."""
+    if frame.empty:
+        st.caption(empty)
+    else:
+        st.dataframe(quality.for_display(frame), hide_index=True, key=f"quality_{key}")
+    st.download_button(**quality.download_args(frame, key, demo))
+
+
+st.subheader("Completeness")
+if not page.has_usage:
+    st.info("There is no usage data yet, so nothing to check. " + quality.HOW_TO_IMPORT)
+else:
+    grid = quality.completeness(con, *selection.period)
+    st.caption(f"{selection.service_label} · {selection.period_label}")
+    st.plotly_chart(quality.completeness_heatmap(grid), key="quality_heatmap")
+    st.caption(
+        "Share of the expected services each district sent each month; grey: *no data* (never "
+        "zero). A service is expected from every district in every month once it has any data "
+        f"in the period. {sources}."
+    )
+    st.markdown("**Least complete districts**")
+    table(quality.least_complete(grid), "least_complete", "No district is missing anything.")
+
+st.subheader("Timeliness")
+table(timeliness, "timeliness", "Nothing loaded.")
+st.caption(
+    "Lag: days from the end of the last month covered to the import. Seed tables: the year of "
+    "the published source and its age in years."
+)
+
+st.subheader("Outliers")
+threshold = st.number_input(
+    "Flag when |modified z| is above",
+    2.0,
+    10.0,
+    quality.OUTLIER_THRESHOLD,
+    0.5,
+    key="quality_threshold",
+)
+found = quality.outliers(con, selection.service, threshold, *selection.period[1:])
+table(found, "outliers", "No month stands out from its district's own history.")
+st.caption(
+    "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
+    "transactions after the service's seasonal index (admissions, e-transfer window); "
+    f"expected = median × seasonal index. {sources}."
+)
+
+st.subheader("Consistency")
+failed = quality.consistency(con, manifest, *selection.period)
+table(failed, "consistency", "Every check passes for this selection.")
+st.caption(
+    "Female + male ≤ total (count indicators); users ≤ eligible population (Census 2023); "
+    f"each month within 5× of the months either side, after the seasonal pattern. {sources}."
+)
+
+st.subheader("Import log")
+table(quality.import_log(manifest), "imports", "No imports yet. " + quality.HOW_TO_IMPORT)

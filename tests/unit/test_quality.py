@@ -1,0 +1,506 @@
+"""Data quality on a hand-made fixture: six districts, four services, twelve months of 2025.
+
+`tests/fixtures/quality/usage_quality.csv` (digital channel `online` unless said otherwise):
+- Abbottabad, Bannu, Haripur, Kohat (≈200 a month) and Peshawar (≈400) report every service
+  every month, each on a +5 % / 0 / -5 % cycle whose phases cancel across districts;
+- college admissions peak in August (×4) and September (×3) everywhere: a seasonal peak that
+  must NOT be flagged;
+- Bajaur (PK502): health complaints ≈30 with no return for April (the gap) and 90 in June (the
+  outlier), plus an 8-transaction counter row in January; telemedicine ≈25 with 150 in October
+  (the spike); health card 1,100 every month with 1,050 users in May against an eligible
+  population of 1,000 (users above population).
+Indicator rows are added to the built database by hand (imports of indicators are not built yet).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from kp_dash import build, db, quality, store
+from tests.conftest import small_seed
+
+FIXTURE_DIR = Path(__file__).parents[1] / "fixtures" / "quality"
+USAGE_FILE = FIXTURE_DIR / "usage_quality.csv"
+EXTRA_DISTRICTS = FIXTURE_DIR / "districts_extra.csv"
+BAJAUR, PESHAWAR = "PK502", "PK528"
+SERVICES = {"college_admissions", "health_card", "health_complaints", "telemedicine"}
+INDICATOR_BATCH = "i-20260105-ab12cd"
+INDICATORS = pd.DataFrame(
+    [
+        # Bajaur: 300 + 400 = 700 > 650, inconsistent
+        (BAJAUR, 2023, "mobile_owners", "female", 300.0, "count"),
+        (BAJAUR, 2023, "mobile_owners", "male", 400.0, "count"),
+        (BAJAUR, 2023, "mobile_owners", "all", 650.0, "count"),
+        # Peshawar: 1,000 + 1,200 = 2,200 ≤ 2,300, fine
+        (PESHAWAR, 2023, "mobile_owners", "female", 1000.0, "count"),
+        (PESHAWAR, 2023, "mobile_owners", "male", 1200.0, "count"),
+        (PESHAWAR, 2023, "mobile_owners", "all", 2300.0, "count"),
+        # percentages are not additive: never checked
+        (PESHAWAR, 2023, "internet_use_pct", "female", 60.0, "pct"),
+        (PESHAWAR, 2023, "internet_use_pct", "male", 70.0, "pct"),
+        (PESHAWAR, 2023, "internet_use_pct", "all", 50.0, "pct"),
+        # no male value: nothing to compare
+        ("PK501", 2023, "mobile_owners", "female", 900.0, "count"),
+        ("PK501", 2023, "mobile_owners", "all", 300.0, "count"),
+    ],
+    columns=["district_code", "year", "indicator", "grp", "value", "unit"],
+).assign(source="Fixture survey", source_kind="survey", batch_id=INDICATOR_BATCH)
+
+
+def manifest_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Records as `store.read_manifest()` returns them."""
+    return pd.DataFrame(rows, columns=store.MANIFEST_COLUMNS)
+
+
+MANIFEST = manifest_frame(
+    [
+        {
+            "batch_id": "quality",
+            "kind": "usage",
+            "file_name": "Returns Jan-Dec 2025.xlsx",
+            "rows": 289,
+            "who": "data officer",
+            "imported_at": "2026-01-20T10:00:00+00:00",
+            "status": "accepted",
+            "first_month": "2025-01",
+            "last_month": "2025-12",
+        },
+        {
+            "batch_id": INDICATOR_BATCH,
+            "kind": "indicators",
+            "file_name": "owners.csv",
+            "rows": 11,
+            "who": "data officer",
+            "imported_at": "2026-01-05T09:30:00+00:00",
+            "status": "accepted",
+        },
+        {
+            "batch_id": "u-20251201-000000",
+            "kind": "usage",
+            "file_name": "wrong month.csv",
+            "rows": 5,
+            "who": "data officer",
+            "imported_at": "2025-12-01T08:00:00+00:00",
+            "status": "withdrawn",
+            "withdrawn_at": "2025-12-02T08:00:00+00:00",
+            "withdrawn_by": "supervisor",
+            "first_month": "2025-10",
+            "last_month": "2025-10",
+        },
+    ]
+)
+
+
+def with_quality_views(path: Path) -> Path:
+    """Apply the quality layer to a database (what build will do once 'quality' is a layer)."""
+    with duckdb.connect(str(path)) as con:
+        db.apply_layer(con, "quality")
+    return path
+
+
+@pytest.fixture(scope="module")
+def quality_db(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("quality")
+    seed_dir = small_seed(root / "seed")
+    with (seed_dir / "districts.csv").open("a", encoding="utf-8") as handle:
+        handle.write(EXTRA_DISTRICTS.read_text(encoding="utf-8"))
+    source = build.UsageSource(USAGE_FILE, "quality", "admin", "Fixture returns")
+    path = root / "quality.duckdb"
+    build.build(path, with_demo=False, seed_dir=seed_dir, extra_usage=[source])
+    with duckdb.connect(str(path)) as con:
+        con.register("fixture_indicators", INDICATORS)
+        con.execute("insert into indicator_values by name select * from fixture_indicators")
+    return with_quality_views(path)
+
+
+@pytest.fixture
+def con(quality_db: Path):
+    with db.connect_readonly(quality_db) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def empty_quality_db(empty_db: Path, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("empty_quality") / "empty.duckdb"
+    shutil.copy(empty_db, path)
+    return with_quality_views(path)
+
+
+# --- the SQL files -----------------------------------------------------------------------------
+
+
+def test_quality_views_have_a_header_and_one_statement() -> None:
+    files = db.sql_files("quality")
+    assert len(files) >= 6
+    for sql_file in files:
+        assert set(sql_file.header) == {"view", "grain", "formula", "unit"}, sql_file.name
+        view = sql_file.header["view"]
+        assert sql_file.name.endswith(view), sql_file.name
+        assert sql_file.statement.startswith(f"create or replace view {view} as")
+        assert sql_file.statement.count(";") == 0
+        assert sql_file.statement == sql_file.statement.lower(), sql_file.name
+
+
+# --- completeness ------------------------------------------------------------------------------
+
+
+def test_completeness_marks_the_gap_as_not_received_never_zero(con) -> None:
+    frame = quality.completeness(con)
+    assert len(frame) == 6 * 12 * 4  # districts × months × services with data
+    assert set(frame["service_code"]) == SERVICES
+    assert frame["expected"].eq(1).all()
+    assert frame["received"].sum() == 6 * 12 * 4 - 1
+    gap = frame.query("district_code == @BAJAUR and month == '2025-04'").set_index("service_code")
+    assert gap.loc["health_complaints", "received"] == 0
+    assert gap.loc["health_complaints", "row_count"] == 0
+    assert pd.isna(gap.loc["health_complaints", "transactions"])  # no data, not 0
+    january = frame.query(
+        "district_code == @BAJAUR and month == '2025-01' and service_code == 'health_complaints'"
+    ).iloc[0]
+    assert (january["row_count"], january["transactions"]) == (2, 30 + 8)
+
+
+def test_completeness_filters_service_and_months(con) -> None:
+    frame = quality.completeness(con, "health_card", "2025-03", "2025-05")
+    assert len(frame) == 6 * 3
+    assert set(frame["month"]) == {"2025-03", "2025-04", "2025-05"}
+    assert frame["received"].eq(1).all()
+    # a service with no data in the period is not expected at all
+    assert quality.completeness(con, "fee_payment").empty
+
+
+def _trace(figure, name: str):
+    return next(trace for trace in figure.data if trace.name == name)
+
+
+def _cell(trace, district: str, month: str):
+    return trace.z[list(trace.y).index(district)][list(trace.x).index(month)]
+
+
+def test_heatmap_shares_of_expected_services(con) -> None:
+    figure = quality.completeness_heatmap(quality.completeness(con))
+    shares, no_data = _trace(figure, "Share received"), _trace(figure, quality.NO_DATA)
+    assert list(shares.y) == ["Abbottabad", "Bajaur", "Bannu", "Haripur", "Kohat", "Peshawar"]
+    assert len(shares.x) == 12
+    assert _cell(shares, "Bajaur", "2025-04") == pytest.approx(3 / 4)
+    assert _cell(shares, "Peshawar", "2025-04") == pytest.approx(1.0)
+    assert all(v is None or math.isnan(v) for row in no_data.z for v in row)
+    text = shares.text[list(shares.y).index("Bajaur")][list(shares.x).index("2025-04")]
+    assert "Bajaur" in text and "2025-04" in text and "Received 3 of 4" in text
+    assert "Rows: 3" in text
+
+
+def test_heatmap_draws_no_data_in_its_own_grey_class(con) -> None:
+    figure = quality.completeness_heatmap(quality.completeness(con, "health_complaints"))
+    shares, no_data = _trace(figure, "Share received"), _trace(figure, quality.NO_DATA)
+    assert math.isnan(_cell(shares, "Bajaur", "2025-04"))  # not a 0 on the colour scale
+    assert _cell(no_data, "Bajaur", "2025-04") == 1
+    filled = [
+        (y, x)
+        for y, row in zip(no_data.y, no_data.z, strict=True)
+        for x, v in zip(no_data.x, row, strict=True)
+        if v is not None and not math.isnan(v)
+    ]
+    assert filled == [("Bajaur", "2025-04")]
+    assert {c[1] for c in no_data.colorscale} == {quality.NO_DATA_COLOUR}
+    assert not any(v == 0 for row in shares.z for v in row)
+    text = no_data.text[list(no_data.y).index("Bajaur")][list(no_data.x).index("2025-04")]
+    assert quality.NO_DATA in text and "Rows: 0" in text
+
+
+def test_heatmap_of_nothing_says_so() -> None:
+    figure = quality.completeness_heatmap(pd.DataFrame())
+    assert not figure.data
+    assert figure.layout.annotations[0].text == "No usage data"
+
+
+def test_least_complete_districts(con) -> None:
+    table = quality.least_complete(quality.completeness(con), count=3)
+    assert table.iloc[0].to_dict() == {
+        "district_name": "Bajaur",
+        "expected": 48,
+        "received": 47,
+        "completeness_pct": 97.9,  # 100 × 47 ÷ 48
+        "months_no_data": 0,  # April still brought three services
+    }
+    assert len(table) == 3
+    single = quality.least_complete(quality.completeness(con, "health_complaints"))
+    assert single.iloc[0][["received", "completeness_pct", "months_no_data"]].tolist() == [
+        11,
+        91.7,  # 100 × 11 ÷ 12
+        1,
+    ]
+    assert single["completeness_pct"].iloc[1:].eq(100.0).all()
+
+
+# --- outliers ----------------------------------------------------------------------------------
+#
+# Seasonal index = mean provincial digital transactions of that calendar month ÷ mean of the
+# twelve (one year of data: the month's own total ÷ the yearly mean).
+#
+# Bajaur, health complaints. Province totals: Jun 1,300 (= 1,210 + 90), Aug 1,210, year 14,791,
+# mean 1,232.583; index Jun = 1,300 ÷ 1,232.583 = 1.05470, Aug = 0.98168.
+# Deseasonalised (x ÷ index), the 11 months with data (April missing):
+#   Jan 29.82  Feb 32.54  Mar 27.88  May 31.55  Jun 85.33  Jul 28.85  Aug 30.56  Sep 30.79
+#   Oct 27.88  Nov 32.54  Dec 29.82
+# sorted: 27.88 27.88 28.85 29.82 29.82 [30.56] 30.79 31.55 32.54 32.54 85.33 → median 30.56
+# |x - median|: 0.74 1.98 2.68 0.99 54.77 1.71 0 0.23 2.68 1.98 0.74
+# sorted: 0 0.23 0.74 0.74 0.99 [1.71] 1.98 1.98 2.68 2.68 54.77 → MAD 1.71
+# z(Jun) = 0.6745 × (85.33 - 30.56) ÷ 1.71 = 21.60; expected = 30.56 × 1.05470 = 32.23
+#
+# Bajaur, telemedicine. Province Oct 1,360, year 14,825, mean 1,235.417, index Oct 1.10084:
+# x = 150 ÷ 1.10084 = 136.26; median of the 12 deseasonalised months 25.32, MAD 0.668
+# z(Oct) = 0.6745 × (136.26 - 25.32) ÷ 0.668 = 112.02
+#
+# Peshawar, college admissions (the seasonal peak). Province Aug 4,920, year 21,210, mean
+# 1,767.5, index Aug 2.78359: x = 1,520 ÷ 2.78359 = 546.06. Deseasonalised months:
+#   561.11 548.29 586.84 561.11 546.06 586.84 563.35 546.06 589.17 561.11 548.29 586.84
+# median (561.11 + 561.11) ÷ 2 = 561.11; |x - median| sorted:
+#   0 0 0 2.24 12.82 [12.82 15.05] 15.05 25.73 25.73 25.73 28.06 → MAD (12.82 + 15.05) ÷ 2 = 13.94
+# z(Aug) = 0.6745 × (546.06 - 561.11) ÷ 13.94 = -0.728: not an outlier. Without the index the
+# raw series (median 400, MAD 20) would give z(Aug) = 0.6745 × 1,120 ÷ 20 = 37.8.
+
+
+def test_outliers_flag_the_outlier_and_the_spike_only(con) -> None:
+    frame = quality.outliers(con)
+    assert frame[
+        ["district_code", "service_code", "month", "value", "direction"]
+    ].values.tolist() == [
+        [BAJAUR, "telemedicine", "2025-10", 150, "high"],
+        [BAJAUR, "health_complaints", "2025-06", 90, "high"],
+    ]
+    assert frame["z"].tolist() == pytest.approx([112.02, 21.60], abs=0.01)
+    june = frame.iloc[1]
+    assert june["expected"] == pytest.approx(32.23, abs=0.01)
+    assert june["seasonal_index"] == pytest.approx(1300 / (14791 / 12))
+    assert june["district_name"] == "Bajaur"
+
+
+def test_seasonal_peak_is_not_an_outlier(con) -> None:
+    assert quality.outliers(con, "college_admissions").empty
+    scores = quality.outliers(con, "college_admissions", threshold=0, min_difference=0)
+    august = scores.query("district_code == @PESHAWAR and month == '2025-08'").iloc[0]
+    assert august["seasonal_index"] == pytest.approx(4920 / 1767.5)
+    assert august["z"] == pytest.approx(-0.728, abs=0.001)
+    assert scores["z"].abs().max() < quality.OUTLIER_THRESHOLD
+
+
+def test_outliers_filter_service_months_and_threshold(con) -> None:
+    assert quality.outliers(con, "health_complaints")["month"].tolist() == ["2025-06"]
+    assert quality.outliers(con, month_from="2025-07")["month"].tolist() == ["2025-10"]
+    assert quality.outliers(con, threshold=50)["month"].tolist() == ["2025-10"]
+    # the month is far off in z but only by a few transactions: no alarm
+    assert quality.outliers(con, "health_complaints", min_difference=60).empty
+
+
+def test_constant_series_uses_the_mean_absolute_deviation(con) -> None:
+    # Bajaur health card: 1,100 every month; the index takes two values (2,310 and 2,280 over a
+    # mean of 2,300) so x is 1,095.24 in eight months and 1,109.65 in four: MAD = 0.
+    # mean |x - median| = 4 × 14.41 ÷ 12 = 4.8037; z = 14.41 ÷ (1.253314 × 4.8037) = 2.394
+    scores = quality.outliers(con, "health_card", threshold=0, min_difference=0)
+    bajaur = scores.query("district_code == @BAJAUR")
+    assert bajaur["month"].tolist() == ["2025-02", "2025-05", "2025-08", "2025-11"]
+    assert bajaur["z"].tolist() == pytest.approx([2.394] * 4, abs=0.001)
+
+
+def _scores(values: dict[str, list[float]]) -> pd.DataFrame:
+    """The outlier view over a hand-made monthly series (seasonal index 1: x is the value)."""
+    rows = [
+        (series, "svc", date(2025, month + 1, 1), value, 1.0, value)
+        for series, months in values.items()
+        for month, value in enumerate(months)
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "district_code",
+            "service_code",
+            "month_start",
+            "digital_transactions",
+            "seasonal_index",
+            "deseasonalised",
+        ],
+    )
+    statement = next(f for f in db.sql_files("quality") if f.name.endswith("outlier_scores"))
+    with duckdb.connect() as con:
+        con.register("monthly", frame)
+        con.execute("create table quality_monthly_digital as select * from monthly")
+        con.execute(statement.statement)
+        sql = "select district_code, month_start, z from quality_outlier_scores order by all"
+        return con.execute(sql).df()
+
+
+def test_modified_z_score_by_hand() -> None:
+    scores = _scores(
+        {
+            # sorted 96 98 100 100 100 102 104 160: median 100; |x - 100| sorted
+            # 0 0 0 2 2 4 4 60: MAD 2; z(160) = 0.6745 × 60 ÷ 2 = 20.235, z(104) = 1.349
+            "a": [100, 104, 96, 102, 98, 100, 160, 100],
+            # MAD 0 (six of seven alike): mean |x - 50| = 30 ÷ 7 = 4.2857;
+            # z(80) = 30 ÷ (1.253314 × 4.2857) = 5.585, the others 0
+            "b": [50, 50, 50, 50, 50, 50, 80],
+            # every month alike: 0, not a division by zero
+            "c": [40, 40, 40, 40, 40, 40],
+            # five months: too short a history to judge
+            "d": [10, 10, 90, 10, 10],
+        }
+    )
+    z = scores.groupby("district_code")["z"].apply(list)
+    assert z["a"] == pytest.approx([0, 1.349, -1.349, 0.6745, -0.6745, 0, 20.235, 0], abs=0.001)
+    assert z["b"] == pytest.approx([0] * 6 + [5.585], abs=0.001)
+    assert z["c"] == [0.0] * 6
+    assert all(pd.isna(v) for v in z["d"])
+
+
+# --- consistency -------------------------------------------------------------------------------
+
+
+def test_consistency_lists_each_failed_check(con) -> None:
+    frame = quality.consistency(con, MANIFEST)
+    assert frame["check"].tolist() == [
+        "female_male_above_total",
+        "users_above_population",
+        "month_out_of_line",
+    ]
+    sexes, users, spike = (row for _, row in frame.iterrows())
+    assert (sexes["district_code"], sexes["year"], sexes["value"], sexes["reference"]) == (
+        BAJAUR,
+        2023,
+        700,
+        650,
+    )
+    assert pd.isna(sexes["month"]) and pd.isna(sexes["service_code"])
+    assert "female 300 + male 400 = 700" in sexes["message"]
+    assert sexes["files"] == "owners.csv"  # the upload name from the manifest
+    assert sexes["check_label"] == quality.CHECKS["female_male_above_total"]
+
+    assert (users["service_code"], users["month"], users["value"], users["reference"]) == (
+        "health_card",
+        "2025-05",
+        1050,
+        1000,
+    )
+    assert "1,050 users" in users["message"] and "1,000 eligible people" in users["message"]
+    assert users["files"] == "Returns Jan-Dec 2025.xlsx"
+
+    # deseasonalised: Oct 150 ÷ 1.10084 = 136.26; Sep 25 ÷ 0.99966 = 25.01, Nov 24 ÷ 0.97457
+    # = 24.63; ratio 136.26 ÷ ((25.01 + 24.63) ÷ 2) = 5.49 > 5; expected 1.10084 × 24.82 = 27.3
+    assert (spike["service_code"], spike["month"], spike["value"]) == (
+        "telemedicine",
+        "2025-10",
+        150,
+    )
+    assert spike["reference"] == pytest.approx(27.3)
+    assert "5.5×" in spike["message"] and "(25 and 24)" in spike["message"]
+
+
+def test_consistency_leaves_seasons_gaps_and_modest_peaks_alone(con) -> None:
+    frame = quality.consistency(con)
+    flagged = set(zip(frame["service_code"].fillna(""), frame["month"].fillna(""), strict=True))
+    # the admissions peak, the months around Bajaur's April gap, the June outlier (2.9×)
+    # and the months beside the spike (0.31× and 0.30×) are all in line
+    assert flagged == {("", ""), ("health_card", "2025-05"), ("telemedicine", "2025-10")}
+    assert frame.loc[frame["check"] == "users_above_population", "files"].item() == (
+        "usage_quality.csv"  # without a manifest: the file the build loaded
+    )
+
+
+def test_consistency_filters_service_and_months(con) -> None:
+    frame = quality.consistency(con, service="telemedicine")
+    assert frame["check"].tolist() == ["female_male_above_total", "month_out_of_line"]
+    frame = quality.consistency(con, month_from="2025-01", month_to="2025-09")
+    assert frame["check"].tolist() == ["female_male_above_total", "users_above_population"]
+
+
+# --- timeliness and the import log -------------------------------------------------------------
+
+
+def test_timeliness_of_usage_imports_and_seed(con) -> None:
+    frame = quality.timeliness(con, MANIFEST, today=date(2026, 11, 26)).set_index("name")
+    usage = frame.loc["quality"]
+    assert usage["kind"] == "usage"
+    assert usage["file"] == "Returns Jan-Dec 2025.xlsx"
+    assert usage["months_covered"] == "2025-01 to 2025-12"
+    assert usage["imported_at"] == pd.Timestamp("2026-01-20 10:00")
+    assert usage["lag_days"] == 20  # 31 December 2025 to 20 January 2026
+    indicators = frame.loc[INDICATOR_BATCH]
+    assert indicators["kind"] == "indicators"
+    assert pd.isna(indicators["lag_days"]) and indicators["months_covered"] == ""
+    assert "u-20251201-000000" not in frame.index  # withdrawn
+    seeds = frame[frame["kind"] == "seed"]
+    assert seeds.loc["mobile_ownership", ["year", "age_years"]].tolist() == [2019, 7]
+    assert seeds.loc["population", ["year", "age_years"]].tolist() == [2023, 3]
+    assert seeds.loc["population", "file"] == "data/seed/population.csv"
+
+
+def test_timeliness_without_manifest_uses_the_build_time(con) -> None:
+    frame = quality.timeliness(con, None).set_index("name")
+    loaded = frame.loc["quality", "imported_at"]
+    assert pd.notna(loaded)
+    assert (
+        frame.loc["quality", "lag_days"] == (loaded.normalize() - pd.Timestamp("2025-12-31")).days
+    )
+    assert frame.loc["quality", "file"] == "usage_quality.csv"
+
+
+def test_import_log_is_readable_and_newest_first() -> None:
+    log = quality.import_log(MANIFEST)
+    assert list(log.columns) == list(quality.IMPORT_LOG_COLUMNS.values())
+    assert log["File"].tolist() == ["Returns Jan-Dec 2025.xlsx", "owners.csv", "wrong month.csv"]
+    assert log["Months"].tolist() == ["2025-01 to 2025-12", "", "2025-10"]
+    assert log.loc[2, "Status"] == "withdrawn"
+    assert log.loc[2, "Withdrawn by"] == "supervisor"
+    assert log.loc[0, "Imported at (UTC)"] == pd.Timestamp("2026-01-20 10:00")
+
+
+def test_import_log_of_nothing_has_its_columns() -> None:
+    for manifest in (None, manifest_frame([])):
+        log = quality.import_log(manifest)
+        assert log.empty
+        assert list(log.columns) == list(quality.IMPORT_LOG_COLUMNS.values())
+
+
+# --- display, export, empty database -----------------------------------------------------------
+
+
+def test_display_names_and_demo_label_in_exports(con) -> None:
+    frame = quality.consistency(con)
+    shown = quality.for_display(frame)
+    assert "check" not in shown.columns
+    assert {"Check", "District", "What is wrong"} <= set(shown.columns)
+    outliers = quality.for_display(quality.outliers(con))
+    assert outliers["Modified z"].tolist() == [112.02, 21.6]
+    assert outliers["Expected"].tolist() == [27.9, 32.2]
+    demo = pd.read_csv(io.BytesIO(quality.export_csv(frame, demo=True)), encoding="utf-8-sig")
+    assert list(demo.columns) == [*shown.columns, "Note"]
+    assert demo["Note"].eq(quality.DEMO_NOTE).all()
+    assert len(demo) == len(frame)
+    plain = pd.read_csv(io.BytesIO(quality.export_csv(frame)), encoding="utf-8-sig")
+    assert list(plain.columns) == list(shown.columns)
+
+
+def test_empty_database_has_nothing_to_flag(empty_quality_db: Path) -> None:
+    with db.connect_readonly(empty_quality_db) as con:
+        assert quality.completeness(con).empty
+        assert quality.least_complete(quality.completeness(con)).empty
+        assert quality.outliers(con).empty
+        assert quality.consistency(con).empty
+        timeliness = quality.timeliness(con, None)
+    assert set(timeliness["kind"]) == {"seed"}
+    assert timeliness["age_years"].notna().all()
+
+
+def test_exported_text_cannot_run_as_a_formula() -> None:
+    manifest = manifest_frame([{"batch_id": "u-1", "file_name": "=HYPERLINK(1).csv"}])
+    log = pd.read_csv(
+        io.BytesIO(quality.export_csv(quality.import_log(manifest))), encoding="utf-8-sig"
+    )
+    assert log.loc[0, "File"] == "'=HYPERLINK(1).csv"
