@@ -122,7 +122,7 @@ def _record_batch(con, batch_id, kind, source, file_name, digest, rows) -> None:
 
 def _load_usage(con: duckdb.DuckDBPyConnection, source: UsageSource, rows: pd.DataFrame) -> None:
     con.register("incoming_usage", rows.assign(batch_id=source.batch_id))
-    con.execute("insert into usage by name select * from incoming_usage")
+    con.execute("insert into usage_rows by name select * from incoming_usage")
     con.unregister("incoming_usage")
     _record_batch(
         con,
@@ -135,21 +135,32 @@ def _load_usage(con: duckdb.DuckDBPyConnection, source: UsageSource, rows: pd.Da
     )
 
 
-# one statement per kind: a validated batch file into its table
+# one statement per kind: a validated batch file into its table (usage batches are not copied:
+# the `usage` view scans their Parquet files directly)
 _BATCH_INSERTS = {
-    "usage": "insert into usage by name select ? as batch_id, * from read_parquet(?)",
     "indicators": (
-        "insert into indicator_values by name select ? as batch_id, *, 'admin' as source_kind,"
-        " parent_name is not null as is_parent_estimate from read_parquet(?)"
+        "insert into indicator_values by name select * replace (? as batch_id),"
+        " 'admin' as source_kind, parent_name is not null as is_parent_estimate"
+        " from read_parquet(?)"
     ),
-    "targets": "insert into targets by name select ? as batch_id, * from read_parquet(?)",
+    "targets": "insert into targets by name select * replace (? as batch_id) from read_parquet(?)",
 }
+USAGE_COLUMNS = (
+    "batch_id",
+    "month_start",
+    "district_code",
+    "service_code",
+    "channel",
+    "sex",
+    "area",
+    "age_band",
+    "transactions",
+    "users",
+)
 
 
 def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
     """An accepted import, read back from its validated Parquet file (validated once, on import)."""
-    path = store.batch_path(record["batch_id"])
-    con.execute(_BATCH_INSERTS[record["kind"]], [record["batch_id"], str(path)])
     if record["kind"] == "usage":
         _record_batch(
             con,
@@ -160,6 +171,29 @@ def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
             record["content_hash"],
             record["rows"],
         )
+        return
+    path = store.batch_path(record["batch_id"])
+    con.execute(_BATCH_INSERTS[record["kind"]], [record["batch_id"], str(path)])
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _create_usage_view(con: duckdb.DuckDBPyConnection, records: Sequence[dict]) -> None:
+    """`usage` = the rows the build loaded plus every accepted usage batch's Parquet file, scanned
+    in place (an import then adds a file name here instead of copying a million rows). A view's
+    file list cannot be a parameter; the paths are the store's own, never user text."""
+    columns = ", ".join(USAGE_COLUMNS)
+    sql = f"create or replace view usage as select {columns} from usage_rows"
+    files = [str(store.batch_path(r["batch_id"])) for r in records if r["kind"] == "usage"]
+    if files:
+        listed = ", ".join(_sql_text(f) for f in files)
+        sql += (
+            f" union all select batch_id, month_start::date, district_code, service_code, channel,"
+            f" sex, area, age_band, transactions, users from read_parquet([{listed}])"
+        )
+    con.execute(sql)
 
 
 def _write_build_info(
@@ -211,6 +245,7 @@ def _write_database(
         for record in records:
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
+        _create_usage_view(con, records)
         for layer in db.SQL_LAYERS[1:]:
             db.apply_layer(con, layer)
         ids = [r["batch_id"] for r in records]
@@ -278,7 +313,7 @@ def staged(
             and before <= {r["batch_id"] for r in wanted}
             and (len(wanted) == len(before) + len(added))
         ):
-            _refresh(db_path, tmp, added, [r["batch_id"] for r in wanted], progress)
+            _refresh(db_path, tmp, added, wanted, progress)
         else:
             _write_database(
                 tmp,
@@ -295,7 +330,7 @@ def staged(
 
 
 def _refresh(
-    db_path: Path, tmp: Path, added: Sequence[dict], batch_ids: list[str], progress: Progress
+    db_path: Path, tmp: Path, added: Sequence[dict], records: Sequence[dict], progress: Progress
 ) -> None:
     shutil.copyfile(db_path, tmp)
     with duckdb.connect(str(tmp)) as con:
@@ -303,8 +338,12 @@ def _refresh(
         for record in added:
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
+        _create_usage_view(con, records)
         _write_build_info(
-            con, uuid.uuid4().hex[:12], fingerprint(config.SEED_DIR, batch_ids), with_demo
+            con,
+            uuid.uuid4().hex[:12],
+            fingerprint(config.SEED_DIR, [r["batch_id"] for r in records]),
+            with_demo,
         )
         con.execute("checkpoint")
 

@@ -360,9 +360,9 @@ def _accept(
     if not archive.exists():
         _write_atomically(archive, lambda tmp: shutil.copyfile(path, tmp))
     progress(0.8, "writing the batch")
-    _write_atomically(
-        batch_path(batch_id), lambda tmp: validation.rows.to_parquet(tmp, index=False)
-    )
+    # the batch id travels with the rows: the database scans usage batches in place
+    rows = validation.rows.assign(batch_id=pd.Categorical([batch_id] * len(validation.rows)))
+    _write_atomically(batch_path(batch_id), lambda tmp: rows.to_parquet(tmp, index=False))
     first, last = _months_covered(validation)
     record = {
         "batch_id": batch_id,

@@ -1,8 +1,9 @@
--- table: usage
+-- table: usage_rows
 -- grain: one row per batch × month × district × service × channel × sex × area × age band
--- formula: validated rows of the usage data contract
+-- formula: validated rows of the usage data contract loaded by the build (the demonstration data);
+--          accepted imports stay in their Parquet batch files and join these in the `usage` view
 -- unit: transactions and users are counts
-create table usage (
+create table usage_rows (
     batch_id varchar not null,
     month_start date not null,
     district_code varchar not null,
