@@ -386,12 +386,14 @@ def outliers(
     month_to: str | None = None,
     min_difference: float = OUTLIER_MIN_DIFFERENCE,
 ) -> pd.DataFrame:
-    """Months whose digital transactions are far from the district's own history for the service:
-    modified z = 0.6745 × (x - median) ÷ MAD of the deseasonalised series (x = transactions ÷ the
-    service's seasonal index, so the August–September admissions and the September e-transfer
-    window are not outliers). Listed when |z| > threshold and the month differs from `expected`
-    (median × seasonal index) by at least `min_difference` transactions; the history is always
-    the whole series, the months only select what is listed."""
+    """Months whose digital transactions are far from the district's own months around them for
+    the service (a Hampel filter): modified z = 0.6745 × (x - median) ÷ MAD of the deseasonalised
+    series (x = transactions ÷ the service's seasonal index, so the August–September admissions
+    and the September e-transfer window are not outliers) over the district's months within ±6
+    calendar months of the month, so steady growth is not flagged. Listed when |z| > threshold and
+    the month differs from `expected` (median × seasonal index) by at least `min_difference`
+    transactions; the window always reaches into the neighbouring months, whatever the months
+    selected: those only select what is listed."""
     where = ["abs(z) > ?", "abs(digital_transactions - expected) >= ?"]
     params: list[object] = [threshold, min_difference]
     _period_filter(where, params, service, month_from, month_to)

@@ -55,10 +55,11 @@ threshold = st.number_input(
     key="quality_threshold",
 )
 found = quality.outliers(con, selection.service, threshold, *selection.period[1:])
-table(found, "outliers", "No month stands out from its district's own history.")
+table(found, "outliers", "No month stands out from its district's surrounding months.")
 st.caption(
     "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
-    "transactions after the service's seasonal index (admissions, e-transfer window); "
+    "transactions after the service's seasonal index (admissions, e-transfer window), over its "
+    "months within ±6 months of the month (a Hampel filter, so steady growth is not flagged); "
     f"expected = median × seasonal index. {sources}."
 )
 

@@ -246,27 +246,47 @@ def test_least_complete_districts(con) -> None:
 # Seasonal index = mean provincial digital transactions of that calendar month ÷ mean of the
 # twelve (one year of data: the month's own total ÷ the yearly mean).
 #
+# Hampel filter: month t is judged against the window of the same district × service's months
+# within ±6 calendar months of t (t included): median and MAD = median |x - median| over that
+# window, with the window's own median. In a 2025-only fixture the window of month t is
+# Jan … Dec cut to t - 6 … t + 6: Jan–Jul for January, all twelve for June and July, Feb–Dec
+# for August, Apr–Dec for October, Jun–Dec for December.
+#
 # Bajaur, health complaints. Province totals: Jun 1,300 (= 1,210 + 90), Aug 1,210, year 14,791,
 # mean 1,232.583; index Jun = 1,300 ÷ 1,232.583 = 1.05470, Aug = 0.98168.
 # Deseasonalised (x ÷ index), the 11 months with data (April missing):
 #   Jan 29.82  Feb 32.54  Mar 27.88  May 31.55  Jun 85.33  Jul 28.85  Aug 30.56  Sep 30.79
 #   Oct 27.88  Nov 32.54  Dec 29.82
+# June's window (Dec 2024 … Dec 2025) holds all 11 months:
 # sorted: 27.88 27.88 28.85 29.82 29.82 [30.56] 30.79 31.55 32.54 32.54 85.33 → median 30.56
 # |x - median|: 0.74 1.98 2.68 0.99 54.77 1.71 0 0.23 2.68 1.98 0.74
 # sorted: 0 0.23 0.74 0.74 0.99 [1.71] 1.98 1.98 2.68 2.68 54.77 → MAD 1.71
 # z(Jun) = 0.6745 × (85.33 - 30.56) ÷ 1.71 = 21.60; expected = 30.56 × 1.05470 = 32.23
 #
-# Bajaur, telemedicine. Province Oct 1,360, year 14,825, mean 1,235.417, index Oct 1.10084:
-# x = 150 ÷ 1.10084 = 136.26; median of the 12 deseasonalised months 25.32, MAD 0.668
-# z(Oct) = 0.6745 × (136.26 - 25.32) ÷ 0.668 = 112.02
+# Bajaur, telemedicine. Province totals Apr 1,235, May 1,205, Jun 1,234, Jul 1,236, Aug 1,205,
+# Sep 1,235, Oct 1,360, Nov 1,204, Dec 1,236; year 14,825, mean 1,235.417, so index Apr 0.99966,
+# May 0.97538, Jun 0.99885, Jul 1.00047, Aug 0.97538, Sep 0.99966, Oct 1.10084, Nov 0.97457,
+# Dec 1.00047. October's window is Apr–Dec (9 months), x = transactions ÷ index:
+#   Apr 25 → 25.008  May 25 → 25.631  Jun 24 → 24.028  Jul 26 → 25.988  Aug 25 → 25.631
+#   Sep 25 → 25.008  Oct 150 → 136.259  Nov 24 → 24.626  Dec 26 → 25.988
+# sorted: 24.028 24.626 25.008 25.008 [25.631] 25.631 25.988 25.988 136.259 → median 25.631
+# |x - median|: 0.623 0 1.603 0.357 0 0.623 110.628 1.005 0.357
+# sorted: 0 0 0.357 0.357 [0.623] 0.623 1.005 1.603 110.628 → MAD 0.623
+# z(Oct) = 0.6745 × (136.259 - 25.631) ÷ 0.623 = 0.6745 × 110.628 ÷ 0.623 = 119.85;
+# expected = 25.631 × 1.10084 = 28.22
 #
 # Peshawar, college admissions (the seasonal peak). Province Aug 4,920, year 21,210, mean
-# 1,767.5, index Aug 2.78359: x = 1,520 ÷ 2.78359 = 546.06. Deseasonalised months:
+# 1,767.5, index Aug 2.78359: x = 1,520 ÷ 2.78359 = 546.06. Deseasonalised months Jan … Dec:
 #   561.11 548.29 586.84 561.11 546.06 586.84 563.35 546.06 589.17 561.11 548.29 586.84
-# median (561.11 + 561.11) ÷ 2 = 561.11; |x - median| sorted:
-#   0 0 0 2.24 12.82 [12.82 15.05] 15.05 25.73 25.73 25.73 28.06 → MAD (12.82 + 15.05) ÷ 2 = 13.94
-# z(Aug) = 0.6745 × (546.06 - 561.11) ÷ 13.94 = -0.728: not an outlier. Without the index the
-# raw series (median 400, MAD 20) would give z(Aug) = 0.6745 × 1,120 ÷ 20 = 37.8.
+# August's window is Feb–Dec (11 months):
+# sorted: 546.06 546.06 548.29 548.29 561.11 [561.11] 563.35 586.84 586.84 586.84 589.17
+#   → median 561.11
+# |x - median| (Feb … Dec): 12.82 25.73 0 15.05 25.73 2.24 15.05 28.06 0 12.82 25.73
+# sorted: 0 0 2.24 12.82 12.82 [15.05] 15.05 25.73 25.73 25.73 28.06 → MAD 15.05
+# z(Aug) = 0.6745 × (546.06 - 561.11) ÷ 15.05 = 0.6745 × -15.05 ÷ 15.05 = -0.6745: not an
+# outlier. Without the index the raw window (380 420 400 380 420 400 1,520 1,260 400 380 420:
+# median 400, |x - 400| sorted 0 0 0 20 20 [20] 20 20 20 860 1,120, MAD 20) would give
+# z(Aug) = 0.6745 × 1,120 ÷ 20 = 37.8.
 
 
 def test_outliers_flag_the_outlier_and_the_spike_only(con) -> None:
@@ -277,7 +297,7 @@ def test_outliers_flag_the_outlier_and_the_spike_only(con) -> None:
         [BAJAUR, "telemedicine", "2025-10", 150, "high"],
         [BAJAUR, "health_complaints", "2025-06", 90, "high"],
     ]
-    assert frame["z"].tolist() == pytest.approx([112.02, 21.60], abs=0.01)
+    assert frame["z"].tolist() == pytest.approx([119.85, 21.60], abs=0.01)
     june = frame.iloc[1]
     assert june["expected"] == pytest.approx(32.23, abs=0.01)
     assert june["seasonal_index"] == pytest.approx(1300 / (14791 / 12))
@@ -289,11 +309,13 @@ def test_seasonal_peak_is_not_an_outlier(con) -> None:
     scores = quality.outliers(con, "college_admissions", threshold=0, min_difference=0)
     august = scores.query("district_code == @PESHAWAR and month == '2025-08'").iloc[0]
     assert august["seasonal_index"] == pytest.approx(4920 / 1767.5)
-    assert august["z"] == pytest.approx(-0.728, abs=0.001)
+    assert august["z"] == pytest.approx(-0.6745, abs=0.0001)
     assert scores["z"].abs().max() < quality.OUTLIER_THRESHOLD
 
 
 def test_outliers_filter_service_months_and_threshold(con) -> None:
+    # z(Jun) = 21.60 and z(Oct) = 119.85 (above); every other month of the fixture has |z| < 3.5
+    # (the largest, a ±5 % cycle month, -2.85). June is 90 - 32.23 = 57.8 transactions off.
     assert quality.outliers(con, "health_complaints")["month"].tolist() == ["2025-06"]
     assert quality.outliers(con, month_from="2025-07")["month"].tolist() == ["2025-10"]
     assert quality.outliers(con, threshold=50)["month"].tolist() == ["2025-10"]
@@ -303,18 +325,23 @@ def test_outliers_filter_service_months_and_threshold(con) -> None:
 
 def test_constant_series_uses_the_mean_absolute_deviation(con) -> None:
     # Bajaur health card: 1,100 every month; the index takes two values (2,310 and 2,280 over a
-    # mean of 2,300) so x is 1,095.24 in eight months and 1,109.65 in four: MAD = 0.
-    # mean |x - median| = 4 × 14.41 ÷ 12 = 4.8037; z = 14.41 ÷ (1.253314 × 4.8037) = 2.394
+    # mean of 2,300) so x is L = 1,095.24 in eight months and H = 1,109.65 in four (Feb, May,
+    # Aug, Nov); H - L = 14.41. Every window has more L than H: median L, MAD 0, so
+    # z(H) = 14.41 ÷ (1.253314 × mean |x - L|), mean |x - L| = 14.41 × (number of H) ÷ size:
+    #   Feb: window Jan–Aug, 3 H of 8: mean 3 × 14.41 ÷ 8 = 5.4041, z = 14.41 ÷ 6.7731 = 2.128
+    #   May: window Jan–Nov, 4 H of 11: mean 4 × 14.41 ÷ 11 = 5.2404, z = 14.41 ÷ 6.5679 = 2.194
+    #   Aug: window Feb–Dec, 4 H of 11: 2.194;  Nov: window May–Dec, 3 H of 8: 2.128
+    # the L months are the median itself: z = 0, not listed
     scores = quality.outliers(con, "health_card", threshold=0, min_difference=0)
-    bajaur = scores.query("district_code == @BAJAUR")
+    bajaur = scores.query("district_code == @BAJAUR").sort_values("month")
     assert bajaur["month"].tolist() == ["2025-02", "2025-05", "2025-08", "2025-11"]
-    assert bajaur["z"].tolist() == pytest.approx([2.394] * 4, abs=0.001)
+    assert bajaur["z"].tolist() == pytest.approx([2.128, 2.194, 2.194, 2.128], abs=0.001)
 
 
 def _scores(values: dict[str, list[float]]) -> pd.DataFrame:
     """The outlier view over a hand-made monthly series (seasonal index 1: x is the value)."""
     rows = [
-        (series, "svc", date(2025, month + 1, 1), value, 1.0, value)
+        (series, "svc", date(2025 + month // 12, month % 12 + 1, 1), value, 1.0, value)
         for series, months in values.items()
         for month, value in enumerate(months)
     ]
@@ -341,15 +368,20 @@ def _scores(values: dict[str, list[float]]) -> pd.DataFrame:
 def test_modified_z_score_by_hand() -> None:
     scores = _scores(
         {
+            # Jan … Aug: the window of Feb … Jul (±6) is all eight months:
             # sorted 96 98 100 100 100 102 104 160: median 100; |x - 100| sorted
-            # 0 0 0 2 2 4 4 60: MAD 2; z(160) = 0.6745 × 60 ÷ 2 = 20.235, z(104) = 1.349
+            # 0 0 0 2 2 4 4 60: MAD 2; z(160) = 0.6745 × 60 ÷ 2 = 20.235, z(104) = 1.349.
+            # Jan's window Jan–Jul lacks Aug's 100, Aug's window Feb–Aug lacks Jan's 100: both
+            # sort to 96 98 100 [100] 102 104 160, median 100, |x - 100| sorted
+            # 0 0 2 [2] 4 4 60, MAD 2, and z(Jan) = z(Aug) = 0.6745 × 0 ÷ 2 = 0
             "a": [100, 104, 96, 102, 98, 100, 160, 100],
+            # seven months: every window is the whole series.
             # MAD 0 (six of seven alike): mean |x - 50| = 30 ÷ 7 = 4.2857;
             # z(80) = 30 ÷ (1.253314 × 4.2857) = 5.585, the others 0
             "b": [50, 50, 50, 50, 50, 50, 80],
             # every month alike: 0, not a division by zero
             "c": [40, 40, 40, 40, 40, 40],
-            # five months: too short a history to judge
+            # five months: every window has 5 < 6 months, too short to judge
             "d": [10, 10, 90, 10, 10],
         }
     )
@@ -358,6 +390,46 @@ def test_modified_z_score_by_hand() -> None:
     assert z["b"] == pytest.approx([0] * 6 + [5.585], abs=0.001)
     assert z["c"] == [0.0] * 6
     assert all(pd.isna(v) for v in z["d"])
+
+
+def test_steady_growth_is_not_an_outlier() -> None:
+    # Seasonal index 1 (x is the value), 24 months t = 0 … 23.
+    # "steady": x_t = 100 × 1.03^t. A full window (t = 6 … 17) is x_t × 1.03^k, k = -6 … 6, in
+    # increasing order: median = x_t (the 7th of 13), so z(t) = 0; |x - x_t| ÷ x_t sorted
+    #   0, 1 - 1.03^-1 = 0.0291, 0.03, 1 - 1.03^-2 = 0.0574, 0.0609, 1 - 1.03^-3 = 0.0849,
+    #   [1.03^3 - 1 = 0.0927], 0.1115, 0.1255, … → MAD = 0.0927 × x_t.
+    # Last month (t = 23): window t = 17 … 23 (7 months), median x_20 (the 4th);
+    #   |x - x_20| ÷ x_20 sorted 0 0.0291 0.03 [0.0574] 0.0609 0.0849 0.0927 → MAD 0.0574 × x_20;
+    #   z(23) = 0.6745 × (1.03^3 - 1) ÷ (1 - 1.03^-2) = 0.6745 × 0.0927 ÷ 0.0574 = 1.090.
+    # First month (t = 0), mirrored: window t = 0 … 6, median x_3, MAD 0.0574 × x_3;
+    #   z(0) = 0.6745 × (1.03^-3 - 1) ÷ (1 - 1.03^-2) = 0.6745 × -0.0849 ÷ 0.0574 = -0.997.
+    # The months between the ends lie between these (the window shrinks towards the ends).
+    # The whole-history version would not have flagged this series either: median
+    # (x_11 + x_12) ÷ 2 = 140.50, MAD 24.68, z(23) = 0.6745 × (197.36 - 140.50) ÷ 24.68 = 1.55;
+    # steady exponential growth stays near its own middle. What it did flag is growth that takes
+    # off after a flat stretch:
+    # "takeoff": 100 for 12 months, then 100 × 1.03^k, k = 1 … 12 (103, 106.09, … 142.58).
+    #   Whole history: sorted twelve 100s, [100 103] … → median 101.5; |x - 101.5|: twelve 1.5,
+    #   then 1.5 4.59 7.77 …, the 12th and 13th both 1.5 → MAD 1.5; z(t = 15, x 112.55) =
+    #   0.6745 × 11.05 ÷ 1.5 = 4.97 up to z(23) = 0.6745 × (142.58 - 101.5) ÷ 1.5 = 18.47:
+    #   the last nine months flagged at 3.5 just for growing.
+    #   Hampel: t = 0 … 11 have at least seven 100s of their window: median 100 = x_t, z = 0;
+    #   t = 12 … 17 have a full window in non-decreasing order: median = x_t, z = 0;
+    #   t = 23's window t = 17 … 23 is 3 % growth as in "steady": z(23) = 1.090. Nothing flagged.
+    scores = _scores(
+        {
+            "steady": [100 * 1.03**t for t in range(24)],
+            "takeoff": [100.0] * 12 + [100 * 1.03**k for k in range(1, 13)],
+        }
+    )
+    z = scores.groupby("district_code")["z"].apply(list)
+    assert z["steady"][0] == pytest.approx(-0.997, abs=0.001)
+    assert z["steady"][6:18] == pytest.approx([0] * 12, abs=1e-9)
+    assert z["steady"][23] == pytest.approx(1.090, abs=0.001)
+    assert z["takeoff"][:18] == pytest.approx([0] * 18, abs=1e-9)
+    assert z["takeoff"][23] == pytest.approx(1.090, abs=0.001)
+    assert max(abs(v) for v in z["steady"] + z["takeoff"]) == pytest.approx(1.090, abs=0.001)
+    assert not (scores["z"].abs() > quality.OUTLIER_THRESHOLD).any()
 
 
 # --- consistency -------------------------------------------------------------------------------
@@ -477,8 +549,8 @@ def test_display_names_and_demo_label_in_exports(con) -> None:
     assert "check" not in shown.columns
     assert {"Check", "District", "What is wrong"} <= set(shown.columns)
     outliers = quality.for_display(quality.outliers(con))
-    assert outliers["Modified z"].tolist() == [112.02, 21.6]
-    assert outliers["Expected"].tolist() == [27.9, 32.2]
+    assert outliers["Modified z"].tolist() == [119.85, 21.6]  # see the outlier working above
+    assert outliers["Expected"].tolist() == [28.2, 32.2]
     demo = pd.read_csv(io.BytesIO(quality.export_csv(frame, demo=True)), encoding="utf-8-sig")
     assert list(demo.columns) == [*shown.columns, "Note"]
     assert demo["Note"].eq(quality.DEMO_NOTE).all()
