@@ -690,23 +690,13 @@ class Validator:
             problems.append(_problems(file, rownum[wrong], "unit", values, "wrong_unit", messages))
 
     def _indicators(self, cells, file, rownum, problems) -> pd.Series:
-        known = sorted(self.indicator_units)
-
         def to_code(value):
-            if value is None or value is pd.NA:
-                return None
-            text = str(value).strip().lower()
+            text = None if value is None else str(value).lower()
             return text if text in self.indicator_units else None
 
-        codes = _map_distinct(cells, to_code)
-        bad = codes.isna()
-        if bad.any():
-            values = _texts(cells[bad]).fillna("")
-            messages = values.map(lambda v: _unknown_code_message(v, "indicator", known))
-            problems.append(
-                _problems(file, rownum[bad], "indicator", values, "unknown_indicator", messages)
-            )
-        return codes
+        return _lookup(
+            cells, "indicator", to_code, sorted(self.indicator_units), file, rownum, problems
+        )
 
     # targets -------------------------------------------------------------------------------
 
@@ -770,24 +760,11 @@ class Validator:
         return out, fuzzy
 
     def _metrics(self, cells, file, rownum, problems) -> pd.Series:
-        known = sorted(self.metric_codes)
-        texts = _texts(cells)
-        codes = _map_distinct(
-            texts,
-            lambda v: (
-                None
-                if v is None or v is pd.NA
-                else (str(v).strip().lower() if str(v).strip().lower() in known else None)
-            ),
-        )
-        bad = codes.isna()
-        if bad.any():
-            values = _texts(cells[bad]).fillna("")
-            messages = values.map(lambda v: _unknown_code_message(v, "metric", known))
-            problems.append(
-                _problems(file, rownum[bad], "metric", values, "unknown_metric", messages)
-            )
-        return codes
+        def to_code(value):
+            text = None if value is None else str(value).lower()
+            return text if text in self.metric_codes else None
+
+        return _lookup(cells, "metric", to_code, sorted(self.metric_codes), file, rownum, problems)
 
     # shared parsers ------------------------------------------------------------------------
 
@@ -844,25 +821,17 @@ class Validator:
         return codes.mask(parent, None), names, fuzzy
 
     def _services(self, cells, file, rownum, problems, allow_all: bool = False) -> pd.Series:
-        known = sorted(self.service_codes)
-
         def to_code(value):
-            if value is None or value is pd.NA:
+            if value is None:
                 return None
-            text = str(value).strip().lower()
+            text = str(value).lower()
             if text in self.service_codes or (allow_all and text == "all"):
                 return text
             return self.service_names.get(text)
 
-        codes = _map_distinct(cells, to_code)
-        bad = codes.isna()
-        if bad.any():
-            values = _texts(cells[bad]).fillna("")
-            messages = values.map(lambda v: _unknown_code_message(v, "service", known))
-            problems.append(
-                _problems(file, rownum[bad], "service", values, "unknown_service", messages)
-            )
-        return codes
+        return _lookup(
+            cells, "service", to_code, sorted(self.service_codes), file, rownum, problems
+        )
 
     def _codes(self, cells, column, allowed, synonyms, file, rownum, problems) -> pd.Series:
         def to_code(value):
@@ -982,6 +951,18 @@ def _fuzzy_frame(resolutions: dict) -> pd.DataFrame:
         if r.method == "fuzzy" and r.candidates
     ]
     return pd.DataFrame(rows, columns=FUZZY_COLUMNS)
+
+
+def _lookup(cells, column, to_code, known, file, rownum, problems) -> pd.Series:
+    """Codes from a list (a value's case does not matter); an unknown one is a problem with the
+    closest known code as a suggestion."""
+    codes = _map_distinct(cells, to_code)
+    bad = codes.isna()
+    if bad.any():
+        values = _texts(cells[bad]).fillna("")
+        messages = values.map(lambda v: _unknown_code_message(v, column, known))
+        problems.append(_problems(file, rownum[bad], column, values, f"unknown_{column}", messages))
+    return codes
 
 
 def _unknown_code_message(value: str, what: str, known: list[str]) -> str:

@@ -131,12 +131,6 @@ def accepted(kind: str | None = None) -> list[dict]:
     ]
 
 
-def manifest_digest() -> str:
-    """Identifies the set of accepted batches (part of the database's fingerprint)."""
-    ids = sorted(r["batch_id"] for r in accepted())
-    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
-
-
 # --- aliases people confirmed -------------------------------------------------------------------
 
 
