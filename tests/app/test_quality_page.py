@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import db, quality, store
+from kp_dash import quality, store
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGE = "pages/3_Data_quality.py"
@@ -35,36 +32,6 @@ MANIFEST = pd.DataFrame(
     ],
     columns=store.MANIFEST_COLUMNS,
 )
-
-
-def _with_quality_views(source: Path, target: Path) -> Path:
-    """A copy of a database with the quality layer applied (what the build will do)."""
-    shutil.copy(source, target)
-    with duckdb.connect(str(target)) as con:
-        db.apply_layer(con, "quality")
-    return target
-
-
-@pytest.fixture(scope="module")
-def quality_demo_db(demo_db: Path, tmp_path_factory) -> Path:
-    return _with_quality_views(demo_db, tmp_path_factory.mktemp("qdemo") / "demo.duckdb")
-
-
-@pytest.fixture(scope="module")
-def quality_empty_db(empty_db: Path, tmp_path_factory) -> Path:
-    return _with_quality_views(empty_db, tmp_path_factory.mktemp("qempty") / "empty.duckdb")
-
-
-@pytest.fixture
-def on_quality_demo(quality_demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KP_DASH_DB", str(quality_demo_db))
-    return quality_demo_db
-
-
-@pytest.fixture
-def on_quality_empty(quality_empty_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KP_DASH_DB", str(quality_empty_db))
-    return quality_empty_db
 
 
 def _ok(at: AppTest) -> AppTest:
@@ -93,9 +60,7 @@ def _frame_with(at: AppTest, column: str) -> pd.DataFrame:
     return frames[0]
 
 
-def test_demo_data_every_section_table_and_download(
-    on_quality_demo: Path, run_page: RunPage
-) -> None:
+def test_demo_data_every_section_table_and_download(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(PAGE))
     assert at.title[0].value == "Data quality"
     assert any("Demonstration data" in text for text in _texts(at.warning))
@@ -115,7 +80,7 @@ def test_demo_data_every_section_table_and_download(
     assert "grey: *no data* (never zero)" in captions
 
 
-def test_demo_widgets_change_what_is_shown(on_quality_demo: Path, run_page: RunPage) -> None:
+def test_demo_widgets_change_what_is_shown(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(PAGE))
     outliers = _frame_with(at, "Modified z")
     _ok(at.number_input(key="quality_threshold").set_value(10.0).run())
@@ -129,9 +94,7 @@ def test_demo_widgets_change_what_is_shown(on_quality_demo: Path, run_page: RunP
         assert set(frame["Service"].dropna()) <= {"teacher_etransfer"}
 
 
-def test_empty_database_says_there_is_no_usage_data(
-    on_quality_empty: Path, run_page: RunPage
-) -> None:
+def test_empty_database_says_there_is_no_usage_data(on_empty: Path, run_page: RunPage) -> None:
     at = _ok(run_page(PAGE))
     infos = " ".join(_texts(at.info))
     assert "There is no usage data yet" in infos
@@ -145,7 +108,7 @@ def test_empty_database_says_there_is_no_usage_data(
 
 
 def test_import_log_lists_the_manifest(
-    on_quality_empty: Path, run_page: RunPage, monkeypatch: pytest.MonkeyPatch
+    on_empty: Path, run_page: RunPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(store, "read_manifest", lambda: MANIFEST)
     at = _ok(run_page(PAGE))
@@ -159,12 +122,3 @@ def test_without_a_database_says_how_to_build_one(run_page: RunPage) -> None:
     at = _ok(run_page(PAGE))  # isolated_state points KP_DASH_DB at a missing file
     assert "no database yet" in " ".join(_texts(at.info))
     assert not at.get("plotly_chart") and not at.get("download_button")
-
-
-def test_warm_run_on_demo_data_is_quick(on_quality_demo: Path, run_page: RunPage) -> None:
-    at = _ok(run_page(PAGE))
-    start = time.perf_counter()
-    _ok(at.run())
-    warm = time.perf_counter() - start
-    print(f"Data quality page, warm AppTest run on demo data: {warm:.2f} s")
-    assert warm < 5

@@ -120,14 +120,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture
-def app_url(server: Server) -> str:
+def app_url(browser: Browser, server: Server) -> str:
+    """The app's address; asks for the browser first so that a missing Chromium skips the test
+    before a server is started for nothing."""
     return server.url
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Playwright cannot download one here)")
+        pytest.skip(
+            f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); "
+            "Playwright cannot download its own browser here"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

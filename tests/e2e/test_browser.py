@@ -8,14 +8,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); "
-        "Playwright cannot download its own browser here",
-        allow_module_level=True,
-    )
-
 pytestmark = pytest.mark.e2e
 # Grids and maps load their code lazily after the script has finished; allow for a slow machine.
 expect.set_options(timeout=30_000)

@@ -99,13 +99,6 @@ MANIFEST = manifest_frame(
 )
 
 
-def with_quality_views(path: Path) -> Path:
-    """Apply the quality layer to a database (what build will do once 'quality' is a layer)."""
-    with duckdb.connect(str(path)) as con:
-        db.apply_layer(con, "quality")
-    return path
-
-
 @pytest.fixture(scope="module")
 def quality_db(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("quality")
@@ -118,7 +111,7 @@ def quality_db(tmp_path_factory) -> Path:
     with duckdb.connect(str(path)) as con:
         con.register("fixture_indicators", INDICATORS)
         con.execute("insert into indicator_values by name select * from fixture_indicators")
-    return with_quality_views(path)
+    return path
 
 
 @pytest.fixture
@@ -131,7 +124,7 @@ def con(quality_db: Path):
 def empty_quality_db(empty_db: Path, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("empty_quality") / "empty.duckdb"
     shutil.copy(empty_db, path)
-    return with_quality_views(path)
+    return path
 
 
 # --- the SQL files -----------------------------------------------------------------------------
