@@ -32,10 +32,17 @@ def metric_sql() -> list[MetricSql]:
     ]
 
 
+def _grain(code: str, headers: dict[str, dict[str, str]]) -> str:
+    if code in headers:
+        return headers[code].get("grain", "")
+    inputs = ", ".join(metrics.MODELLED[code].inputs)
+    return f"computed across districts in kp_dash.analysis from {inputs}"
+
+
 def metric_definitions() -> pd.DataFrame:
     headers = {item.code: item.header for item in metric_sql()}
     frame = metrics.registry_frame()
-    frame["grain"] = frame["code"].map(lambda c: headers[c].get("grain", ""))
+    frame["grain"] = frame["code"].map(lambda c: _grain(c, headers))
     frame["source_kind"] = frame["source_kind"].map(lambda k: SOURCE_KIND_NOTES.get(k, k))
     frame["breakdowns"] = frame["code"].map(lambda c: ", ".join(metrics.get(c).by_keys))
     return frame.rename(

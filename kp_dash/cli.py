@@ -53,7 +53,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
         args.code, tuple(args.by or ()), args.service, args.month_from, args.month_to
     )
     try:
-        metrics.metric_sql(query)
+        metrics.check(query)
     except metrics.MetricError as error:
         _say(str(error))
         return EXIT_USAGE

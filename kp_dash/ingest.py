@@ -518,7 +518,7 @@ class Validator:
         today: date,
         seed_dir: Path = config.SEED_DIR,
     ):
-        from kp_dash.metrics import REGISTRY
+        from kp_dash.metrics import ALL
 
         self.resolver = resolver
         self.today = today
@@ -529,7 +529,7 @@ class Validator:
         self.channels = set(pd.read_csv(seed_dir / "channels.csv")["channel"])
         indicators = pd.read_csv(seed_dir / "indicators.csv")
         self.indicator_units = dict(zip(indicators["indicator"], indicators["unit"], strict=True))
-        self.metric_codes = set(REGISTRY)
+        self.metric_codes = set(ALL)
         parents = pd.read_csv(seed_dir / "district_parents.csv")
         self.parent_names = {
             tuple(sorted(group["district_code"])): name

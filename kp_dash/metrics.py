@@ -9,6 +9,7 @@ Components with 'all' rows (published totals such as population by sex) are marg
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -261,12 +262,97 @@ REGISTRY: dict[str, Metric] = {
 }
 
 
-def get(code: str) -> Metric:
+@dataclass(frozen=True)
+class ModelledMetric:
+    """A metric computed across districts in Python (`kp_dash.analysis`) from registered SQL
+    metrics: `inputs` names them, `column` is the `analysis.district_frame` column it reports."""
+
+    code: str
+    label: str
+    unit: str
+    direction: str
+    formula: str
+    by_keys: tuple[str, ...]
+    inputs: tuple[str, ...]
+    column: str | None = None
+    decimals: int = 2
+    source_kind: str = "modelled"
+    province: bool = False  # whether a province value (the district sum) means something
+    sources: tuple[str, ...] = ("uptake", "access")  # which inputs' sources and years it carries
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction != "lower_is_better"
+
+
+MODELLED: dict[str, ModelledMetric] = {
+    m.code: m
+    for m in (
+        ModelledMetric(
+            "expected_uptake",
+            "Expected uptake at the district's access",
+            "per 1,000 eligible people",
+            "neutral",
+            "exp(a + b × access_index), a and b from the population-weighted least "
+            "squares of log(uptake_per_1000) on access_index across districts with "
+            "uptake (the selected services and period)",
+            ("district",),
+            ("uptake_per_1000", "access_index"),
+            "expected_uptake",
+        ),
+        ModelledMetric(
+            "uptake_gap",
+            "Uptake gap (beyond what access explains)",
+            "per 1,000 eligible people",
+            "higher_is_better",
+            "uptake_per_1000 − expected_uptake; negative = under-served beyond what "
+            "access explains",
+            ("district",),
+            ("uptake_per_1000", "access_index"),
+            "uptake_gap",
+        ),
+        ModelledMetric(
+            "unserved_population",
+            "People the service cannot reach online",
+            "people (estimate)",
+            "lower_is_better",
+            "eligible population × (1 − access_index ÷ 100); a survey-based estimate",
+            ("district",),
+            ("access_index",),
+            "unserved_population",
+            0,
+            province=True,
+            sources=("population", "access"),
+        ),
+        ModelledMetric(
+            "concentration_index",
+            "Concentration of uptake by access",
+            "index −1 to 1",
+            "neutral",
+            "Σ p_d (2X_d − 1) y_d ÷ μ, districts ranked by access_index (X_d: "
+            "cumulative population share to the district's midpoint; y: "
+            "uptake_per_1000; μ: population-weighted mean); > 0: uptake concentrated "
+            "in better-connected districts",
+            ("service",),
+            ("uptake_per_1000", "access_index"),
+            province=True,
+        ),
+    )
+}
+ALL: dict[str, Metric | ModelledMetric] = {**REGISTRY, **MODELLED}
+
+
+def get(code: str) -> Metric | ModelledMetric:
     try:
-        return REGISTRY[code]
+        return ALL[code]
     except KeyError:
-        known = ", ".join(sorted(REGISTRY))
+        known = ", ".join(sorted(ALL))
         raise MetricError(f"unknown metric '{code}' (known: {known})") from None
+
+
+def by_district() -> list[str]:
+    """Codes of the metrics that can be shown district by district (rankings, maps)."""
+    return [code for code, metric in ALL.items() if "district" in metric.by_keys]
 
 
 def registry_frame() -> pd.DataFrame:
@@ -281,7 +367,7 @@ def registry_frame() -> pd.DataFrame:
                 "formula": m.formula,
                 "source_kind": m.source_kind,
             }
-            for m in REGISTRY.values()
+            for m in ALL.values()
         ]
     )
 
@@ -332,15 +418,23 @@ def _component_sql(metric: Metric, comp: Component, query: Query) -> tuple[str, 
     return sql, params
 
 
-def metric_sql(query: Query) -> tuple[str, list[object]]:
-    """The SQL and parameters for a metric frame; identifiers come only from the registry."""
+def check(query: Query) -> Metric | ModelledMetric:
+    """The metric, when it exists and has the breakdown asked for; MetricError otherwise."""
     metric = get(query.code)
+    if not query.by and isinstance(metric, ModelledMetric) and not metric.province:
+        raise MetricError(f"{metric.code} is defined per district: use --by district")
     unknown = [k for k in query.by if k not in metric.by_keys]
     if unknown:
         raise MetricError(
             f"{metric.code} cannot be broken down by {', '.join(unknown)} "
             f"(it can by: {', '.join(metric.by_keys) or 'nothing; province value only'})"
         )
+    return metric
+
+
+def metric_sql(query: Query) -> tuple[str, list[object]]:
+    """The SQL and parameters for a metric frame; identifiers come only from the registry."""
+    metric = check(query)
     ctes, params, joins = [], [], []
     for i, comp in enumerate(metric.components):
         sql, comp_params = _component_sql(metric, comp, query)
@@ -390,6 +484,8 @@ def _order_key(key: str) -> str:
 def fetch(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
     """The metric frame: the `by` columns, value, numerator/denominator where defined, source,
     year. Rows exist only where the metric's data exist: no data is never a zero."""
+    if isinstance(check(query), ModelledMetric):
+        return _modelled(con, query)
     sql, params = metric_sql(query)
     frame = db.query_df(con, sql, params).astype({"value": "float64"})
     for column in ("numerator", "denominator"):
@@ -402,3 +498,60 @@ def fetch(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
 def _whole_numbers(series: pd.Series) -> bool:
     numbers = pd.to_numeric(series, errors="coerce").dropna()
     return bool((numbers % 1 == 0).all())
+
+
+def _modelled(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
+    from kp_dash import analysis
+
+    metric = MODELLED[query.code]
+    if metric.code == "concentration_index":
+        return _concentration(con, query)
+    frame = analysis.district_frame(con, query.service, query.month_from, query.month_to)
+    frame = frame.dropna(subset=[metric.column]).rename(columns={metric.column: "value"})
+    frame["source"] = analysis.joined_sources(frame, tuple(f"{s}_source" for s in metric.sources))
+    frame["year"] = analysis.joined_years(frame, tuple(f"{s}_year" for s in metric.sources))
+    if "district" in query.by:
+        columns = ["district_code", "district_name", "value", "source", "year"]
+        return frame[columns].reset_index(drop=True)
+    if frame.empty:
+        return pd.DataFrame(columns=["value", "source", "year"])
+    return pd.DataFrame(
+        {
+            "value": [frame["value"].sum()],
+            "source": [_joined(frame["source"])],
+            "year": [analysis.year_span(" ".join(frame["year"]))],
+        }
+    )
+
+
+def _concentration(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
+    from kp_dash import analysis
+
+    services = (
+        [query.service]
+        if query.service or "service" not in query.by
+        else list(db.query_df(con, "select service_code from services order by 1")["service_code"])
+    )
+    rows = []
+    for service in services:
+        frame = analysis.district_frame(con, service, query.month_from, query.month_to)
+        value = analysis.concentration_index(
+            frame["uptake_per_1000"], frame["eligible_population"], frame["access_index"]
+        )
+        if not math.isnan(value):
+            rows.append(
+                {
+                    "service": service,
+                    "value": value,
+                    "source": _joined(frame["source"]),
+                    "year": analysis.year_span(" ".join(frame["year"])),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["service", "value", "source", "year"])
+    return frame if "service" in query.by else frame.drop(columns="service")
+
+
+def _joined(texts: pd.Series) -> str:
+    """Distinct parts of '; '-joined source or year texts, in order."""
+    parts = [p for text in texts.dropna() for p in str(text).split("; ") if p]
+    return "; ".join(dict.fromkeys(parts))

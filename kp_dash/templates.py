@@ -85,7 +85,7 @@ def code_lists(kind: str, seed_dir: Path = config.SEED_DIR) -> dict[str, list[st
     if kind == "indicators":
         indicators = _seed("indicators.csv", ["indicator"], seed_dir)["indicator"].tolist()
         return {"indicator": indicators, "group": list(ingest.GROUPS), "unit": list(ingest.UNITS)}
-    return {"metric": list(metrics.REGISTRY)}
+    return {"metric": list(metrics.ALL)}
 
 
 def _bold_frozen_header(sheet: Worksheet, names: list[str]) -> None:

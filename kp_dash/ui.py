@@ -176,13 +176,13 @@ def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
 def metric_picker(
     label: str = "Metric", key: str = "metric", default: str = "uptake_per_1000"
 ) -> metrics.Metric:
-    codes = list(metrics.REGISTRY)
+    codes = metrics.by_district()
     code = st.selectbox(
         label,
         codes,
         index=codes.index(default),
         key=key,
-        format_func=lambda c: f"{metrics.REGISTRY[c].label} ({c})",
+        format_func=lambda c: f"{metrics.get(c).label} ({c})",
     )
     return metrics.get(code)
 

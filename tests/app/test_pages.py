@@ -262,7 +262,7 @@ def test_map_on_empty_database_shows_every_district_as_no_data(
 def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(SOURCES))
     listed = set(_frame_with(at, "Formula")["Code"])
-    assert listed == set(metrics.REGISTRY)
+    assert listed == set(metrics.ALL)
     expanders = {e.label for e in at.expander}
     assert expanders >= {f"SQL of {code}" for code in metrics.REGISTRY}
     tables = set(_frame_with(at, "Table")["Table"])
@@ -272,4 +272,4 @@ def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page: RunP
 
 def test_sources_lists_metrics_even_without_database(run_page: RunPage) -> None:
     at = _ok(run_page(SOURCES))
-    assert set(_frame_with(at, "Formula")["Code"]) == set(metrics.REGISTRY)
+    assert set(_frame_with(at, "Formula")["Code"]) == set(metrics.ALL)

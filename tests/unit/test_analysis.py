@@ -1,0 +1,228 @@
+"""Expected uptake, the gap, quadrants and the inequality measures against hand-computed values."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kp_dash import analysis, cli, db, metrics
+
+
+def frame(access, uptake, population, codes=None) -> pd.DataFrame:
+    codes = codes or [f"D{i}" for i in range(len(access))]
+    return pd.DataFrame(
+        {
+            "district_code": codes,
+            "access_index": access,
+            "uptake_per_1000": uptake,
+            "eligible_population": population,
+        }
+    )
+
+
+# --- the fitted line ----------------------------------------------------------------------------
+
+
+def test_weighted_least_squares_of_log_uptake():
+    # log(uptake) = 0, 1, 1 at access 0, 1, 2 with weights 1, 1, 2:
+    #   x̄ = (0 + 1 + 2·2) ÷ 4 = 1.25, ȳ = (0 + 1 + 2·1) ÷ 4 = 0.75 (y = 0, 1, 1)
+    #   Sxy = 1(−1.25)(−0.75) + 1(−0.25)(0.25) + 2(0.75)(0.25) = 1.25
+    #   Sxx = 1(1.5625) + 1(0.0625) + 2(0.5625) = 2.75
+    #   slope = 1.25 ÷ 2.75 = 0.454545, intercept = 0.75 − 0.454545 × 1.25 = 0.181818
+    fit = analysis.fit_uptake(frame([0, 1, 2], [1, math.e, math.e], [100, 100, 200]))
+    assert fit.slope == pytest.approx(1.25 / 2.75)
+    assert fit.intercept == pytest.approx(0.75 - 1.25 / 2.75 * 1.25)
+    assert fit.expected(1.0) == pytest.approx(math.exp(0.181818 + 0.454545), rel=1e-5)
+    low, high = fit.band(np.array([0.0, 1.0, 2.0]))
+    assert (low < fit.expected([0, 1, 2])).all() and (high > fit.expected([0, 1, 2])).all()
+
+
+def test_a_perfect_line_has_no_band():
+    access = np.array([40.0, 60.0, 80.0])
+    fit = analysis.fit_uptake(frame(access, np.exp(0.5 + 0.04 * access), [1, 2, 3]))
+    assert (fit.intercept, fit.slope) == pytest.approx((0.5, 0.04))
+    low, high = fit.band(access)
+    assert low == pytest.approx(high)
+
+
+def test_districts_without_uptake_are_left_out_and_named():
+    data = frame(
+        [10, 20, 30, 40],
+        [0.0, 2.0, 4.0, np.nan],
+        [1, 1, 1, 1],
+        ["PK501", "PK502", "PK503", "PK504"],
+    )
+    assert analysis.fit_uptake(data) is None  # two usable districts: too few for a line
+    data = frame(
+        [10, 20, 30, 40, 50],
+        [0.0, 2.0, 4.0, 8.0, np.nan],
+        [1] * 5,
+        ["PK501", "PK502", "PK503", "PK504", "PK505"],
+    )
+    fit = analysis.fit_uptake(data)
+    assert fit.excluded == ("PK501", "PK505") and fit.n_districts == 3
+    assert fit.slope == pytest.approx(math.log(2) / 10)  # uptake doubles every 10 points
+
+
+def test_all_districts_at_the_same_access_give_a_flat_line():
+    fit = analysis.fit_uptake(frame([50, 50, 50], [1.0, math.e, math.e**2], [1, 1, 1]))
+    assert fit.slope == 0.0
+    assert fit.expected(50.0) == pytest.approx(math.e)  # exp(mean of 0, 1, 2)
+
+
+# --- quadrants ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("access", "uptake", "expected"),
+    [
+        (70, 9, "on track"),
+        (70, 1, "connected but not using"),
+        (30, 1, "not connected"),
+        (30, 9, "assisted channels working"),
+        (50, 5, "on track"),  # at the median counts as above it
+        (np.nan, 5, analysis.NO_DATA),
+    ],
+)
+def test_quadrant(access, uptake, expected):
+    assert analysis.quadrant(access, uptake, 50, 5) == expected
+    assert expected in analysis.QUADRANTS or expected == analysis.NO_DATA
+
+
+# --- concentration and Theil --------------------------------------------------------------------
+
+
+def test_concentration_index_by_hand():
+    # equal populations, access rank 1, 2, 3, uptake 1, 2, 3: p = 1/3, X = 1/6, 1/2, 5/6,
+    # 2X − 1 = −2/3, 0, 2/3; μ = 2; Σ p (2X − 1) y = (1/3)(−2/3 + 2) = 4/9; CI = 4/9 ÷ 2 = 2/9
+    assert analysis.concentration_index([1, 2, 3], [5, 5, 5], [10, 20, 30]) == pytest.approx(2 / 9)
+    assert analysis.concentration_index([1, 2, 3], [5, 5, 5], [30, 20, 10]) == pytest.approx(-2 / 9)
+    # unequal populations: p = 0.25, 0.75, X = 0.125, 0.625; μ = 0.25·4 + 0.75·0 = 1;
+    # Σ = 0.25(−0.75)(4) + 0.75(0.25)(0) = −0.75 → CI = −0.75
+    assert analysis.concentration_index([4, 0], [1, 3], [1, 2]) == pytest.approx(-0.75)
+
+
+def test_concentration_index_edge_cases():
+    assert analysis.concentration_index([3, 3, 3], [1, 2, 3], [1, 2, 3]) == pytest.approx(0)
+    assert math.isnan(analysis.concentration_index([0, 0], [1, 1], [1, 2]))
+    assert math.isnan(analysis.concentration_index([1, 2], [0, 0], [1, 2]))
+    # a district with no uptake figure is left out, not counted as zero
+    assert analysis.concentration_index([1, np.nan, 3], [5, 5, 5], [1, 2, 3]) == (
+        analysis.concentration_index([1, 3], [5, 5], [1, 3])
+    )
+
+
+def test_theil_between_by_hand():
+    # A: population 1, uptake 2; B: population 1, uptake 4; μ = 3, r = 2/3 and 4/3, p = 1/2:
+    # T = ½·⅔·ln ⅔ + ½·(4/3)·ln(4/3) = −0.135155 + 0.191788 = 0.056633
+    assert analysis.theil_between([2, 4], [1, 1], ["A", "B"]) == pytest.approx(0.056633, abs=1e-6)
+    # a group with no uptake adds 0 (the limit of r ln r): μ = 2, r_B = 2, T = ½·2·ln 2
+    assert analysis.theil_between([0, 4], [1, 1], ["A", "B"]) == pytest.approx(math.log(2))
+    assert analysis.theil_between([3, 3, 3], [1, 2, 3], ["A", "A", "B"]) == pytest.approx(0)
+    assert math.isnan(analysis.theil_between([0, 0], [1, 1], ["A", "B"]))
+    # the total across districts is at least the part between groups
+    values, population, groups = [1, 2, 3, 8], [1, 1, 1, 1], ["A", "A", "B", "B"]
+    between = analysis.theil_between(values, population, groups)
+    total = analysis.theil_total(values, population)
+    assert 0 < between < total
+    assert "share" not in analysis.theil_meaning(between, total, "A and B")
+    assert f"{between / total:.0%}" in analysis.theil_meaning(between, total, "A and B")
+
+
+def test_representation_ratio():
+    assert analysis.representation_ratio(20, 100, 30, 100) == pytest.approx(2 / 3)
+    assert math.isnan(analysis.representation_ratio(20, 100, 0, 100))
+    assert math.isnan(analysis.representation_ratio(0, 0, 30, 100))
+
+
+def test_meanings_say_what_the_number_means():
+    assert "better-connected" in analysis.concentration_meaning(0.2)
+    assert "less-connected" in analysis.concentration_meaning(-0.2)
+    assert "evenly" in analysis.concentration_meaning(0.0)
+    assert "cannot be computed" in analysis.concentration_meaning(math.nan)
+
+
+# --- on the database ----------------------------------------------------------------------------
+
+
+def test_district_frame_on_the_fixture(small_db):
+    with db.connect_readonly(small_db) as con:
+        data = analysis.district_frame(con, "health_complaints").set_index("district_code")
+    # Bajaur: 15 digital ÷ 600 adults; Peshawar 200 ÷ 2,000 (see test_metrics)
+    assert data["uptake_per_1000"].to_dict() == pytest.approx({"PK502": 25.0, "PK528": 100.0})
+    assert data["access_index"]["PK502"] == pytest.approx((80 + 25 + 40) / 3)
+    # two districts are too few for a line: no expectation, no gap (never a zero)
+    assert data["expected_uptake"].isna().all() and data["uptake_gap"].isna().all()
+    # medians of two values: access 68.33, uptake 62.5
+    assert data["quadrant"].to_dict() == {"PK502": "not connected", "PK528": "on track"}
+    assert data["unserved_population"]["PK502"] == pytest.approx(600 * (1 - 145 / 300))
+    assert data["unserved_population"]["PK528"] == pytest.approx(2000 * (1 - 265 / 300))
+
+
+def test_district_frame_without_usage_keeps_every_district(empty_db):
+    with db.connect_readonly(empty_db) as con:
+        data = analysis.district_frame(con)
+    assert len(data) == 35
+    assert data["uptake_per_1000"].isna().all() and (data["quadrant"] == analysis.NO_DATA).all()
+    assert data["unserved_population"].notna().all()
+    assert data.set_index("district_code")["access_is_parent_estimate"]["PK507"]
+
+
+def test_modelled_metrics_on_demo_data(demo_db):
+    with db.connect_readonly(demo_db) as con:
+        gap = metrics.fetch(con, metrics.Query("uptake_gap", ("district",), "health_complaints"))
+        ci = metrics.fetch(con, metrics.Query("concentration_index", ("service",)))
+        unserved = metrics.fetch(con, metrics.Query("unserved_population"))
+        frame_ = analysis.district_frame(con, "health_complaints")
+        everyone = analysis.district_frame(con)
+    assert len(gap) == 35 and gap["value"].notna().all()
+    assert gap.set_index("district_code")["value"].to_dict() == pytest.approx(
+        frame_.set_index("district_code")["uptake_gap"].to_dict()
+    )
+    assert len(ci) == 8 and (ci["value"] > 0).all()  # the demo follows access
+    assert unserved["value"].iloc[0] == pytest.approx(everyone["unserved_population"].sum())
+    with pytest.raises(metrics.MetricError, match="defined per district"):
+        metrics.check(metrics.Query("uptake_gap"))
+
+
+@pytest.mark.parametrize("code", ["uptake_gap", "gender_parity"])
+def test_cli_by_district_for_a_service(capsys, demo_db, code):
+    status = cli.main(
+        [
+            "metric",
+            code,
+            "--by",
+            "district",
+            "--service",
+            "health_complaints",
+            "--format",
+            "csv",
+            "--db",
+            str(demo_db),
+        ]
+    )
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert status == 0 and len(table) == 35
+    assert list(table.columns[:3]) == ["district_code", "district_name", "value"]
+
+
+def test_cli_concentration_index(capsys, demo_db):
+    status = cli.main(
+        [
+            "metric",
+            "concentration_index",
+            "--service",
+            "health_complaints",
+            "--format",
+            "csv",
+            "--db",
+            str(demo_db),
+        ]
+    )
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert status == 0 and len(table) == 1 and 0 < table["value"].iloc[0] < 1
+    assert table["year"].iloc[0] == "2019-2026"
