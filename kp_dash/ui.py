@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from kp_dash import config, db, geo, metrics, summaries
+from kp_dash import analysis, config, db, geo, metrics, summaries
 
 ALL_SERVICES = "All services"
 DEMO_WARNING = (
@@ -55,6 +55,17 @@ def metric_frame(
 ) -> pd.DataFrame:
     query = metrics.Query(code, by, service, month_from, month_to)
     return metrics.fetch(connection(file_stamp), query)
+
+
+@st.cache_data(max_entries=64)
+def district_frame(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame:
+    """Uptake, access, expected uptake, gap and quadrant of every district (kp_dash.analysis)."""
+    return analysis.district_frame(connection(file_stamp), service, month_from, month_to)
 
 
 @st.cache_data(max_entries=16)
@@ -194,7 +205,7 @@ def source_caption(frame: pd.DataFrame, prefix: str = "Source") -> None:
 
 def data_changed() -> None:
     """Forget cached database results after an import or withdrawal (the map layer stays)."""
-    for cached in (_connection, metric_frame, table, build_info):
+    for cached in (_connection, metric_frame, district_frame, table, build_info):
         cached.clear()
 
 
