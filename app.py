@@ -9,6 +9,18 @@ navigation = st.navigation(
         st.Page("pages/1_Map.py", title="Map", icon=":material/map:", url_path="Map"),
         st.Page("pages/2_Data.py", title="Data", icon=":material/upload_file:", url_path="Data"),
         st.Page(
+            "pages/4_Uptake_vs_access.py",
+            title="Uptake vs access",
+            icon=":material/scatter_plot:",
+            url_path="Uptake",
+        ),
+        st.Page(
+            "pages/5_Excluded_groups.py",
+            title="Excluded groups",
+            icon=":material/groups:",
+            url_path="Groups",
+        ),
+        st.Page(
             "pages/3_Data_quality.py",
             title="Data quality",
             icon=":material/fact_check:",

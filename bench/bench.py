@@ -26,6 +26,8 @@ PAGES = (
     "pages/1_Map.py",
     "pages/2_Data.py",
     "pages/3_Data_quality.py",
+    "pages/4_Uptake_vs_access.py",
+    "pages/5_Excluded_groups.py",
     "pages/9_Sources_and_definitions.py",
 )
 IMPORT_ROWS = 1_000_000

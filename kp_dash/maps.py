@@ -98,7 +98,7 @@ def _joined(
     return frame
 
 
-def _view(layer: DistrictLayer, height_px: int = MAP_HEIGHT_PX) -> tuple[float, float, float]:
+def map_view(layer: DistrictLayer, height_px: int = MAP_HEIGHT_PX) -> tuple[float, float, float]:
     """Centre (lon, lat) and zoom that fit the layer's bounds into the map's height."""
     west, south, east, north = layer.gdf.total_bounds
     lon, lat = (west + east) / 2, (south + north) / 2
@@ -179,7 +179,7 @@ def choropleth_figure(
                 showlegend=False,
             )
         )
-    lon, lat, zoom = _view(layer)
+    lon, lat, zoom = map_view(layer)
     style = "white-bg" if config.basemap() == "none" else "carto-positron"
     fig.update_layout(
         map={"style": style, "center": {"lon": lon, "lat": lat}, "zoom": zoom, "fitbounds": False},
@@ -191,7 +191,7 @@ def choropleth_figure(
 
 
 def _deck(layers: list[pdk.Layer], layer: DistrictLayer, label: str) -> pdk.Deck:
-    lon, lat, zoom = _view(layer)
+    lon, lat, zoom = map_view(layer)
     carto = config.basemap() == "carto"
     return pdk.Deck(
         layers=layers,

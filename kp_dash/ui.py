@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from kp_dash import analysis, config, db, geo, metrics, summaries
+from kp_dash import analysis, briefing, config, db, geo, groups, metrics, summaries
 
 ALL_SERVICES = "All services"
 DEMO_WARNING = (
@@ -66,6 +66,46 @@ def district_frame(
 ) -> pd.DataFrame:
     """Uptake, access, expected uptake, gap and quadrant of every district (kp_dash.analysis)."""
     return analysis.district_frame(connection(file_stamp), service, month_from, month_to)
+
+
+@st.cache_data(max_entries=32)
+def group_table(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame:
+    return groups.group_table(connection(file_stamp), service, month_from, month_to)
+
+
+@st.cache_data(max_entries=32)
+def group_matrix(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame:
+    return groups.district_group_matrix(connection(file_stamp), service, month_from, month_to)
+
+
+@st.cache_data(max_entries=32)
+def unserved_table(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame:
+    return groups.unserved_table(connection(file_stamp), service, month_from, month_to)
+
+
+@st.cache_data(max_entries=32)
+def key_messages(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> list[briefing.KeyMessage]:
+    return briefing.key_messages(connection(file_stamp), service, month_from, month_to)
 
 
 @st.cache_data(max_entries=16)
@@ -205,7 +245,18 @@ def source_caption(frame: pd.DataFrame, prefix: str = "Source") -> None:
 
 def data_changed() -> None:
     """Forget cached database results after an import or withdrawal (the map layer stays)."""
-    for cached in (_connection, metric_frame, district_frame, table, build_info):
+    cached_functions = (
+        _connection,
+        metric_frame,
+        district_frame,
+        group_table,
+        group_matrix,
+        unserved_table,
+        key_messages,
+        table,
+        build_info,
+    )
+    for cached in cached_functions:
         cached.clear()
 
 

@@ -1,0 +1,310 @@
+"""Bivariate map of uptake × access: tercile classes, a 3×3 palette, the map and its legend square.
+
+Pure builders (no streamlit): the district frame of `analysis.district_frame` and a
+`geo.DistrictLayer` in, plotly figures out. A district with no uptake or no access figure is its
+own grey "No data" class, never the lowest class.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kp_dash import config
+from kp_dash.charts import NO_DATA, PARENT_FLAG, source_kinds
+from kp_dash.geo import DistrictLayer, layer_geojson
+from kp_dash.maps import MAP_HEIGHT_PX, NO_DATA_COLOUR, map_view, tile_labels
+
+# Joshua Stevens' pink-blue 3×3 scheme, keyed "uptake class-access class": access runs white to
+# teal, uptake white to pink, both high dark blue, so "connected but not using" (1-3) reads teal.
+PALETTE: dict[str, str] = {
+    "1-1": "#e8e8e8",
+    "1-2": "#ace4e4",
+    "1-3": "#5ac8c8",
+    "2-1": "#dfb0d6",
+    "2-2": "#a5add3",
+    "2-3": "#5698b9",
+    "3-1": "#be64ac",
+    "3-2": "#8c62aa",
+    "3-3": "#3b4994",
+}
+CLASS_WORDS = {1: "low", 2: "middle", 3: "high"}
+HIGHLIGHT_LINE = {"color": "#111111", "width": 4}
+LEGEND_SIZE_PX = 260
+
+
+@dataclass(frozen=True)
+class Terciles:
+    """The two tercile breaks of each variable (a value on a break falls in the lower class) and
+    the range of the values classed."""
+
+    uptake_breaks: tuple[float, float]
+    access_breaks: tuple[float, float]
+    uptake_range: tuple[float, float] = (math.nan, math.nan)
+    access_range: tuple[float, float] = (math.nan, math.nan)
+
+    def sentence(self) -> str:
+        """The classes in words, for a caption."""
+        return (
+            "Classes are terciles of the districts with data (a value on a break falls in the "
+            f"lower class): uptake per 1,000 {_classes_text(self.uptake_breaks)}; access index "
+            f"{_classes_text(self.access_breaks)}. Grey: no data (never the lowest class)."
+        )
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:,.1f}"
+
+
+def _classes_text(breaks: tuple[float, float]) -> str:
+    low, high = breaks
+    if math.isnan(low):
+        return "no data to class"
+    return f"low ≤ {_fmt(low)}, middle ≤ {_fmt(high)}, high > {_fmt(high)}"
+
+
+def _breaks(values: pd.Series) -> tuple[tuple[float, float], tuple[float, float]]:
+    present = pd.to_numeric(values, errors="coerce").dropna().astype(float)
+    if present.empty:
+        return (math.nan, math.nan), (math.nan, math.nan)
+    low, high = np.quantile(present, [1 / 3, 2 / 3])
+    return (float(low), float(high)), (float(present.min()), float(present.max()))
+
+
+def _classify(values: pd.Series, breaks: tuple[float, float]) -> pd.Series:
+    """1-3 by tercile (a value on a break falls in the lower class); <NA> where missing."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    classes = 1 + (numbers > breaks[0]).astype(int) + (numbers > breaks[1]).astype(int)
+    return classes.astype("Int64").where(numbers.notna(), pd.NA)
+
+
+def bivariate_classes(frame: pd.DataFrame) -> tuple[pd.DataFrame, Terciles]:
+    """The frame with `uptake_class`, `access_class` (1-3, <NA> where missing), `bivariate_class`
+    ("uptake-access", e.g. "3-1", or "No data") and `colour`; and the tercile breaks."""
+    uptake_breaks, uptake_range = _breaks(frame["uptake_per_1000"])
+    access_breaks, access_range = _breaks(frame["access_index"])
+    out = frame.copy()
+    out["uptake_class"] = _classify(frame["uptake_per_1000"], uptake_breaks)
+    out["access_class"] = _classify(frame["access_index"], access_breaks)
+    both = out["uptake_class"].notna() & out["access_class"].notna()
+    codes = out["uptake_class"].astype("string") + "-" + out["access_class"].astype("string")
+    out["bivariate_class"] = codes.where(both, NO_DATA).astype(object)
+    out["colour"] = out["bivariate_class"].map(PALETTE).fillna(NO_DATA_COLOUR)
+    return out, Terciles(uptake_breaks, access_breaks, uptake_range, access_range)
+
+
+def class_words(code: str) -> str:
+    """A class code in words: "3-1" -> "high uptake, low access"."""
+    if code not in PALETTE:
+        return NO_DATA
+    uptake, access = (int(part) for part in code.split("-"))
+    return f"{CLASS_WORDS[uptake]} uptake, {CLASS_WORDS[access]} access"
+
+
+def _value(value: object, unit: str) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA
+    return f"{float(value):,.1f}{unit}"
+
+
+def _year(value: object) -> str:
+    return value if isinstance(value, str) and value else "not given"
+
+
+def _hover(row: Any) -> str:
+    lines = [
+        f"<b>{row.district_name}</b>",
+        f"Uptake: {_value(row.uptake_per_1000, ' per 1,000')}"
+        f" ({_class_word(row.uptake_class)} tercile)",
+        f"Access index: {_value(row.access_index, ' / 100')}"
+        f" ({_class_word(row.access_class)} tercile)",
+        f"Class {row.bivariate_class}: {class_words(row.bivariate_class)}",
+        f"Uptake source: {source_kinds(row.uptake_source)}, {_year(row.uptake_year)}",
+        f"Access source: {source_kinds(row.access_source)}, {_year(row.access_year)}",
+    ]
+    if bool(getattr(row, "access_is_parent_estimate", False)):
+        lines.append(f"⚑ Access uses a {PARENT_FLAG} (district split after the survey)")
+    return "<br>".join(lines)
+
+
+def _class_word(value: object) -> str:
+    return NO_DATA.lower() if value is None or value is pd.NA else CLASS_WORDS[int(value)]
+
+
+def _layer_frame(layer: DistrictLayer, classed: pd.DataFrame) -> pd.DataFrame:
+    """Layer districts with their classes; a layer district with no row is "No data"."""
+    rows = classed.drop_duplicates("district_code").set_index("district_code")
+    frame = layer.gdf[["district_code", "district_name"]].reset_index(drop=True)
+    frame = frame.join(rows.drop(columns=["district_name"], errors="ignore"), on="district_code")
+    frame["bivariate_class"] = frame["bivariate_class"].fillna(NO_DATA)
+    frame["colour"] = frame["colour"].fillna(NO_DATA_COLOUR)
+    frame["label"] = frame["bivariate_class"]  # what maps.tile_labels reads
+    for column in ("uptake_per_1000", "access_index"):
+        frame[column] = frame[column].astype(float)
+    for column in ("uptake_class", "access_class"):
+        frame[column] = frame[column].astype("Int64")
+    frame["access_is_parent_estimate"] = (
+        frame["access_is_parent_estimate"].fillna(False).astype(bool)
+    )
+    return frame
+
+
+def _area_trace(
+    part: pd.DataFrame, features: dict[str, dict], colour: str, name: str, **extra: Any
+) -> go.Choroplethmap:
+    # each trace carries only its own features, so the geometry is sent once in total
+    geojson = {"type": "FeatureCollection", "features": [features[c] for c in part.district_code]}
+    options: dict[str, Any] = {
+        "geojson": geojson,
+        "locations": list(part["district_code"]),
+        "z": [1] * len(part),
+        "colorscale": [[0, colour], [1, colour]],
+        "showscale": False,
+        "name": name,
+        "customdata": list(part["district_code"]),
+        "text": [_hover(r) for r in part.itertuples(index=False)],
+        "hovertemplate": "%{text}<extra></extra>",
+        "marker": {"line": {"color": "white", "width": 0.8}},
+        **extra,
+    }
+    return go.Choroplethmap(**options)
+
+
+def bivariate_map(
+    layer: DistrictLayer,
+    frame: pd.DataFrame,
+    terciles: Terciles,
+    highlight: str | None = None,
+) -> go.Figure:
+    """The districts coloured by bivariate class (`frame` from `bivariate_classes`) on plotly's
+    MapLibre map, "No data" grey; `highlight` (a district code) outlined in black on top. The
+    legend is the separate square of `bivariate_legend`, so the map shows none."""
+    shown = _layer_frame(layer, frame)
+    features = {f["id"]: f for f in layer_geojson(layer)["features"]}
+    fig = go.Figure()
+    for code in [*PALETTE, NO_DATA]:
+        part = shown[shown["bivariate_class"] == code]
+        if part.empty:
+            continue
+        colour = PALETTE.get(code, NO_DATA_COLOUR)
+        name = f"{code}: {class_words(code)}" if code in PALETTE else NO_DATA
+        fig.add_trace(_area_trace(part, features, colour, name, showlegend=False))
+    chosen = shown[shown["district_code"] == highlight]
+    if not chosen.empty:
+        fig.add_trace(
+            _area_trace(
+                chosen,
+                features,
+                "rgba(0,0,0,0)",
+                f"Selected: {chosen.iloc[0]['district_name']}",
+                showlegend=False,
+                marker={"line": HIGHLIGHT_LINE, "opacity": 1},
+            )
+        )
+    legend = [*PALETTE.items(), (NO_DATA, NO_DATA_COLOUR)]
+    labels = tile_labels(layer, shown, legend)
+    for text_colour, part in labels.groupby("text_colour"):
+        fig.add_trace(
+            go.Scattermap(
+                lon=part["lon"],
+                lat=part["lat"],
+                text=part["tile_label"],
+                mode="text",
+                textfont={"size": 10, "color": text_colour},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    lon, lat, zoom = map_view(layer)
+    style = "white-bg" if config.basemap() == "none" else "carto-positron"
+    fig.update_layout(
+        map={"style": style, "center": {"lon": lon, "lat": lat}, "zoom": zoom, "fitbounds": False},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=MAP_HEIGHT_PX,
+        showlegend=False,
+        meta={"terciles": terciles.sentence()},
+    )
+    return fig
+
+
+def _tick_labels(breaks: tuple[float, float], value_range: tuple[float, float]) -> list[str]:
+    return [_fmt(v) for v in (value_range[0], *breaks, value_range[1])]
+
+
+_NO_DATA_NOTE = {
+    "text": NO_DATA,
+    "x": 0.5,
+    "y": 3.5,
+    "xref": "x",
+    "yref": "y",
+    "xanchor": "left",
+    "showarrow": False,
+    "font": {"size": 12},
+}
+
+
+def bivariate_legend(terciles: Terciles) -> go.Figure:
+    """The 3×3 legend square: access to the right, uptake upwards, tercile breaks on the axes,
+    and a grey "No data" swatch above."""
+    shapes = []
+    for code, colour in PALETTE.items():
+        uptake, access = (int(part) for part in code.split("-"))
+        shapes.append(
+            {"type": "rect", "x0": access - 1, "x1": access, "y0": uptake - 1, "y1": uptake,
+             "fillcolor": colour, "line": {"color": "white", "width": 2}, "name": code,
+             "layer": "below"}
+        )  # fmt: skip
+    # the "No data" swatch sits above the square, so the access ticks stay right under it
+    shapes.append(
+        {"type": "rect", "x0": 0, "x1": 0.4, "y0": 3.3, "y1": 3.7, "fillcolor": NO_DATA_COLOUR,
+         "line": {"color": "white", "width": 2}, "name": NO_DATA, "layer": "below"}
+    )  # fmt: skip
+    fig = go.Figure()
+    # an invisible trace per cell so hovering a cell names its class
+    centres = [(int(c.split("-")[1]) - 0.5, int(c.split("-")[0]) - 0.5, c) for c in PALETTE]
+    fig.add_trace(
+        go.Scatter(
+            x=[x for x, _, _ in centres],
+            y=[y for _, y, _ in centres],
+            mode="markers",
+            marker={"size": 30, "opacity": 0},
+            text=[f"{c}: {class_words(c)}" for _, _, c in centres],
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    # constrain="domain": square cells by shrinking the plot area, not by stretching the ranges
+    axis = {
+        "showgrid": False,
+        "zeroline": False,
+        "fixedrange": True,
+        "tickvals": [0, 1, 2, 3],
+        "constrain": "domain",
+    }
+    fig.update_layout(
+        shapes=shapes,
+        annotations=[_NO_DATA_NOTE],
+        xaxis={
+            **axis,
+            "range": [-0.05, 3.05],
+            "ticktext": _tick_labels(terciles.access_breaks, terciles.access_range),
+            "title": {"text": "Access →"},
+        },
+        yaxis={
+            **axis,
+            "range": [-0.05, 3.8],
+            "ticktext": _tick_labels(terciles.uptake_breaks, terciles.uptake_range),
+            "title": {"text": "Uptake →"},
+            "scaleanchor": "x",
+        },
+        width=LEGEND_SIZE_PX,
+        height=LEGEND_SIZE_PX + 60,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="white",
+    )
+    return fig

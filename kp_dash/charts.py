@@ -1,0 +1,422 @@
+"""Chart builders: frames in, plotly figures and display tables out; nothing is rendered here.
+
+The uptake-vs-access views take `analysis.district_frame(...)` (one row per district, NaN where
+there is no data) and an `analysis.UptakeFit` (or anything with `expected` and `band`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+NO_DATA = "No data"
+PER_1000 = " per 1,000"
+MODELLED = "modelled"
+PARENT_FLAG = "parent-district survey value"
+MERGED_FLAG = "merged district (ex-FATA)"
+# plain names of the four quadrants (as `analysis.QUADRANTS`) and the corner each is written in
+QUADRANT_CORNERS: dict[str, tuple[str, str]] = {
+    "assisted channels working": ("left", "top"),
+    "on track": ("right", "top"),
+    "not connected": ("left", "bottom"),
+    "connected but not using": ("right", "bottom"),
+}
+DISTRICT_COLOUR = "#225ea8"
+MERGED_COLOUR = "#d95f0e"
+FIT_COLOUR = "#444444"
+BAND_COLOUR = "rgba(68, 68, 68, 0.15)"
+HIGHLIGHT_COLOUR = "#111111"
+MIN_MARKER_PX = 7
+MAX_MARKER_PX = 38
+HIGHLIGHT_EXTRA_PX = 8
+FIT_POINTS = 60
+SCATTER_HEIGHT_PX = 520
+LOG_TICKS = [v * 10**e for e in range(-2, 5) for v in (1, 2, 5)]  # 1-2-5 steps on the log axis
+# words in a source text that give its kind (METRICS.md: census, survey, admin, demo, modelled)
+_KIND_WORDS = (
+    ("demo", ("demonstration", "simulated")),
+    ("census", ("census",)),
+    ("survey", ("pslm", "mics", "survey", "data4pakistan")),
+)
+
+
+class Fit(Protocol):
+    """What the scatter needs of a fit (`analysis.UptakeFit` has it)."""
+
+    def expected(self, access: np.ndarray | float) -> np.ndarray: ...
+
+    def band(
+        self, access: np.ndarray | float, level: float = 0.95
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def source_kinds(source: object) -> str:
+    """The kinds of source named in a source text ("demo", "census + survey"…); "admin" for a
+    named source of another kind, "not given" when there is none."""
+    if not isinstance(source, str) or not source.strip():
+        return "not given"
+    text = source.lower()
+    kinds = [kind for kind, words in _KIND_WORDS if any(w in text for w in words)]
+    return " + ".join(kinds) if kinds else "admin"
+
+
+def _number(value: object, fmt: str = "{:,.1f}", unit: str = "") -> str:
+    """A number as text (with its unit), or "No data" (never 0) when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return NO_DATA
+    return fmt.format(float(value)) + unit
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) and value else "not given"
+
+
+def plotted(frame: pd.DataFrame) -> pd.Series:
+    """Districts the scatter can draw: positive uptake (the axis is logarithmic, like the fit)
+    and an access value."""
+    return (frame["uptake_per_1000"] > 0).fillna(False).astype(bool) & frame["access_index"].notna()
+
+
+def left_out(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Districts not on the scatter, by reason, named for a caption."""
+    uptake = frame["uptake_per_1000"]
+    reasons = {
+        "no usage data": uptake.isna(),
+        "no digital transactions recorded": (uptake <= 0).fillna(False).astype(bool),
+        "no access figure": uptake.notna() & frame["access_index"].isna(),
+    }
+    return {
+        reason: sorted(frame.loc[mask, "district_name"])
+        for reason, mask in reasons.items()
+        if mask.any()
+    }
+
+
+def left_out_sentence(frame: pd.DataFrame) -> str:
+    """A caption naming the districts not drawn ("Not on the chart: …"); "" when all are."""
+    groups = left_out(frame)
+    if not groups:
+        return ""
+    parts = [f"{', '.join(names)} ({reason})" for reason, names in groups.items()]
+    return "Not on the chart: " + "; ".join(parts) + "."
+
+
+def medians(frame: pd.DataFrame) -> tuple[float, float]:
+    """Provincial medians of access and uptake over the districts that have them (the quadrant
+    lines of `analysis.district_frame`)."""
+    return float(frame["access_index"].median()), float(frame["uptake_per_1000"].median())
+
+
+def marker_sizes(population: pd.Series, top: float | None = None) -> np.ndarray:
+    """Marker diameters in pixels, area proportional to the eligible population."""
+    values = pd.to_numeric(population, errors="coerce").astype(float).clip(lower=0)
+    top = float(values.max()) if top is None else top
+    if not top or math.isnan(top):
+        return np.full(len(values), float(MIN_MARKER_PX))
+    sizes = np.sqrt(values.fillna(0).to_numpy() / top) * MAX_MARKER_PX
+    return np.maximum(sizes, MIN_MARKER_PX)
+
+
+def hover_lines(row: Any) -> str:
+    """Hover text of one district row (an itertuples row of the district frame)."""
+    lines = [
+        f"<b>{row.district_name}</b>"
+        + (f" · {MERGED_FLAG}" if getattr(row, "is_merged", False) else ""),
+        f"Uptake: {_number(row.uptake_per_1000, unit=PER_1000)}",
+        f"Access index: {_number(row.access_index, unit=' / 100')}",
+        f"Expected at this access: {_number(row.expected_uptake, unit=PER_1000)} ({MODELLED})",
+        f"Gap: {_number(row.uptake_gap, '{:+,.1f}', PER_1000)}",
+        f"Quadrant: {row.quadrant}",
+        f"Uptake source: {source_kinds(row.uptake_source)}, {_text(row.uptake_year)}",
+        f"Access source: {source_kinds(row.access_source)}, {_text(row.access_year)}",
+    ]
+    if getattr(row, "access_is_parent_estimate", False):
+        lines.append(f"⚑ Access uses a {PARENT_FLAG} (district split after the survey)")
+    return "<br>".join(lines)
+
+
+def _district_trace(part: pd.DataFrame, sizes: np.ndarray, name: str, **marker: Any) -> go.Scatter:
+    return go.Scatter(
+        x=part["access_index"].tolist(),
+        y=part["uptake_per_1000"].tolist(),
+        mode="markers",
+        name=name,
+        customdata=part["district_code"].tolist(),
+        text=[hover_lines(r) for r in part.itertuples(index=False)],
+        hovertemplate="%{text}<extra></extra>",
+        marker={"size": sizes.tolist(), "line": {"color": "white", "width": 1}, **marker},
+    )
+
+
+def _fit_traces(fit: Fit, access: pd.Series) -> list[go.Scatter]:
+    low, high = float(access.min()), float(access.max())
+    grid = np.linspace(low, high, FIT_POINTS) if high > low else np.array([low, low])
+    lower, upper = fit.band(grid)
+    band = go.Scatter(
+        x=[*grid.tolist(), *grid[::-1].tolist()],
+        y=[*np.asarray(upper).tolist(), *np.asarray(lower)[::-1].tolist()],
+        fill="toself",
+        fillcolor=BAND_COLOUR,
+        line={"width": 0},
+        mode="lines",
+        name="95% band of the fitted line",
+        hoverinfo="skip",
+    )
+    line = go.Scatter(
+        x=grid.tolist(),
+        y=np.asarray(fit.expected(grid)).tolist(),
+        mode="lines",
+        line={"color": FIT_COLOUR, "width": 2},
+        name="Expected uptake at that access (fit)",
+        hovertemplate="Access %{x:.1f}: expected %{y:,.1f} per 1,000 (modelled)<extra></extra>",
+    )
+    return [band, line]
+
+
+def _quadrant_annotations() -> list[dict[str, Any]]:
+    notes = []
+    for name, (side, level) in QUADRANT_CORNERS.items():
+        notes.append(
+            {
+                "text": f"<i>{name}</i>",
+                "xref": "x domain",
+                "yref": "y domain",
+                "x": 0.01 if side == "left" else 0.99,
+                "y": 0.99 if level == "top" else 0.01,
+                "xanchor": side,
+                "yanchor": level,
+                "showarrow": False,
+                "font": {"size": 13, "color": "#555555"},
+            }
+        )
+    return notes
+
+
+def _median_shapes(access_median: float, uptake_median: float) -> list[dict[str, Any]]:
+    line = {"color": "#888888", "width": 1, "dash": "dash"}
+    shapes = []
+    if not math.isnan(access_median):
+        shapes.append(
+            {"type": "line", "xref": "x", "yref": "y domain", "x0": access_median,
+             "x1": access_median, "y0": 0, "y1": 1, "line": line, "name": "median access"}
+        )  # fmt: skip
+    if not math.isnan(uptake_median) and uptake_median > 0:
+        shapes.append(
+            {"type": "line", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1,
+             "y0": uptake_median, "y1": uptake_median, "line": line, "name": "median uptake"}
+        )  # fmt: skip
+    return shapes
+
+
+def uptake_access_scatter(
+    frame: pd.DataFrame, fit: Fit | None, highlight: str | None = None
+) -> go.Figure:
+    """Uptake per 1,000 (log axis) against the access index, one point per district sized by its
+    eligible population, merged districts as diamonds; the fitted line and its band, the median
+    lines and the four quadrant names; `highlight` (a district code) drawn larger and outlined."""
+    drawn = frame[plotted(frame)]
+    top = float(drawn["eligible_population"].max()) if not drawn.empty else None
+    fig = go.Figure()
+    if fit is not None and not drawn.empty:
+        fig.add_traces(_fit_traces(fit, drawn["access_index"]))
+    merged = drawn["is_merged"].fillna(False).astype(bool)
+    for part, name, symbol, colour in (
+        (drawn[~merged], "District", "circle", DISTRICT_COLOUR),
+        (drawn[merged], "Merged district (ex-FATA)", "diamond", MERGED_COLOUR),
+    ):
+        sizes = marker_sizes(part["eligible_population"], top)
+        fig.add_trace(_district_trace(part, sizes, name, symbol=symbol, color=colour, opacity=0.8))
+    chosen = drawn[drawn["district_code"] == highlight]
+    if not chosen.empty:
+        row = chosen.iloc[0]
+        size = marker_sizes(chosen["eligible_population"], top) + HIGHLIGHT_EXTRA_PX
+        trace = _district_trace(
+            chosen,
+            size,
+            f"Selected: {row['district_name']}",
+            symbol="diamond" if bool(row["is_merged"]) else "circle",
+            color=MERGED_COLOUR if bool(row["is_merged"]) else DISTRICT_COLOUR,
+            opacity=1.0,
+        )
+        trace.update(
+            mode="markers+text",
+            text=[row["district_name"]],
+            textposition="top center",
+            hovertext=[hover_lines(next(chosen.itertuples(index=False)))],
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker_line={"color": HIGHLIGHT_COLOUR, "width": 3},
+        )
+        fig.add_trace(trace)
+    fig.update_layout(
+        shapes=_median_shapes(*medians(frame)),
+        annotations=_quadrant_annotations(),
+        xaxis={"title": {"text": "Access index (0–100; census and survey figures)"}},
+        yaxis={
+            "title": {"text": "Uptake per 1,000 eligible (log scale)"},
+            "type": "log",
+            "tickvals": LOG_TICKS,
+        },
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        margin={"l": 10, "r": 10, "t": 36, "b": 10},  # room for the mode bar above the plot
+        height=SCATTER_HEIGHT_PX,
+        hovermode="closest",
+    )
+    return fig
+
+
+def picked_district(points: Iterable[Mapping[str, Any]], known: Iterable[str]) -> str | None:
+    """The district code of a plotly selection (from a point's `customdata`, or a map point's
+    `location`); None when nothing known is selected."""
+    codes = set(known)
+    for point in points:
+        for key in ("customdata", "location"):
+            value = point.get(key)
+            if isinstance(value, list | tuple):
+                value = value[0] if value else None
+            if isinstance(value, str) and value in codes:
+                return value
+    return None
+
+
+def district_flags(row: Any) -> str:
+    flags = []
+    if getattr(row, "is_merged", False):
+        flags.append(MERGED_FLAG)
+    if getattr(row, "access_is_parent_estimate", False):
+        flags.append(f"access: {PARENT_FLAG}")
+    return "; ".join(flags)
+
+
+GAP_COLUMNS = {
+    "rank": "Rank",
+    "district_name": "District",
+    "uptake": "Uptake per 1,000",
+    "expected": "Expected per 1,000 (modelled)",
+    "gap": "Gap per 1,000",
+    "quadrant": "Quadrant",
+    "access": "Access index",
+    "flags": "Flags",
+    "source": "Source",
+    "year": "Year",
+    "selected": "Selected",
+}
+
+
+def gap_table(frame: pd.DataFrame, highlight: str | None = None) -> pd.DataFrame:
+    """Every district ranked by uptake gap, most under-served beyond what access explains first;
+    districts without a gap last with no rank. Numbers as text so "No data" reads as such; the
+    `Selected` column marks the highlighted district."""
+    table = frame.sort_values(
+        ["uptake_gap", "district_name"], ascending=[True, True], na_position="last"
+    ).reset_index(drop=True)
+    ranks = table["uptake_gap"].rank(method="min", ascending=True).astype("Int64")
+    shown = pd.DataFrame(
+        {
+            "rank": ranks,
+            "district_name": table["district_name"],
+            "uptake": [_number(v) for v in table["uptake_per_1000"]],
+            "expected": [_number(v) for v in table["expected_uptake"]],
+            "gap": [_number(v, "{:+,.1f}") for v in table["uptake_gap"]],
+            "quadrant": [NO_DATA if q == "no data" else q for q in table["quadrant"]],
+            "access": [_number(v) for v in table["access_index"]],
+            "flags": [district_flags(r) for r in table.itertuples(index=False)],
+            "source": [
+                f"uptake: {source_kinds(u)}; access: {source_kinds(a)}; expected: {MODELLED}"
+                for u, a in zip(table["uptake_source"], table["access_source"], strict=True)
+            ],
+            "year": [
+                f"uptake {_text(u)}; access {_text(a)}"
+                for u, a in zip(table["uptake_year"], table["access_year"], strict=True)
+            ],
+            "selected": ["◀ selected" if c == highlight else "" for c in table["district_code"]],
+        }
+    )
+    return shown.rename(columns=GAP_COLUMNS)
+
+
+def highlight_row_style(table: pd.DataFrame) -> Any:
+    """The gap table as a pandas Styler with the selected district's row shaded."""
+    selected = table[GAP_COLUMNS["selected"]]
+
+    def shade(row: pd.Series) -> list[str]:
+        css = "background-color: #fff3b0; font-weight: bold" if selected[row.name] else ""
+        return [css] * len(row)
+
+    return table.style.apply(shade, axis=1)
+
+
+def quadrant_counts(frame: pd.DataFrame, meanings: Mapping[str, str]) -> list[tuple[str, int, str]]:
+    """(quadrant, number of districts, its plain sentence) for each quadrant, in the order of
+    `meanings`, then "No data" when some districts have none."""
+    counts = frame["quadrant"].value_counts()
+    rows = [(name, int(counts.get(name, 0)), sentence) for name, sentence in meanings.items()]
+    missing = int(len(frame) - sum(n for _, n, _ in rows))
+    if missing:
+        rows.append((NO_DATA, missing, "no uptake or no access figure for this selection"))
+    return rows
+
+
+def district_options(frame: pd.DataFrame) -> dict[str, str]:
+    """District code -> name, by name, for a picker."""
+    ordered = frame.sort_values("district_name")
+    return dict(zip(ordered["district_code"], ordered["district_name"], strict=True))
+
+
+def _names(frame: pd.DataFrame, codes: Iterable[str]) -> list[str]:
+    names = dict(zip(frame["district_code"], frame["district_name"], strict=True))
+    return sorted(names.get(code, code) for code in codes)
+
+
+def model_sentence(frame: pd.DataFrame, fit: Any | None) -> str:
+    """What the fitted line is and which districts it leaves out."""
+    if fit is None:
+        return (
+            "Expected uptake needs uptake in at least three districts: there is no fitted line "
+            "for this selection."
+        )
+    excluded = _names(frame, fit.excluded)
+    return (
+        "Expected uptake: population-weighted least squares of log(uptake) on the access index "
+        f"across {fit.n_districts} districts, with its 95% band (of the line, not of single "
+        f"districts); districts with no uptake left out: {', '.join(excluded) or 'none'}. "
+        "Gap = uptake − expected; negative = under-served beyond what access explains."
+    )
+
+
+def access_sentence(frame: pd.DataFrame) -> str:
+    """What the access index combines, with its kinds of source and years; the districts whose
+    access uses a parent district's survey value."""
+    sources = sorted({s for s in frame["access_source"].dropna() if s})
+    years = sorted({y for y in frame["access_year"].dropna() if y})
+    kinds = sorted({source_kinds(s) for s in sources})
+    text = (
+        "The access index averages census counts and survey estimates "
+        f"({'; '.join(sources) or 'no source given'}; {', '.join(years) or 'year not given'}; "
+        f"kind: {', '.join(kinds) or 'not given'}): the survey parts are estimates with "
+        "sampling error, not counts."
+    )
+    parents = frame.loc[frame["access_is_parent_estimate"].fillna(False).astype(bool)]
+    if not parents.empty:
+        text += (
+            f" ⚑ {', '.join(sorted(parents['district_name']))}: access uses the "
+            f"{PARENT_FLAG} (the district was split after the survey)."
+        )
+    return text
+
+
+def no_scatter_message(frame: pd.DataFrame) -> str:
+    """Why there is no scatter: no usage data at all, or no digital transactions recorded."""
+    if frame["uptake_per_1000"].isna().all():
+        return (
+            "No uptake data for this service and period: the chart of uptake against access and "
+            "the fitted line need it. Districts show *No data* below, never zero."
+        )
+    return (
+        "No digital transactions are recorded for this service and period in any district with "
+        "an access figure: there is nothing to draw against access (the table shows the zeros)."
+    )

@@ -1,0 +1,65 @@
+"""Uptake vs access: is low uptake explained by low access? Scatter with the fitted line, the
+bivariate map and the districts ranked by the gap; a district picked anywhere is highlighted."""
+
+import streamlit as st
+
+from kp_dash import analysis, bivariate, charts, ui
+
+page = ui.start_page("Uptake vs access")
+selection = page.selection
+frame = ui.district_frame(page.stamp, *selection.period)
+fit = analysis.fit_uptake(frame)
+names = charts.district_options(frame)
+
+
+def _take_pick(chart_key: str) -> None:
+    """A point newly selected on a chart becomes the district of the picker (before it is drawn);
+    a selection already applied is not applied again, so the picker can move on."""
+    event = st.session_state.get(chart_key)
+    points = list(event["selection"]["points"]) if event else []
+    picked = charts.picked_district(points, names)
+    if picked and st.session_state.get(f"{chart_key}_applied") != picked:
+        st.session_state["ua_district"] = picked
+    st.session_state[f"{chart_key}_applied"] = picked
+
+
+for chart_key in ("ua_scatter", "ua_map"):
+    _take_pick(chart_key)
+st.caption(f"{selection.service_label} · {selection.period_label}")
+chosen = st.selectbox(
+    "District to highlight",
+    [None, *names],
+    key="ua_district",
+    format_func=lambda code: "(none)" if code is None else names[code],
+    help="Or click a district on the chart or the map.",
+)
+
+if charts.plotted(frame).any():
+    scatter = charts.uptake_access_scatter(frame, fit, chosen)
+    st.plotly_chart(scatter, on_select="rerun", selection_mode="points", key="ua_scatter")
+    st.caption(f"{charts.left_out_sentence(frame)} {charts.model_sentence(frame, fit)}".strip())
+else:
+    st.info(charts.no_scatter_message(frame))
+
+classed, terciles = bivariate.bivariate_classes(frame)
+layer = ui.current_layer()
+map_column, legend_column = st.columns([3, 1])
+with map_column:
+    bivariate_figure = bivariate.bivariate_map(layer, classed, terciles, chosen)
+    st.plotly_chart(bivariate_figure, on_select="rerun", selection_mode="points", key="ua_map")
+with legend_column:
+    st.plotly_chart(bivariate.bivariate_legend(terciles), key="ua_legend")
+st.caption(terciles.sentence())
+if layer.note:
+    st.caption(layer.note)
+
+st.subheader("Districts ranked by uptake gap")
+table = charts.gap_table(frame, chosen)
+st.dataframe(charts.highlight_row_style(table), hide_index=True, key="ua_table")
+st.caption("Most under-served beyond what access explains first; *No data* is never zero.")
+
+st.subheader("Four kinds of district")
+for name, count, sentence in charts.quadrant_counts(frame, analysis.QUADRANTS):
+    st.markdown(f"**{name.capitalize()}** — {count} districts: {sentence}.")
+st.caption(charts.access_sentence(frame))
+ui.source_caption(frame)

@@ -1,0 +1,46 @@
+"""Excluded groups: key messages, each group against its comparison, where each falls furthest
+behind (district × group heat map), and the people the service cannot reach online."""
+
+import streamlit as st
+
+from kp_dash import groups, ui
+
+page = ui.start_page("Excluded groups")
+selection = page.selection
+where = f"{selection.service_label} · {selection.period_label}"
+
+st.subheader("Key messages")
+messages = ui.key_messages(page.stamp, *selection.period) if page.has_usage else []
+if not messages:
+    st.info("No key messages: there is no service usage for this selection.")
+for message in messages:
+    st.markdown(f"- {message.text}")
+    st.caption(f"Sources: {message.sources} · period {message.period}")
+
+st.subheader(f"Groups against their comparison — {where}")
+if page.has_usage:
+    table = ui.group_table(page.stamp, *selection.period)
+    st.dataframe(groups.group_display(table), hide_index=True, key="groups_table")
+    st.caption(
+        "Rate ratio = the group's uptake ÷ the comparison's, each on its own eligible population "
+        "(for women vs men this is the gender parity score); parity band 0.98–1.02. "
+        "Representation ratio = the group's share of digital transactions ÷ its share of the "
+        "eligible population. *No data* is never zero."
+    )
+
+    st.subheader("Where each group falls furthest behind")
+    matrix = ui.group_matrix(page.stamp, *selection.period)
+    st.plotly_chart(groups.group_heatmap(matrix), key="groups_heatmap")
+    st.caption(
+        "Red: the group uses the service less than its comparison in that district; blue: more; "
+        "grey: no data. Merged and low-literacy columns compare a member district with the "
+        "districts outside the group."
+    )
+
+st.subheader(f"People the service cannot reach online — {selection.service_label}")
+unserved = ui.unserved_table(page.stamp, *selection.period)
+st.dataframe(groups.unserved_display(unserved), hide_index=True, key="groups_unserved")
+st.caption(
+    "Eligible population × (1 − access index ÷ 100): a survey-based estimate, rounded; "
+    "parent-district survey values (Chitral, Kohistan) are flagged."
+)

@@ -1,0 +1,88 @@
+"""The Excluded groups page under AppTest: demo data (key messages, group table with parity bands,
+heat map, unserved table; a service choice changes the messages), an empty database (says there
+is no usage, shows no zero) and no database."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from kp_dash import groups
+
+RunPage = Callable[[str], AppTest]  # the run_page fixture
+PAGE = "pages/5_Excluded_groups.py"
+RATIO = "Rate ratio (1 = parity)"
+BAND = "Parity band (0.98–1.02)"
+ESTIMATE = "People the service cannot reach online (estimate)"
+ZERO = re.compile(r"^[≈ ]*0+([.,]0+)?$")
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _messages(at: AppTest) -> list[str]:
+    return [str(md.value) for md in at.markdown if str(md.value).startswith("- ")]
+
+
+def _frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    frames = [df.value for df in at.dataframe if column in df.value.columns]
+    assert len(frames) == 1, f"expected one table with column {column!r}"
+    return frames[0]
+
+
+def test_page_on_demo_data(on_demo: Path, run_page: RunPage) -> None:
+    at = _ok(run_page(PAGE))
+    assert any("Demonstration data" in str(w.value) for w in at.warning)
+    messages = _messages(at)
+    assert 3 <= len(messages) <= 5
+    assert any("demonstration data" in m for m in messages)
+    assert any(str(c.value).startswith("Sources: ") for c in at.caption)
+    table = _frame_with(at, RATIO)
+    assert list(table["Group"].str[:5]) == [g.label[:5] for g in groups.GROUPS]
+    assert set(table[BAND]) <= {"below parity", "parity", "above parity", "no data"}
+    age = table[table["Group"] == "People aged 60+"].iloc[0]
+    assert age[RATIO] == groups.NO_DATA and "no age breakdown" in age["Status"]
+    heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["type"] for t in heatmap["data"]] == ["heatmap", "heatmap"]
+    assert len(heatmap["data"][0]["y"]) == 35
+    unserved = _frame_with(at, ESTIMATE)
+    assert len(unserved) == 36  # 35 districts and the province
+    assert unserved[ESTIMATE].str.startswith("≈").all()
+    notes = unserved["Note"]
+    assert notes.str.startswith("access uses parent-district").sum() == 5  # Chitral, Kohistan
+    assert notes.iloc[-1] == "includes parent-district survey values"
+
+
+def test_choosing_a_service_changes_the_messages(on_demo: Path, run_page: RunPage) -> None:
+    at = _ok(run_page(PAGE))
+    before = _messages(at)
+    _ok(at.selectbox(key="service").set_value("college_admissions").run())
+    after = _messages(at)
+    assert after and after != before
+    assert all("online college admissions" in m for m in after)
+    age = _frame_with(at, RATIO).set_index("Group").loc["People aged 60+"]
+    assert age["Status"] == groups.NOT_ELIGIBLE
+
+
+def test_page_on_empty_database_says_there_is_no_usage(on_empty: Path, run_page: RunPage) -> None:
+    at = _ok(run_page(PAGE))
+    assert not _messages(at)
+    assert any("No key messages" in str(i.value) for i in at.info)
+    assert any("No service-usage data" in str(i.value) for i in at.info)
+    assert not at.get("plotly_chart")
+    unserved = _frame_with(at, ESTIMATE)
+    for column in unserved.columns:
+        assert not unserved[column].astype(str).str.match(ZERO).any(), column
+
+
+def test_page_without_database_says_how_to_build_one(run_page: RunPage) -> None:
+    at = _ok(run_page(PAGE))
+    assert any("python -m kp_dash build" in str(i.value) for i in at.info)
+    assert not at.dataframe
