@@ -7,7 +7,6 @@ navigation = st.navigation(
     [
         st.Page("pages/0_Home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/1_Map.py", title="Map", icon=":material/map:", url_path="Map"),
-        st.Page("pages/2_Data.py", title="Data", icon=":material/upload_file:", url_path="Data"),
         st.Page(
             "pages/4_Uptake_vs_access.py",
             title="Uptake vs access",
@@ -20,6 +19,7 @@ navigation = st.navigation(
             icon=":material/groups:",
             url_path="Groups",
         ),
+        st.Page("pages/2_Data.py", title="Data", icon=":material/upload_file:", url_path="Data"),
         st.Page(
             "pages/3_Data_quality.py",
             title="Data quality",

@@ -167,10 +167,12 @@ def district_frame(
     frame["access_is_parent_estimate"] = (
         frame["access_is_parent_estimate"].fillna(False).astype(bool)
     )
-    return _with_model(frame)
+    return model_districts(frame)
 
 
-def _with_model(frame: pd.DataFrame) -> pd.DataFrame:
+def model_districts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the fitted expectation, its band, the gap, the quadrant and the unserved population to
+    a frame of districts (uptake_per_1000, access_index, eligible_population, sources)."""
     fit = fit_uptake(frame)
     if fit is None:
         frame["expected_uptake"] = frame["expected_low"] = frame["expected_high"] = np.nan

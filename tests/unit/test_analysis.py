@@ -74,6 +74,29 @@ def test_all_districts_at_the_same_access_give_a_flat_line():
     assert fit.expected(50.0) == pytest.approx(math.e)  # exp(mean of 0, 1, 2)
 
 
+def test_expected_uptake_and_gap_by_hand():
+    # the weighted example above (a = 0.181818, b = 0.454545) plus a district with zero uptake,
+    # which the fit leaves out but which still has an expectation and a (negative) gap
+    data = frame([0, 1, 2, 1], [1, math.e, math.e, 0.0], [100, 100, 200, 50])
+    data["uptake_source"] = data["access_source"] = "fixture"
+    data["uptake_year"] = data["access_year"] = "2025"
+    out = analysis.model_districts(data)
+    expected = [math.exp(0.181818), math.exp(0.636364), math.exp(1.090909), math.exp(0.636364)]
+    assert out["expected_uptake"].tolist() == pytest.approx(expected, rel=1e-5)
+    #   gaps: 1 − 1.199396, e − 1.889597, e − 2.976977, 0 − 1.889597
+    assert out["uptake_gap"].tolist() == pytest.approx(
+        [-0.199396, 0.828685, -0.258696, -1.889597], abs=1e-5
+    )
+    # medians: access 1, uptake (1 + e) ÷ 2 = 1.859
+    assert out["quadrant"].tolist() == [
+        "not connected",
+        "on track",
+        "on track",
+        "connected but not using",
+    ]
+    assert out["unserved_population"].tolist() == pytest.approx([100, 99, 196, 49.5])
+
+
 # --- quadrants ----------------------------------------------------------------------------------
 
 
