@@ -10,18 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-ROOT = Path(__file__).parents[2]
 ROUTE = "Uptake"
-HAS_ROUTE = f'url_path="{ROUTE}"' in (ROOT / "app.py").read_text(encoding="utf-8")
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not HAS_ROUTE,
-        reason=f"app.py has no navigation entry with url_path={ROUTE!r} for "
-        "pages/4_Uptake_vs_access.py yet",
-    ),
-]
+pytestmark = pytest.mark.e2e
 # Plotly loads lazily after the script has finished; allow for a slow machine.
 expect.set_options(timeout=30_000)
 
@@ -106,3 +96,18 @@ def test_clicking_the_scatter_or_the_map_highlights_the_district(
     check_scatter_and_map(page, app_url, wait_for_app, tmp_path)
     check_click_highlights(page, wait_for_app, tmp_path)
     check_map_click_highlights(page, wait_for_app, tmp_path)
+
+
+def test_excluded_groups_page_shows_messages_table_and_heat_map(
+    app_url: str, page: Page, wait_for_app: WaitForApp, tmp_path: Path
+) -> None:
+    page.goto(f"{app_url}/Groups")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Excluded groups")).to_be_visible()
+    expect(page.get_by_text("Demonstration data").first).to_be_visible()
+    # the key messages are sentences with their numbers, e.g. "… at 0.15 times the rate of men"
+    expect(page.get_by_text(re.compile(r"times the rate of men")).first).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    expect(page.locator(f"{CHART} .js-plotly-plot").first).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    page.screenshot(path=tmp_path / "groups.png", full_page=True)
