@@ -40,3 +40,16 @@ def basemap() -> str:
     """`none` (default, works offline) or `carto` (needs internet)."""
     value = (os.environ.get("KP_DASH_BASEMAP") or "none").strip().lower()
     return value if value in BASEMAPS else "none"
+
+
+def rag_thresholds() -> tuple[float, float]:
+    """Target attainment (%) at or above which a district is green, and amber; red below.
+    `KP_DASH_RAG_GREEN` and `KP_DASH_RAG_AMBER` override the METRICS.md defaults 100 and 90."""
+    green = float(os.environ.get("KP_DASH_RAG_GREEN") or 100)
+    amber = float(os.environ.get("KP_DASH_RAG_AMBER") or 90)
+    return green, min(amber, green)
+
+
+def suppress_small_counts() -> bool:
+    """Exports show counts under 10 as '<10' unless `KP_DASH_SUPPRESS_SMALL=0` (internal use)."""
+    return (os.environ.get("KP_DASH_SUPPRESS_SMALL") or "1").strip() not in ("0", "false", "no")
