@@ -7,6 +7,7 @@ swapped in) is picked up on the next run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,37 +205,71 @@ class Selection:
         )
 
 
+def url_choice(name: str, options: Sequence, default: object) -> object:
+    """A choice carried in the page URL (`?service=…`), when it is one of the options."""
+    value = st.query_params.get(name)
+    return value if value in options else default
+
+
+def keep_in_url(name: str, value: object) -> None:
+    """Write a choice into the page URL so that a copied link reproduces what was seen."""
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != str(value):
+        st.query_params[name] = str(value)
+
+
+def _start_from_url(key: str, value: object) -> None:
+    """A widget's first value comes from the URL; after that the widget keeps its own."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
 def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
-    """Service and period filters, shared by every page (same keys, so choices persist)."""
+    """Service and period filters, shared by every page (same keys, so choices persist) and kept
+    in the URL (`service`, `from`, `to`)."""
     services = table(file_stamp, "services")
     names = dict(zip(services["service_code"], services["service_name"], strict=True))
+    _start_from_url("service", url_choice("service", list(names), None))
     code = st.sidebar.selectbox(
         "Service",
         [None, *names],
         key="service",
         format_func=lambda c: ALL_SERVICES if c is None else names[c],
     )
+    keep_in_url("service", code)
     months = summaries.month_options(info.get("first_month"), info.get("last_month"))
     label = names.get(code, ALL_SERVICES)
     if not months:
         st.sidebar.caption("Period: no usage data loaded")
         return Selection(code, None, None, label)
-    default = (months[max(0, len(months) - 12)], months[-1])
-    start, end = st.sidebar.select_slider("Period", months, value=default, key="period")
+    # the URL holds the current choice after the first run, so the default follows the widget
+    start, end = st.sidebar.select_slider(
+        "Period", months, value=_period_from_url(months), key="period"
+    )
+    keep_in_url("from", start)
+    keep_in_url("to", end)
     return Selection(code, start, end, label)
+
+
+def _period_from_url(months: list[str]) -> tuple[str, str]:
+    """The URL's `from`/`to` months, else the last twelve months of data."""
+    start = url_choice("from", months, months[max(0, len(months) - 12)])
+    end = url_choice("to", months, months[-1])
+    return (start, end) if start <= end else (end, start)
 
 
 def metric_picker(
     label: str = "Metric", key: str = "metric", default: str = "uptake_per_1000"
 ) -> metrics.Metric:
+    """A metric that can be shown district by district, kept in the URL (`metric`)."""
     codes = metrics.by_district()
+    _start_from_url(key, url_choice("metric", codes, default))
     code = st.selectbox(
-        label,
-        codes,
-        index=codes.index(default),
-        key=key,
-        format_func=lambda c: f"{metrics.get(c).label} ({c})",
+        label, codes, key=key, format_func=lambda c: f"{metrics.get(c).label} ({c})"
     )
+    keep_in_url("metric", code)
     return metrics.get(code)
 
 

@@ -275,3 +275,28 @@ def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page: RunP
 def test_sources_lists_metrics_even_without_database(run_page: RunPage) -> None:
     at = _ok(run_page(SOURCES))
     assert set(_frame_with(at, "Formula")["Code"]) == set(metrics.ALL)
+
+
+# --- shareable views ---------------------------------------------------------------------------
+
+
+def test_a_shared_link_reproduces_the_selection(on_demo: Path) -> None:
+    at = AppTest.from_file(Path(__file__).parents[2] / MAP, default_timeout=60)
+    at.query_params.update(
+        {"service": "health_card", "from": "2025-01", "to": "2025-06", "metric": "literacy_pct"}
+    )
+    _ok(at.run())
+    assert at.selectbox(key="service").value == "health_card"
+    assert at.select_slider(key="period").value == ("2025-01", "2025-06")
+    assert at.selectbox(key="map_metric").value == "literacy_pct"
+    # choosing again writes the choice back into the link
+    _ok(at.selectbox(key="map_metric").set_value("grid_light_pct").run())
+    assert at.query_params["metric"] == "grid_light_pct"
+
+
+def test_a_link_with_unknown_values_falls_back_to_defaults(on_demo: Path) -> None:
+    at = AppTest.from_file(Path(__file__).parents[2] / HOME, default_timeout=60)
+    at.query_params.update({"service": "passports", "from": "1999-01", "metric": "nope"})
+    _ok(at.run())
+    assert at.selectbox(key="service").value is None
+    assert at.selectbox(key="home_metric").value == "uptake_per_1000"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,3 +59,16 @@ def test_map_page_shows_plotly_map_then_deck(
     expect(page.locator(PLOTLY_MAP)).to_have_count(0)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     page.screenshot(path=tmp_path / "map_pydeck.png", full_page=True)
+
+
+def test_a_shared_link_opens_the_same_selection(
+    app_url: str, page: Page, wait_for_app: WaitForApp
+) -> None:
+    page.goto(f"{app_url}/Map?service=health_card&from=2025-01&to=2025-06&metric=literacy_pct")
+    wait_for_app(page)
+    # the caption under the metric picker names the metric, the service and the period shown
+    shown = re.compile(
+        r"Literacy, age 10\+ · Health card \(Sehat Card Plus\).* · 2025-01 to 2025-06"
+    )
+    expect(page.get_by_text(shown)).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
