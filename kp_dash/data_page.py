@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash import ingest, store, templates
+from kp_dash import exports, ingest, store, templates
 from kp_dash.ingest import Progress
 
 AUTO = "auto"
@@ -36,7 +36,7 @@ LOG_COLUMNS = {
     "withdrawn_by": "Withdrawn by",
 }
 # Spreadsheet programs run a cell starting with these as a formula (CONTRACTS.md: neutralise).
-FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_STARTS = exports.FORMULA_STARTS
 WITHDRAW_NOTE = (
     "Withdrawing takes a batch's rows out of the data; its record stays in this log (status "
     "*withdrawn*, with who and when) and the file stays archived."
@@ -135,19 +135,16 @@ def problem_table(result: store.ImportResult) -> pd.DataFrame:
 
 
 def neutralise(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula, made plain text with a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text cell a spreadsheet would run as a formula, made plain text with a leading quote
+    (the one rule of `kp_dash.exports`)."""
+    return exports.neutralise(value)
 
 
 def report_csv(result: store.ImportResult) -> bytes:
     """The problem report as CSV (UTF-8 with BOM for Excel); values from the file neutralised."""
     if result.validation is None:
         return b""
-    problems = result.validation.problems[ingest.PROBLEM_COLUMNS]
-    safe = problems.astype(object).map(neutralise)
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    return exports.csv_bytes(result.validation.problems[ingest.PROBLEM_COLUMNS])
 
 
 def report_download(result: store.ImportResult) -> dict[str, object]:

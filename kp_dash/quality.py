@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from kp_dash import db
+from kp_dash import db, exports
 from kp_dash.store import MANIFEST_COLUMNS
 
 NO_DATA = "No data"
@@ -25,7 +25,7 @@ OUTLIER_MIN_DIFFERENCE = 10  # transactions; a few more or fewer in a tiny serie
 SPIKE_RATIO = 5.0
 SPIKE_MIN_NEIGHBOUR = 20  # transactions in each neighbouring month
 # a spreadsheet runs a cell starting with these as a formula (CONTRACTS.md: neutralise)
-FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_STARTS = exports.FORMULA_STARTS
 DEMO_NOTE = "Demonstration data (simulated, not real usage)"
 HOW_TO_IMPORT = (
     "Import a department file with `python -m kp_dash import FILE` or on the Data page; "
@@ -579,22 +579,13 @@ def for_display(frame: pd.DataFrame) -> pd.DataFrame:
     return shown.rename(columns={c: LABELS.get(c, c) for c in shown.columns})
 
 
-def _neutralise(value: object) -> object:
-    """Text a spreadsheet would run as a formula (a file name, say), made plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def export_csv(frame: pd.DataFrame, demo: bool = False) -> bytes:
-    """CSV bytes (UTF-8 with BOM, for Excel) of a table as shown, text cells neutralised;
-    demonstration data says so in a column of its own."""
+    """CSV bytes (UTF-8 with BOM, for Excel) of a table as shown, text cells neutralised
+    (`kp_dash.exports`); demonstration data says so in a column of its own."""
     shown = for_display(frame)
     if demo:
         shown = shown.assign(Note=DEMO_NOTE)
-    text = shown.columns[shown.dtypes.eq(object) | shown.dtypes.eq("string")]
-    shown[text] = shown[text].astype(object).map(_neutralise)
-    return shown.to_csv(index=False).encode("utf-8-sig")
+    return exports.csv_bytes(shown)
 
 
 def download_args(frame: pd.DataFrame, key: str, demo: bool = False) -> dict[str, object]:

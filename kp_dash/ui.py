@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from kp_dash import analysis, briefing, config, db, geo, groups, metrics, summaries
+from kp_dash import analysis, briefing, config, db, exports, geo, groups, metrics, summaries
 
 ALL_SERVICES = "All services"
 DEMO_WARNING = (
@@ -297,3 +297,42 @@ def data_changed() -> None:
 
 def register(file_stamp: tuple) -> pd.DataFrame:
     return table(file_stamp, "districts")
+
+
+def _demo_shown() -> bool:
+    """Whether the database on screen carries the demonstration data (its exports say so)."""
+    file_stamp = stamp()
+    return file_stamp is not None and build_info(file_stamp).get("has_demo") == "true"
+
+
+def download_table(
+    frame: pd.DataFrame, name: str, key: str, count_columns: tuple[str, ...] = ()
+) -> None:
+    """CSV and Excel downloads of a table, with source and year, small counts as '<10' and
+    formula-like text neutralised (kp_dash.exports)."""
+    demo = _demo_shown()
+    shown = exports.export_frame(frame, demo=demo, count_columns=count_columns)
+    notes = [exports.DEMO_NOTE] if demo else []
+    left, right, _ = st.columns([1, 1, 6])
+    left.download_button(
+        "CSV", exports.csv_bytes(shown), f"{name}.csv", "text/csv", key=f"{key}_csv"
+    )
+    right.download_button(
+        "Excel",
+        exports.xlsx_bytes(shown, notes=notes),
+        f"{name}.xlsx",
+        exports.XLSX_MIME,
+        key=f"{key}_xlsx",
+    )
+
+
+def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, key: str) -> None:
+    """The map's data as GeoJSON (district shapes with value, source and year)."""
+    shown = exports.export_frame(values, demo=_demo_shown())
+    st.download_button(
+        "GeoJSON",
+        exports.geojson_bytes(layer, shown),
+        f"{name}.geojson",
+        "application/geo+json",
+        key=f"{key}_geojson",
+    )

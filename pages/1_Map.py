@@ -26,5 +26,7 @@ else:
     st.pydeck_chart(maps.choropleth_deck(layer, values, **options), key="map_deck")
 if layer.note:
     st.caption(layer.note)
+ui.download_table(values, f"map_{metric.code}", "map_table")
+ui.download_geojson(layer, values, f"map_{metric.code}", "map")
 st.caption(f"{metric.formula}. Grey: no data (never zero).")
 ui.source_caption(frame)

@@ -55,6 +55,7 @@ if manifest.empty:
     st.caption("No file has been imported yet.")
 else:
     st.dataframe(dp.import_log(manifest), hide_index=True)
+    ui.download_table(dp.import_log(manifest), "import_log", "data_import_log")
     batches = dp.withdrawable(manifest)
     options = {"format_func": batches.get, "index": None, "placeholder": "Choose a batch"}
     batch = st.selectbox("Batch to withdraw", list(batches), key="data_withdraw_batch", **options)

@@ -15,12 +15,12 @@ sources = quality.usage_sources(timeliness)
 
 
 def table(frame: pd.DataFrame, key: str, empty: str) -> None:
-    """A table (or what its being empty means) and its CSV download."""
+    """A table (or what its being empty means) and its CSV and Excel downloads."""
     if frame.empty:
         st.caption(empty)
     else:
         st.dataframe(quality.for_display(frame), hide_index=True, key=f"quality_{key}")
-    st.download_button(**quality.download_args(frame, key, demo))
+    ui.download_table(quality.for_display(frame), f"quality_{key}", f"quality_{key}")
 
 
 st.subheader("Completeness")

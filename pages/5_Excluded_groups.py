@@ -21,6 +21,7 @@ st.subheader(f"Groups against their comparison — {where}")
 if page.has_usage:
     table = ui.group_table(page.stamp, *selection.period)
     st.dataframe(groups.group_display(table), hide_index=True, key="groups_table")
+    ui.download_table(groups.group_display(table), "excluded_groups", "groups_table_download")
     st.caption(
         "Rate ratio = the group's uptake ÷ the comparison's, each on its own eligible population "
         "(for women vs men this is the gender parity score); parity band 0.98–1.02. "
@@ -40,6 +41,7 @@ if page.has_usage:
 st.subheader(f"People the service cannot reach online — {selection.service_label}")
 unserved = ui.unserved_table(page.stamp, *selection.period)
 st.dataframe(groups.unserved_display(unserved), hide_index=True, key="groups_unserved")
+ui.download_table(groups.unserved_display(unserved), "unserved_population", "groups_unserved_dl")
 st.caption(
     "Eligible population × (1 − access index ÷ 100): a survey-based estimate, rounded; "
     "parent-district survey values (Chitral, Kohistan) are flagged."

@@ -12,6 +12,7 @@ st.caption(
 
 st.subheader("Metrics")
 st.dataframe(catalogue.metric_definitions(), hide_index=True, key="sources_metrics")
+ui.download_table(catalogue.metric_definitions(), "metric_definitions", "sources_metrics_dl")
 for item in catalogue.metric_sql():
     with st.expander(f"SQL of {item.code}"):
         st.code(item.sql, language="sql")
@@ -22,17 +23,12 @@ if file_stamp is None:
 info = ui.build_info(file_stamp)
 ui.data_banner(info)
 
-st.subheader("Seed tables")
-st.dataframe(
-    catalogue.seed_sources(ui.table(file_stamp, "stg_seed_sources")),
-    hide_index=True,
-    key="sources_seed",
-)
-st.subheader("Usage data loaded")
-st.dataframe(
-    catalogue.usage_batches(ui.table(file_stamp, "usage_batches")),
-    hide_index=True,
-    key="sources_batches",
-)
-st.subheader("Services")
-st.dataframe(ui.table(file_stamp, "services"), hide_index=True, key="sources_services")
+tables = {
+    "Seed tables": catalogue.seed_sources(ui.table(file_stamp, "stg_seed_sources")),
+    "Usage data loaded": catalogue.usage_batches(ui.table(file_stamp, "usage_batches")),
+    "Services": ui.table(file_stamp, "services"),
+}
+for (title, frame), key in zip(tables.items(), ("seed", "batches", "services"), strict=True):
+    st.subheader(title)
+    st.dataframe(frame, hide_index=True, key=f"sources_{key}")
+    ui.download_table(frame, f"sources_{key}", f"sources_{key}_download")

@@ -20,9 +20,9 @@ HOME = "pages/0_Home.py"
 MAP = "pages/1_Map.py"
 SOURCES = "pages/9_Sources_and_definitions.py"
 QUALITY = "pages/3_Data_quality.py"
-UPTAKE = "pages/4_Uptake_vs_access.py"
+UPTAKE_PAGE = "pages/4_Uptake_vs_access.py"
 GROUPS = "pages/5_Excluded_groups.py"
-PAGES = (ENTRY, HOME, MAP, QUALITY, UPTAKE, GROUPS, SOURCES)
+PAGES = (ENTRY, HOME, MAP, QUALITY, UPTAKE_PAGE, GROUPS, SOURCES)
 DEMO_BANNER = "Demonstration data"
 DISTRICT_COUNT = 35
 UPTAKE = metrics.get("uptake_per_1000")
@@ -300,3 +300,40 @@ def test_a_link_with_unknown_values_falls_back_to_defaults(on_demo: Path) -> Non
     _ok(at.run())
     assert at.selectbox(key="service").value is None
     assert at.selectbox(key="home_metric").value == "uptake_per_1000"
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def test_tables_and_map_data_can_be_downloaded(on_demo: Path, run_page: RunPage) -> None:
+    keys = {
+        HOME: {"home_ranking_download_csv", "home_ranking_download_xlsx"},
+        MAP: {"map_table_csv", "map_table_xlsx", "map_geojson"},
+        UPTAKE_PAGE: {"ua_table_download_csv", "ua_table_download_xlsx"},
+        GROUPS: {"groups_table_download_csv", "groups_unserved_dl_xlsx"},
+        SOURCES: {"sources_metrics_dl_csv", "sources_seed_download_xlsx"},
+    }
+    for page, expected in keys.items():
+        at = _ok(run_page(page))
+        found = {button.key for button in at.get("download_button")}
+        assert expected <= found, (page, found)
+
+
+def test_map_geojson_carries_values_sources_and_the_demo_note(on_demo: Path) -> None:
+    from kp_dash import exports, geo
+
+    layer = geo.district_layer(None)
+    values = pd.DataFrame(
+        {
+            "district_code": ["PK502"],
+            "district_name": ["Bajaur"],
+            "value": [12.5],
+            "source": ["=cmd"],
+            "year": ["2025"],
+        }
+    )
+    data = json.loads(exports.geojson_bytes(layer, exports.export_frame(values, demo=True)))
+    bajaur = next(f for f in data["features"] if f["id"] == "PK502")["properties"]
+    assert (bajaur["value"], bajaur["year"], bajaur["source"]) == (12.5, "2025", "'=cmd")
+    assert bajaur["note"] == exports.DEMO_NOTE
+    assert len(data["features"]) == 35
