@@ -141,6 +141,29 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    from kp_dash import briefing, db
+
+    try:
+        with db.connect_readonly(args.db) as con:
+            seconds = briefing.write_briefing(
+                args.out,
+                con=con,
+                district=args.district,
+                service=args.service,
+                month_from=args.month_from,
+                month_to=args.month_to,
+            )
+    except FileNotFoundError as error:
+        _say(str(error))
+        return EXIT_FAILED
+    except ValueError as error:  # an unknown district, with the resolver's suggestion
+        _say(str(error))
+        return EXIT_USAGE
+    _say(f"wrote {args.out} in {seconds:.1f} s")
+    return EXIT_OK
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from kp_dash import seedgen
 
@@ -211,6 +234,15 @@ def parser() -> argparse.ArgumentParser:
     check = bsub.add_parser("check", help="match a boundary file to the 35 districts")
     check.add_argument("file")
     check.set_defaults(func=cmd_boundaries)
+
+    p = sub.add_parser("brief", help="write the printable A4 briefing (PDF)")
+    p.add_argument("--district", help="district name, alias or P-code (default: the province)")
+    p.add_argument("--service")
+    p.add_argument("--from", dest="month_from", type=_month)
+    p.add_argument("--to", dest="month_to", type=_month)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--db", type=Path)
+    p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("seed", help="regenerate data/seed/*.csv from the public reference data")
     p.add_argument("--shared", default=str(config.SHARED_DATA_DIR))

@@ -299,6 +299,33 @@ def register(file_stamp: tuple) -> pd.DataFrame:
     return table(file_stamp, "districts")
 
 
+@st.cache_data(max_entries=16, show_spinner="Preparing the briefing…")
+def briefing_pdf(
+    file_stamp: tuple,
+    district: str | None = None,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> bytes:
+    """The printable briefing (about a second to build: cached per database and selection)."""
+    return briefing.briefing_pdf(
+        connection(file_stamp),
+        district=district,
+        service=service,
+        month_from=month_from,
+        month_to=month_to,
+        layer=current_layer(),
+    )
+
+
+def download_briefing(
+    file_stamp: tuple, selection: Selection, key: str, district: str | None = None
+) -> None:
+    name = f"kp-briefing-{district}.pdf" if district else "kp-briefing.pdf"
+    data = briefing_pdf(file_stamp, district, *selection.period)
+    st.download_button("Printable briefing (PDF)", data, name, "application/pdf", key=key)
+
+
 def _demo_shown() -> bool:
     """Whether the database on screen carries the demonstration data (its exports say so)."""
     file_stamp = stamp()

@@ -33,6 +33,7 @@ ui.download_table(shown, f"district_ranking_{metric.code}", "home_ranking_downlo
 st.caption(f"{metric.label}: {metric.formula}. Unit: {metric.unit}.")
 ui.source_caption(frame)
 
+ui.download_briefing(page.stamp, selection, "home_briefing_pdf")
 info = page.info
 st.caption(
     f"Usage data: {info.get('first_month', '—')} to {info.get('last_month', '—')} · "

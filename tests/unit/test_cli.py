@@ -136,3 +136,18 @@ def test_installed_entry_point_runs():
         cwd=config.ROOT,
     )
     assert done.returncode == 0 and done.stdout.startswith("code,label,unit,formula")
+
+
+def test_brief_writes_a_pdf_for_a_district(capsys, demo_db, tmp_path):
+    out = tmp_path / "bajaur.pdf"
+    code = cli.main(["brief", "--district", "Bajaur", "--out", str(out), "--db", str(demo_db)])
+    assert code == 0 and out.read_bytes().startswith(b"%PDF")
+    assert "wrote" in capsys.readouterr().err
+
+
+def test_brief_refuses_an_unknown_district(capsys, demo_db, tmp_path):
+    code = cli.main(
+        ["brief", "--district", "Bajuar", "--out", str(tmp_path / "x.pdf"), "--db", str(demo_db)]
+    )
+    assert code == 2
+    assert "did you mean 'Bajaur' (PK502)?" in capsys.readouterr().err
