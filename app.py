@@ -19,6 +19,12 @@ navigation = st.navigation(
             icon=":material/groups:",
             url_path="Groups",
         ),
+        st.Page(
+            "pages/6_Trends_and_targets.py",
+            title="Trends & targets",
+            icon=":material/trending_up:",
+            url_path="Trends",
+        ),
         st.Page("pages/2_Data.py", title="Data", icon=":material/upload_file:", url_path="Data"),
         st.Page(
             "pages/3_Data_quality.py",

@@ -28,6 +28,7 @@ PAGES = (
     "pages/3_Data_quality.py",
     "pages/4_Uptake_vs_access.py",
     "pages/5_Excluded_groups.py",
+    "pages/6_Trends_and_targets.py",
     "pages/9_Sources_and_definitions.py",
 )
 IMPORT_ROWS = 1_000_000

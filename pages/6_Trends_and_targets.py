@@ -1,0 +1,77 @@
+"""Trends & targets: a metric over time for the province, divisions or districts (month-on-month
+and year-on-year change), districts ranked by change since a comparison period, and target
+attainment with a red/amber/green status."""
+
+import streamlit as st
+
+from kp_dash import metrics, summaries, trends, ui
+from kp_dash.metrics import MetricError
+
+page = ui.start_page("Trends & targets")
+selection = page.selection
+con = ui.connection(page.stamp)
+where = f"{selection.service_label} · {selection.period_label}"
+chosen = dict(zip(("service", "month_from", "month_to"), selection.period, strict=True))
+
+left, right = st.columns([2, 1])
+codes = trends.trend_metrics()
+code = left.selectbox("Metric", codes, key="trends_metric", format_func=trends.metric_label)
+level = right.radio(
+    "Show",
+    list(trends.LEVELS),
+    key="trends_level",
+    format_func=trends.LEVELS.get,
+    horizontal=True,
+    on_change=lambda: st.session_state.pop("trends_members", None),  # other level, other options
+)
+metric = metrics.get(code)
+options = trends.member_options(ui.register(page.stamp), level)
+members = st.multiselect(
+    f"{trends.LEVELS[level]} (none chosen: all)",
+    list(options),
+    key="trends_members",
+    format_func=options.get,
+    disabled=level == "province",
+)
+
+st.subheader(f"{metric.label} over time — {where}")
+try:
+    frame = trends.series(con, code, level=level, members=tuple(members), **chosen)
+except MetricError as error:
+    st.warning(str(error))
+    frame = None
+if frame is not None and frame["value"].notna().any():
+    st.plotly_chart(trends.series_figure(frame, metric), key="trends_chart")
+    st.caption(trends.series_caption(metric, level))
+    st.markdown(f"**Change in {trends.latest_month(frame)}**")
+    st.dataframe(trends.change_table(frame, metric), hide_index=True, key="trends_changes")
+    ui.download_table(frame, "trends_series", "trends_series_download")
+    ui.source_caption(frame)
+elif frame is not None:
+    st.info("No data for this metric, service and period: nothing is drawn (never as zero).")
+
+st.subheader(f"Districts ranked by change (delta) — {selection.service_label}")
+months = summaries.month_options(page.info.get("first_month"), page.info.get("last_month"))
+if months and selection.month_from and selection.month_to:
+    period = (selection.month_from, selection.month_to)
+    default = trends.default_comparison(months, period)
+    comparison = st.select_slider("Comparison period", months, default, key="trends_comparison")
+    ranking = trends.delta_ranking(
+        con, code, service=selection.service, period=period, comparison=comparison
+    )
+    table = trends.delta_display(ranking, metric, period, comparison)
+    st.dataframe(table, hide_index=True, key="trends_delta")
+    ui.download_table(ranking, "delta_ranking", "trends_delta_download")
+    st.caption(trends.delta_caption(metric))
+else:
+    st.info("No usage period in the data: no delta ranking (no data is never a zero).")
+
+st.subheader(f"Targets — {where}")
+status = trends.target_status(con, **chosen)
+if status.empty:
+    st.info(trends.NO_TARGETS)
+else:
+    table = trends.target_display(status, ui.table(page.stamp, "services"))
+    st.dataframe(trends.status_style(table), hide_index=True, key="trends_targets")
+    ui.download_table(status, "target_attainment", "trends_targets_download")
+st.caption(trends.thresholds_caption())
