@@ -20,6 +20,12 @@ navigation = st.navigation(
             url_path="Groups",
         ),
         st.Page(
+            "pages/7_District_profile.py",
+            title="District profile",
+            icon=":material/location_city:",
+            url_path="Profile",
+        ),
+        st.Page(
             "pages/6_Trends_and_targets.py",
             title="Trends & targets",
             icon=":material/trending_up:",

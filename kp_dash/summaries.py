@@ -10,6 +10,12 @@ import pandas as pd
 from kp_dash.metrics import Metric
 
 NO_DATA = "No data"
+PROFILE_COLUMN = "Profile"
+
+
+def profile_url(district_code: str) -> str:
+    """The district profile page's address for a district (a link that reproduces it)."""
+    return f"/Profile?district={district_code}"
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,12 @@ def district_ranking(metric: Metric, frame: pd.DataFrame, register: pd.DataFrame
 
 def ranking_display(table: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     """Column names for people, value as text so "No data" reads as such."""
-    shown = table.assign(merged=table["is_merged"].map({True: "merged (ex-FATA)", False: ""}))
-    shown = shown[["rank", "district_name", "division", "merged", "shown", "source", "year"]]
+    shown = table.assign(
+        merged=table["is_merged"].map({True: "merged (ex-FATA)", False: ""}),
+        profile=table["district_code"].map(profile_url),
+    )
+    columns = ["rank", "district_name", "division", "merged", "shown", "source", "year", "profile"]
+    shown = shown[columns]
     return shown.rename(
         columns={
             "rank": "Rank",
@@ -75,6 +85,7 @@ def ranking_display(table: pd.DataFrame, metric: Metric) -> pd.DataFrame:
             "shown": f"{metric.label} ({metric.unit})",
             "source": "Source",
             "year": "Year",
+            "profile": PROFILE_COLUMN,
         }
     )
 

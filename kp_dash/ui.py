@@ -15,7 +15,18 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from kp_dash import analysis, briefing, config, db, exports, geo, groups, metrics, summaries
+from kp_dash import (
+    analysis,
+    briefing,
+    config,
+    db,
+    exports,
+    geo,
+    groups,
+    metrics,
+    profile,
+    summaries,
+)
 
 ALL_SERVICES = "All services"
 DEMO_WARNING = (
@@ -107,6 +118,29 @@ def key_messages(
     month_to: str | None = None,
 ) -> list[briefing.KeyMessage]:
     return briefing.key_messages(connection(file_stamp), service, month_from, month_to)
+
+
+@st.cache_data(max_entries=64)
+def profile_part(
+    file_stamp: tuple,
+    part: str,
+    code: str,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    service: str | None = None,
+) -> pd.DataFrame:
+    """One section of a district profile (`part` names a kp_dash.profile function)."""
+    con = connection(file_stamp)
+    if part == "figures":
+        return profile.profile_figures(con, code)
+    if part == "services":
+        return profile.service_table(con, code, month_from, month_to)
+    functions = {
+        "groups": profile.groups_row,
+        "rankings": profile.rankings,
+        "completeness": profile.completeness_row,
+    }
+    return functions[part](con, code, month_from, month_to, service=service)
 
 
 @st.cache_data(max_entries=16)
@@ -288,6 +322,8 @@ def data_changed() -> None:
         group_matrix,
         unserved_table,
         key_messages,
+        profile_part,
+        briefing_pdf,
         table,
         build_info,
     )
@@ -363,3 +399,13 @@ def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, 
         "application/geo+json",
         key=f"{key}_geojson",
     )
+
+
+def open_profile_on_click(event: object, codes: Sequence[str]) -> None:
+    """Clicking a district on a map opens its profile (the district travels in the URL)."""
+    from kp_dash import charts
+
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    code = charts.picked_district(points, codes)
+    if code:
+        st.switch_page("pages/7_District_profile.py", query_params={"district": code})

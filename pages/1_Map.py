@@ -21,12 +21,14 @@ if frame.empty:
     st.info("No data for this metric, service and period: every district is shown as *No data*.")
 options = {"label": metric.label, "unit": metric.unit, "higher_is_better": metric.higher_is_better}
 if view == "plotly":
-    st.plotly_chart(maps.choropleth_figure(layer, values, **options), key="map_plotly")
+    figure = maps.choropleth_figure(layer, values, **options)
+    event = st.plotly_chart(figure, key="map_plotly", on_select="rerun", selection_mode="points")
+    ui.open_profile_on_click(event, values["district_code"])
 else:
     st.pydeck_chart(maps.choropleth_deck(layer, values, **options), key="map_deck")
 if layer.note:
     st.caption(layer.note)
 ui.download_table(values, f"map_{metric.code}", "map_table")
 ui.download_geojson(layer, values, f"map_{metric.code}", "map")
-st.caption(f"{metric.formula}. Grey: no data (never zero).")
+st.caption(f"{metric.formula}. Grey: no data (never zero). Click a district for its profile.")
 ui.source_caption(frame)

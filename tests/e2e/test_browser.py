@@ -72,3 +72,16 @@ def test_a_shared_link_opens_the_same_selection(
     )
     expect(page.get_by_text(shown)).to_be_visible()
     expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+def test_a_profile_link_opens_the_district(
+    app_url: str, page: Page, wait_for_app: WaitForApp
+) -> None:
+    page.goto(f"{app_url}/Profile?district=PK502")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="District profile")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Bajaur"))).to_be_visible()
+    expect(
+        page.get_by_text("Printable briefing (PDF)").or_(page.get_by_text("briefing"))
+    ).not_to_have_count(0)
+    expect(page.locator(EXCEPTION)).to_have_count(0)

@@ -1,0 +1,75 @@
+"""District profile: one district against its division and the province — population and access,
+each e-service with its trend and target, excluded groups, rankings and data completeness.
+`?district=PK502` opens a district, so a copied link reproduces the profile."""
+
+import functools
+
+import streamlit as st
+
+from kp_dash import profile, trends, ui
+
+page = ui.start_page("District profile")
+selection = page.selection
+period = (selection.month_from, selection.month_to)
+register = ui.register(page.stamp)
+names = profile.district_options(register)
+
+asked = st.query_params.get(profile.URL_PARAM)
+from_url = profile.district_from_param(asked, names)
+if asked and from_url is None:
+    st.warning(f"No district '{asked}' in the register: choose one below.")
+# the URL gives the first choice; after that the widget keeps its own and writes it back
+if "profile_district" not in st.session_state:
+    st.session_state["profile_district"] = from_url or next(iter(names))
+code = st.selectbox("District", list(names), key="profile_district", format_func=names.get)
+ui.keep_in_url(profile.URL_PARAM, code)
+st.subheader(profile.district_heading(register, code))
+
+st.subheader("Population and access")
+figures = ui.profile_part(page.stamp, "figures", code)
+st.dataframe(profile.figures_display(figures), hide_index=True, key="profile_figures")
+st.caption(f"{profile.FIGURES_NOTE} {profile.sources_text(figures)}")
+ui.download_table(figures, f"profile_{code}_figures", "profile_figures_download")
+
+st.subheader(f"E-services — {selection.period_label}")
+services = ui.profile_part(page.stamp, "services", code, *period)
+sparkline = st.column_config.LineChartColumn("Last 12 months", help="Uptake per 1,000, monthly")
+st.dataframe(
+    profile.service_display(services),
+    hide_index=True,
+    key="profile_services",
+    column_config={"Last 12 months": sparkline},
+)
+st.caption(
+    f"{profile.SERVICES_NOTE} {trends.thresholds_caption()} {profile.sources_text(services)}"
+)
+exported = profile.for_export(services)
+counts = ("digital_transactions",)
+ui.download_table(exported, f"profile_{code}_services", "profile_services_dl", counts)
+
+st.subheader(f"Excluded groups — {selection.service_label}")
+group_row = ui.profile_part(page.stamp, "groups", code, *period, selection.service)
+st.dataframe(profile.groups_display(group_row), hide_index=True, key="profile_groups")
+st.caption(profile.GROUPS_NOTE)
+
+st.subheader(f"Place among the 35 districts — {selection.service_label}")
+ranks = ui.profile_part(page.stamp, "rankings", code, *period, selection.service)
+st.dataframe(profile.rankings_display(ranks), hide_index=True, key="profile_rankings")
+st.caption(profile.RANKINGS_NOTE)
+ui.download_table(ranks, f"profile_{code}_rankings", "profile_rankings_download")
+
+st.subheader("Data completeness")
+completeness = ui.profile_part(page.stamp, "completeness", code, *period, selection.service)
+st.markdown(profile.completeness_sentence(completeness))
+st.caption(f"Months × services expected from every district · {selection.period_label}")
+
+# built when clicked (on its own thread), cached per district and selection
+brief = functools.partial(ui.briefing_pdf, page.stamp, code, *selection.period)
+st.download_button(
+    "Printable briefing for this district (PDF)",
+    data=brief,
+    file_name=f"kp-briefing-{code}.pdf",
+    mime="application/pdf",
+    key="profile_brief",
+    on_click="ignore",
+)
