@@ -420,3 +420,20 @@ def no_scatter_message(frame: pd.DataFrame) -> str:
         "No digital transactions are recorded for this service and period in any district with "
         "an access figure: there is nothing to draw against access (the table shows the zeros)."
     )
+
+
+def map_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """The bivariate map's data for export: uptake as the value, access and the gap beside it."""
+    values = frame[
+        [
+            "district_code",
+            "district_name",
+            "uptake_per_1000",
+            "access_index",
+            "uptake_gap",
+            "quadrant",
+            "source",
+            "year",
+        ]
+    ]
+    return values.rename(columns={"uptake_per_1000": "value"})

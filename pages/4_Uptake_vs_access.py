@@ -52,6 +52,7 @@ with legend_column:
 st.caption(terciles.sentence())
 if layer.note:
     st.caption(layer.note)
+ui.download_geojson(layer, charts.map_values(frame), "uptake_access_map", "ua_map")
 
 st.subheader("Districts ranked by uptake gap")
 table = charts.gap_table(frame, chosen)
