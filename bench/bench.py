@@ -25,11 +25,12 @@ PAGES = (
     "pages/0_Home.py",
     "pages/1_Map.py",
     "pages/2_Data.py",
-    "pages/3_Data_quality.py",
-    "pages/4_Uptake_vs_access.py",
-    "pages/5_Excluded_groups.py",
-    "pages/6_Trends_and_targets.py",
-    "pages/9_Sources_and_definitions.py",
+    "pages/3_Quality.py",
+    "pages/4_Uptake.py",
+    "pages/5_Groups.py",
+    "pages/6_Trends.py",
+    "pages/7_Profile.py",
+    "pages/9_Sources.py",
 )
 IMPORT_ROWS = 1_000_000
 PAGE_TIMEOUT_S = 120

@@ -5,7 +5,7 @@ Every division and province figure is summed first and divided last over the mem
 the division would report as one place. A figure a district lacks is *No data*, never zero; a
 division or province value says how many of its districts carried the figure.
 
-The page `pages/7_District_profile.py` shows these frames; it is opened with `?district=PK502`.
+The page `pages/7_Profile.py` shows these frames; it is opened with `?district=PK502`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kp_dash import analysis, db, groups, metrics, quality, summaries
 NO_DATA = "No data"
 PROVINCE_CODE = "KP"
 PROVINCE_NAME = "Khyber Pakhtunkhwa"
-PROFILE_PAGE = "pages/7_District_profile.py"
+PROFILE_PAGE = "pages/7_Profile.py"
 URL_PARAM = "district"
 ALL_SERVICES = "all"
 ALL_SERVICES_LABEL = "All services"

@@ -7,6 +7,7 @@ swapped in) is picked up on the next run.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from kp_dash import (
 )
 
 ALL_SERVICES = "All services"
+ALL_CODE = "all"
 DEMO_WARNING = (
     "**Demonstration data.** The usage figures on this page are simulated from real district "
     "figures (Census 2023, PSLM 2019-20); they are not real service records. Population and "
@@ -265,13 +267,15 @@ def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
     in the URL (`service`, `from`, `to`)."""
     services = table(file_stamp, "services")
     names = dict(zip(services["service_code"], services["service_name"], strict=True))
-    _start_from_url("service", url_choice("service", list(names), None))
-    code = st.sidebar.selectbox(
+    # "all" rather than None: a selectbox shows None as an empty placeholder
+    _start_from_url("service", url_choice("service", list(names), ALL_CODE))
+    choice = st.sidebar.selectbox(
         "Service",
-        [None, *names],
+        [ALL_CODE, *names],
         key="service",
-        format_func=lambda c: ALL_SERVICES if c is None else names[c],
+        format_func=lambda c: ALL_SERVICES if c == ALL_CODE else names[c],
     )
+    code = None if choice == ALL_CODE else choice
     keep_in_url("service", code)
     months = summaries.month_options(info.get("first_month"), info.get("last_month"))
     label = names.get(code, ALL_SERVICES)
@@ -357,9 +361,12 @@ def briefing_pdf(
 def download_briefing(
     file_stamp: tuple, selection: Selection, key: str, district: str | None = None
 ) -> None:
+    """A button for the printable briefing; the PDF is built when clicked (about a second),
+    then cached per database, district and selection."""
+    label = "Printable briefing for this district (PDF)" if district else "Printable briefing (PDF)"
     name = f"kp-briefing-{district}.pdf" if district else "kp-briefing.pdf"
-    data = briefing_pdf(file_stamp, district, *selection.period)
-    st.download_button("Printable briefing (PDF)", data, name, "application/pdf", key=key)
+    data = functools.partial(briefing_pdf, file_stamp, district, *selection.period)
+    st.download_button(label, data, name, "application/pdf", key=key, on_click="ignore")
 
 
 def _demo_shown() -> bool:
@@ -408,4 +415,4 @@ def open_profile_on_click(event: object, codes: Sequence[str]) -> None:
     points = getattr(getattr(event, "selection", None), "points", None) or []
     code = charts.picked_district(points, codes)
     if code:
-        st.switch_page("pages/7_District_profile.py", query_params={"district": code})
+        st.switch_page(profile.PROFILE_PAGE, query_params={profile.URL_PARAM: code})

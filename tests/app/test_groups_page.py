@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from kp_dash import groups
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
-PAGE = "pages/5_Excluded_groups.py"
+PAGE = "pages/5_Groups.py"
 RATIO = "Rate ratio (1 = parity)"
 BAND = "Parity band (0.98–1.02)"
 ESTIMATE = "People the service cannot reach online (estimate)"

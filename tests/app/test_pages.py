@@ -18,11 +18,11 @@ from kp_dash import build, metrics, summaries
 ENTRY = "app.py"  # the navigation; it runs Home by default
 HOME = "pages/0_Home.py"
 MAP = "pages/1_Map.py"
-SOURCES = "pages/9_Sources_and_definitions.py"
-QUALITY = "pages/3_Data_quality.py"
-UPTAKE_PAGE = "pages/4_Uptake_vs_access.py"
-GROUPS = "pages/5_Excluded_groups.py"
-TRENDS = "pages/6_Trends_and_targets.py"
+SOURCES = "pages/9_Sources.py"
+QUALITY = "pages/3_Quality.py"
+UPTAKE_PAGE = "pages/4_Uptake.py"
+GROUPS = "pages/5_Groups.py"
+TRENDS = "pages/6_Trends.py"
 PAGES = (ENTRY, HOME, MAP, QUALITY, UPTAKE_PAGE, GROUPS, TRENDS, SOURCES)
 DEMO_BANNER = "Demonstration data"
 DISTRICT_COUNT = 35
@@ -172,7 +172,7 @@ def test_home_service_choice_changes_ranking_values(on_demo: Path, run_page: Run
     before = _value_column(_ranking(at), UPTAKE).tolist()
     subheaders = _texts(at.subheader)
     service = at.selectbox(key="service")
-    assert service.value is None  # all services
+    assert service.value == "all"  # all services
     # set_value takes the option itself (a code); select_index would pass the formatted label
     _ok(service.set_value("health_complaints").run())
     after = _value_column(_ranking(at), UPTAKE).tolist()
@@ -299,7 +299,7 @@ def test_a_link_with_unknown_values_falls_back_to_defaults(on_demo: Path) -> Non
     at = AppTest.from_file(Path(__file__).parents[2] / HOME, default_timeout=60)
     at.query_params.update({"service": "passports", "from": "1999-01", "metric": "nope"})
     _ok(at.run())
-    assert at.selectbox(key="service").value is None
+    assert at.selectbox(key="service").value == "all"
     assert at.selectbox(key="home_metric").value == "uptake_per_1000"
 
 

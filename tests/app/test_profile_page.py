@@ -14,7 +14,7 @@ from streamlit.testing.v1.element_tree import Element
 
 from tests.app.conftest import ROOT, TIMEOUT_S
 
-PROFILE = "pages/7_District_profile.py"
+PROFILE = "pages/7_Profile.py"
 SECTIONS = (
     "Population and access",
     "E-services",

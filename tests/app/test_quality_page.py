@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from kp_dash import quality, store
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
-PAGE = "pages/3_Data_quality.py"
+PAGE = "pages/3_Quality.py"
 SECTIONS = ["Completeness", "Timeliness", "Outliers", "Consistency", "Import log"]
 DOWNLOADS = {"timeliness", "outliers", "consistency", "imports"}
 MANIFEST = pd.DataFrame(

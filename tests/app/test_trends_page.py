@@ -22,7 +22,7 @@ from kp_dash import build, store
 from tests.conftest import small_seed
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
-PAGE = "pages/6_Trends_and_targets.py"
+PAGE = "pages/6_Trends.py"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "trends"
 ZERO = re.compile(r"^[+−-]?0+([.,]0+)?$")
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from kp_dash import analysis, charts
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
-PAGE = "pages/4_Uptake_vs_access.py"
+PAGE = "pages/4_Uptake.py"
 DISTRICT_COUNT = 35
 DEMO_BANNER = "Demonstration data"
 GAP = "Gap per 1,000"

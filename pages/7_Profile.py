@@ -2,8 +2,6 @@
 each e-service with its trend and target, excluded groups, rankings and data completeness.
 `?district=PK502` opens a district, so a copied link reproduces the profile."""
 
-import functools
-
 import streamlit as st
 
 from kp_dash import profile, trends, ui
@@ -63,13 +61,4 @@ completeness = ui.profile_part(page.stamp, "completeness", code, *period, select
 st.markdown(profile.completeness_sentence(completeness))
 st.caption(f"Months × services expected from every district · {selection.period_label}")
 
-# built when clicked (on its own thread), cached per district and selection
-brief = functools.partial(ui.briefing_pdf, page.stamp, code, *selection.period)
-st.download_button(
-    "Printable briefing for this district (PDF)",
-    data=brief,
-    file_name=f"kp-briefing-{code}.pdf",
-    mime="application/pdf",
-    key="profile_brief",
-    on_click="ignore",
-)
+ui.download_briefing(page.stamp, selection, "profile_brief", district=code)
