@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kp_dash import config
 from kp_dash.charts import NO_DATA, PARENT_FLAG, source_kinds
 from kp_dash.geo import DistrictLayer, layer_geojson
-from kp_dash.maps import MAP_HEIGHT_PX, NO_DATA_COLOUR, map_view, tile_labels
+from kp_dash.maps import NO_DATA_COLOUR, finish_map
 
 # Joshua Stevens' pink-blue 3×3 scheme, keyed "uptake class-access class": access runs white to
 # teal, uptake white to pink, both high dark blue, so "connected but not using" (1-3) reads teal.
@@ -207,25 +206,8 @@ def bivariate_map(
             )
         )
     legend = [*PALETTE.items(), (NO_DATA, NO_DATA_COLOUR)]
-    labels = tile_labels(layer, shown, legend)
-    for text_colour, part in labels.groupby("text_colour"):
-        fig.add_trace(
-            go.Scattermap(
-                lon=part["lon"],
-                lat=part["lat"],
-                text=part["tile_label"],
-                mode="text",
-                textfont={"size": 10, "color": text_colour},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
-    lon, lat, zoom = map_view(layer)
-    style = "white-bg" if config.basemap() == "none" else "carto-positron"
+    finish_map(fig, layer, shown, legend)
     fig.update_layout(
-        map={"style": style, "center": {"lon": lon, "lat": lat}, "zoom": zoom, "fitbounds": False},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=MAP_HEIGHT_PX,
         showlegend=False,
         meta={"terciles": terciles.sentence()},
     )

@@ -166,6 +166,17 @@ def choropleth_figure(
                 marker={"line": {"color": "white", "width": 0.8}},
             )
         )
+    finish_map(fig, layer, frame, legend)
+    fig.update_layout(
+        legend={"title": {"text": f"{label} ({unit})" if unit else label}, "traceorder": "normal"},
+    )
+    return fig
+
+
+def finish_map(
+    fig: go.Figure, layer: DistrictLayer, frame: pd.DataFrame, legend: list[tuple[str, str]]
+) -> None:
+    """Tile labels (on the tile grid) and the offline map view shared by every plotly map."""
     labels = tile_labels(layer, frame, legend)
     for text_colour, part in labels.groupby("text_colour"):
         fig.add_trace(
@@ -183,11 +194,9 @@ def choropleth_figure(
     style = "white-bg" if config.basemap() == "none" else "carto-positron"
     fig.update_layout(
         map={"style": style, "center": {"lon": lon, "lat": lat}, "zoom": zoom, "fitbounds": False},
-        legend={"title": {"text": f"{label} ({unit})" if unit else label}, "traceorder": "normal"},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=MAP_HEIGHT_PX,
     )
-    return fig
 
 
 def _deck(layers: list[pdk.Layer], layer: DistrictLayer, label: str) -> pdk.Deck:
