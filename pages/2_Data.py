@@ -37,6 +37,7 @@ if upload is not None:
         if not (problems := dp.problem_table(result)).empty:
             st.dataframe(problems, hide_index=True, column_config=dp.PROBLEM_COLUMN_CONFIG)
             st.download_button(**dp.report_download(result))
+            ui.download_table(problems, "import_report", "data_report_table")
         if spellings := dp.spellings(result):
             st.markdown("**Close matches for district names**: tick those that are right.")
             boxes = [st.checkbox(s.label, key=f"data_confirm_{i}") for i, s in enumerate(spellings)]
