@@ -20,6 +20,12 @@ navigation = st.navigation(
             url_path="Groups",
         ),
         st.Page(
+            "pages/8_Planning.py",
+            title="Connectivity planning",
+            icon=":material/cell_tower:",
+            url_path="Planning",
+        ),
+        st.Page(
             "pages/7_Profile.py",
             title="District profile",
             icon=":material/location_city:",

@@ -741,3 +741,48 @@ def write_briefing(path: Path | str, **kwargs: Any) -> float:
     start = time.perf_counter()
     Path(path).write_bytes(briefing_pdf(**kwargs))
     return time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class MemoSection:
+    """One part of a memo: a heading, a sentence or two, and optionally a table of text cells."""
+
+    heading: str
+    text: str = ""
+    table: pd.DataFrame | None = None
+
+
+def memo_pdf(
+    title: str, subtitle: str, sections: list[MemoSection], sources: list[str], demo: bool
+) -> bytes:
+    """A short A4 memo in the briefing's style (planning exports): real text, offline."""
+    pdf = _BriefingPdf(demo, title)
+    pdf.set_title(title)
+    pdf.set_author("KP Digital Inclusion Dashboard")
+    pdf.set_creator("kp_dash (fpdf2)")
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 15)
+    pdf.multi_cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.paragraph(subtitle, size=8.5, colour=MUTED)
+    for section in sections:
+        pdf.heading(section.heading)
+        if section.text:
+            pdf.paragraph(section.text)
+        if section.table is not None and not section.table.empty:
+            _memo_table(pdf, section.table)
+    pdf.heading("Sources")
+    pdf.paragraph(" · ".join(sources) or "—", size=7)
+    return bytes(pdf.output())
+
+
+def _memo_table(pdf: _BriefingPdf, frame: pd.DataFrame) -> None:
+    pdf.set_font(FONT, "", 7.5)
+    with pdf.table(**_table_style()) as table:
+        head = table.row()
+        for column in frame.columns:
+            head.cell(str(column))
+        for values in frame.itertuples(index=False):
+            cells = table.row()
+            for value in values:
+                cells.cell("" if pd.isna(value) else str(value))
+    pdf.ln(2)

@@ -164,6 +164,44 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _weights(text: str) -> dict[str, float]:
+    """`unserved=0.5,coverage_gap=0` → {'unserved': 0.5, 'coverage_gap': 0.0}."""
+    from kp_dash import planning
+
+    weights = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        if name not in planning.FACTORS:
+            known = ", ".join(planning.FACTORS)
+            raise argparse.ArgumentTypeError(f"unknown factor '{name}' (known: {known})")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{part}' is not factor=number") from None
+    return weights
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from kp_dash import db, planning
+
+    try:
+        with db.connect_readonly(args.db) as con:
+            table = planning.ranking(
+                con, args.weights, args.service, args.month_from, args.month_to
+            )
+    except FileNotFoundError as error:
+        _say(str(error))
+        return EXIT_FAILED
+    except ValueError as error:
+        _say(str(error))
+        return EXIT_USAGE
+    if args.format == "json":
+        sys.stdout.write(table.to_json(orient="records", double_precision=15) + "\n")
+    else:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return EXIT_OK
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from kp_dash import seedgen
 
@@ -243,6 +281,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--db", type=Path)
     p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("plan", help="the connectivity priority ranking with its stability")
+    p.add_argument(
+        "--weights",
+        type=_weights,
+        help="factor=weight,… (unserved, access_gap, "
+        "merged_female, coverage_gap); others keep their defaults",
+    )
+    p.add_argument("--service")
+    p.add_argument("--from", dest="month_from", type=_month)
+    p.add_argument("--to", dest="month_to", type=_month)
+    p.add_argument("--db", type=Path)
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("seed", help="regenerate data/seed/*.csv from the public reference data")
     p.add_argument("--shared", default=str(config.SHARED_DATA_DIR))

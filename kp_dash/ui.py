@@ -25,6 +25,7 @@ from kp_dash import (
     geo,
     groups,
     metrics,
+    planning,
     profile,
     summaries,
 )
@@ -143,6 +144,63 @@ def profile_part(
         "completeness": profile.completeness_row,
     }
     return functions[part](con, code, month_from, month_to, service=service)
+
+
+@st.cache_data(max_entries=32)
+def plan_factors(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame:
+    """The connectivity priority factors of every district (kp_dash.planning)."""
+    return planning.factor_frame(connection(file_stamp), service, month_from, month_to)
+
+
+@st.cache_data(max_entries=64)
+def plan_scenario(
+    file_stamp: tuple,
+    districts: tuple[str, ...],
+    indicator: str,
+    level: float | None,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> planning.Scenario | None:
+    """What raising the chosen districts' access is associated with; None with no district."""
+    if not districts:
+        return None
+    target = (
+        {"target_access": level}
+        if indicator == "access_index"
+        else {"indicator": indicator, "level": level}
+    )
+    return planning.scenario(
+        connection(file_stamp),
+        list(districts),
+        service=service,
+        month_from=month_from,
+        month_to=month_to,
+        **target,
+    )
+
+
+@st.cache_data(max_entries=32)
+def plan_coverage(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame | None:
+    return planning.coverage_usage_gap(connection(file_stamp), service, month_from, month_to)
+
+
+def plan_sources(factors: pd.DataFrame) -> list[str]:
+    """The sources behind the planning factors: the usage, the census and the access surveys."""
+    file_stamp = stamp()
+    frame = district_frame(file_stamp) if file_stamp else pd.DataFrame(columns=["source"])
+    parts = [p for text in frame["source"].dropna() for p in str(text).split("; ") if p]
+    return list(dict.fromkeys(parts))
 
 
 @st.cache_data(max_entries=16)
@@ -327,6 +385,9 @@ def data_changed() -> None:
         unserved_table,
         key_messages,
         profile_part,
+        plan_factors,
+        plan_scenario,
+        plan_coverage,
         briefing_pdf,
         table,
         build_info,
@@ -416,3 +477,16 @@ def open_profile_on_click(event: object, codes: Sequence[str]) -> None:
     code = charts.picked_district(points, codes)
     if code:
         st.switch_page(profile.PROFILE_PAGE, query_params={profile.URL_PARAM: code})
+
+
+def weight_sliders(
+    factors: Sequence[str], labels: dict[str, str], defaults: dict[str, float], key: str
+) -> dict[str, float]:
+    """One 0–1 slider per factor, side by side; returns the chosen weights."""
+    columns = st.columns(len(factors))
+    return {
+        factor: column.slider(
+            labels[factor], 0.0, 1.0, defaults[factor], 0.05, key=f"{key}_{factor}"
+        )
+        for factor, column in zip(factors, columns, strict=True)
+    }

@@ -111,3 +111,18 @@ def test_excluded_groups_page_shows_messages_table_and_heat_map(
     expect(page.locator(f"{CHART} .js-plotly-plot").first).to_be_visible()
     expect(page.locator(EXCEPTION)).to_have_count(0)
     page.screenshot(path=tmp_path / "groups.png", full_page=True)
+
+
+def test_planning_page_shows_the_ranking_and_scenario(
+    app_url: str, page: Page, wait_for_app: WaitForApp
+) -> None:
+    page.goto(f"{app_url}/Planning")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Connectivity planning")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    # the grid is drawn on a canvas; its accessible copy carries the headers
+    expect(page.get_by_text("Rank if weights move ±25 %").first).to_be_attached()
+    expect(
+        page.get_by_text(re.compile(r"more digital transactions over the period"))
+    ).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)

@@ -151,3 +151,26 @@ def test_brief_refuses_an_unknown_district(capsys, demo_db, tmp_path):
     )
     assert code == 2
     assert "did you mean 'Bajaur' (PK502)?" in capsys.readouterr().err
+
+
+def test_plan_prints_the_ranking_with_stability(capsys, demo_db):
+    code = cli.main(["plan", "--weights", "coverage_gap=0,access_gap=0", "--db", str(demo_db)])
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert code == 0 and len(table) == 35
+    assert list(table.columns) == [
+        "rank",
+        "district_code",
+        "district_name",
+        "score",
+        "rank_low",
+        "rank_high",
+        "unserved",
+        "merged_female",
+    ]
+    assert ((table["rank_low"] <= table["rank"]) & (table["rank"] <= table["rank_high"])).all()
+
+
+def test_plan_refuses_an_unknown_factor():
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["plan", "--weights", "nope=1"])
+    assert stop.value.code == 2

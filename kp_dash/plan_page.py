@@ -1,0 +1,114 @@
+"""What the Connectivity planning page shows, shaped from kp_dash.planning (pure, no streamlit)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kp_dash import briefing, planning, summaries
+
+# what a scenario can raise, besides the access index itself
+ACCESS_INDICATORS = (
+    "mobile_hh_pct",
+    "literacy_pct",
+    "grid_light_pct",
+    "internet_use_pct",
+    "computer_hh_pct",
+    "coverage_4g_pct",
+)
+CAVEAT = (
+    "These figures are an association across districts — where access is higher, uptake tends to "
+    "be higher — not a forecast of what connecting a district will cause."
+)
+
+
+def ranked(factors: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """The priority ranking with each district's stability range (ranks under ±25 % weights)."""
+    table = planning.priority(factors, weights)
+    spread = planning.stability(factors, weights)
+    return table.merge(
+        spread[["district_code", "rank_low", "rank_high"]], on="district_code", how="left"
+    )
+
+
+def weights_sentence(weights: dict[str, float], available: list[str]) -> str:
+    parts = [f"{planning.FACTORS[f]} {weights[f]:g}" for f in available]
+    defaults = ", ".join(
+        f"{planning.FACTORS[f]} {planning.DEFAULT_WEIGHTS[f]:g}" for f in available
+    )
+    return (
+        f"Weights now: {'; '.join(parts)}. Defaults: {defaults}. Each factor is scaled 0–1 "
+        "across districts; the score is the weighted mean; a weight of 0 leaves a factor out."
+    )
+
+
+def ranking_display(table: pd.DataFrame, available: list[str]) -> pd.DataFrame:
+    shown = pd.DataFrame(
+        {
+            "Rank": table["rank"].astype("Int64"),
+            "District": table["district_name"],
+            "Score (0–1)": table["score"].map(
+                lambda v: summaries.NO_DATA if pd.isna(v) else f"{v:.3f}"
+            ),
+            "Rank if weights move ±25 %": [
+                summaries.NO_DATA
+                if pd.isna(low)
+                else (f"{int(low)}" if low == high else f"{int(low)}–{int(high)}")
+                for low, high in zip(table["rank_low"], table["rank_high"], strict=True)
+            ],
+        }
+    )
+    for factor in available:
+        if factor in table:
+            shown[planning.FACTORS[factor]] = table[factor].map(_number)
+    return shown
+
+
+def _number(value: object) -> str:
+    if pd.isna(value):
+        return summaries.NO_DATA
+    return f"{value:,.0f}" if abs(float(value)) >= 100 else f"{float(value):,.2f}"
+
+
+def scenario_display(result: planning.Scenario) -> pd.DataFrame:
+    frame = result.by_service.copy()
+    for column in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(_number)
+    return frame
+
+
+def scenario_sentence(result: planning.Scenario, names: list[str]) -> str:
+    if pd.isna(result.total):
+        return "No expected change: the model needs uptake data for the selection."
+    who = ", ".join(names) if names else "the chosen districts"
+    return (
+        f"Raising access in {who} is associated with about {result.total:,.0f} more digital "
+        f"transactions over the period (range {result.total_low:,.0f}–{result.total_high:,.0f}); "
+        f"the concentration index would move from {result.ci_before:+.3f} to "
+        f"{result.ci_after:+.3f}."
+    )
+
+
+def memo(
+    table: pd.DataFrame,
+    available: list[str],
+    result: planning.Scenario | None,
+    names: list[str],
+    subtitle: str,
+    sources: list[str],
+    demo: bool,
+) -> bytes:
+    """A one-page planning memo: the ranking's top ten and the scenario, with the caveat."""
+    top = ranking_display(table.head(10), available)
+    sections = [briefing.MemoSection("Districts ranked by priority", "", top)]
+    if result is not None:
+        sections.append(
+            briefing.MemoSection(
+                "What if access improved",
+                f"{scenario_sentence(result, names)} {CAVEAT}",
+                scenario_display(result),
+            )
+        )
+    return briefing.memo_pdf(
+        "KP connectivity planning — priorities", subtitle, sections, sources, demo
+    )

@@ -1,0 +1,74 @@
+"""Connectivity planning: where connectivity money reaches the most excluded people, how stable
+each place in the ranking is, and what raising access is associated with."""
+
+import functools
+
+import streamlit as st
+
+from kp_dash import plan_page, planning, ui
+
+page = ui.start_page("Connectivity planning")
+selection = page.selection
+factors = ui.plan_factors(page.stamp, *selection.period)
+available = [f for f in planning.FACTORS if f in factors]
+
+st.subheader("Priority weights")
+weights = ui.weight_sliders(available, planning.FACTORS, planning.DEFAULT_WEIGHTS, "plan_w")
+st.caption(plan_page.weights_sentence(weights, available))
+
+st.subheader(f"Districts ranked by priority — {selection.service_label}, {selection.period_label}")
+table = plan_page.ranked(factors, weights)
+st.dataframe(plan_page.ranking_display(table, available), hide_index=True, key="plan_ranking")
+ui.download_table(table, "connectivity_priorities", "plan_ranking_download")
+
+st.subheader("What if access improved?")
+names = dict(zip(table["district_code"], table["district_name"], strict=True))
+chosen = st.multiselect(
+    "Districts",
+    list(names),
+    default=list(table["district_code"][:5]),
+    format_func=names.get,
+    key="plan_districts",
+)
+indicator = st.selectbox(
+    "Raise", ["access_index", *plan_page.ACCESS_INDICATORS], key="plan_indicator"
+)
+use_median = (
+    st.radio("to", ["the provincial median", "a level"], horizontal=True, key="plan_level_kind")
+    == "the provincial median"
+)
+level = None if use_median else st.number_input("Level (0–100)", 0.0, 100.0, 80.0, key="plan_level")
+result = ui.plan_scenario(page.stamp, tuple(chosen), indicator, level, *selection.period)
+if result is not None:
+    st.markdown(plan_page.scenario_sentence(result, [names[c] for c in chosen]))
+    st.dataframe(plan_page.scenario_display(result), hide_index=True, key="plan_scenario")
+    ui.download_table(result.by_service, "access_scenario", "plan_scenario_download")
+st.caption(plan_page.CAVEAT)
+
+st.subheader("Coverage gap and usage gap")
+gaps = ui.plan_coverage(page.stamp, *selection.period)
+if gaps is None:
+    st.info(planning.MISSING_COVERAGE)
+else:
+    st.dataframe(gaps, hide_index=True, key="plan_coverage")
+    ui.download_table(gaps, "coverage_and_usage_gap", "plan_coverage_download")
+
+# laid out only when the button is clicked
+memo = functools.partial(
+    plan_page.memo,
+    table,
+    available,
+    result,
+    [names[c] for c in chosen],
+    f"{selection.service_label} · {selection.period_label}",
+    ui.plan_sources(factors),
+    page.info.get("has_demo") == "true",
+)
+st.download_button(
+    "Planning memo (PDF)",
+    memo,
+    "kp-connectivity-priorities.pdf",
+    "application/pdf",
+    key="plan_memo",
+    on_click="ignore",
+)
