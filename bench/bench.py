@@ -30,6 +30,7 @@ PAGES = (
     "pages/5_Groups.py",
     "pages/6_Trends.py",
     "pages/7_Profile.py",
+    "pages/8_Planning.py",
     "pages/9_Sources.py",
 )
 IMPORT_ROWS = 1_000_000
