@@ -6,8 +6,12 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kp_dash import config
+
+if TYPE_CHECKING:  # the commands import pandas only when they need it
+    import pandas as pd
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -20,6 +24,15 @@ def _month(value: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
         raise argparse.ArgumentTypeError(f"'{value}' is not a month; write it as YYYY-MM")
     return value
+
+
+def _print_table(frame: pd.DataFrame, fmt: str) -> None:
+    """A table on stdout at full precision: CSV (the shortest text that reads back as the same
+    float) or JSON records."""
+    if fmt == "json":
+        sys.stdout.write(frame.to_json(orient="records", double_precision=15) + "\n")
+    else:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -63,11 +76,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         _say(str(error))
         return EXIT_FAILED
-    if args.format == "json":
-        sys.stdout.write(frame.to_json(orient="records", double_precision=15) + "\n")
-    else:
-        # shortest text that reads back as the same float: full precision without noise
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    _print_table(frame, args.format)
     if frame.empty:
         _say(f"{args.code}: no rows (no data for this selection)")
     return EXIT_OK
@@ -195,10 +204,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except ValueError as error:
         _say(str(error))
         return EXIT_USAGE
-    if args.format == "json":
-        sys.stdout.write(table.to_json(orient="records", double_precision=15) + "\n")
-    else:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    _print_table(table, args.format)
     return EXIT_OK
 
 
