@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -130,10 +132,14 @@ def _problem_line(p: tuple) -> str:
 
 
 def _problems(file: str, rows, column: str, values, rule: str, messages) -> pd.DataFrame:
+    rows = np.asarray(rows, dtype="int64")
+    # one message (or value) may stand for every row
+    values = [values] * len(rows) if isinstance(values, str) else values
+    messages = [messages] * len(rows) if isinstance(messages, str) else messages
     return pd.DataFrame(
         {
             "file": file,
-            "row": np.asarray(rows, dtype="int64"),
+            "row": rows,
             "column": column,
             "value": pd.Series(values, dtype="object").to_numpy(),
             "rule": rule,
@@ -167,26 +173,33 @@ class ReadError(Exception):
         super().__init__("; ".join(problems["message"]))
 
 
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
 def read_file(
     path: Path, sheet: str | None = None, display_name: str | None = None
 ) -> pd.DataFrame:
     """A CSV (UTF-8, with or without BOM), Excel (.xlsx: first sheet or `sheet`) or Parquet file
-    as a frame; text files keep every cell as text (numbers are validated later)."""
+    as a frame; text files keep every cell as text (numbers are validated later). Whatever the
+    content, the only exception is a ReadError."""
     name = display_name or path.name
     if not path.exists() or path.stat().st_size == 0:
         raise ReadError(_file_problem(name, "empty_file", "the file is empty"))
     suffix = Path(name).suffix.lower() or path.suffix.lower()
     if suffix == ".parquet":
-        return _read_parquet(path, name)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_excel(path, name, sheet)
-    return _read_csv(path, name)
+        header, frame = _read_parquet(path, name)
+        return _named_columns(header, frame, name, header_row=1, letters=False)
+    if suffix in EXCEL_SUFFIXES:
+        header, frame, header_row = _read_excel(path, name, sheet)
+        return _named_columns(header, frame, name, header_row, letters=True)
+    header, frame = _read_csv(path, name)
+    return _named_columns(header, frame, name, header_row=1, letters=True)
 
 
-def _read_csv(path: Path, name: str) -> pd.DataFrame:
+def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
     data = path.read_bytes()
     try:
-        text_start = data.decode("utf-8")[:1]
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         row = data[: error.start].count(b"\n") + 1
         byte = data[error.start : error.start + 1].hex().upper()
@@ -195,67 +208,158 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
             "'Save as' → 'CSV UTF-8 (Comma delimited)' and import again"
         )
         raise ReadError(_file_problem(name, "wrong_encoding", message, row)) from None
-    if text_start == "\ufeff":
-        data = data[3:]
-    if not data.strip():
+    if text.startswith("\ufeff"):
+        data, text = data[3:], text[1:]
+    if not text or text.isspace():
         raise ReadError(_file_problem(name, "empty_file", "the file is empty"))
-    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")]))
-    # every column as text: codes such as '007' and dates stay as written
-    types = {column: pa_arrow.string() for column in header}
+    # the header from the file's first MiB: copying a large file for one row is slow
+    header = _csv_records(text[: 1 << 20], name)[0]
+    _refuse_other_separator(header, name)
+    width = len(header)
+    # every column as text: codes such as '007' and dates stay as written. The header is read
+    # as a row, so that blank or repeated names reach the header checks as they were written.
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data),
-            convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"f{i}": pa_arrow.string() for i in range(width)},
+                strings_can_be_null=False,
+            ),
         )
-    except pa_arrow.ArrowInvalid as error:
-        message = f"the file cannot be read as CSV ({_arrow_reason(error)})"
-        raise ReadError(_file_problem(name, "unreadable", message)) from None
-    return table.to_pandas()
+    except pa_arrow.ArrowException as error:
+        raise ReadError(_csv_problem(text, name, width, error)) from None
+    header = [column[0].as_py() for column in table.columns] if table.num_rows else []
+    data_rows = table.slice(1).rename_columns([str(i) for i in range(table.num_columns)])
+    frame = data_rows.to_pandas()
+    frame.columns = range(table.num_columns)
+    return header, frame
+
+
+def _csv_records(text: str, name: str, limit: int = 1) -> list[list[str]]:
+    """The first `limit` rows as Python's csv module reads them, blank lines skipped as Arrow
+    skips them; a row it cannot read (a cell over its size limit) is a problem."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for record in reader:
+            if record:
+                records.append(record)
+            if len(records) == limit:
+                break
+    except csv.Error as error:
+        row = len(records) + 1
+        message = f"this row cannot be read as CSV ({error})"
+        raise ReadError(_file_problem(name, "unreadable", message, row)) from None
+    return records or [[]]
+
+
+def _refuse_other_separator(header: list[str], name: str) -> None:
+    """A header that is one column but splits into known names on ';' or a tab: the file was
+    saved with another separator (Excel does so where the decimal mark is a comma)."""
+    if len(header) != 1:
+        return
+    for separator, label in ((";", "semicolons"), ("\t", "tabs")):
+        if sum(_is_known_header(part.strip()) for part in header[0].split(separator)) >= 2:
+            message = (
+                f"the columns are separated by {label}, not commas; in Excel use 'Save as' → "
+                "'CSV UTF-8 (Comma delimited)' and import again"
+            )
+            value = header[0][:80]
+            raise ReadError(_problems(name, [1], "", [value], "wrong_separator", [message]))
+
+
+def _csv_problem(text: str, name: str, width: int, error: Exception) -> pd.DataFrame:
+    """Arrow's reason for refusing a CSV, with the row a person should look at where the
+    reason is a row with the wrong number of cells."""
+    reason = _arrow_reason(error)
+    if re.match(r"Expected \d+ columns, got \d+", reason):
+        records = _csv_records(text, name, limit=-1)
+        row, record = next(
+            ((i, r) for i, r in enumerate(records, start=1) if len(r) != width), (0, [])
+        )
+        if row:
+            line = ",".join(record)
+            value = line if len(line) <= 80 else line[:79] + "…"
+            message = (
+                f"this row has {len(record)} cells but the header row has {width}; a value "
+                "holding a comma or a line break must be in double quotes"
+            )
+            return _problems(name, [row], "", [value], "wrong_cell_count", [message])
+    message = f"the file cannot be read as CSV ({reason})"
+    return _file_problem(name, "unreadable", message)
 
 
 def _arrow_reason(error: Exception) -> str:
-    text = str(error).splitlines()[0]
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return re.sub(r"^CSV parse error: ", "", text)
 
 
-def _read_parquet(path: Path, name: str) -> pd.DataFrame:
+def _read_parquet(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
     try:
-        return pq.read_table(path).to_pandas()
-    except (pa_arrow.ArrowInvalid, OSError) as error:
+        table = pq.read_table(path)
+        table.validate(full=True)  # text that is not UTF-8 fails here, not in a later check
+        header = [str(n) for n in table.column_names]
+        # the file's own columns by position: pandas' note of its index (which could hide a
+        # column such as 'district' in the index) is left out, and names may repeat
+        columns = [_plain(c) for c in table.columns]
+        frame = pa_arrow.table(columns, names=[str(i) for i in range(len(columns))]).to_pandas()
+    except (pa_arrow.ArrowException, OSError, ValueError) as error:
+        # a damaged file can hold names or text that are not UTF-8 (UnicodeDecodeError), or
+        # dates that no calendar has (ValueError: year … is out of range)
         message = f"the file cannot be read as Parquet ({_arrow_reason(error)})"
         raise ReadError(_file_problem(name, "unreadable", message)) from None
+    frame.columns = range(len(columns))
+    return header, frame
 
 
-def _read_excel(path: Path, name: str, sheet: str | None) -> pd.DataFrame:
-    from python_calamine import CalamineWorkbook
+def _plain(column: pa_arrow.ChunkedArray) -> pa_arrow.ChunkedArray:
+    """Nested values (lists, structs, maps) and bytes as text: no contract column holds one,
+    and text is what a problem line can show (bytes that are not UTF-8 as escapes)."""
+    types = pa_arrow.types
+    if types.is_dictionary(column.type) and not types.is_string(column.type.value_type):
+        column = column.cast(column.type.value_type)
+    kind = column.type
+    if types.is_binary(kind) or types.is_large_binary(kind) or types.is_fixed_size_binary(kind):
+        texts = [
+            None if v is None else v.decode("utf-8", "backslashreplace") for v in column.to_pylist()
+        ]
+    elif types.is_nested(kind):
+        texts = [None if v is None else str(v) for v in column.to_pylist()]
+    else:
+        return column
+    return pa_arrow.chunked_array([pa_arrow.array(texts, pa_arrow.string())])
+
+
+def _read_excel(path: Path, name: str, sheet: str | None) -> tuple[list[str], pd.DataFrame, int]:
+    from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises its own error types for broken workbooks
+        sheets = workbook.sheet_names
+        if sheet is not None and sheet not in sheets:
+            listed = ", ".join(f"'{s}'" for s in sheets)
+            message = f"there is no sheet '{sheet}' (sheets: {listed})"
+            raise ReadError(_file_problem(name, "unknown_sheet", message))
+        if not sheets:
+            raise ReadError(_file_problem(name, "empty_file", "the workbook has no sheets"))
+        chosen = sheet or sheets[0]
+        cells = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    except (CalamineError, OSError, ValueError) as error:
         message = f"the file cannot be read as an Excel workbook ({error})"
         raise ReadError(_file_problem(name, "unreadable", message)) from None
-    sheets = workbook.sheet_names
-    if sheet is not None and sheet not in sheets:
-        listed = ", ".join(f"'{s}'" for s in sheets)
-        raise ReadError(
-            _file_problem(name, "unknown_sheet", f"there is no sheet '{sheet}' (sheets: {listed})")
-        )
-    cells = workbook.get_sheet_by_name(sheet or sheets[0]).to_python(skip_empty_area=False)
-    cells = [row for row in cells if any(str(c).strip() for c in row)]
-    if not cells:
-        raise ReadError(_file_problem(name, "empty_file", f"sheet '{sheet or sheets[0]}' is empty"))
-    header = [str(c).strip() for c in cells[0]]
-    frame = pd.DataFrame(cells[1:], columns=_unique(header), dtype=object)
-    return frame.map(_excel_text)
+    # the sheet from A1: list positions are the spreadsheet's rows and columns
+    filled = [(i, row) for i, row in enumerate(cells, start=1) if any(_filled(c) for c in row)]
+    if not filled:
+        raise ReadError(_file_problem(name, "empty_file", f"sheet '{chosen}' is empty"))
+    (header_row, header), rows = filled[0], [row for _, row in filled[1:]]
+    frame = pd.DataFrame(rows, columns=range(len(header)), dtype=object).map(_excel_text)
+    return [str(_excel_text(c)) for c in header], frame, header_row
 
 
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
-    return out
+def _filled(cell: object) -> bool:
+    return cell is not None and bool(str(cell).strip())
 
 
 def _excel_text(cell: object) -> object:
@@ -266,6 +370,100 @@ def _excel_text(cell: object) -> object:
     if isinstance(cell, (date, pd.Timestamp)):
         return cell
     return "" if cell is None else str(cell)
+
+
+# --- the header row -----------------------------------------------------------------------------
+
+
+def _named_columns(
+    header: list[str], frame: pd.DataFrame, name: str, header_row: int, letters: bool
+) -> pd.DataFrame:
+    """The frame's columns (numbered by position) under the header's names. A column with no
+    name is dropped when it is empty and is a problem when it holds data; two columns with one
+    name that a contract column accepts are a problem; other repeated names get a suffix."""
+    names = [h.strip() for h in header] + [""] * (frame.shape[1] - len(header))
+
+    def place(position: int) -> str:
+        return _column_letter(position) if letters else str(position + 1)
+
+    # a row naming no known column is data or a title, which the header checks explain better
+    is_header = any(_is_known_header(n) for n in names)
+    keep, problems = [], []
+    for position, title in enumerate(names):
+        if title:
+            keep.append(position)
+        elif _holds_data(frame[position]):
+            if not is_header:
+                keep.append(position)
+                continue
+            message = (
+                f"column {place(position)} has no name in the header row (row {header_row}); "
+                "give it a name or delete the column; if the header spans two rows, merge them "
+                "into one"
+                if letters
+                else f"column {place(position)} has no name; give it a name or drop it"
+            )
+            field = place(position) if letters else f"column {place(position)}"
+            problems.append(_problems(name, [header_row], field, [""], "unnamed_column", [message]))
+    repeated: dict[str, list[int]] = {}
+    for position in keep:
+        if _is_known_header(names[position]):
+            repeated.setdefault(_key(names[position]), []).append(position)
+    for positions in (p for p in repeated.values() if len(p) > 1):
+        places = [place(p) for p in positions]
+        both = "both" if len(places) == 2 else "all"
+        title = names[positions[0]]
+        message = (
+            f"columns {', '.join(places[:-1])} and {places[-1]} are {both} named '{title}'; "
+            "keep one"
+        )
+        problems.append(
+            _problems(name, [header_row], title, [title], "duplicate_column", [message])
+        )
+    if problems:
+        raise ReadError(pd.concat(problems, ignore_index=True))
+    out = frame[keep]
+    out.columns = _unique([names[p] or place(p) for p in keep])
+    return out
+
+
+def _is_known_header(name: str) -> bool:
+    return _key(name) in _known_header_keys()
+
+
+@cache
+def _known_header_keys() -> frozenset[str]:
+    """Every header name some kind accepts, as matched."""
+    return frozenset(
+        _key(n) for spec in COLUMNS.values() for c, syns in spec.items() for n in (c, *syns)
+    )
+
+
+def _holds_data(column: pd.Series) -> bool:
+    return bool(_texts(column).notna().any())
+
+
+def _column_letter(position: int) -> str:
+    """A, B, …, Z, AA, …: the column as a spreadsheet labels it."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        candidate, n = name, 0
+        while candidate in seen:
+            n += 1
+            candidate = f"{name}.{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
 
 
 # --- columns ------------------------------------------------------------------------------------
@@ -370,16 +568,19 @@ def _map_distinct(series: pd.Series, fn) -> pd.Series:
 
 def parse_month(value: object) -> date | None:
     """`YYYY-MM`, or a date whose month is used."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
         return None
     if isinstance(value, (pd.Timestamp, date)):
-        return date(value.year, value.month, 1)
+        # a Parquet timestamp can lie past the year 9999 that a date holds
+        return date(value.year, value.month, 1) if 1 <= value.year <= 9999 else None
     text = str(value).strip()
     match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2})(?:[ T].*)?)?", text)
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or year < 1:
         return None
     if match.group(3):
         try:
@@ -387,6 +588,23 @@ def parse_month(value: object) -> date | None:
         except ValueError:
             return None
     return date(year, month, 1)
+
+
+# the months datetime64[ns] holds (1677-09-22 to 2262-04-11)
+FIRST_STORABLE_MONTH = date(1677, 10, 1)
+LAST_STORABLE_MONTH = date(2262, 4, 1)
+
+
+def _storable_month(value: object) -> date | None:
+    """parse_month, a later month than datetime64[ns] holds taken as its last one: it is in
+    the future all the same, and the future-month rule reports it as written."""
+    month = parse_month(value)
+    return None if month is None else min(month, LAST_STORABLE_MONTH)
+
+
+def _too_early(value: object) -> bool:
+    month = parse_month(value)
+    return month is not None and month < FIRST_STORABLE_MONTH
 
 
 def _quoted(values: pd.Series) -> pd.Series:
@@ -407,6 +625,7 @@ class Rule:
 RULES = {
     "negative_count": Rule("", "is negative; counts are whole numbers ≥ 0"),
     "fractional_count": Rule("", "is not a whole number; counts are whole numbers ≥ 0"),
+    "count_too_large": Rule("", "is too large to be a count"),
     "pct_out_of_range": Rule("value", "is not a percentage between 0 and 100"),
     "year_out_of_range": Rule("year", "is not a year between 1950 and this year"),
     "negative_target": Rule("target", "is negative; targets are ≥ 0"),
@@ -422,10 +641,17 @@ def _column(dtype, *checks: pa.Check) -> pa.Column:
     return pa.Column(dtype, list(checks), nullable=True)
 
 
+# counts are checked as floats and stored as 64-bit integers: above 2**53 a float cannot hold
+# every whole number, and above 2**63 the integer would wrap round
+MAX_COUNT = 2**53
+
+
 def _count_checks() -> list[pa.Check]:
+    # an infinite count is reported once, as too large
     return [
         _check("negative_count", lambda s: s >= 0),
-        _check("fractional_count", lambda s: s % 1 == 0),
+        _check("fractional_count", lambda s: (s % 1 == 0) | np.isinf(s)),
+        _check("count_too_large", lambda s: s <= MAX_COUNT),
     ]
 
 
@@ -439,10 +665,16 @@ def usage_schema(today: date) -> pa.DataFrameSchema:
             "transactions": _column(float, *_count_checks()),
             "users": _column(float, *_count_checks()),
         },
-        # only against a valid count: a negative count is reported once, as negative
+        # only against valid counts: a negative or too large count is reported once, as such
         checks=[
             pa.Check(
-                lambda d: ~((d["users"] > d["transactions"]) & (d["transactions"] >= 0)),
+                lambda d: (
+                    ~(
+                        (d["users"] > d["transactions"])
+                        & (d["transactions"] >= 0)
+                        & (d["users"] <= MAX_COUNT)
+                    )
+                ),
                 name="users_above_transactions",
             )
         ],
@@ -488,10 +720,15 @@ def schema_problems(
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases.dropna(subset=["index"])
         out = []
-        for check, group in cases.groupby("check", sort=False):
-            index = np.unique(group["index"].astype("int64"))
-            column = group["column"].dropna().iloc[0] if group["column"].notna().any() else ""
-            out.append(messages[check](check, column, index, frame, raw, file, rownum))
+        for (check, context), group in cases.groupby(["check", "schema_context"], sort=False):
+            # a column's check fails per column (transactions and users share the count
+            # checks); a check across columns names every column for one failing row
+            by_column = (
+                group.groupby("column", sort=False) if context == "Column" else [("", group)]
+            )
+            for column, failed in by_column:
+                index = np.unique(failed["index"].astype("int64"))
+                out.append(messages[check](check, column, index, frame, raw, file, rownum))
         return out
     return []
 
@@ -612,6 +849,7 @@ class Validator:
                 "future_month": self._future_month,
                 "negative_count": _value_problem,
                 "fractional_count": _value_problem,
+                "count_too_large": _value_problem,
                 "users_above_transactions": _users_above,
             },
         )
@@ -675,8 +913,14 @@ class Validator:
         return out, fuzzy
 
     def _units_match(self, out, cells, file, rownum, problems):
-        expected = out["indicator"].map(self.indicator_units)
-        wrong = expected.notna() & out["unit"].notna() & (expected != out["unit"])
+        # as plain text: the two columns are categoricals whose categories differ
+        units = out["unit"].astype(object)
+        expected = pd.Series(
+            [self.indicator_units.get(i) for i in out["indicator"].astype(object)],
+            index=out.index,
+            dtype=object,
+        )
+        wrong = (expected.notna() & units.notna() & (expected != units)).astype(bool)
         if wrong.any():
             values = cells["unit"][wrong]
             messages = (
@@ -769,14 +1013,20 @@ class Validator:
     # shared parsers ------------------------------------------------------------------------
 
     def _months(self, cells, file, rownum, problems, required: bool = True) -> pd.Series:
-        months = _map_distinct(cells, parse_month)
+        months = _map_distinct(cells, _storable_month)
         blank = _map_distinct(cells, lambda value: value is None).astype(bool)
-        bad = months.isna() & (~blank | required)
-        if bad.any():
-            values = cells[bad].astype("string").fillna("")
-            messages = _quoted(values) + " is not a month; write it as YYYY-MM (e.g. 2025-03)"
-            problems.append(_problems(file, rownum[bad], "month", values, "bad_month", messages))
-        return pd.to_datetime(months, errors="coerce").astype("datetime64[ns]")
+        early = _map_distinct(cells, _too_early).astype(bool)
+        for rule_rows, text in (
+            (months.isna() & (~blank | required), "is not a month"),
+            (early, "is too early to be a month of this data"),
+        ):
+            if rule_rows.any():
+                values = cells[rule_rows].astype("string").fillna("")
+                messages = _quoted(values) + f" {text}; write it as YYYY-MM (e.g. 2025-03)"
+                problems.append(
+                    _problems(file, rownum[rule_rows], "month", values, "bad_month", messages)
+                )
+        return pd.to_datetime(months.mask(early), errors="coerce").astype("datetime64[ns]")
 
     def _districts(self, cells, file, rownum, problems) -> tuple[pd.Series, pd.DataFrame]:
         resolutions: dict = {}
@@ -791,10 +1041,11 @@ class Validator:
         bad = codes.isna()
         if bad.any():
             texts = _texts(cells)
-            messages = texts[bad].map(
-                lambda t: _district_message(t, resolutions.get(t)), na_action="ignore"
+            messages = _map_texts(
+                texts[bad],
+                lambda t: _district_message(t, resolutions.get(t)),
+                "district is blank; give a P-code (PK501-PK535) or a name",
             )
-            messages = messages.fillna("district is blank; give a P-code (PK501-PK535) or a name")
             problems.append(
                 _problems(
                     file,
@@ -811,12 +1062,12 @@ class Validator:
         """Districts, or an old parent district (Chitral, Kohistan) kept at parent level."""
         texts = _texts(cells)
         resolutions = self.resolver.resolve_many(texts.dropna().unique())
-        parent = texts.map(lambda t: resolutions[t].method == "parent", na_action="ignore")
-        parent = parent.fillna(False).astype(bool)
-        names = texts.where(parent).map(
+        parent = _map_texts(texts, lambda t: resolutions[t].method == "parent", False)
+        parent = parent.astype(bool)
+        names = _map_texts(
+            texts.where(parent),
             lambda t: self.parent_names[tuple(sorted(resolutions[t].parent_codes))],
-            na_action="ignore",
-        )
+        ).astype("string")
         codes, fuzzy = self._districts(texts.mask(parent, "PK501"), file, rownum, problems)
         return codes.mask(parent, None), names, fuzzy
 
@@ -855,10 +1106,13 @@ class Validator:
     def _numbers(self, cells, column, file, rownum, problems, required: bool) -> pd.Series:
         """Numbers as floats (NaN when blank); text that is not a number is a problem here, the
         rules on the numbers are the schema's."""
-        if pd.api.types.is_numeric_dtype(cells.dtype):
-            return cells.astype("float64")
-        texts = _texts(cells)
-        numbers = _to_numbers(texts)
+        # a number column (Parquet) is used as it is; its blanks are still blanks
+        types = pd.api.types
+        if types.is_numeric_dtype(cells.dtype) and not types.is_bool_dtype(cells.dtype):
+            texts, numbers = cells.astype("string"), cells.astype("float64")
+        else:
+            texts = _texts(cells)
+            numbers = _to_numbers(texts)
         rules = [("not_a_number", numbers.isna() & texts.notna(), "is not a number")]
         if required:
             rules.append(("missing_value", texts.isna(), "is blank; give a number"))
@@ -890,6 +1144,13 @@ class Validator:
         )
 
 
+def _map_texts(texts: pd.Series, fn: Callable[[str], object], blank: object = None) -> pd.Series:
+    """fn of each text, `blank` where it is blank, as plain objects: `Series.map` on a column
+    of blanks alone gives Arrow's null type, which then refuses `fillna`."""
+    values = [blank if pd.isna(t) else fn(t) for t in texts]
+    return pd.Series(values, index=texts.index, dtype=object)
+
+
 def _to_numbers(texts: pd.Series) -> pd.Series:
     """Text to float, NaN where it is not a number: Arrow's parser for a clean column (fast),
     pandas' forgiving one (thousands separators, stray text) only when that fails."""
@@ -912,8 +1173,9 @@ def _row_keys(keys: pd.DataFrame) -> pd.Series:
 
 
 def _users_above(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:
-    users = frame["users"].iloc[index].astype("int64").astype("string")
-    transactions = frame["transactions"].iloc[index].astype("int64").astype("string")
+    # whole numbers as written, without a 64-bit cast that could wrap a large one round
+    users = frame["users"].iloc[index].map("{:.0f}".format).astype("string")
+    transactions = frame["transactions"].iloc[index].map("{:.0f}".format).astype("string")
     messages = (
         "'"
         + users
@@ -1010,13 +1272,27 @@ def validate_file(
     progress: Progress | None = None,
 ) -> Validation:
     """Read and validate one file; never raises for bad content (problems say what is wrong)."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown kind '{kind}' (known: {', '.join(KINDS)})")
     progress = progress or _no_progress
     name = display_name or path.name
     progress(0.0, f"reading {name}")
     try:
         frame = read_file(path, sheet, name)
+        result = validator(today, extra_aliases=extra_aliases).validate(frame, name, kind, progress)
     except ReadError as error:
         return Validation(name, kind, pd.DataFrame(), error.problems)
-    result = validator(today, extra_aliases=extra_aliases).validate(frame, name, kind, progress)
+    except Exception as error:
+        # the last line of defence: a bug in the checks rejects the file, loudly, instead of
+        # stopping the import with a traceback; the traceback goes to the log
+        logging.getLogger(__name__).exception("validating %s failed", name)
+        message = (
+            f"{name} could not be checked because of an internal error "
+            f"({type(error).__name__}: {error}); nothing was written; please report this "
+            "together with the file"
+        )
+        return Validation(
+            name, kind, pd.DataFrame(), _file_problem(name, "internal_error", message)
+        )
     progress(0.7, f"{len(frame):,} rows checked")
     return result
