@@ -40,6 +40,19 @@ class Component:
     name: str
     dims: tuple[str, ...]
     marginal: tuple[str, ...] = ()  # dims whose 'all' rows hold published totals
+    cited: bool = True  # False for a weight: cited apart, not as the value's own source and year
+    months_of: str | None = None  # counts the distinct months of that component's rows
+
+    @property
+    def rows(self) -> str:
+        """The view's component whose rows this one reads."""
+        return self.months_of or self.name
+
+    @property
+    def per_district(self) -> bool:
+        """Summed district by district first, so that only the districts the driving component
+        has data for enter the sums (the same districts in numerator and denominator)."""
+        return "district" in self.dims and self.months_of is None
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ class Metric:
     numerator: str | None = None
     denominator: str | None = None
     decimals: int = 1
+    derived: tuple[tuple[str, str], ...] = ()  # (name, SQL over the component sums), in order
 
     @property
     def view(self) -> str:
@@ -96,16 +110,23 @@ REGISTRY: dict[str, Metric] = {
         ),
         Metric(
             "reach_pct",
-            "Eligible people reached",
+            "Eligible people reached (mean monthly)",
             "% of eligible people",
             "higher_is_better",
-            "100 × Σ unique users ÷ eligible population, where users are reported",
+            "100 × mean monthly unique users ÷ eligible population: users summed over the "
+            "period's months that report them, divided by the number of those months "
+            "(monthly unique users cannot be added across months)",
             USAGE_KIND,
-            (Component("users", USAGE_DIMS), ELIGIBLE),
-            "100.0 * users / nullif(eligible_population, 0)",
-            "users",
+            (
+                Component("users", USAGE_DIMS),
+                ELIGIBLE,
+                Component("user_months", USAGE_DIMS, cited=False, months_of="users"),
+            ),
+            "100.0 * mean_monthly_users / nullif(eligible_population, 0)",
+            "mean_monthly_users",
             "eligible_population",
             2,
+            (("mean_monthly_users", "users / nullif(user_months, 0)"),),
         ),
         Metric(
             "digital_share_pct",
@@ -180,7 +201,7 @@ REGISTRY: dict[str, Metric] = {
             "survey",
             (
                 Component("weighted_value", ("district",)),
-                Component("population_weight", ("district",)),
+                Component("population_weight", ("district",), cited=False),
             ),
             "weighted_value / nullif(population_weight, 0)",
         ),
@@ -255,7 +276,10 @@ REGISTRY: dict[str, Metric] = {
             "grid_light_pct; the list used is given in the source); above district level "
             "each indicator is weighted by Census 2023 population",
             "census+survey",
-            (Component("weighted_value", ("district",)), Component("weight", ("district",))),
+            (
+                Component("weighted_value", ("district",)),
+                Component("weight", ("district",), cited=False),
+            ),
             "weighted_value / nullif(weight, 0)",
         ),
     )
@@ -385,7 +409,9 @@ class Query:
 
 def _component_sql(metric: Metric, comp: Component, query: Query) -> tuple[str, list[object]]:
     keys = [DIMENSIONS[k] for k in query.by if k in comp.dims]
-    where, params = ["component = ?"], [comp.name]
+    if comp.per_district and "district_code" not in keys:
+        keys.append("district_code")
+    where, params = ["component = ?"], [comp.rows]
     for dim in comp.marginal:
         column = DIMENSIONS[dim]
         if dim == "service" and query.service:
@@ -405,9 +431,10 @@ def _component_sql(metric: Metric, comp: Component, query: Query) -> tuple[str, 
         if query.month_to:
             where.append("month_start <= strptime(?, '%Y-%m')::date")
             params.append(query.month_to)
+    amount = "count(distinct month_start)" if comp.months_of else "sum(amount)"
     select = [
         *keys,
-        f"sum(amount) as {comp.name}",
+        f"{amount} as {comp.name}",
         f"list(distinct source) as src_{comp.name}",
         f"min(year) as y0_{comp.name}",
         f"max(year) as y1_{comp.name}",
@@ -433,7 +460,10 @@ def check(query: Query) -> Metric | ModelledMetric:
 
 
 def metric_sql(query: Query) -> tuple[str, list[object]]:
-    """The SQL and parameters for a metric frame; identifiers come only from the registry."""
+    """The SQL and parameters for a metric frame; identifiers come only from the registry.
+
+    Components are summed per district (`c0`… `cN`), joined on the districts the first one has
+    data for, then summed over the breakdown (`sums`), and divided last."""
     metric = check(query)
     ctes, params, joins = [], [], []
     for i, comp in enumerate(metric.components):
@@ -442,27 +472,64 @@ def metric_sql(query: Query) -> tuple[str, list[object]]:
         params += comp_params
         if i:
             keys = [DIMENSIONS[k] for k in query.by if k in comp.dims]
+            if comp.per_district and "district_code" not in keys:
+                keys.append("district_code")
             condition = f"using ({', '.join(keys)})" if keys else "on true"
             joins.append(f"left join c{i} {condition}")
-    names = [c.name for c in metric.components]
+    keys = [DIMENSIONS[k] for k in query.by]
+    sums = [*keys]
+    for comp in metric.components:
+        total = "max" if comp.months_of else "sum"
+        sums += [
+            f"{total}({comp.name}) as {comp.name}",
+            f"flatten(list(src_{comp.name})) as src_{comp.name}",
+            f"min(y0_{comp.name}) as y0_{comp.name}",
+            f"max(y1_{comp.name}) as y1_{comp.name}",
+        ]
+    group = f" group by {', '.join(keys)}" if keys else ""
+    derived = "".join(f", {sql} as {name}" for name, sql in metric.derived)
+    ctes.append(
+        f"sums as (select *{derived} from (select {', '.join(sums)} from c0 {' '.join(joins)}"
+        f"{group}))"
+    )
     outputs = [*_key_outputs(query.by), f"{metric.expression} as value"]
     if metric.numerator:
         outputs += [f"{metric.numerator} as numerator", f"{metric.denominator} as denominator"]
-    sources = ", ".join(f"src_{n}" for n in names)
-    first = ", ".join(f"y0_{n}" for n in names)
-    last = ", ".join(f"y1_{n}" for n in names)
-    outputs += [
-        f"array_to_string(list_sort(list_distinct(list_concat({sources}))), '; ') as source",
+    outputs += _source_outputs(metric, query)
+    district_join = " join districts d using (district_code)" if "district" in query.by else ""
+    order = [_order_key(k) for k in query.by]
+    sql = f"with {', '.join(ctes)} select {', '.join(outputs)} from sums{district_join}" + (
+        f" order by {', '.join(order)}" if order else ""
+    )
+    return sql, params
+
+
+def _source_outputs(metric: Metric, query: Query) -> list[str]:
+    """`source` and `year` of the value: its own components' sources and year span; a weight
+    (used above district level only) is named after them, without changing the year."""
+    cited = [c.name for c in metric.components if c.cited]
+    weights = [
+        c.name
+        for c in metric.components
+        if not c.cited and not c.months_of and "district" not in query.by
+    ]
+    sources = ", ".join(f"src_{n}" for n in cited)
+    own = f"array_to_string(list_sort(list_distinct(list_concat({sources}))), '; ')"
+    if weights:
+        weight_sources = ", ".join(f"src_{n}" for n in weights)
+        weight_years = ", ".join(f"y1_{n}" for n in weights)
+        own = (
+            f"concat_ws('; ', {own}, 'population weights: ' || array_to_string("
+            f"list_sort(list_distinct(list_concat({weight_sources}))), '; ') || ' ('"
+            f" || greatest({weight_years})::varchar || ')')"
+        )
+    first = ", ".join(f"y0_{n}" for n in cited)
+    last = ", ".join(f"y1_{n}" for n in cited)
+    return [
+        f"{own} as source",
         f"case when least({first}) = greatest({last}) then least({first})::varchar "
         f"else least({first})::varchar || '-' || greatest({last})::varchar end as year",
     ]
-    district_join = " join districts d using (district_code)" if "district" in query.by else ""
-    order = [_order_key(k) for k in query.by]
-    sql = (
-        f"with {', '.join(ctes)} select {', '.join(outputs)} from c0 {' '.join(joins)}"
-        f"{district_join}" + (f" order by {', '.join(order)}" if order else "")
-    )
-    return sql, params
 
 
 def _key_outputs(by: Sequence[str]) -> list[str]:

@@ -114,7 +114,7 @@ where census_year = 2023 and age_group = 'all'
 """
 MOBILE_PARENT_SQL = """
 select district_code, bool_or(is_parent_estimate) as parent_estimate
-from stg_district_indicators
+from stg_indicators_current
 where indicator = 'mobile_hh_pct' and grp = 'all'
 group by district_code
 """

@@ -10,7 +10,8 @@ from kp_dash import briefing, db
 PERIOD = "2025-01 to 2025-02"
 FIXTURE = "Fixture census; Fixture returns"
 ACCESS = (
-    "grid_light_pct: Fixture census; literacy_pct: Fixture census; mobile_hh_pct: Fixture survey"
+    "grid_light_pct (2023): Fixture census; literacy_pct (2023): Fixture census; "
+    "mobile_hh_pct (2019): Fixture survey"
 )
 
 

@@ -115,10 +115,18 @@ def test_female_share_and_gender_parity(con):
     )
 
 
-def test_reach_counts_only_reported_users(con):
+def test_reach_is_the_mean_monthly_reach_of_reported_users(con):
+    # Bajaur reports 3 + 8 + 2 = 13 users in January and 3 in February: mean 8 of 600 adults;
+    # Peshawar 40 + 90 + 10 + 30 = 170 and 45: mean 107.5 of 2,000 (monthly users never add up)
     assert values(con, "reach_pct", service=HC) == pytest.approx(
-        {"PK502": 100 * 16 / 600, "PK528": 100 * 215 / 2000}
+        {"PK502": 100 * 8 / 600, "PK528": 100 * 107.5 / 2000}
     )
+    by_month = values(con, "reach_pct", by=("month",), service=HC)
+    assert by_month == pytest.approx(
+        {"2025-01": 100 * (13 + 170) / 2600, "2025-02": 100 * (3 + 45) / 2600}
+    )
+    # the province over both months: (183 + 48) ÷ 2 users of 2,600 adults
+    assert province(con, "reach_pct", service=HC) == pytest.approx(100 * 115.5 / 2600)
 
 
 def test_access_indicators(con):
@@ -191,7 +199,7 @@ def test_every_sql_file_has_a_header():
 def test_every_component_exists_in_its_view(con):
     for metric in metrics.REGISTRY.values():
         names = set(db.query_df(con, f"select distinct component from {metric.view}")["component"])
-        assert {c.name for c in metric.components} == names, metric.code
+        assert {c.rows for c in metric.components} == names, metric.code
 
 
 def test_views_reject_writes(small_db):

@@ -233,7 +233,8 @@ def test_service_table_by_hand(con) -> None:
     assert complaints["digital_transactions"] == 15
     card = table.loc["health_card"]
     assert math.isnan(card["uptake_per_1000"])  # no Bajaur use: no data, never 0
-    assert card["province_uptake_per_1000"] == pytest.approx(7.5)  # 30 / 4,000
+    # only Peshawar reports the health card: 30 on its 3,000 people (Bajaur is no data, not 0)
+    assert card["province_uptake_per_1000"] == pytest.approx(10.0)
     assert (table["target_status"] == profile.NO_TARGET).all()
     assert "Fixture returns" in complaints["source"]
 
@@ -277,7 +278,7 @@ def test_service_display_text(con) -> None:
     shown = profile.service_display(profile.service_table(con, BAJAUR, *PERIOD))
     card = shown[shown["Service"].str.startswith("Health card")].iloc[0]
     assert card["Uptake per 1,000 eligible"] == "No data"
-    assert card["Province uptake per 1,000"] == "7.50"
+    assert card["Province uptake per 1,000"] == "10.00"
     assert isinstance(card["Last 12 months"], list)
 
 

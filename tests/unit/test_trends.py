@@ -10,7 +10,7 @@ Digital health_complaints transactions → uptake per 1,000 adults:
     2024-02   60 → 60    200 → 100   160 → 160   420/4000 → 105     360/3000 → 120
     2024-03 … 2024-12: no usage at all
     2025-01  120 → 120   240 → 120    60 → 60    420/4000 → 105     300/3000 → 100
-    2025-02  100 → 100   160 → 80     none       260/4000 → 65      160/2000 → 80 (PK506 left out)
+    2025-02  100 → 100   160 → 80     none       260/3000 → 86.67   160/2000 → 80 (PK506 left out)
     2025-03  120 → 120   400 → 200   200 → 200   720/4000 → 180     600/3000 → 200
 
 plus health_card in Peshawar: 200 (2024-01) and 400 (2025-03) digital transactions, on its
@@ -83,11 +83,13 @@ def test_province_series_with_month_on_month_and_year_on_year(con):
     assert list(frame.columns) == trends.SERIES_COLUMNS
     assert list(frame["month"]) == ["2025-01", "2025-02", "2025-03"]
     assert set(frame["group"]) == {"Khyber Pakhtunkhwa"}
-    assert same(column(frame, "KP"), [105, 65, 180])
-    # MoM: 2024-12 has no data → NaN; 65 − 105 = −40; 180 − 65 = +115
-    assert same(column(frame, "KP", "mom_change"), [math.nan, -40, 115])
-    # YoY reads the year before the period: 105 − 100 = +5; 65 − 105 = −40; 2024-03 none → NaN
-    assert same(column(frame, "KP", "yoy_change"), [5, -40, math.nan])
+    # February: Charsadda reports nothing, so it is in neither sum (260 of 3,000 adults)
+    feb = 1000 * 260 / 3000
+    assert same(column(frame, "KP"), [105, feb, 180])
+    # MoM: 2024-12 has no data → NaN; 86.67 − 105; 180 − 86.67
+    assert same(column(frame, "KP", "mom_change"), [math.nan, feb - 105, 180 - feb])
+    # YoY reads the year before the period: 105 − 100 = +5; 86.67 − 105; 2024-03 none → NaN
+    assert same(column(frame, "KP", "yoy_change"), [5, feb - 105, math.nan])
     assert frame["source"].str.contains("Fixture returns").all()
 
 

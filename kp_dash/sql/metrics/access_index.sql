@@ -1,7 +1,7 @@
 -- metric: access_index
 -- grain: component × district × access indicator
 -- formula: unweighted mean of the access indicators loaded for every district (latest year each, 0–100);
---          above district level each indicator is population-weighted first
+--          above district level each indicator is weighted by Census 2023 population (cited apart)
 -- unit: index 0–100
 create or replace view metric_access_index as
 select 'weighted_value' as component, district_code, null::date as month_start,
@@ -10,5 +10,5 @@ select 'weighted_value' as component, district_code, null::date as month_start,
 from stg_access_components
 union all
 select 'weight', district_code, null::date, null::varchar, null::varchar, null::varchar,
-       null::varchar, weight, source, year
+       null::varchar, weight, weight_source, weight_year
 from stg_access_components

@@ -1,13 +1,15 @@
 -- metric: mobile_hh_pct
 -- grain: component × district
--- formula: % of people living in a household with a working mobile phone (PSLM 2019-20); above district level, weighted by Census 2023 population
+-- formula: % of people living in a household with a working mobile phone, in the latest year that covers every
+--          district (PSLM 2019-20 with the seed; a later imported year replaces it); above district level weighted
+--          by Census 2023 population over the same districts (the weight is cited apart from the value)
 -- unit: percent of people
 create or replace view metric_mobile_hh_pct as
 select 'weighted_value' as component, i.district_code, null::date as month_start,
        null::varchar as service_code, null::varchar as channel, null::varchar as sex,
        null::varchar as area, i.value * p.population as amount,
        concat_ws(', ', i.source, i.source_note) as source, i.year
-from stg_district_indicators as i
+from stg_indicators_current as i
 join stg_eligible_population as p
     on p.district_code = i.district_code and p.service_code = 'all' and p.sex = 'all' and p.area = 'all'
 where i.indicator = 'mobile_hh_pct' and i.grp = 'all'
@@ -16,4 +18,3 @@ select 'population_weight', district_code, null::date, null::varchar, null::varc
        null::varchar, population, source, year
 from stg_eligible_population
 where service_code = 'all' and sex = 'all' and area = 'all'
-  and district_code in (select district_code from mobile_ownership)

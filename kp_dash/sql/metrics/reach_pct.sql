@@ -1,6 +1,7 @@
 -- metric: reach_pct
 -- grain: component × district × month × service × channel × sex × area; population rows have no month or channel and carry 'all' rows for service, sex and area
--- formula: 100 × Σ unique users ÷ eligible population, only over rows where users are reported
+-- formula: 100 × mean monthly unique users ÷ eligible population: users summed per month over the rows that report
+--          them, averaged over the months that report users (monthly unique users cannot be added across months)
 -- unit: percent of the eligible population
 create or replace view metric_reach_pct as
 select 'users' as component, district_code, month_start, service_code, channel, sex, area,

@@ -15,6 +15,8 @@ select 'lighting', source, year, count(*) from lighting group by all
 union all
 select 'mobile_ownership', source, year, count(*) from mobile_ownership group by all
 union all
+select 'district_parents', source, year, count(*) from district_parents group by all
+union all
 select 'services', source, null, count(*) from services group by all
 union all
 select 'channels', source, null, count(*) from channels group by all
