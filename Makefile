@@ -34,4 +34,4 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) data/kp_dash.duckdb data/demo
+	rm -rf $(VENV) data/kp_dash.duckdb data/kp_dash.builds data/demo

@@ -1,10 +1,10 @@
-"""Build the DuckDB file from seed, demonstration data and accepted imports, beside the current
-file, then swap it in atomically (`os.replace`), so that no reader ever sees half a build."""
+"""Build the DuckDB file from seed, demonstration data and accepted imports as a new build file,
+then point the database path at it in one atomic rename, so that no reader ever sees half a build
+and every reader sees the new one on its next connection (`kp_dash.db`)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,6 +28,7 @@ SEED_TABLES = (
     "disability",
     "lighting",
     "mobile_ownership",
+    "district_parents",
 )
 DEMO_SOURCE = "Demonstration data (simulated, not real usage)"
 ADMIN_SOURCE = "Department returns (imported)"
@@ -65,8 +66,13 @@ class BuildReport:
     batches: list[str] = field(default_factory=list)
 
 
-def fingerprint(seed_dir: Path = config.SEED_DIR, batch_ids: Iterable[str] | None = None) -> str:
-    """Identifies the code, seed and accepted imports a database was built from."""
+def fingerprint(
+    seed_dir: Path = config.SEED_DIR,
+    batch_ids: Iterable[str] | None = None,
+    with_demo: bool = False,
+) -> str:
+    """Identifies the code, seed, accepted imports and demonstration choice a database was
+    built from."""
     digest = hashlib.sha256(db.sql_fingerprint().encode())
     for path in sorted(seed_dir.glob("*.csv")):
         digest.update(path.name.encode())
@@ -75,6 +81,7 @@ def fingerprint(seed_dir: Path = config.SEED_DIR, batch_ids: Iterable[str] | Non
         sorted(r["batch_id"] for r in store.accepted()) if batch_ids is None else sorted(batch_ids)
     )
     digest.update("\n".join(ids).encode())
+    digest.update(b"demo" if with_demo else b"real")
     return digest.hexdigest()[:16]
 
 
@@ -140,7 +147,7 @@ def _load_usage(con: duckdb.DuckDBPyConnection, source: UsageSource, rows: pd.Da
 _BATCH_INSERTS = {
     "indicators": (
         "insert into indicator_values by name select * replace (? as batch_id),"
-        " 'admin' as source_kind, parent_name is not null as is_parent_estimate"
+        " 'survey' as source_kind, parent_name is not null as is_parent_estimate"
         " from read_parquet(?)"
     ),
     "targets": "insert into targets by name select * replace (? as batch_id) from read_parquet(?)",
@@ -222,6 +229,7 @@ def _write_build_info(
 def _write_database(
     path: Path,
     *,
+    build_id: str,
     with_demo: bool,
     seed_dir: Path,
     extra_usage: Sequence[UsageSource],
@@ -234,7 +242,6 @@ def _write_database(
         demo.write_demo()
     sources = [*([demo_source()] if with_demo else []), *extra_usage]
     validations = validate_sources(sources, seed_dir, today, progress)
-    build_id = uuid.uuid4().hex[:12]
     with duckdb.connect(str(path)) as con:
         db.apply_layer(con, "schema")
         progress("loading seed tables")
@@ -249,125 +256,159 @@ def _write_database(
         for layer in db.SQL_LAYERS[1:]:
             db.apply_layer(con, layer)
         ids = [r["batch_id"] for r in records]
-        _write_build_info(con, build_id, fingerprint(seed_dir, ids), with_demo)
+        _write_build_info(con, build_id, fingerprint(seed_dir, ids, with_demo), with_demo)
         con.execute("checkpoint")
         rows = con.execute("select count(*) from usage").fetchall()[0][0]
     return BuildReport(path, build_id, rows, [s.batch_id for s in sources] + ids)
 
 
-def _temporary(db_path: Path) -> Path:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    return tmp
+def _new_build_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _demo_choice(with_demo: bool | None) -> bool:
+    """The installation's choice (`store.demo_included`) unless one is given, which is then
+    kept for later builds and imports; the simulation is never added to accepted real usage."""
+    if with_demo is None:
+        return store.demo_included()
+    store.set_demo(with_demo)
+    return with_demo
 
 
 def build(
     db_path: Path | None = None,
     *,
-    with_demo: bool = True,
+    with_demo: bool | None = None,
     seed_dir: Path = config.SEED_DIR,
     extra_usage: Sequence[UsageSource] = (),
     today: date | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Validate every usage source, write a new database file with the accepted imports, and
-    swap it in atomically."""
+    """Validate every usage source, write a new build with the accepted imports, and point the
+    database path at it. `with_demo` None follows the installation's choice; True or False
+    changes it (True is refused while real usage is accepted: `store.DemoRefused`)."""
     progress = progress or _quiet
     db_path = Path(db_path or config.db_path())
-    tmp = _temporary(db_path)
+    records = store.accepted()
+    demo_wanted = _demo_choice(with_demo)
+    build_id = _new_build_id()
+    new = db.start_build(db_path, build_id)
     try:
         report = _write_database(
-            tmp,
-            with_demo=with_demo,
+            new.tmp,
+            build_id=build_id,
+            with_demo=demo_wanted,
             seed_dir=seed_dir,
             extra_usage=extra_usage,
-            records=store.accepted(),
+            records=records,
             today=today or date.today(),
             progress=progress,
         )
-        os.replace(tmp, db_path)
+        db.finish_build(new)
+        db.publish(new)
     finally:
-        tmp.unlink(missing_ok=True)
+        db.release(new, discard=True)
     progress(f"built {db_path} ({report.usage_rows:,} usage rows)")
     report.db_path = db_path
     return report
 
 
+@dataclass
+class Staged:
+    """A build prepared for a new manifest, waiting to be pointed at (`commit`)."""
+
+    new: db.NewBuild
+    demo_removed: bool  # the simulation was on screen and this build leaves it out
+
+    def commit(self) -> None:
+        db.publish(self.new)
+
+
 @contextmanager
 def staged(
     db_path: Path | None, records: Sequence[dict], progress: Progress | None = None
-) -> Iterator[Callable[[], None]]:
-    """Prepare the database for a new manifest (`records`) beside the current one and yield a
-    function that swaps it in. Adding batches to a current database copies it and loads only
-    them; anything else (a withdrawal, a stale or missing database) rebuilds from scratch."""
+) -> Iterator[Staged]:
+    """Prepare the database for a new manifest (`records`) beside the current one and yield it;
+    its `commit` swaps it in. Adding batches to a current database with the same demonstration
+    choice copies it and loads only them; anything else (a withdrawal, the simulation leaving, a
+    stale or missing database) rebuilds from scratch."""
     progress = progress or _quiet
     db_path = Path(db_path or config.db_path())
     wanted = [r for r in records if r["status"] == "accepted"]
+    with_demo = store.demo_included(list(records))
+    shown_demo = has_demo(db_path)
     before = {r["batch_id"] for r in store.accepted()}
     added = [r for r in wanted if r["batch_id"] not in before]
-    tmp = _temporary(db_path)
+    build_id = _new_build_id()
+    new = db.start_build(db_path, build_id)
     try:
         if (
             is_current(db_path)
+            and shown_demo == with_demo
             and before <= {r["batch_id"] for r in wanted}
             and (len(wanted) == len(before) + len(added))
         ):
-            _refresh(db_path, tmp, added, wanted, progress)
+            _refresh(db_path, new.tmp, build_id, added, wanted, progress)
         else:
             _write_database(
-                tmp,
-                with_demo=has_demo(db_path),
+                new.tmp,
+                build_id=build_id,
+                with_demo=with_demo,
                 seed_dir=config.SEED_DIR,
                 extra_usage=(),
                 records=wanted,
                 today=date.today(),
                 progress=progress,
             )
-        yield lambda: os.replace(tmp, db_path)
+        db.finish_build(new)
+        yield Staged(new, shown_demo and not with_demo)
     finally:
-        tmp.unlink(missing_ok=True)
+        db.release(new, discard=True)
 
 
 def _refresh(
-    db_path: Path, tmp: Path, added: Sequence[dict], records: Sequence[dict], progress: Progress
+    db_path: Path,
+    tmp: Path,
+    build_id: str,
+    added: Sequence[dict],
+    records: Sequence[dict],
+    progress: Progress,
 ) -> None:
-    shutil.copyfile(db_path, tmp)
+    shutil.copyfile(db.current_build(db_path), tmp)
     with duckdb.connect(str(tmp)) as con:
         with_demo = db.build_info(con).get("has_demo") == "true"
         for record in added:
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
         _create_usage_view(con, records)
-        _write_build_info(
-            con,
-            uuid.uuid4().hex[:12],
-            fingerprint(config.SEED_DIR, [r["batch_id"] for r in records]),
-            with_demo,
-        )
+        for layer in db.SQL_LAYERS[1:]:  # tables derived from what was loaded are written anew
+            db.apply_layer(con, layer)
+        ids = [r["batch_id"] for r in records]
+        _write_build_info(con, build_id, fingerprint(config.SEED_DIR, ids, with_demo), with_demo)
         con.execute("checkpoint")
 
 
 def has_demo(db_path: Path | None = None) -> bool:
-    """Whether the current database carries the demonstration data (True when there is none:
-    the default data set includes it)."""
+    """Whether the current database carries the demonstration data (False when there is none)."""
     db_path = Path(db_path or config.db_path())
     if not db_path.exists():
-        return True
+        return False
     try:
         with db.connect_readonly(db_path) as con:
-            return db.build_info(con).get("has_demo", "true") == "true"
-    except duckdb.Error:
-        return True
+            return db.build_info(con).get("has_demo") == "true"
+    except (duckdb.Error, FileNotFoundError):
+        return False
 
 
 def is_current(db_path: Path | None = None, seed_dir: Path = config.SEED_DIR) -> bool:
-    """True when the database exists and was built from this code, seed and accepted imports."""
+    """True when the database exists and was built from this code, seed, accepted imports and
+    demonstration choice."""
     db_path = Path(db_path or config.db_path())
     if not db_path.exists():
         return False
     try:
         with db.connect_readonly(db_path) as con:
-            return db.build_info(con).get("fingerprint") == fingerprint(seed_dir)
-    except duckdb.Error:
+            built = db.build_info(con).get("fingerprint")
+    except (duckdb.Error, FileNotFoundError):
         return False
+    return built == fingerprint(seed_dir, with_demo=store.demo_included())

@@ -36,18 +36,30 @@ def _print_table(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kp_dash import build
+    from kp_dash import build, db, store
 
-    if args.if_stale and build.is_current(args.db):
-        _say(f"{args.db or config.db_path()} is up to date")
+    if args.demo or args.no_demo:  # a choice kept for every later build and import
+        try:
+            store.set_demo(args.demo)
+        except store.DemoRefused as error:
+            _say(f"build --demo refused: {error}")
+            return EXIT_FAILED
+    path = Path(args.db or config.db_path())
+    if args.if_stale and build.is_current(path):
+        db.remove_unused_builds(path)
+        _say(f"{path} is up to date")
         return EXIT_OK
     try:
-        build.build(args.db, with_demo=not args.no_demo, progress=_say)
+        report = build.build(path, progress=_say)
     except build.BuildError as error:
         for line in error.lines:
             _say(line)
         _say("build stopped: the previous database is unchanged")
         return EXIT_FAILED
+    if build.has_demo(report.db_path):
+        _say("the simulated demonstration usage is included (no real usage is loaded)")
+    else:
+        _say("no demonstration data: usage figures are the accepted imports alone")
     return EXIT_OK
 
 
@@ -228,7 +240,15 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="build the database from seed, demo and accepted imports")
     p.add_argument("--db", type=Path, help="database file (default: KP_DASH_DB or data/)")
-    p.add_argument("--no-demo", action="store_true", help="leave out the demonstration data")
+    demo_choice = p.add_mutually_exclusive_group()
+    demo_choice.add_argument(
+        "--demo",
+        action="store_true",
+        help="show the simulated usage again (refused while real usage is accepted)",
+    )
+    demo_choice.add_argument(
+        "--no-demo", action="store_true", help="leave out the demonstration data from now on"
+    )
     p.add_argument(
         "--if-stale",
         action="store_true",

@@ -37,6 +37,11 @@ LOG_COLUMNS = {
 }
 # Spreadsheet programs run a cell starting with these as a formula (CONTRACTS.md: neutralise).
 FORMULA_STARTS = exports.FORMULA_STARTS
+DEMO_RULE = (
+    "The simulated demonstration data is shown only until the first real usage file is "
+    "accepted; from then on every figure is real usage alone, and only "
+    "`python -m kp_dash build --demo` brings the simulation back, while no real usage is loaded."
+)
 WITHDRAW_NOTE = (
     "Withdrawing takes a batch's rows out of the data; its record stays in this log (status "
     "*withdrawn*, with who and when) and the file stays archived."
@@ -107,9 +112,10 @@ class Outcome:
 
 def outcome(result: store.ImportResult) -> Outcome:
     if result.status == "valid":
-        return Outcome(
-            "success", f"{result.rows:,} rows are valid ({result.kind}); nothing imported yet."
-        )
+        message = f"{result.rows:,} rows are valid ({result.kind}); nothing imported yet."
+        if result.demo_removed:
+            message += f" Note: {store.DEMO_WILL_GO}."
+        return Outcome("success", message)
     if result.status == "accepted":
         return Outcome("success", result.message)
     if result.status == "already_imported":

@@ -1,9 +1,20 @@
-"""Connections and SQL files. Readers open the database read-only and use a cursor per query."""
+"""Connections, database files and SQL files.
+
+The database path (`KP_DASH_DB`) is a pointer: a symbolic link to the current build, a file of its
+own in the folder beside it (`kp_dash.builds/BUILD_ID.duckdb`). DuckDB keeps one database instance
+per path in a process, so a build swapped in under the same path would stay invisible to a process
+that already has it open; a new path per build makes every reader see each build on its next
+connection. Readers open a build read-only and hold a shared lock on its `.lock` file while they
+use it; a build that is no longer pointed at is removed once no reader holds it.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,14 +76,170 @@ def sql_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+# --- database files -----------------------------------------------------------------------------
+
+BUILDS_SUFFIX = ".builds"
+READ_ATTEMPTS = 5  # a pointer followed while builds are swapped in and removed
+
+
+def builds_dir(pointer: Path) -> Path:
+    """The folder of a database path's builds: `data/kp_dash.builds/` for `data/kp_dash.duckdb`."""
+    return pointer.with_name(f"{pointer.stem}{BUILDS_SUFFIX}")
+
+
+def current_build(pointer: Path) -> Path:
+    """The build file a database path points at (the path itself when it is a plain file)."""
+    if pointer.is_symlink():
+        return pointer.parent / os.readlink(pointer)
+    return pointer
+
+
+def lock_path(build: Path) -> Path:
+    return build.with_suffix(".lock")
+
+
+def _missing(path: Path) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"No database at {path}. Build it with `python -m kp_dash build` (or `make run`)."
+    )
+
+
+def _hold(build: Path) -> int | None:
+    """A shared lock on a build's lock file, held while the build is read so that it is not
+    removed; None for a plain database file, which is never removed. FileNotFoundError when
+    the build is gone (or going): the caller follows the pointer again."""
+    try:
+        handle = os.open(lock_path(build), os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        if build.parent.name.endswith(BUILDS_SUFFIX):
+            raise
+        return None
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    if not build.exists():  # removed after the lock file was opened, before it was locked
+        os.close(handle)
+        raise FileNotFoundError(build)
+    return handle
+
+
 def connect_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the database for reading; many readers may do so while a build writes a new file."""
-    path = path or config.db_path()
-    if not path.exists():
-        raise FileNotFoundError(
-            f"No database at {path}. Build it with `python -m kp_dash build` (or `make run`)."
-        )
-    return duckdb.connect(str(path), read_only=True)
+    """Open the current build for reading; many readers may do so while a build writes a new
+    file. The build stays on disk for as long as the connection lives."""
+    path = Path(path or config.db_path())
+    for _ in range(READ_ATTEMPTS):
+        if not path.exists():  # a pointer to a removed build counts as missing too
+            raise _missing(path)
+        build = current_build(path)
+        try:
+            handle = _hold(build)
+        except FileNotFoundError:
+            continue
+        try:
+            con = duckdb.connect(str(build), read_only=True)
+        except BaseException:
+            if handle is not None:
+                os.close(handle)
+            raise
+        if handle is not None:
+            weakref.finalize(con, os.close, handle)
+        return con
+    raise _missing(path)
+
+
+@dataclass
+class NewBuild:
+    """A build being written (`tmp`), then named (`path`), then pointed at (`publish`)."""
+
+    pointer: Path
+    path: Path
+    lock: int
+
+    @property
+    def tmp(self) -> Path:
+        return self.path.with_name(f"{self.path.name}.tmp")
+
+
+def start_build(pointer: Path, build_id: str) -> NewBuild:
+    """A new build file's place beside the pointer, its lock held so that nothing removes it."""
+    folder = builds_dir(pointer)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{build_id}.duckdb"
+    handle = os.open(lock_path(path), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    new = NewBuild(pointer, path, handle)
+    new.tmp.unlink(missing_ok=True)
+    return new
+
+
+def finish_build(new: NewBuild) -> None:
+    """Give the written file its build name (still not pointed at)."""
+    with new.tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(new.tmp, new.path)
+
+
+def publish(new: NewBuild) -> None:
+    """Point the database path at the new build (one atomic rename), then remove the builds no
+    reader holds any more."""
+    link = new.pointer.with_name(f".{new.pointer.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(new.path, new.pointer.parent), link)
+    os.replace(link, new.pointer)
+    _fsync_dir(new.pointer.parent)
+    release(new)
+    remove_unused_builds(new.pointer)
+
+
+def release(new: NewBuild, *, discard: bool = False) -> None:
+    """Let go of a new build's lock; `discard` removes a build that was never published."""
+    if new.lock < 0:
+        return
+    os.close(new.lock)
+    new.lock = -1
+    if discard and current_build(new.pointer) != new.path:
+        _remove_build(new.path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _remove_build(build: Path) -> None:
+    for path in (build, build.with_name(f"{build.name}.tmp"), build.with_name(f"{build.name}.wal")):
+        path.unlink(missing_ok=True)
+    lock_path(build).unlink(missing_ok=True)
+
+
+def remove_unused_builds(pointer: Path) -> list[Path]:
+    """Remove every build the pointer does not name and no reader or writer holds; returns
+    the builds removed."""
+    folder = builds_dir(pointer)
+    if not folder.is_dir():
+        return []
+    current = current_build(pointer) if pointer.is_symlink() else None
+    removed = []
+    for lock in sorted(folder.glob("*.lock")):
+        build = lock.with_suffix(".duckdb")
+        if build == current:
+            continue
+        try:
+            handle = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            continue  # a reader still has it open
+        try:
+            _remove_build(build)
+            removed.append(build)
+        finally:
+            os.close(handle)
+    return removed
 
 
 def query_df(

@@ -9,6 +9,10 @@ An import validates the whole file first; then archives it, writes the batch, bu
 database beside the old one, commits the manifest (the moment the batch counts), and swaps the
 database in. A kill before the commit leaves everything as it was; a kill after it leaves a
 database that is behind the manifest, which `build --if-stale` (and the next import) repairs.
+
+The simulated demonstration usage counts only while no real usage batch is accepted: the import
+that accepts the first one rebuilds without it, and only `build --demo` (refused while real usage
+is accepted) brings it back; the choice is kept in `imports/demo.json`.
 """
 
 from __future__ import annotations
@@ -59,6 +63,20 @@ class ImportResult:
     rows: int
     validation: Validation | None
     message: str
+    demo_removed: bool = False  # this import took (a dry run: would take) the demo data out
+
+
+@dataclass(frozen=True)
+class Accepted:
+    batch_id: str
+    demo_removed: bool
+
+
+DEMO_REMOVED = (
+    "real usage is now loaded, so the demonstration data was taken out: every figure now shows "
+    "real usage alone"
+)
+DEMO_WILL_GO = "importing them will take the demonstration data out (real and simulated never mix)"
 
 
 # --- paths --------------------------------------------------------------------------------------
@@ -124,11 +142,67 @@ def read_manifest() -> pd.DataFrame:
     return frame.iloc[::-1].reset_index(drop=True)
 
 
-def accepted(kind: str | None = None) -> list[dict]:
+def accepted(kind: str | None = None, records: list[dict] | None = None) -> list[dict]:
     """The batches that count, oldest first (optionally of one kind)."""
-    return [
-        r for r in _records() if r["status"] == "accepted" and (kind is None or r["kind"] == kind)
-    ]
+    records = _records() if records is None else records
+    return [r for r in records if r["status"] == "accepted" and (kind is None or r["kind"] == kind)]
+
+
+# --- the demonstration data ---------------------------------------------------------------------
+
+
+class DemoRefused(Exception):
+    """The demonstration data was asked for while real usage is accepted."""
+
+
+def demo_setting_path() -> Path:
+    return imports_dir() / "demo.json"
+
+
+def _demo_setting() -> dict:
+    path = demo_setting_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def demo_included(records: list[dict] | None = None) -> bool:
+    """Whether the simulated usage counts: only while no real usage batch is accepted, and not
+    again once one has been (withdrawing it does not bring the simulation back; `build --demo`
+    does), nor after `build --no-demo`."""
+    setting = _demo_setting()
+    if setting.get("demo") == "off":
+        return False
+    known = set(setting.get("withdrawn_usage", ()))  # withdrawn before `build --demo`
+    records = _records() if records is None else records
+    return not any(
+        r["kind"] == "usage" and (r["status"] == "accepted" or r["batch_id"] not in known)
+        for r in records
+    )
+
+
+def refuse_demo(records: list[dict] | None = None) -> None:
+    """DemoRefused when real usage is accepted: the simulation is never added to it."""
+    if real := accepted("usage", records):
+        names = ", ".join(f"{r['batch_id']} ({r['file_name']})" for r in real)
+        raise DemoRefused(
+            f"real usage is loaded ({len(real)} accepted batch(es): {names}); the demonstration "
+            "data is never added to real figures. Withdraw those batches first to show it again."
+        )
+
+
+def set_demo(on: bool, who: str | None = None) -> None:
+    """Turn the demonstration data on (refused while real usage is accepted) or off, for every
+    later build; `build --demo` and `build --no-demo` record their choice here."""
+    with _locked():
+        if on:
+            refuse_demo()
+        setting = {
+            "demo": "on" if on else "off",
+            "changed_at": _now(),
+            "who": who or _user(),
+            "withdrawn_usage": [r["batch_id"] for r in _records() if r["kind"] == "usage"],
+        }
+        text = json.dumps(setting, indent=1)
+        _write_atomically(demo_setting_path(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 # --- aliases people confirmed -------------------------------------------------------------------
@@ -180,8 +254,15 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _batch_id(kind: str, digest: str) -> str:
-    return f"{kind[0]}-{date.today():%Y%m%d}-{digest[:10]}"
+def _batch_id(kind: str, digest: str, records: list[dict]) -> str:
+    """Kind, day and content; a file imported again after its withdrawal gets a new id."""
+    base = f"{kind[0]}-{date.today():%Y%m%d}-{digest[:10]}"
+    taken = {r["batch_id"] for r in records}
+    return next(
+        candidate
+        for candidate in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3)))
+        if candidate not in taken
+    )
 
 
 def _months_covered(validation: Validation) -> tuple[str, str]:
@@ -225,19 +306,22 @@ def import_file(
         if previous := _accepted_with(digest):
             return _already(name, previous)
         overlap = overlapping_rows(validation, db_path)
-        if not overlap.empty:
-            validation.problems = overlap
-            return _rejected(name, validation, "row(s) that repeat rows already imported")
-        batch_id = _accept(path, name, digest, validation, who, db_path, progress)
+        if overlap.total:
+            return _repeats(name, validation, overlap)
+        accepted_batch = _accept(path, name, digest, validation, who, db_path, progress)
     progress(1.0, "done")
     rows = len(validation.rows)
+    message = f"{name}: accepted {rows:,} {validation.kind} rows as batch {accepted_batch.batch_id}"
+    if accepted_batch.demo_removed:
+        message += f"; {DEMO_REMOVED}"
     return ImportResult(
         "accepted",
-        batch_id,
+        accepted_batch.batch_id,
         validation.kind,
         rows,
         validation,
-        f"{name}: accepted {rows:,} {validation.kind} rows as batch {batch_id}",
+        message,
+        accepted_batch.demo_removed,
     )
 
 
@@ -260,21 +344,25 @@ def _rejected(name: str, validation: Validation, what: str) -> ImportResult:
     return ImportResult("rejected", None, validation.kind, 0, validation, message)
 
 
+def _repeats(name: str, validation: Validation, overlap: Overlap) -> ImportResult:
+    validation.problems = overlap.problems
+    message = f"{name}: rejected, {overlap.summary(len(validation.rows))}; nothing was written"
+    return ImportResult("rejected", None, validation.kind, 0, validation, message)
+
+
 def _checked(name: str, validation: Validation, db_path: Path | None) -> ImportResult:
     """A dry run: the file's own problems were none; say whether it repeats accepted rows."""
+    from kp_dash import build
+
     overlap = overlapping_rows(validation, db_path)
-    if not overlap.empty:
-        validation.problems = overlap
-        return _rejected(name, validation, "row(s) that repeat rows already imported")
+    if overlap.total:
+        return _repeats(name, validation, overlap)
     rows = len(validation.rows)
-    return ImportResult(
-        "valid",
-        None,
-        validation.kind,
-        rows,
-        validation,
-        f"{name}: {rows:,} {validation.kind} rows are valid (dry run: nothing was written)",
-    )
+    message = f"{name}: {rows:,} {validation.kind} rows are valid (dry run: nothing was written)"
+    takes_demo_out = validation.kind == "usage" and build.has_demo(db_path)
+    if takes_demo_out:
+        message += f"; {DEMO_WILL_GO}"
+    return ImportResult("valid", None, validation.kind, rows, validation, message, takes_demo_out)
 
 
 # the key of each kind, as it is stored: a new batch may not repeat a key an accepted batch has
@@ -292,35 +380,64 @@ _STORED_KEYS = {
 OVERLAP_REPORT_LIMIT = 1000
 
 
-def overlapping_rows(validation: Validation, db_path: Path | None = None) -> pd.DataFrame:
+@dataclass
+class Overlap:
+    """Rows of a file that repeat rows of accepted batches: how many in all, per batch, and a
+    problem line for each of the first `OVERLAP_REPORT_LIMIT`."""
+
+    total: int
+    by_batch: dict[str, int]
+    problems: pd.DataFrame
+    files: dict[str, str]
+
+    def summary(self, rows: int) -> str:
+        batches = "; ".join(
+            f"{count:,} of batch {batch} ({self.files.get(batch, 'an earlier import')})"
+            for batch, count in self.by_batch.items()
+        )
+        listed = (
+            f"the first {len(self.problems):,} are listed"
+            if self.total > len(self.problems)
+            else "each is listed"
+        )
+        return (
+            f"{self.total:,} of its {rows:,} row(s) repeat rows already imported ({batches}); "
+            f"{listed}; if this file replaces those batches, withdraw them first"
+        )
+
+
+def overlapping_rows(validation: Validation, db_path: Path | None = None) -> Overlap:
     """Rows that repeat a row of an accepted import (a corrected file sent again would otherwise
-    be counted twice): one problem each, naming the batch to withdraw first."""
+    be counted twice): counted in all and per batch, one problem each for the first rows."""
     from kp_dash import db
 
+    none = Overlap(0, {}, validation.problems.iloc[0:0], {})
     path = Path(db_path or config.db_path())
     if not path.exists() or validation.rows.empty:
-        return validation.problems.iloc[0:0]
+        return none
     table, key = _STORED_KEYS[validation.kind]
     rows = validation.rows[list(key)].assign(row=range(2, len(validation.rows) + 2))
     join = " and ".join(f"t.{c} is not distinct from r.{c}" for c in key)
     # the table and key names come from the fixed map above; the values are never in the SQL
-    sql = (
-        f"select r.row, t.batch_id from incoming r join {table} t on {join} "
-        "where t.batch_id <> 'demo' order by r.row limit ?"
-    )
+    matches = f"from incoming r join {table} t on {join} where t.batch_id <> 'demo'"
     with db.connect_readonly(path) as con:
         cursor = con.cursor()
         cursor.register("incoming", rows)
-        hits = cursor.execute(sql, [OVERLAP_REPORT_LIMIT]).df()
-    if hits.empty:
-        return validation.problems.iloc[0:0]
+        counts = cursor.execute(
+            f"select t.batch_id, count(*) as n {matches} group by t.batch_id order by min(r.row)"
+        ).df()
+        if counts.empty:
+            return none
+        hits = cursor.execute(
+            f"select r.row, t.batch_id {matches} order by r.row limit ?", [OVERLAP_REPORT_LIMIT]
+        ).df()
     files = {r["batch_id"]: r["file_name"] for r in _records()}
     messages = [
         f"repeats a row of batch {b} ({files.get(b, 'an earlier import')}); if this "
         f"file replaces it, withdraw batch {b} first"
         for b in hits["batch_id"]
     ]
-    return pd.DataFrame(
+    problems = pd.DataFrame(
         {
             "file": validation.file,
             "row": hits["row"].astype("int64"),
@@ -330,6 +447,9 @@ def overlapping_rows(validation: Validation, db_path: Path | None = None) -> pd.
             "message": messages,
         }
     )
+    by_batch = dict(zip(counts["batch_id"], counts["n"].astype(int), strict=True))
+    # accepted batches never share a key, so each repeated row matches one batch
+    return Overlap(sum(by_batch.values()), by_batch, problems, files)
 
 
 def _alias_frame() -> pd.DataFrame | None:
@@ -345,10 +465,10 @@ def _accept(
     who: str | None,
     db_path: Path | None,
     progress: Progress,
-) -> str:
+) -> Accepted:
     from kp_dash import build
 
-    batch_id = _batch_id(validation.kind, digest)
+    batch_id = _batch_id(validation.kind, digest, _records())
     progress(0.75, "archiving the file")
     archive = imports_dir() / "archive" / f"{digest}{Path(name).suffix.lower()}"
     if not archive.exists():
@@ -374,10 +494,10 @@ def _accept(
     }
     records = [*_records(), record]
     progress(0.85, "updating the database")
-    with build.staged(db_path, records, progress=lambda m: progress(0.9, m)) as commit:
+    with build.staged(db_path, records, progress=lambda m: progress(0.9, m)) as new_build:
         _save_records(records)  # from here on the batch counts
-        commit()
-    return batch_id
+        new_build.commit()
+    return Accepted(batch_id, new_build.demo_removed)
 
 
 def withdraw(batch_id: str, *, who: str | None = None, db_path: Path | None = None) -> None:
@@ -390,9 +510,9 @@ def withdraw(batch_id: str, *, who: str | None = None, db_path: Path | None = No
         if target is None or target["status"] != "accepted":
             raise UnknownBatch(batch_id)
         target.update(status="withdrawn", withdrawn_at=_now(), withdrawn_by=who or _user())
-        with build.staged(db_path, records) as commit:
+        with build.staged(db_path, records) as new_build:
             _save_records(records)
-            commit()
+            new_build.commit()
 
 
 def _ensure_current(db_path: Path | None, progress: Progress) -> None:
@@ -401,4 +521,4 @@ def _ensure_current(db_path: Path | None, progress: Progress) -> None:
 
     if not build.is_current(db_path):
         progress(0.5, "bringing the database up to date")
-        build.build(db_path, with_demo=build.has_demo(db_path))
+        build.build(db_path)

@@ -1,8 +1,9 @@
 """Streamlit glue: cached connection and frames, shared filters, banners and captions.
 
 The only module that uses `st.cache_*`. Cached functions take plain hashable arguments and open a
-cursor inside; the cache key includes the database file's identity, so a rebuild (a new file
-swapped in) is picked up on the next run.
+cursor inside; the cache key includes the identity of the build the database path points at, so
+a new build (by an import on the Data page, the command line or another process) is picked up on
+the next run.
 """
 
 from __future__ import annotations
@@ -46,13 +47,25 @@ def _stamp(path: Path) -> tuple[str, int, int]:
 
 @st.cache_resource(max_entries=2)
 def _connection(path: str, mtime_ns: int, inode: int) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per build file; it keeps its build on disk while cached."""
     return db.connect_readonly(Path(path))
 
 
 def stamp() -> tuple[str, int, int] | None:
-    """The database file's identity, or None when there is no database yet."""
-    path = config.db_path()
-    return _stamp(path) if path.exists() else None
+    """The identity of the build the database path points at now, with its connection open
+    (so that the build stays while this run reads it), or None when there is no database yet.
+    Every page run asks again, so a build swapped in by any process shows on the next run."""
+    pointer = config.db_path()
+    for _ in range(db.READ_ATTEMPTS):
+        if not pointer.exists():
+            return None
+        try:
+            file_stamp = _stamp(db.current_build(pointer))
+            _connection(*file_stamp)
+        except FileNotFoundError:  # that build was replaced and removed meanwhile: follow again
+            continue
+        return file_stamp
+    return None
 
 
 def connection(file_stamp: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
@@ -247,9 +260,10 @@ def data_banner(info: dict[str, str]) -> bool:
     has_usage = int(info.get("usage_rows", "0")) > 0
     if not has_usage:
         st.info(
-            "No service-usage data is loaded yet: uptake figures show *No data*. Load the "
-            "demonstration data with `python -m kp_dash build`, or a department file once "
-            "imports are set up. Population and access figures below are real."
+            "No service-usage data is loaded yet: uptake figures show *No data*. Import a "
+            "department usage file on the Data page, or show the simulated demonstration data "
+            "with `python -m kp_dash build --demo` (only while no real usage is loaded). "
+            "Population and access figures below are real."
         )
     return has_usage
 

@@ -10,6 +10,7 @@ st.caption(
     "Usage, indicators or targets files laid out as the templates below; a file is accepted "
     "whole or not at all, and the same file is never counted twice."
 )
+st.caption(dp.DEMO_RULE)
 if ui.stamp() is None:
     st.info("There is no database yet: the first accepted import builds one.")
 

@@ -25,6 +25,18 @@ REAL_SEED_FILES = (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(tmp_path_factory):
+    """Session fixtures (the shared databases) are set up before any test's own folders: point
+    them at a folder of the session's, so that nothing reads or writes the checkout's data/."""
+    root = tmp_path_factory.mktemp("session")
+    (root / "state").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KP_DASH_STATE", str(root / "state"))
+        patch.setenv("KP_DASH_DB", str(root / "kp_dash.duckdb"))
+        yield root
+
+
 @pytest.fixture(autouse=True)
 def isolated_state(tmp_path, monkeypatch):
     state = tmp_path / "state"
@@ -70,4 +82,25 @@ def empty_db(tmp_path_factory) -> Path:
     """Real seed, no usage at all (`build --no-demo`)."""
     path = tmp_path_factory.mktemp("empty") / "empty.duckdb"
     build.build(path, with_demo=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def two_sources_db(tmp_path_factory) -> Path:
+    """The small fixture's returns (January and February 2025, "Fixture returns", 11 rows) and
+    one more batch from another source: Peshawar's fee payments of December 2024 ("Education
+    returns")."""
+    root = tmp_path_factory.mktemp("two_sources")
+    december = root / "december.csv"
+    december.write_text(
+        "month,district,service,channel,sex,area,transactions,users\n"
+        "2024-12,PK528,fee_payment,online,female,urban,12,\n",
+        encoding="utf-8",
+    )
+    usage = [
+        build.UsageSource(SMALL_USAGE_FILE, "fixture", "admin", "Fixture returns"),
+        build.UsageSource(december, "december", "admin", "Education returns"),
+    ]
+    path = root / "two.duckdb"
+    build.build(path, with_demo=False, seed_dir=small_seed(root / "seed"), extra_usage=usage)
     return path

@@ -22,6 +22,7 @@ from kp_dash import config, data_page, store, templates
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 DATA = "pages/2_Data.py"
+HOME = "pages/0_Home.py"
 IMPORTS = Path(__file__).parents[1] / "fixtures" / "imports"
 GOOD = IMPORTS / "usage_good.csv"
 BAD = IMPORTS / "usage_bad.csv"
@@ -165,11 +166,25 @@ def test_no_database_shows_how_and_import_builds_one(run_page: RunPage) -> None:
     assert rows == [(3,)]
 
 
-def test_import_on_demo_data_adds_the_batch(own_demo: Path, run_page: RunPage) -> None:
-    before = _usage_rows(own_demo)
-    at = _import(_ok(run_page(DATA)), GOOD)
-    assert any("accepted 3 usage rows" in text for text in _texts(at.success))
-    assert _usage_rows(own_demo) == before + 3
+def test_first_real_import_replaces_the_demo_data(own_demo: Path, run_page: RunPage) -> None:
+    assert _usage_rows(own_demo) > 100_000
+    at = _ok(run_page(DATA))
+    assert any("shown only until" in text for text in _texts(at.caption)), _texts(at.caption)
+    _upload(at, GOOD)
+    _click(at, "data_check")
+    assert any("will take the demonstration data out" in t for t in _texts(at.success))
+    _click(at, "data_import")
+    assert any(
+        "accepted 3 usage rows" in text and "demonstration data was taken out" in text
+        for text in _texts(at.success)
+    ), _texts(at.success)
+    assert _usage_rows(config.db_path()) == 3
+    home = _ok(run_page(HOME))
+    assert not [w for w in home.warning if "Demonstration data" in str(w.value)]
+    # usage_good.csv: 120 online (female) + 40 mobile app (male) digital, 12 at a kiosk
+    shown = {m.label.split(" (")[0]: m.value for m in home.metric}
+    assert shown["Digital share of transactions"] == f"{100 * 160 / 172:.1f} %"
+    assert shown["Women's share of digital transactions"] == f"{100 * 120 / 160:.1f} %"
 
 
 def test_excel_upload_with_sheet_choice(own_empty: Path, run_page: RunPage) -> None:

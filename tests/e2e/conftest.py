@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 class Server:
     url: str
     log: Path
+    env: dict[str, str]  # what the app runs with: KP_DASH_DB, KP_DASH_STATE, …
 
 
 def _free_port() -> int:
@@ -71,11 +73,10 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"streamlit not healthy within {HEALTH_TIMEOUT_S} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def _serve(root: Path) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port over a demo database and state folder of its own."""
     db_path = root / "demo.duckdb"
-    build.build(db_path, with_demo=True)
     state = root / "state"
     state.mkdir()
     env = {
@@ -85,6 +86,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "KP_DASH_BASEMAP": "none",
     }
     env.pop("KP_DASH_BOUNDARIES", None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KP_DASH_STATE", str(state))
+        build.build(db_path, with_demo=True)
     port = _free_port()
     log = root / "streamlit.log"
     command = [
@@ -109,7 +113,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
-        yield Server(url, log)
+        yield Server(url, log, env)
     finally:
         process.terminate()
         try:
@@ -117,6 +121,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with _serve(tmp_path_factory.mktemp("e2e")) as running:
+        yield running
+
+
+@pytest.fixture
+def own_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of the test's own, for a test that changes its data (imports)."""
+    with _serve(tmp_path_factory.mktemp("e2e_own")) as running:
+        yield running
 
 
 @pytest.fixture

@@ -30,3 +30,12 @@ def test_quick_start_is_the_two_commands():
     quick_start = README.split("## Quick start", 1)[1].split("##", 1)[0]
     commands = re.findall(r"^make \w+", quick_start, flags=re.MULTILINE)
     assert commands == ["make run", "make test"]
+
+
+def test_the_demo_rule_reads_the_same_in_the_readme_and_on_the_data_page():
+    from kp_dash import data_page
+
+    def words(text: str) -> str:
+        return " ".join(text.split())
+
+    assert words(data_page.DEMO_RULE) in words(README)

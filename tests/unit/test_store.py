@@ -195,3 +195,50 @@ def test_killed_import_leaves_the_previous_state(database, tmp_path, stage):
     assert json.loads(manifest)[0]["rows"] == 11
     assert build.is_current()
     assert store.import_file(big).status == "accepted"  # nothing half-written stands in the way
+
+
+def _usage_rows(count: int) -> pd.DataFrame:
+    """`count` distinct usage rows: months × districts × services, 5 online transactions each."""
+    register = pd.read_csv(config.SEED_DIR / "districts.csv")["district_code"]
+    services = pd.read_csv(config.SEED_DIR / "services.csv")["service_code"]
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    keys = pd.MultiIndex.from_product([months, register, services]).to_frame(index=False)
+    keys.columns = ["month", "district", "service"]
+    return keys.head(count).assign(channel="online", transactions=5)
+
+
+def test_repeated_rows_are_counted_in_all_and_by_batch(database, tmp_path):
+    rows = _usage_rows(1_700)
+    first, second, whole = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "all.csv"
+    rows.iloc[:600].to_csv(first, index=False)
+    rows.iloc[600:1_300].to_csv(second, index=False)
+    rows.to_csv(whole, index=False)
+    batch_a = store.import_file(first).batch_id
+    batch_b = store.import_file(second).batch_id
+    result = store.import_file(whole)
+    assert result.status == "rejected"
+    assert result.message == (
+        f"all.csv: rejected, 1,300 of its 1,700 row(s) repeat rows already imported "
+        f"(600 of batch {batch_a} (a.csv); 700 of batch {batch_b} (b.csv)); the first 1,000 "
+        "are listed; if this file replaces those batches, withdraw them first; nothing was "
+        "written"
+    )
+    problems = result.validation.problems
+    assert len(problems) == 1_000 and problems["row"].tolist() == list(range(2, 1_002))
+    dry = store.import_file(whole, dry_run=True)
+    assert dry.status == "rejected" and dry.message == result.message
+
+
+def test_a_few_repeated_rows_are_each_listed(database, tmp_path):
+    rows = _usage_rows(30)
+    first, again = tmp_path / "first.csv", tmp_path / "again.csv"
+    rows.iloc[:10].to_csv(first, index=False)
+    rows.iloc[5:30].to_csv(again, index=False)
+    batch = store.import_file(first).batch_id
+    result = store.import_file(again)
+    assert result.message == (
+        f"again.csv: rejected, 5 of its 25 row(s) repeat rows already imported (5 of batch "
+        f"{batch} (first.csv)); each is listed; if this file replaces those batches, withdraw "
+        "them first; nothing was written"
+    )
+    assert result.validation.problems["row"].tolist() == [2, 3, 4, 5, 6]
