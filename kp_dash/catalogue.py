@@ -4,15 +4,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 
-from kp_dash import db, metrics
+from kp_dash import analysis, db, metrics
 
 SOURCE_KIND_NOTES = {
     "census": "Census (PBS 2023), exact counts as published",
     "survey": "Survey estimate (PSLM 2019-20), not an exact count",
     "census+survey": "Combines census counts and survey estimates",
     "admin": "Service records (department returns or, where marked, demonstration data)",
+}
+# A definition row comes from the registry itself; a definition that changes gets a new code or a
+# dated note (METRICS.md), so the year is that of the definitions, set in 2026.
+REGISTRY_SOURCE = "KP Dashboard metric registry (METRICS.md)"
+REGISTRY_YEAR = 2026
+# The service and channel lists are written from the data contract (CONTRACTS.md, 2026), which
+# dates them: their seed rows carry no year of their own.
+CONTRACT_TABLES = ("services", "channels")
+CONTRACT_YEAR = 2026
+_BATCHES_SQL = """
+select b.batch_id, b.source_kind, b.source, b.file_name, b.row_count, b.loaded_at,
+       strftime(min(u.month_start), '%Y-%m') as first_month,
+       strftime(max(u.month_start), '%Y-%m') as last_month
+from usage_batches as b
+left join usage as u using (batch_id)
+group by all
+order by b.loaded_at, b.batch_id
+"""
+BATCH_COLUMNS = {
+    "batch_id": "Batch",
+    "source_kind": "Kind",
+    "source": "Source",
+    "file_name": "File",
+    "months": "Months",
+    "row_count": "Rows",
+    "loaded_at": "Loaded (UTC)",
+    "year": "Year",
 }
 
 
@@ -40,11 +68,13 @@ def _grain(code: str, headers: dict[str, dict[str, str]]) -> str:
 
 
 def metric_definitions() -> pd.DataFrame:
+    """Every metric's definition, one row each, with the registry as its source and year."""
     headers = {item.code: item.header for item in metric_sql()}
     frame = metrics.registry_frame()
     frame["grain"] = frame["code"].map(lambda c: _grain(c, headers))
     frame["source_kind"] = frame["source_kind"].map(lambda k: SOURCE_KIND_NOTES.get(k, k))
     frame["breakdowns"] = frame["code"].map(lambda c: ", ".join(metrics.get(c).by_keys))
+    frame["Source"], frame["Year"] = REGISTRY_SOURCE, REGISTRY_YEAR
     return frame.rename(
         columns={
             "code": "Code",
@@ -60,7 +90,10 @@ def metric_definitions() -> pd.DataFrame:
 
 
 def seed_sources(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each seed table's sources with their years (the contract's year for the lists it sets)."""
     shown = frame.sort_values(["seed_table", "year", "source"], ignore_index=True)
+    contract = shown["seed_table"].isin(CONTRACT_TABLES) & shown["year"].isna()
+    shown["year"] = shown["year"].mask(contract, CONTRACT_YEAR)
     shown["year"] = shown["year"].astype("Int64").astype("string").fillna("—")
     shown["file"] = shown["seed_table"].map(lambda t: f"data/seed/{t}.csv")
     return shown.rename(
@@ -74,15 +107,22 @@ def seed_sources(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def usage_batches(frame: pd.DataFrame) -> pd.DataFrame:
-    shown = frame[["batch_id", "source_kind", "source", "file_name", "row_count", "loaded_at"]]
-    return shown.rename(
-        columns={
-            "batch_id": "Batch",
-            "source_kind": "Kind",
-            "source": "Source",
-            "file_name": "File",
-            "row_count": "Rows",
-            "loaded_at": "Loaded (UTC)",
-        }
-    )
+def usage_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every usage batch loaded, with its own source and, as its year, the years of the months it
+    covers (a batch without rows: the year it was loaded)."""
+    frame = db.query_df(con, _BATCHES_SQL)
+    frame["months"] = [
+        "" if not isinstance(f, str) else f if f == t else f"{f} to {t}"
+        for f, t in zip(frame["first_month"], frame["last_month"], strict=True)
+    ]
+    frame["year"] = [
+        analysis.year_span(months) or str(pd.Timestamp(loaded).year)
+        for months, loaded in zip(frame["months"], frame["loaded_at"], strict=True)
+    ]
+    return frame[list(BATCH_COLUMNS)].rename(columns=BATCH_COLUMNS)
+
+
+def services(frame: pd.DataFrame) -> pd.DataFrame:
+    """The service catalogue, each row with its source and year: a `year` of its own when the
+    catalogue gives one, else the year of the data contract it is written from."""
+    return frame if "year" in frame else frame.assign(year=CONTRACT_YEAR)

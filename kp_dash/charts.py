@@ -307,14 +307,33 @@ GAP_COLUMNS = {
 }
 
 
+def _by_gap(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Districts sorted by uptake gap (most under-served first, no gap last) and their ranks."""
+    table = frame.sort_values(
+        ["uptake_gap", "district_name"], ascending=[True, True], na_position="last"
+    ).reset_index(drop=True)
+    return table, table["uptake_gap"].rank(method="min", ascending=True).astype("Int64")
+
+
+def _gap_provenance(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The gap table's source (kinds of each input) and year columns."""
+    return {
+        "source": [
+            f"uptake: {source_kinds(u)}; access: {source_kinds(a)}; expected: {MODELLED}"
+            for u, a in zip(table["uptake_source"], table["access_source"], strict=True)
+        ],
+        "year": [
+            f"uptake {_text(u)}; access {_text(a)}"
+            for u, a in zip(table["uptake_year"], table["access_year"], strict=True)
+        ],
+    }
+
+
 def gap_table(frame: pd.DataFrame, highlight: str | None = None) -> pd.DataFrame:
     """Every district ranked by uptake gap, most under-served beyond what access explains first;
     districts without a gap last with no rank. Numbers as text so "No data" reads as such; the
     `Selected` column marks the highlighted district."""
-    table = frame.sort_values(
-        ["uptake_gap", "district_name"], ascending=[True, True], na_position="last"
-    ).reset_index(drop=True)
-    ranks = table["uptake_gap"].rank(method="min", ascending=True).astype("Int64")
+    table, ranks = _by_gap(frame)
     shown = pd.DataFrame(
         {
             "rank": ranks,
@@ -325,18 +344,32 @@ def gap_table(frame: pd.DataFrame, highlight: str | None = None) -> pd.DataFrame
             "quadrant": [NO_DATA if q == "no data" else q for q in table["quadrant"]],
             "access": [_number(v) for v in table["access_index"]],
             "flags": [district_flags(r) for r in table.itertuples(index=False)],
-            "source": [
-                f"uptake: {source_kinds(u)}; access: {source_kinds(a)}; expected: {MODELLED}"
-                for u, a in zip(table["uptake_source"], table["access_source"], strict=True)
-            ],
-            "year": [
-                f"uptake {_text(u)}; access {_text(a)}"
-                for u, a in zip(table["uptake_year"], table["access_year"], strict=True)
-            ],
+            **_gap_provenance(table),
             "selected": ["◀ selected" if c == highlight else "" for c in table["district_code"]],
         }
     )
     return shown.rename(columns=GAP_COLUMNS)
+
+
+def gap_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """The gap table as downloaded: the same rows, columns, source and year, with the numbers as
+    numbers (rounded as shown; missing ones empty, never 0) and no selection marker."""
+    table, ranks = _by_gap(frame)
+    numbers = table[["uptake_per_1000", "expected_uptake", "uptake_gap", "access_index"]].round(1)
+    exported = pd.DataFrame(
+        {
+            "rank": ranks,
+            "district_name": table["district_name"],
+            "uptake": numbers["uptake_per_1000"],
+            "expected": numbers["expected_uptake"],
+            "gap": numbers["uptake_gap"],
+            "quadrant": [NO_DATA if q == "no data" else q for q in table["quadrant"]],
+            "access": numbers["access_index"],
+            "flags": [district_flags(r) for r in table.itertuples(index=False)],
+            **_gap_provenance(table),
+        }
+    )
+    return exported.rename(columns=GAP_COLUMNS)
 
 
 def highlight_row_style(table: pd.DataFrame) -> Any:

@@ -130,7 +130,8 @@ def export_frame(
     Text cells are neutralised; counts from 1 to 9 in `count_columns` become `<10` when
     `suppress` (default: `config.suppress_small_counts()`, on unless `KP_DASH_SUPPRESS_SMALL=0`);
     a `note` column says "Demonstration data (simulated)" when `demo`; `source` and `year` are
-    the last two columns, added as empty text when the frame has none. Count columns the frame
+    the last two columns (a display table's 'Source' and 'Year' are taken as them), added as
+    empty text when the frame has none. Count columns the frame
     does not have are ignored. The input frame is not changed."""
     if suppress is None:
         suppress = config.suppress_small_counts()
@@ -149,8 +150,13 @@ def export_frame(
         else:
             out[NOTE_COLUMN] = DEMO_NOTE
     for column in PROVENANCE_COLUMNS:
-        if column not in out.columns:
-            out[column] = ""
+        if column in out.columns:
+            continue
+        shown = next((c for c in out.columns if str(c).casefold() == column), None)
+        # a display table names them for people ('Source', 'Year'): the same provenance
+        out = (
+            out.rename(columns={shown: column}) if shown is not None else out.assign(**{column: ""})
+        )
     order = [c for c in out.columns if c not in PROVENANCE_COLUMNS]
     out = out[[*order, *PROVENANCE_COLUMNS]]
     return neutralise_frame(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kp_dash import briefing, planning, summaries
+from kp_dash import analysis, briefing, planning, summaries
 
 # what a scenario can raise, besides the access index itself
 ACCESS_INDICATORS = (
@@ -28,6 +28,47 @@ def ranked(factors: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
     return table.merge(
         spread[["district_code", "rank_low", "rank_high"]], on="district_code", how="left"
     )
+
+
+def ranking_export(
+    table: pd.DataFrame, districts: pd.DataFrame, cover: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The ranking as downloaded: each district with the sources and years of the inputs of the
+    factors its score weights (`districts` as `analysis.district_frame` of the same selection,
+    `cover` as `planning.coverage_sources`)."""
+    inputs = [i for f in planning.FACTORS if f in table for i in planning.FACTOR_INPUTS[f]]
+    provenance = planning.input_sources(districts, inputs, cover)
+    return table.merge(provenance, on="district_code", how="left")
+
+
+def scenario_export(
+    result: planning.Scenario, uptake: pd.DataFrame, access: pd.DataFrame
+) -> pd.DataFrame:
+    """The scenario by service as downloaded: each service with the sources and years of what its
+    fit runs on, its uptake (`uptake`: the metric by service) and the access index (`access`:
+    the metric for the province)."""
+    frame = result.by_service.merge(
+        uptake[["service", "source", "year"]].rename(
+            columns={"service": "service_code", "source": "uptake_source", "year": "uptake_year"}
+        ),
+        on="service_code",
+        how="left",
+    )
+    first = access.iloc[0] if len(access) else {}
+    frame["access_source"], frame["access_year"] = first.get("source"), first.get("year")
+    inputs = ("uptake_source", "access_source")
+    frame["source"] = analysis.joined_sources(frame, inputs)
+    frame["year"] = analysis.joined_years(frame, ("uptake_year", "access_year"))
+    return frame.drop(columns=[*inputs, "uptake_year", "access_year"])
+
+
+def coverage_export(
+    gaps: pd.DataFrame, districts: pd.DataFrame, cover: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The coverage and usage gaps as downloaded: each district with the sources and years of its
+    eligible population, 4G coverage and digital transactions."""
+    provenance = planning.input_sources(districts, ("population", "coverage", "uptake"), cover)
+    return gaps.merge(provenance, on="district_code", how="left")
 
 
 def weights_sentence(weights: dict[str, float], available: list[str]) -> str:

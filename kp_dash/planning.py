@@ -56,20 +56,16 @@ def _population(con: duckdb.DuckDBPyConnection, service: str | None, sex: str) -
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
-    """district_code, coverage_4g_pct (latest year, clipped to 0–100) when the indicator is loaded
-    for every district; None otherwise (a partial map would rank unloaded districts as covered)."""
+    """district_code, coverage_4g_pct (the latest year that covers every district, clipped to
+    0–100); None when no year does (a partial map would rank unloaded districts as covered)."""
     frame = db.query_df(
         con,
-        "with rows as (select district_code, year, value from stg_district_indicators"
-        " where indicator = ? and grp = 'all' and value is not null)"
-        " select district_code, least(greatest(value, 0), 100) as coverage_4g_pct from rows"
-        " where year = (select max(year) from rows)",
+        "select district_code, least(greatest(value, 0), 100) as coverage_4g_pct"
+        " from stg_indicators_current where indicator = ? and grp = 'all' and covers_all"
+        " order by district_code",
         [COVERAGE_INDICATOR],
     )
-    districts = db.query_df(con, "select count(*) as n from districts")["n"].iloc[0]
-    if frame["district_code"].nunique() < districts:
-        return None
-    return frame.groupby("district_code", as_index=False)["coverage_4g_pct"].mean()
+    return None if frame.empty else frame
 
 
 def _min_max(values: pd.Series) -> pd.Series:
@@ -440,5 +436,53 @@ def coverage_usage_gap(
             "coverage_4g_pct": frame["coverage_4g_pct"],
             "not_covered": frame["eligible_population"] - covered,
             "covered_not_using": np.maximum(covered - frame["digital_transactions"], 0.0),
+        }
+    )
+
+
+# provenance ----------------------------------------------------------------------------------
+
+# What each factor is computed from (`factor_frame`): inputs of `analysis.district_frame`, which
+# carries each one's `{input}_source` and `{input}_year`, and the 4G coverage of `coverage`.
+FACTOR_INPUTS: dict[str, tuple[str, ...]] = {
+    "unserved": ("population", "access"),
+    "access_gap": ("population", "access", "uptake"),
+    "merged_female": ("population", "access"),
+    "coverage_gap": ("population", "coverage"),
+}
+
+
+def coverage_sources(indicators: pd.DataFrame) -> pd.DataFrame | None:
+    """district_code, coverage_source and coverage_year of the values `coverage` uses, from the
+    rows of `stg_indicators_current`; None when no year covers every district."""
+    rows = indicators[
+        (indicators["indicator"] == COVERAGE_INDICATOR)
+        & (indicators["grp"] == "all")
+        & indicators["covers_all"].astype(bool)
+    ]
+    if rows.empty:
+        return None
+    return pd.DataFrame(
+        {
+            "district_code": rows["district_code"],
+            "coverage_source": rows["source"],
+            "coverage_year": rows["year"].astype(str),
+        }
+    ).reset_index(drop=True)
+
+
+def input_sources(
+    districts: pd.DataFrame, inputs: Sequence[str], cover: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """district_code, source and year of each district: the distinct sources and the year span
+    of the named inputs ('population', 'access', 'uptake' of `analysis.district_frame`;
+    'coverage' of `coverage_sources`, when given)."""
+    frame = districts if cover is None else districts.merge(cover, on="district_code", how="left")
+    found = tuple(i for i in dict.fromkeys(inputs) if f"{i}_source" in frame)
+    return pd.DataFrame(
+        {
+            "district_code": frame["district_code"],
+            "source": analysis.joined_sources(frame, tuple(f"{i}_source" for i in found)),
+            "year": analysis.joined_years(frame, tuple(f"{i}_year" for i in found)),
         }
     )

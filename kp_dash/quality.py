@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from kp_dash import db, exports
+from kp_dash import analysis, db, exports
 from kp_dash.store import MANIFEST_COLUMNS
 
 NO_DATA = "No data"
@@ -63,6 +63,8 @@ IMPORT_LOG_COLUMNS = {
     "withdrawn_by": "Withdrawn by",
 }
 DISPLAY_DECIMALS = {"expected": 1, "seasonal_index": 3, "z": 2, "reference": 1}
+# monthly transaction counts, as the outliers table names them: exports show 1 to 9 as `<10`
+OUTLIER_COUNTS = ("Value", "Expected")
 # column names people read, for every frame this module returns
 LABELS = {
     "district_code": "District code",
@@ -119,6 +121,25 @@ def _where(where: Sequence[str]) -> str:
     return f" where {' and '.join(where)}" if where else ""
 
 
+def _usage_provenance(
+    con: duckdb.DuckDBPyConnection,
+    service: str | None,
+    month_from: str | None,
+    month_to: str | None,
+) -> tuple[str, str]:
+    """The sources of the usage rows in the selection ('; '-joined) and the span of their years."""
+    where: list[str] = []
+    params: list[object] = []
+    _period_filter(where, params, service, month_from, month_to)
+    sql = (
+        "select string_agg(distinct source, '; ' order by source) as source,"
+        " min(year)::varchar || ' ' || max(year)::varchar as years"
+        f" from stg_usage{_where(where)}"
+    )
+    row = db.query_df(con, sql, params).iloc[0]
+    return (row["source"] or "", analysis.year_span(row["years"] or ""))
+
+
 # --- completeness ------------------------------------------------------------------------------
 
 
@@ -131,7 +152,9 @@ def completeness(
     """One row per district × month × service expected in the selection: `expected` 1, `received`
     1 when the district sent any row for it, else 0, with `row_count` and `transactions` (null when
     nothing came). A service is expected from every district in every month of the selection when
-    it has any data in the selection. Completeness = Σ received ÷ Σ expected."""
+    it has any data in the selection. Completeness = Σ received ÷ Σ expected. `source` and `year`
+    are those of the selection's usage: what was expected, and so what is missing, follows from
+    all of it, not from a district's own rows."""
     where: list[str] = []
     params: list[object] = []
     _period_filter(where, params, service, month_from, month_to)
@@ -145,6 +168,7 @@ def completeness(
         " order by district_code, month_start, service_code"
     )
     frame = db.query_df(con, sql, params + params)
+    frame["source"], frame["year"] = _usage_provenance(con, service, month_from, month_to)
     return frame.astype({"expected": "int64", "received": "int64", "row_count": "int64"})
 
 
@@ -227,8 +251,16 @@ def completeness_heatmap(frame: pd.DataFrame) -> go.Figure:
 def least_complete(frame: pd.DataFrame, count: int = 10) -> pd.DataFrame:
     """The districts that sent the smallest share of what was expected in the selection:
     expected and received district-month-services, completeness in %, and the months in which
-    the district sent nothing at all."""
-    columns = ["district_name", "expected", "received", "completeness_pct", "months_no_data"]
+    the district sent nothing at all, with the selection's source and year."""
+    columns = [
+        "district_name",
+        "expected",
+        "received",
+        "completeness_pct",
+        "months_no_data",
+        "source",
+        "year",
+    ]
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     cells = _cells(frame)
@@ -237,6 +269,7 @@ def least_complete(frame: pd.DataFrame, count: int = 10) -> pd.DataFrame:
         received=("received", "sum"),
         months_no_data=("received", lambda r: int((r == 0).sum())),
     )
+    table["source"], table["year"] = frame["source"].iloc[0], frame["year"].iloc[0]
     table["completeness_pct"] = (100.0 * table["received"] / table["expected"]).round(1)
     table = table.sort_values(["completeness_pct", "district_name"], ignore_index=True)
     return table[columns].head(count)
@@ -294,6 +327,12 @@ def _months_text(first: object, last: object) -> str:
     return first if first == last or not last else f"{first} to {last}"
 
 
+def _covered_years(first: object, last: object, imported: pd.Timestamp) -> str:
+    """The years of the months covered; without months (an indicator import), the year imported."""
+    years = analysis.year_span(" ".join(m for m in (first, last) if isinstance(m, str)))
+    return years or ("" if pd.isna(imported) else str(imported.year))
+
+
 def _lag_days(last_month: object, imported_at: pd.Timestamp) -> object:
     """Days from the last day of the last month covered to the import."""
     if not isinstance(last_month, str) or not last_month or pd.isna(imported_at):
@@ -307,8 +346,9 @@ def timeliness(
 ) -> pd.DataFrame:
     """How fresh each source is. For every usage batch in the database and every accepted import:
     kind, file, months covered, when it was imported and the lag in days from the end of the last
-    month covered to the import (a return for March imported on 20 April lags 20 days). For every
-    seed source: its year and its age in years today."""
+    month covered to the import (a return for March imported on 20 April lags 20 days), and as
+    `year` the years of the months covered. For every seed source: its year and its age in years
+    today."""
     today = today or datetime.now(UTC).date()
     accepted = _accepted(manifest).set_index("batch_id", drop=False)
     rows = []
@@ -324,12 +364,14 @@ def timeliness(
                 "first_month": b.first_month,
                 "last_month": b.last_month,
                 "imported_at": imported,
+                "year": _covered_years(b.first_month, b.last_month, imported),
             }
         )
     loaded = {row["name"] for row in rows}
     for entry in accepted.itertuples(index=False):
         if entry.batch_id in loaded:
             continue
+        imported = _utc(entry.imported_at)
         rows.append(
             {
                 "kind": entry.kind,
@@ -338,7 +380,8 @@ def timeliness(
                 "source": "import (not yet in the database)" if entry.kind == "usage" else "import",
                 "first_month": entry.first_month,
                 "last_month": entry.last_month,
-                "imported_at": _utc(entry.imported_at),
+                "imported_at": imported,
+                "year": _covered_years(entry.first_month, entry.last_month, imported),
             }
         )
     for seed in db.query_df(con, _SEED_SQL).itertuples(index=False):
@@ -348,7 +391,7 @@ def timeliness(
                 "name": seed.seed_table,
                 "file": f"data/seed/{seed.seed_table}.csv",
                 "source": seed.source,
-                "year": int(seed.year),
+                "year": str(int(seed.year)),
                 "age_years": today.year - int(seed.year),
             }
         )
@@ -361,7 +404,7 @@ def timeliness(
         [_lag_days(m, t) for m, t in zip(frame["last_month"], frame["imported_at"], strict=True)],
         dtype="Int64",
     )
-    frame = frame.astype({"year": "Int64", "age_years": "Int64"})
+    frame = frame.astype({"year": "string", "age_years": "Int64"})
     return frame[TIMELINESS_COLUMNS]
 
 
@@ -393,16 +436,21 @@ def outliers(
     calendar months of the month, so steady growth is not flagged. Listed when |z| > threshold and
     the month differs from `expected` (median × seasonal index) by at least `min_difference`
     transactions; the window always reaches into the neighbouring months, whatever the months
-    selected: those only select what is listed."""
+    selected: those only select what is listed. `source` and `year` are those of the month's own
+    usage rows (the same district's neighbouring months set `expected` and `z`)."""
     where = ["abs(z) > ?", "abs(digital_transactions - expected) >= ?"]
     params: list[object] = [threshold, min_difference]
     _period_filter(where, params, service, month_from, month_to)
     sql = (
-        "select district_code, d.district_name, service_code,"
+        "with sources as (select district_code, service_code, month_start,"
+        " string_agg(distinct source, '; ' order by source) as source from stg_usage group by all)"
+        " select district_code, d.district_name, service_code,"
         " strftime(month_start, '%Y-%m') as month, digital_transactions as value,"
         " expected, seasonal_index, z,"
-        " case when z > 0 then 'high' else 'low' end as direction"
+        " case when z > 0 then 'high' else 'low' end as direction,"
+        " sources.source, year(month_start)::varchar as year"
         " from quality_outlier_scores join districts as d using (district_code)"
+        " left join sources using (district_code, service_code, month_start)"
         f"{_where(where)} order by abs(z) desc, district_code, service_code, month_start"
     )
     frame = db.query_df(con, sql, params)

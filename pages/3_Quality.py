@@ -14,13 +14,13 @@ timeliness = quality.timeliness(con, manifest)
 sources = quality.usage_sources(timeliness)
 
 
-def table(frame: pd.DataFrame, key: str, empty: str) -> None:
+def table(frame: pd.DataFrame, key: str, empty: str, counts: tuple[str, ...] = ()) -> None:
     """A table (or what its being empty means) and its CSV and Excel downloads."""
     if frame.empty:
         st.caption(empty)
     else:
         st.dataframe(quality.for_display(frame), hide_index=True, key=f"quality_{key}")
-    ui.download_table(quality.for_display(frame), f"quality_{key}", f"quality_{key}")
+    ui.download_table(quality.for_display(frame), f"quality_{key}", f"quality_{key}", counts)
 
 
 st.subheader("Completeness")
@@ -41,8 +41,8 @@ else:
 st.subheader("Timeliness")
 table(timeliness, "timeliness", "Nothing loaded.")
 st.caption(
-    "Lag: days from the end of the last month covered to the import. Seed tables: the year of "
-    "the published source and its age in years."
+    "Lag: days from the end of the last month covered to the import; year: the years of the "
+    "months covered. Seed tables: the year of the published source and its age in years."
 )
 
 st.subheader("Outliers")
@@ -55,7 +55,12 @@ threshold = st.number_input(
     key="quality_threshold",
 )
 found = quality.outliers(con, selection.service, threshold, *selection.period[1:])
-table(found, "outliers", "No month stands out from its district's surrounding months.")
+table(
+    found,
+    "outliers",
+    "No month stands out from its district's surrounding months.",
+    quality.OUTLIER_COUNTS,
+)
 st.caption(
     "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
     "transactions after the service's seasonal index (admissions, e-transfer window), over its "

@@ -57,7 +57,7 @@ ui.download_geojson(layer, charts.map_values(frame), "uptake_access_map", "ua_ma
 st.subheader("Districts ranked by uptake gap")
 table = charts.gap_table(frame, chosen)
 st.dataframe(charts.highlight_row_style(table), hide_index=True, key="ua_table")
-ui.download_table(table, "uptake_gap", "ua_table_download")
+ui.download_table(charts.gap_export(frame), "uptake_gap", "ua_table_download")
 st.caption("Most under-served beyond what access explains first; *No data* is never zero.")
 
 st.subheader("Four kinds of district")

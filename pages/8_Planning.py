@@ -10,6 +10,8 @@ from kp_dash import plan_page, planning, ui
 page = ui.start_page("Connectivity planning")
 selection = page.selection
 factors = ui.plan_factors(page.stamp, *selection.period)
+districts = ui.district_frame(page.stamp, *selection.period)  # the factors' inputs and sources
+cover = planning.coverage_sources(ui.table(page.stamp, "stg_indicators_current"))
 available = [f for f in planning.FACTORS if f in factors]
 
 st.subheader("Priority weights")
@@ -19,7 +21,8 @@ st.caption(plan_page.weights_sentence(weights, available))
 st.subheader(f"Districts ranked by priority — {selection.service_label}, {selection.period_label}")
 table = plan_page.ranked(factors, weights)
 st.dataframe(plan_page.ranking_display(table, available), hide_index=True, key="plan_ranking")
-ui.download_table(table, "connectivity_priorities", "plan_ranking_download")
+ranking = plan_page.ranking_export(table, districts, cover)
+ui.download_table(ranking, "connectivity_priorities", "plan_ranking_download")
 
 st.subheader("What if access improved?")
 names = dict(zip(table["district_code"], table["district_name"], strict=True))
@@ -42,7 +45,10 @@ result = ui.plan_scenario(page.stamp, tuple(chosen), indicator, level, *selectio
 if result is not None:
     st.markdown(plan_page.scenario_sentence(result, [names[c] for c in chosen]))
     st.dataframe(plan_page.scenario_display(result), hide_index=True, key="plan_scenario")
-    ui.download_table(result.by_service, "access_scenario", "plan_scenario_download")
+    uptake = ui.metric_frame(page.stamp, "uptake_per_1000", ("service",), *selection.period)
+    access = ui.metric_frame(page.stamp, "access_index")
+    exported = plan_page.scenario_export(result, uptake, access)
+    ui.download_table(exported, "access_scenario", "plan_scenario_download")
 st.caption(plan_page.CAVEAT)
 
 st.subheader("Coverage gap and usage gap")
@@ -51,7 +57,8 @@ if gaps is None:
     st.info(planning.MISSING_COVERAGE)
 else:
     st.dataframe(gaps, hide_index=True, key="plan_coverage")
-    ui.download_table(gaps, "coverage_and_usage_gap", "plan_coverage_download")
+    exported = plan_page.coverage_export(gaps, districts, cover)
+    ui.download_table(exported, "coverage_and_usage_gap", "plan_coverage_download")
 
 # laid out only when the button is clicked
 memo = functools.partial(

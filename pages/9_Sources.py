@@ -25,8 +25,8 @@ ui.data_banner(info)
 
 tables = {
     "Seed tables": catalogue.seed_sources(ui.table(file_stamp, "stg_seed_sources")),
-    "Usage data loaded": catalogue.usage_batches(ui.table(file_stamp, "usage_batches")),
-    "Services": ui.table(file_stamp, "services"),
+    "Usage data loaded": catalogue.usage_batches(ui.connection(file_stamp)),
+    "Services": catalogue.services(ui.table(file_stamp, "services")),
 }
 for (title, frame), key in zip(tables.items(), ("seed", "batches", "services"), strict=True):
     st.subheader(title)

@@ -256,6 +256,30 @@ def test_gap_table_flags_sources_and_selection(frame) -> None:
     assert len(cells) == len(shown.columns)
 
 
+def test_gap_export_keeps_the_rows_and_provenance_with_numbers_as_numbers(frame) -> None:
+    shown = charts.gap_table(frame, highlight="PK507")
+    exported = charts.gap_export(frame)
+    assert list(exported.columns) == [c for c in shown.columns if c != "Selected"]
+    assert exported["District"].tolist() == shown["District"].tolist()
+    for column in ("Uptake per 1,000", "Expected per 1,000 (modelled)", "Gap per 1,000"):
+        assert pd.api.types.is_float_dtype(exported[column]), column
+    by_name = exported.set_index("District")
+    # the fixture's own uptake and access, as given in ROWS
+    assert by_name.loc["Alpha", ["Uptake per 1,000", "Access index"]].tolist() == [100.0, 90.0]
+    assert by_name.loc["Foxtrot", "Uptake per 1,000"] == 0.0  # a real zero stays 0
+    echo = by_name.loc["Echo"]  # no uptake: empty, never 0, and no rank
+    assert echo[["Rank", "Uptake per 1,000", "Gap per 1,000"]].isna().all()
+    assert echo["Quadrant"] == charts.NO_DATA
+    # the numbers shown: "-13.9" on screen is -13.9 in the file
+    gaps = shown["Gap per 1,000"].str.replace(",", "").replace(charts.NO_DATA, "nan").astype(float)
+    assert exported["Gap per 1,000"].tolist() == pytest.approx(gaps.tolist(), nan_ok=True)
+    assert (exported["Gap per 1,000"] < 0).any()
+    assert by_name.loc["Alpha", "Source"] == (
+        "uptake: demo + census; access: census + survey; expected: modelled"
+    )
+    assert by_name.loc["Alpha", "Year"] == "uptake 2023-2026; access 2019-2023"
+
+
 def test_quadrant_counts_follow_the_meanings_and_count_no_data(frame) -> None:
     rows = charts.quadrant_counts(frame, analysis.QUADRANTS)
     assert [name for name, _, _ in rows] == [*analysis.QUADRANTS, charts.NO_DATA]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kp_dash import analysis, build, config, db, planning, store
+from kp_dash import analysis, build, config, db, plan_page, planning, store
 
 RANKING_FRONT = ["rank", "district_code", "district_name", "score", "rank_low", "rank_high"]
 
@@ -291,3 +291,110 @@ def test_merged_female_definition(demo_db):
     expected = left_out.where(merged, left_out * women / frame["eligible_population"])
     assert factors["merged_female"].to_numpy() == pytest.approx(expected.to_numpy())
     assert merged.any() and (factors.loc[merged, "merged_female"] > 0).all()
+
+
+# sources and years of what is downloaded -------------------------------------------------------
+
+
+def provenance_frame() -> pd.DataFrame:
+    """Two districts as `analysis.district_frame` carries their inputs' provenance; B has no
+    uptake in the selection."""
+    return pd.DataFrame(
+        {
+            "district_code": ["A", "B"],
+            "population_source": ["Census 2023 t1", "Census 2023 t1"],
+            "population_year": ["2023", "2023"],
+            "access_source": ["Survey 2019; Census 2023 t12", "Survey 2019; Census 2023 t12"],
+            "access_year": ["2019-2023", "2019-2023"],
+            "uptake_source": ["Health returns; Census 2023 t1", None],
+            "uptake_year": ["2023-2025", None],
+        }
+    )
+
+
+INDICATORS = pd.DataFrame(
+    {
+        "district_code": ["A", "B", "A"],
+        "indicator": ["coverage_4g_pct", "coverage_4g_pct", "literacy_pct"],
+        "grp": ["all", "all", "all"],
+        "year": [2024, 2024, 2023],
+        "source": ["PTA 2024", "PTA 2024", "Census 2023 t12"],
+        "covers_all": [True, True, True],
+    }
+)
+
+
+def test_coverage_sources_are_the_rows_coverage_uses():
+    cover = planning.coverage_sources(INDICATORS)
+    assert cover.values.tolist() == [["A", "PTA 2024", "2024"], ["B", "PTA 2024", "2024"]]
+    # a year that does not cover every district is not used, so it is no one's source
+    assert planning.coverage_sources(INDICATORS.assign(covers_all=False)) is None
+
+
+def test_input_sources_join_the_named_inputs():
+    cover = planning.coverage_sources(INDICATORS)
+    both = planning.input_sources(provenance_frame(), ["population", "access", "uptake"])
+    assert both.values.tolist() == [
+        ["A", "Census 2023 t1; Survey 2019; Census 2023 t12; Health returns", "2019-2025"],
+        ["B", "Census 2023 t1; Survey 2019; Census 2023 t12", "2019-2023"],  # no uptake
+    ]
+    covered = planning.input_sources(provenance_frame(), ["population", "coverage"], cover)
+    assert covered["source"].tolist() == ["Census 2023 t1; PTA 2024"] * 2
+    assert covered["year"].tolist() == ["2023-2024"] * 2
+    # coverage not loaded: the other inputs still say where the numbers come from
+    assert (
+        planning.input_sources(provenance_frame(), ["population", "coverage"])["source"].tolist()
+        == ["Census 2023 t1"] * 2
+    )
+
+
+def test_ranking_export_names_the_inputs_of_the_weighted_factors(factors):
+    table = plan_page.ranked(factors, WEIGHTS)
+    exported = plan_page.ranking_export(table, provenance_frame())
+    assert exported.columns.tolist() == [*table.columns, "source", "year"]
+    rows = exported.set_index("district_code")
+    # access_gap is weighted, so uptake counts; C is not in the district frame: nothing to name
+    assert rows.loc["A", "source"] == "Census 2023 t1; Survey 2019; Census 2023 t12; Health returns"
+    assert rows.loc["A", "year"] == "2019-2025"
+    assert pd.isna(rows.loc["C", "source"])
+    unserved_only = plan_page.ranked(factors, {"unserved": 1.0})
+    exported = plan_page.ranking_export(unserved_only, provenance_frame()).set_index(
+        "district_code"
+    )
+    assert exported.loc["A", ["source", "year"]].tolist() == [
+        "Census 2023 t1; Survey 2019; Census 2023 t12",
+        "2019-2023",
+    ]
+
+
+def test_scenario_export_names_each_services_uptake_and_the_access_index():
+    frame = log_linear_frame()
+    after = planning.raise_access(frame["access_index"], frame["district_code"] == "D1", 20.0)
+    result = planning.scenario_from_frames(
+        {"a": frame, "b": frame.copy()}, {"a": "A", "b": "B"}, frame, after, ["D1"]
+    )
+    uptake = pd.DataFrame(
+        {
+            "service": ["a"],  # b has no uptake row: only the access index is named
+            "source": ["Health returns; Census 2023 t1"],
+            "year": ["2023-2025"],
+        }
+    )
+    access = pd.DataFrame({"source": ["Survey 2019; Census 2023 t12"], "year": ["2019-2023"]})
+    exported = plan_page.scenario_export(result, uptake, access)
+    assert exported.columns.tolist() == [*result.by_service.columns, "source", "year"]
+    assert exported[["service_code", "source", "year"]].values.tolist() == [
+        ["a", "Health returns; Census 2023 t1; Survey 2019; Census 2023 t12", "2019-2025"],
+        ["b", "Survey 2019; Census 2023 t12", "2019-2023"],
+    ]
+    assert exported["added"].tolist() == pytest.approx([20.0, 20.0])  # numbers unchanged
+
+
+def test_coverage_export_names_population_coverage_and_uptake():
+    gaps = pd.DataFrame({"district_code": ["A", "B"], "not_covered": [10.0, 20.0]})
+    cover = planning.coverage_sources(INDICATORS)
+    exported = plan_page.coverage_export(gaps, provenance_frame(), cover)
+    assert exported[["district_code", "not_covered", "source", "year"]].values.tolist() == [
+        ["A", 10.0, "Census 2023 t1; PTA 2024; Health returns", "2023-2025"],
+        ["B", 20.0, "Census 2023 t1; PTA 2024", "2023-2024"],
+    ]

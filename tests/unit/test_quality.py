@@ -223,6 +223,8 @@ def test_least_complete_districts(con) -> None:
         "received": 47,
         "completeness_pct": 97.9,  # 100 × 47 ÷ 48
         "months_no_data": 0,  # April still brought three services
+        "source": "Fixture returns",
+        "year": "2025",
     }
     assert len(table) == 3
     single = quality.least_complete(quality.completeness(con, "health_complaints"))
@@ -232,6 +234,24 @@ def test_least_complete_districts(con) -> None:
         1,
     ]
     assert single["completeness_pct"].iloc[1:].eq(100.0).all()
+
+
+def test_completeness_carries_the_source_and_years_of_the_selections_usage(
+    two_sources_db: Path,
+) -> None:
+    with db.connect_readonly(two_sources_db) as con:
+        everything = quality.completeness(con)
+        january = quality.completeness(con, month_from="2025-01", month_to="2025-01")
+        fees = quality.completeness(con, "fee_payment")
+    # both batches, sources in alphabetical order, December 2024 to February 2025
+    assert set(everything["source"]) == {"Education returns; Fixture returns"}
+    assert set(everything["year"]) == {"2024-2025"}
+    assert set(january["source"]) == {"Fixture returns"} and set(january["year"]) == {"2025"}
+    assert set(fees["source"]) == {"Education returns"} and set(fees["year"]) == {"2024"}
+    # Bajaur sent nothing from the December batch: what it lacks is measured against both
+    table = quality.least_complete(everything)
+    assert table["source"].eq("Education returns; Fixture returns").all()
+    assert table["year"].eq("2024-2025").all()
 
 
 # --- outliers ----------------------------------------------------------------------------------
@@ -291,6 +311,7 @@ def test_outliers_flag_the_outlier_and_the_spike_only(con) -> None:
         [BAJAUR, "health_complaints", "2025-06", 90, "high"],
     ]
     assert frame["z"].tolist() == pytest.approx([119.85, 21.60], abs=0.01)
+    assert frame[["source", "year"]].values.tolist() == [["Fixture returns", "2025"]] * 2
     june = frame.iloc[1]
     assert june["expected"] == pytest.approx(32.23, abs=0.01)
     assert june["seasonal_index"] == pytest.approx(1300 / (14791 / 12))
@@ -496,13 +517,15 @@ def test_timeliness_of_usage_imports_and_seed(con) -> None:
     assert usage["months_covered"] == "2025-01 to 2025-12"
     assert usage["imported_at"] == pd.Timestamp("2026-01-20 10:00")
     assert usage["lag_days"] == 20  # 31 December 2025 to 20 January 2026
+    assert (usage["source"], usage["year"]) == ("Fixture returns", "2025")  # the months' year
     indicators = frame.loc[INDICATOR_BATCH]
     assert indicators["kind"] == "indicators"
     assert pd.isna(indicators["lag_days"]) and indicators["months_covered"] == ""
+    assert (indicators["source"], indicators["year"]) == ("import", "2026")  # no months: imported
     assert "u-20251201-000000" not in frame.index  # withdrawn
     seeds = frame[frame["kind"] == "seed"]
-    assert seeds.loc["mobile_ownership", ["year", "age_years"]].tolist() == [2019, 7]
-    assert seeds.loc["population", ["year", "age_years"]].tolist() == [2023, 3]
+    assert seeds.loc["mobile_ownership", ["year", "age_years"]].tolist() == ["2019", 7]
+    assert seeds.loc["population", ["year", "age_years"]].tolist() == ["2023", 3]
     assert seeds.loc["population", "file"] == "data/seed/population.csv"
 
 
@@ -544,6 +567,8 @@ def test_display_names_and_demo_label_in_exports(con) -> None:
     outliers = quality.for_display(quality.outliers(con))
     assert outliers["Modified z"].tolist() == [119.85, 21.6]  # see the outlier working above
     assert outliers["Expected"].tolist() == [28.2, 32.2]
+    assert outliers[list(quality.OUTLIER_COUNTS)].values.tolist() == [[150, 28.2], [90, 32.2]]
+    assert outliers[["Source", "Year"]].values.tolist() == [["Fixture returns", "2025"]] * 2
     demo = pd.read_csv(io.BytesIO(quality.export_csv(frame, demo=True)), encoding="utf-8-sig")
     assert list(demo.columns) == [*shown.columns, "Note"]
     assert demo["Note"].eq(quality.DEMO_NOTE).all()
