@@ -33,6 +33,8 @@ PAGES = (
     "pages/8_Planning.py",
     "pages/9_Sources.py",
 )
+# pages as a link opens them: the profile from the ranking's link or a click on the map
+LINKED_PAGES = (("pages/7_Profile.py", {"district": "PK502"}),)
 IMPORT_ROWS = 1_000_000
 PAGE_TIMEOUT_S = 120
 
@@ -55,18 +57,27 @@ def _median(name: str, action: Callable[[], object], runs: int) -> Timing:
     return Timing(name, statistics.median(_ms(action) for _ in range(runs)), runs)
 
 
+def _page_runner(page: str, params: dict[str, str] | None = None) -> Callable[[], None]:
+    """One AppTest of `page` (opened with `params` in its address); each call runs it once."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(ROOT / page, default_timeout=PAGE_TIMEOUT_S)
+    app.query_params.update(params or {})
+
+    def run() -> None:
+        app.run()
+        if app.exception:
+            raise RuntimeError(f"{page}: {app.exception[0].value}")
+
+    return run
+
+
 def _page_timings(runs: int) -> list[Timing]:
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     timings = []
     for page in PAGES:
-        app = AppTest.from_file(ROOT / page, default_timeout=PAGE_TIMEOUT_S)
-
-        def run(app: AppTest = app, page: str = page) -> None:
-            app.run()
-            if app.exception:
-                raise RuntimeError(f"{page}: {app.exception[0].value}")
+        run = _page_runner(page)
 
         def run_uncached(run: Callable[[], None] = run) -> None:
             st.cache_data.clear()
@@ -76,6 +87,9 @@ def _page_timings(runs: int) -> list[Timing]:
         timings.append(_median(f"page {page}", run, runs))
         # what a rebuilt database costs: connection, frames and map layer all recomputed
         timings.append(_median(f"page {page}, caches cleared", run_uncached, runs))
+    for page, params in LINKED_PAGES:
+        query = "&".join(f"{key}={value}" for key, value in params.items())
+        timings.append(_median(f"page {page}?{query}", _page_runner(page, params), runs))
     return timings
 
 
@@ -119,28 +133,37 @@ def _usage_file(folder: Path, rows: int) -> pd.DataFrame:
 
 def _import_timings(folder: Path, db_path: Path) -> list[Throughput]:
     """Whole imports (read, validate, archive, write the batch, update the database) of the same
-    rows as CSV and as Parquet, each into a fresh copy of the demo database and state."""
-    from kp_dash import store
+    rows as CSV and as Parquet: the first real usage, into a copy of the demo database (the
+    demonstration data leaves: a full rebuild), and a later month's, into a database that
+    already holds real usage (the batch is added to a copy)."""
+    from kp_dash import build, store
 
     frame = _usage_file(folder, IMPORT_ROWS)
     files = {"csv": folder / "usage_1m.csv", "parquet": folder / "usage_1m.parquet"}
     frame.to_csv(files["csv"], index=False)
     frame.to_parquet(files["parquet"], index=False)
+    earlier = folder / "usage_earlier.csv"
+    earlier.write_text(
+        "month,district,service,channel,transactions\n2020-01,PK501,health_card,online,5\n"
+    )
     results = []
-    for kind, path in files.items():
-        state = folder / f"state_{kind}"
-        state.mkdir()
-        target = folder / f"import_{kind}.duckdb"
-        shutil.copyfile(db_path, target)
-        os.environ["KP_DASH_STATE"] = str(state)
-        start = time.perf_counter()
-        result = store.import_file(path, db_path=target)
-        seconds = time.perf_counter() - start
-        if result.status != "accepted":
-            raise RuntimeError(f"{path.name}: {result.message}")
-        results.append(
-            Throughput(f"import {IMPORT_ROWS:,} usage rows from {kind}", result.rows, seconds)
-        )
+    for base in ("first", "later"):
+        for kind, path in files.items():
+            state = folder / f"state_{base}_{kind}"
+            state.mkdir()
+            os.environ["KP_DASH_STATE"] = str(state)
+            target = folder / f"import_{base}_{kind}.duckdb"
+            shutil.copyfile(db_path, target)
+            if base == "later":  # real usage already accepted: the demonstration data is out
+                store.import_file(earlier, db_path=target)
+                assert not build.has_demo(target)
+            start = time.perf_counter()
+            result = store.import_file(path, db_path=target)
+            seconds = time.perf_counter() - start
+            if result.status != "accepted":
+                raise RuntimeError(f"{path.name}: {result.message}")
+            label = f"import {IMPORT_ROWS:,} usage rows from {kind}, {base} real usage"
+            results.append(Throughput(label, result.rows, seconds))
     return results
 
 

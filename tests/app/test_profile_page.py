@@ -3,7 +3,6 @@ the picker (the URL follows), on an empty database and with no database at all."
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -92,13 +91,16 @@ def test_without_a_link_the_first_district_opens(on_demo: Path) -> None:
     assert at.query_params["district"] == "PK501"
 
 
-def test_warm_run_time_on_demo(on_demo: Path) -> None:
+def test_a_warm_rerun_shows_the_same_district(on_demo: Path) -> None:
+    # the second run is served from the caches (its time is measured by bench/bench.py)
     at = _open("PK502")
-    start = time.perf_counter()
+    tables = [df.value for df in at.dataframe]
     _ok(at.run())
-    seconds = time.perf_counter() - start
-    print(f"\nDistrict profile, warm run on the demonstration data: {seconds:.2f} s")
-    assert seconds < 10
+    assert _texts(at.subheader)[0].startswith("Bajaur — Malakand division")
+    assert len(at.dataframe) == len(tables)
+    for shown, first in zip(at.dataframe, tables, strict=True):
+        pd.testing.assert_frame_equal(shown.value, first)
+    assert at.query_params["district"] == "PK502"
 
 
 def test_empty_database_says_no_data(on_empty: Path) -> None:

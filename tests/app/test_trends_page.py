@@ -8,8 +8,6 @@ import base64
 import json
 import re
 import shutil
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -123,16 +121,14 @@ def test_page_without_database_says_how_to_build_one(run_page: RunPage) -> None:
     assert not at.get("plotly_chart")
 
 
-def test_warm_run_time_on_demo_data(on_demo: Path, run_page: RunPage) -> None:
-    at = _ok(run_page(PAGE))  # warm-up: imports, caches
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
+def test_warm_reruns_show_the_same_page(on_demo: Path, run_page: RunPage) -> None:
+    # reruns are served from the caches (their time is measured by bench/bench.py)
+    at = _ok(run_page(PAGE))
+    chart, ranking = _chart(at), _frame(at, "Rank")
+    for _ in range(2):
         _ok(at.run())
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    print(f"warm page run on demo data: median {median:.3f} s of {times}")
-    assert median < 3.0
+        assert _chart(at) == chart
+        assert _frame(at, "Rank").equals(ranking)
 
 
 @pytest.fixture

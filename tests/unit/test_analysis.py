@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kp_dash import analysis, cli, db, metrics
+from kp_dash import analysis, build, cli, config, db, metrics
+from tests.conftest import SMALL_USAGE_FILE, small_seed
 
 
 def frame(access, uptake, population, codes=None) -> pd.DataFrame:
@@ -195,19 +196,146 @@ def test_district_frame_without_usage_keeps_every_district(empty_db):
     assert data.set_index("district_code")["access_is_parent_estimate"]["PK507"]
 
 
+# The two-district fixture plus Swat (PK532), so that a line can be fitted (three districts):
+# Swat has 2,000 people (1,000 adults), mobile 60 %, literacy 500 ÷ 1,000 = 50 %, grid light
+# 140 ÷ 200 = 70 %: access (60 + 50 + 70) ÷ 3 = 60; 50 digital complaints ÷ 1,000 adults = 50.
+SWAT_SEED = {
+    "districts.csv": "PK532,Swat,SWAT,Malakand,false,72.4621,35.2419,5337,Fixture register,2023\n",
+    "population.csv": "".join(
+        f"PK532,2023,{age},{sex},{area},{people},Fixture census,2023\n"
+        for age, sex, area, people in [
+            ("all", "all", "all", 2000),
+            ("all", "female", "all", 1000),
+            ("all", "male", "all", 1000),
+            ("all", "all", "rural", 2000),
+            ("18+", "all", "all", 1000),
+            ("18+", "female", "all", 500),
+            ("18+", "male", "all", 500),
+            ("18+", "all", "rural", 1000),
+        ]
+    ),
+    "literacy.csv": (
+        "PK532,all,all,1000,500,50.0,Fixture census,2023\n"
+        "PK532,female,all,500,150,30.0,Fixture census,2023\n"
+        "PK532,male,all,500,350,70.0,Fixture census,2023\n"
+        "PK532,female,rural,500,150,30.0,Fixture census,2023\n"
+    ),
+    "lighting.csv": "PK532,all,200,140,50,10,Fixture census,2023\n",
+    "mobile_ownership.csv": "PK532,60.0,Swat,false,Fixture survey,2019\n",
+    "disability.csv": "PK532,all,all,2000,60,160,Fixture census,2023\n",
+}
+SWAT_USAGE = (
+    "month,district,service,channel,sex,area,transactions,users\n"
+    "2025-01,PK532,health_complaints,online,female,rural,30,\n"
+    "2025-01,PK532,health_complaints,mobile_app,male,rural,20,\n"
+    "2025-01,PK532,health_complaints,counter,male,rural,10,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def three_db(tmp_path_factory):
+    root = tmp_path_factory.mktemp("three")
+    seed = small_seed(root / "seed")
+    for name, rows in SWAT_SEED.items():
+        with (seed / name).open("a", encoding="utf-8") as table:
+            table.write(rows)
+    swat = root / "swat.csv"
+    swat.write_text(SWAT_USAGE, encoding="utf-8")
+    sources = [
+        build.UsageSource(SMALL_USAGE_FILE, "fixture", "admin", "Fixture returns"),
+        build.UsageSource(swat, "swat", "admin", "Swat returns"),
+    ]
+    path = root / "three.duckdb"
+    build.build(path, with_demo=False, seed_dir=seed, extra_usage=sources)
+    return path
+
+
+THREE = ["PK502", "PK528", "PK532"]
+THREE_ACCESS = [145 / 3, 265 / 3, 60.0]  # Bajaur (80 + 25 + 40) ÷ 3, Peshawar (100 + 75 + 90) ÷ 3
+THREE_ADULTS = [600, 2000, 1000]  # the line's weights (health complaints: adults 18+)
+
+
+def _line_by_hand(uptake: list[float]) -> tuple[float, float, list[float]]:
+    """Weighted least squares of ln(uptake) on access by the textbook sums: slope, intercept
+    and the expected uptake of each of the three districts."""
+    pairs = list(zip(THREE_ADULTS, THREE_ACCESS, [math.log(u) for u in uptake], strict=True))
+    total = sum(THREE_ADULTS)
+    x_bar = sum(w * x for w, x, _ in pairs) / total
+    y_bar = sum(w * y for w, _, y in pairs) / total
+    sxy = sum(w * (x - x_bar) * (y - y_bar) for w, x, y in pairs)
+    sxx = sum(w * (x - x_bar) ** 2 for w, x, _ in pairs)
+    slope = sxy / sxx
+    intercept = y_bar - slope * x_bar
+    return slope, intercept, [math.exp(intercept + slope * x) for x in THREE_ACCESS]
+
+
+@pytest.mark.parametrize(
+    ("months", "uptake", "line", "gaps"),
+    [
+        # January and February: 15 ÷ 600, 200 ÷ 2,000, 50 ÷ 1,000 digital complaints per adult;
+        # x̄ = 73.796, ȳ = 4.18158, Sxy = 30,742.36, Sxx = 1,002,006.2
+        ((None, None), [25.0, 100.0, 50.0], (0.0306808, 1.91745), [-4.9748, -2.2671, 7.1246]),
+        # January alone: 12 ÷ 600, 150 ÷ 2,000, 50 ÷ 1,000
+        (
+            ("2025-01", "2025-01"),
+            [20.0, 75.0, 50.0],
+            (0.0257358, 2.085361),
+            [-7.9176, -3.1545, 12.3057],
+        ),
+    ],
+)
+def test_uptake_gap_by_hand(three_db, months, uptake, line, gaps):
+    slope, intercept, expected = _line_by_hand(uptake)
+    assert (slope, intercept) == pytest.approx(line, abs=1e-6)
+    assert [u - e for u, e in zip(uptake, expected, strict=True)] == pytest.approx(gaps, abs=1e-4)
+    with db.connect_readonly(three_db) as con:
+        for code, values in (("uptake_gap", gaps), ("expected_uptake", expected)):
+            query = metrics.Query(code, ("district",), "health_complaints", *months)
+            found = metrics.fetch(con, query)
+            assert found["district_code"].tolist() == THREE
+            assert found["value"].tolist() == pytest.approx(values, abs=1e-4), code
+
+
+def test_unserved_population_by_hand(three_db):
+    # population × (1 − access ÷ 100): everyone for all services, adults for complaints
+    people = [1000 * (1 - 145 / 300), 3000 * (1 - 265 / 300), 2000 * (1 - 0.6)]
+    adults = [600 * (1 - 145 / 300), 2000 * (1 - 265 / 300), 1000 * (1 - 0.6)]
+    with db.connect_readonly(three_db) as con:
+        by_district = metrics.fetch(con, metrics.Query("unserved_population", ("district",)))
+        province = metrics.fetch(con, metrics.Query("unserved_population"))
+        complaints = metrics.fetch(
+            con, metrics.Query("unserved_population", (), "health_complaints")
+        )
+    assert by_district["district_code"].tolist() == THREE
+    assert by_district["value"].tolist() == pytest.approx(people)  # 516.7, 350, 800
+    assert province["value"].tolist() == pytest.approx([sum(people)])
+    assert complaints["value"].tolist() == pytest.approx([sum(adults)])  # 310 + 233.3 + 400
+
+
 def test_modelled_metrics_on_demo_data(demo_db):
     with db.connect_readonly(demo_db) as con:
         gap = metrics.fetch(con, metrics.Query("uptake_gap", ("district",), "health_complaints"))
         ci = metrics.fetch(con, metrics.Query("concentration_index", ("service",)))
         unserved = metrics.fetch(con, metrics.Query("unserved_population"))
-        frame_ = analysis.district_frame(con, "health_complaints")
-        everyone = analysis.district_frame(con)
     assert len(gap) == 35 and gap["value"].notna().all()
-    assert gap.set_index("district_code")["value"].to_dict() == pytest.approx(
-        frame_.set_index("district_code")["uptake_gap"].to_dict()
-    )
     assert len(ci) == 8 and (ci["value"] > 0).all()  # the demo follows access
-    assert unserved["value"].iloc[0] == pytest.approx(everyone["unserved_population"].sum())
+    # the province total from the seed tables: access = mean of mobile, literacy, grid light
+    seed = config.SEED_DIR
+    mobile = pd.read_csv(seed / "mobile_ownership.csv").set_index("district_code")
+    literacy = pd.read_csv(seed / "literacy.csv").query("sex == 'all' and area == 'all'")
+    literacy = literacy.set_index("district_code")
+    light = pd.read_csv(seed / "lighting.csv").query("area == 'all'").set_index("district_code")
+    people = pd.read_csv(seed / "population.csv").query(
+        "census_year == 2023 and age_group == 'all' and sex == 'all' and area == 'all'"
+    )
+    access = (
+        mobile["mobile_hh_pct"]
+        + 100 * literacy["literate_10plus"] / literacy["population_10plus"]
+        + 100 * light["households_grid_light"] / light["households"]
+    ) / 3
+    by_hand = (people.set_index("district_code")["population"] * (1 - access / 100)).sum()
+    assert len(access.dropna()) == 35
+    assert unserved["value"].tolist() == pytest.approx([by_hand])
     with pytest.raises(metrics.MetricError, match="defined per district"):
         metrics.check(metrics.Query("uptake_gap"))
 

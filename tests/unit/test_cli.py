@@ -6,11 +6,14 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from kp_dash import cli, config
+from kp_dash import build, cli, config, db, store
+
+SMALL_USAGE = Path(__file__).parents[1] / "fixtures" / "usage_small.csv"
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -174,3 +177,35 @@ def test_plan_refuses_an_unknown_factor():
     with pytest.raises(SystemExit) as stop:
         cli.main(["plan", "--weights", "nope=1"])
     assert stop.value.code == 2
+
+
+def _usage_total() -> tuple[int, int]:
+    with db.connect_readonly(config.db_path()) as con:
+        ((rows, total),) = con.execute(
+            "select count(*), coalesce(sum(transactions), 0) from usage"
+        ).fetchall()
+    return rows, total
+
+
+def test_withdraw_takes_a_batch_out_and_keeps_its_record(capsys):
+    # no demonstration data: the totals below are the fixture's alone
+    build.build(config.db_path(), with_demo=False)
+    code, out, _ = run(capsys, "import", str(SMALL_USAGE), "--who", "tester")
+    batch = out.strip()
+    assert code == 0 and batch
+    assert _usage_total() == (11, 307)  # usage_small.csv: 11 rows, 307 transactions
+
+    code, _, err = run(capsys, "withdraw", batch, "--who", "reviewer")
+    assert code == 0
+    assert f"withdrew batch {batch}: its rows left the data; its record stays" in err
+    assert _usage_total() == (0, 0)
+    record = store.read_manifest().set_index("batch_id").loc[batch]
+    assert (record["status"], record["withdrawn_by"]) == ("withdrawn", "reviewer")
+    assert record["rows"] == 11 and record["withdrawn_at"]
+
+    code, _, err = run(capsys, "withdraw", batch)
+    assert code == 1 and f"no accepted batch '{batch}'" in err
+    code, _, err = run(capsys, "withdraw", "no-such-batch")
+    assert code == 1
+    assert "no accepted batch 'no-such-batch' (see the import log on the Data page)" in err
+    assert _usage_total() == (0, 0)

@@ -143,18 +143,53 @@ def test_name_of(resolver: DistrictResolver) -> None:
         resolver.name_of("PK999")
 
 
-def test_resolve_many_agrees(resolver: DistrictResolver) -> None:
+def test_resolve_many_resolves_each_distinct_value(resolver: DistrictResolver) -> None:
     names = ["Swat", "swat", None, float("nan"), "Chitral", "Lahore", "Peshawer", "PK501"] * 50
     many = resolver.resolve_many(pd.Series(names, dtype=object))
-    assert len(many) <= 8
-    for name in names:
-        key = next(k for k in many if k is name or k == name or _both_nan(k, name))
-        assert many[key] == resolver.resolve(name)
-    assert resolver.resolve_many(iter(["Swat"])) == {"Swat": resolver.resolve("Swat")}
+    # one entry per distinct value, in first-seen order (NaN written as "nan": it equals nothing)
+    got = [
+        ("nan" if _is_nan(key) else key, found.district_code, found.method)
+        for key, found in many.items()
+    ]
+    assert got == [
+        ("Swat", "PK532", "alias"),
+        ("swat", "PK532", "alias"),
+        (None, None, "none"),
+        ("nan", None, "none"),
+        ("Chitral", None, "parent"),
+        ("Lahore", None, "non_kp"),
+        ("Peshawer", None, "fuzzy"),
+        ("PK501", "PK501", "pcode"),
+    ]
+    assert many["Chitral"].parent_codes == ("PK507", "PK508")
+    assert many["Lahore"].province == "Punjab"
+    assert many["Peshawer"].candidates[0][:2] == ("PK528", "Peshawar")
+    (only,) = resolver.resolve_many(iter(["Swat"])).items()
+    assert (only[0], only[1].district_code) == ("Swat", "PK532")
 
 
-def _both_nan(a: object, b: object) -> bool:
-    return isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "method"),
+    [
+        # words run together or split differently match only through the compact key
+        ("LakkiMarwat", "PK519", "normalised"),
+        ("Dera IsmailKhan", "PK509", "normalised"),
+        ("DeraIsmail Khan", "PK509", "normalised"),
+        ("UpperDir", "PK535", "normalised"),
+        ("NorthWaziristan", "PK525", "normalised"),
+        ("KolaiPalas", "PK517", "normalised"),
+        ("TorGhar", "PK534", "alias"),  # 'Torghar' is itself an alias (OSM)
+    ],
+)
+def test_names_written_without_spaces_resolve(
+    resolver: DistrictResolver, name: str, code: str, method: str
+) -> None:
+    result = resolver.resolve(name)
+    assert (result.district_code, result.method) == (code, method), result
 
 
 def test_every_seed_alias_resolves_to_its_code(resolver: DistrictResolver) -> None:

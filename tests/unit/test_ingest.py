@@ -375,3 +375,22 @@ def test_a_target_may_give_a_year_alone_when_both_columns_exist(tmp_path):
     assert result.problem_lines() == [
         "t.csv: row 4, year: month and year are both blank; give a month (YYYY-MM) or a year"
     ]
+
+
+def test_rows_that_differ_only_by_age_band_are_all_kept(tmp_path):
+    # the age band is part of the usage key: these five rows are five different counts
+    text = "\n".join(
+        [
+            "month,district,service,channel,sex,area,age_band,transactions,users",
+            "2025-01,PK502,health_card,online,female,rural,15-24,11,",
+            "2025-01,PK502,health_card,online,female,rural,25-59,22,",
+            "2025-01,PK502,health_card,online,female,rural,60+,3,",
+            "2025-01,PK502,health_card,online,female,rural,5-14,4,",
+            "2025-01,PK502,health_card,online,female,rural,unknown,5,",
+        ]
+    )
+    result = ingest.validate_file(write(tmp_path, text + "\n"), today=TODAY)
+    assert result.ok, result.problem_lines()
+    assert len(result.rows) == 5
+    by_band = dict(zip(result.rows["age_band"], result.rows["transactions"], strict=True))
+    assert by_band == {"15-24": 11, "25-59": 22, "60+": 3, "5-14": 4, "unknown": 5}
