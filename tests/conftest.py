@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kp_dash import build, config
@@ -46,6 +47,18 @@ def isolated_state(tmp_path, monkeypatch):
     monkeypatch.delenv("KP_DASH_BOUNDARIES", raising=False)
     monkeypatch.setenv("KP_DASH_BASEMAP", "none")
     return state
+
+
+def census_population() -> pd.Series:
+    """Census 2023 total population by district code, read from the seed file as published."""
+    seed = pd.read_csv(config.SEED_DIR / "population.csv")
+    totals = seed[
+        (seed["census_year"] == 2023)
+        & (seed["age_group"] == "all")
+        & (seed["sex"] == "all")
+        & (seed["area"] == "all")
+    ]
+    return totals.set_index("district_code")["population"]
 
 
 def small_seed(target: Path) -> Path:

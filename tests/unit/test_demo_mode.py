@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from kp_dash import build, cli, config, db, store
+from tests.conftest import census_population
 
 GOOD = Path(__file__).parents[1] / "fixtures" / "imports" / "usage_good.csv"
 # usage_good.csv: Peshawar online 120 (female), D.I. Khan mobile app 40 (male), Bajaur kiosk 12
@@ -33,16 +34,7 @@ def metric(capsys, code: str, *by: str) -> pd.DataFrame:
 
 def population(codes: tuple[str, ...]) -> int:
     """Census 2023 total population of districts, read from the seed file."""
-    seed = pd.read_csv(config.SEED_DIR / "population.csv")
-    rows = seed[
-        (seed["census_year"] == 2023)
-        & (seed["age_group"] == "all")
-        & (seed["sex"] == "all")
-        & (seed["area"] == "all")
-        & seed["district_code"].isin(codes)
-    ]
-    assert len(rows) == len(codes)
-    return int(rows["population"].sum())
+    return int(census_population()[list(codes)].sum())
 
 
 def batch_kinds() -> list[str]:

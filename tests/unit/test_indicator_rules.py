@@ -12,6 +12,7 @@ import pytest
 
 from kp_dash import build, config, db, metrics, store
 from kp_dash.metrics import Query
+from tests.conftest import census_population
 
 COLUMNS = ["district", "year", "indicator", "group", "value", "unit", "source"]
 REGISTER = pd.read_csv(config.SEED_DIR / "districts.csv")
@@ -140,12 +141,6 @@ def test_a_value_keeps_its_own_source_and_year(database):
     assert total["year"] == "2019"  # the Census 2023 weight is cited apart, not as its year
     assert total["source"].endswith("population weights: PBS Census 2023, table 1 (2023)")
     seed = pd.read_csv(config.SEED_DIR / "mobile_ownership.csv").set_index("district_code")
-    population = pd.read_csv(config.SEED_DIR / "population.csv")
-    people = population[
-        (population["census_year"] == 2023)
-        & (population["age_group"] == "all")
-        & (population["sex"] == "all")
-        & (population["area"] == "all")
-    ].set_index("district_code")["population"]
+    people = census_population()
     weighted = (seed["mobile_hh_pct"] * people.reindex(seed.index)).sum() / people.sum()
     assert total["value"] == pytest.approx(weighted)
