@@ -26,6 +26,7 @@ from kp_dash import (
     geo,
     groups,
     metrics,
+    plan_page,
     planning,
     profile,
     summaries,
@@ -206,6 +207,29 @@ def plan_coverage(
     month_to: str | None = None,
 ) -> pd.DataFrame | None:
     return planning.coverage_usage_gap(connection(file_stamp), service, month_from, month_to)
+
+
+@st.cache_data(max_entries=32)
+def plan_inputs(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """What the planning downloads cite: the district frame (uptake, access and population with
+    their sources) and the 4G coverage sources (None when coverage is not loaded)."""
+    cover = planning.coverage_sources(table(file_stamp, "stg_indicators_current"))
+    return district_frame(file_stamp, service, month_from, month_to), cover
+
+
+def plan_scenario_export(
+    file_stamp: tuple, selection: Selection, result: planning.Scenario
+) -> pd.DataFrame:
+    """The scenario by service as downloaded, with each service's uptake source and the access
+    index's."""
+    uptake = metric_frame(file_stamp, "uptake_per_1000", ("service",), *selection.period)
+    access = metric_frame(file_stamp, "access_index")
+    return plan_page.scenario_export(result, uptake, access)
 
 
 def plan_sources(factors: pd.DataFrame) -> list[str]:
@@ -402,6 +426,7 @@ def data_changed() -> None:
         plan_factors,
         plan_scenario,
         plan_coverage,
+        plan_inputs,
         briefing_pdf,
         table,
         build_info,

@@ -10,8 +10,7 @@ from kp_dash import plan_page, planning, ui
 page = ui.start_page("Connectivity planning")
 selection = page.selection
 factors = ui.plan_factors(page.stamp, *selection.period)
-districts = ui.district_frame(page.stamp, *selection.period)  # the factors' inputs and sources
-cover = planning.coverage_sources(ui.table(page.stamp, "stg_indicators_current"))
+districts, cover = ui.plan_inputs(page.stamp, *selection.period)  # what the downloads cite
 available = [f for f in planning.FACTORS if f in factors]
 
 st.subheader("Priority weights")
@@ -45,9 +44,7 @@ result = ui.plan_scenario(page.stamp, tuple(chosen), indicator, level, *selectio
 if result is not None:
     st.markdown(plan_page.scenario_sentence(result, [names[c] for c in chosen]))
     st.dataframe(plan_page.scenario_display(result), hide_index=True, key="plan_scenario")
-    uptake = ui.metric_frame(page.stamp, "uptake_per_1000", ("service",), *selection.period)
-    access = ui.metric_frame(page.stamp, "access_index")
-    exported = plan_page.scenario_export(result, uptake, access)
+    exported = ui.plan_scenario_export(page.stamp, selection, result)
     ui.download_table(exported, "access_scenario", "plan_scenario_download")
 st.caption(plan_page.CAVEAT)
 

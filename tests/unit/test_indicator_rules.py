@@ -48,6 +48,16 @@ def province(code: str) -> pd.Series:
         return metrics.fetch(con, Query(code)).iloc[0]
 
 
+def internet_in_access_index() -> pd.DataFrame:
+    """The internet_use_pct rows the access index uses, by district."""
+    with db.connect_readonly() as con:
+        return db.query_df(
+            con,
+            "select district_code, year, value, is_parent_estimate from stg_access_components"
+            " where indicator = 'internet_use_pct' order by district_code",
+        )
+
+
 def seed_share(table: str, part: str, whole: str, code: str) -> float:
     """100 × part ÷ whole of a district's published total row in a seed table."""
     frame = pd.read_csv(config.SEED_DIR / f"{table}.csv")
@@ -80,12 +90,8 @@ def test_an_old_layout_file_enters_the_access_index_for_all_35(database, tmp_pat
     rows += [("Kohistan", 2019, "internet_use_pct", "all", 3, "pct", "MICS 2019")]
     assert len(rows) == 32  # the 2019 layout: 30 districts and two parents
     accept(indicator_file(tmp_path, "internet_2019", rows))
-    with db.connect_readonly() as con:
-        used = db.query_df(
-            con,
-            "select district_code, value, is_parent_estimate from stg_access_components"
-            " where indicator = 'internet_use_pct' order by district_code",
-        ).set_index("district_code")
+    used = internet_in_access_index()[["district_code", "value", "is_parent_estimate"]]
+    used = used.set_index("district_code")
     assert len(used) == 35
     for parent, value in (("Chitral", 11.0), ("Kohistan", 3.0)):
         for code in SPLIT[parent]:
@@ -114,12 +120,7 @@ def test_a_partial_latest_year_falls_back_to_the_latest_complete_one(database, t
     ]
     accept(indicator_file(tmp_path, "internet_2024", complete))
     accept(indicator_file(tmp_path, "internet_2025", partial))
-    with db.connect_readonly() as con:
-        used = db.query_df(
-            con,
-            "select distinct year, value from stg_access_components"
-            " where indicator = 'internet_use_pct'",
-        )
+    used = internet_in_access_index()[["year", "value"]].drop_duplicates()
     assert used.values.tolist() == [[2024, 40.0]]
 
 
