@@ -131,8 +131,8 @@ def export_frame(
     `suppress` (default: `config.suppress_small_counts()`, on unless `KP_DASH_SUPPRESS_SMALL=0`);
     a `note` column says "Demonstration data (simulated)" when `demo`; `source` and `year` are
     the last two columns (a display table's 'Source' and 'Year' are taken as them), added as
-    empty text when the frame has none. Count columns the frame
-    does not have are ignored. The input frame is not changed."""
+    empty text when the frame has none. Count columns the frame does not have are ignored.
+    The input frame is not changed."""
     if suppress is None:
         suppress = config.suppress_small_counts()
     out = frame.reset_index(drop=True)  # a new frame: the caller's is never changed
