@@ -34,7 +34,11 @@ PAGES = (
     "pages/9_Sources.py",
 )
 # pages as a link opens them: the profile from the ranking's link or a click on the map
-LINKED_PAGES = (("pages/7_Profile.py", {"district": "PK502"}),)
+LINKED_PAGES = (
+    ("pages/7_Profile.py", {"district": "PK502"}),
+    ("pages/1_Map.py", {"shapes": "tiles"}),
+    ("pages/4_Uptake.py", {"shapes": "tiles"}),
+)
 IMPORT_ROWS = 1_000_000
 PAGE_TIMEOUT_S = 120
 
@@ -111,6 +115,33 @@ def _query_timings(db_path: Path, runs: int) -> list[Timing]:
     finally:
         con.close()
     return timings
+
+
+def _map_timings(db_path: Path, runs: int) -> tuple[list[Timing], list[tuple[str, int]]]:
+    """Building each map figure on the bundled boundaries and on the tile map, with the size of
+    what is sent to the browser; and the check every page makes of the database's build."""
+    from kp_dash import db, geo, maps, metrics, summaries
+
+    con = db.connect_readonly(db_path)
+    try:
+        frame = metrics.fetch(con, metrics.Query("uptake_per_1000", ("district",)))
+        register = db.query_df(con, "select * from districts")
+    finally:
+        con.close()
+    values = summaries.map_values(frame, register)
+    check = _median("database check (build fingerprint)", lambda: db.database_state(db_path), runs)
+    timings = [check]
+    sizes = []
+    for name, layer in (("boundaries", geo.bundled_layer()), ("tile map", geo.tile_layer())):
+
+        def figure(layer: geo.DistrictLayer = layer) -> object:
+            return maps.choropleth_figure(layer, values, label="Uptake", unit="")
+
+        timings.append(_median(f"map figure, {name}", figure, runs))
+        sizes.append((f"map figure, {name}", len(figure().to_json())))
+        deck = maps.choropleth_deck(layer, values, label="Uptake", unit="")
+        sizes.append((f"map deck, {name}", len(deck.to_json())))
+    return timings, sizes
 
 
 @dataclass(frozen=True)
@@ -216,8 +247,13 @@ def main() -> None:
         ]
         rows += _page_timings(args.runs)
         rows += _query_timings(db_path, args.runs)
+        map_rows, sizes = _map_timings(db_path, args.runs)
+        rows += map_rows
         imports = _import_timings(Path(folder), db_path)
     _print_table(rows)
+    print()
+    for name, size in sizes:
+        print(f"{name}: {size:,} bytes of JSON sent to the browser")
     _print_throughput(imports)
 
 

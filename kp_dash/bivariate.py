@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import shapely
 
 from kp_dash.charts import NO_DATA, PARENT_FLAG, source_kinds
-from kp_dash.geo import DistrictLayer, layer_geojson
-from kp_dash.maps import NO_DATA_COLOUR, finish_map
+from kp_dash.geo import DistrictLayer
+from kp_dash.maps import HATCH_LINE, NO_DATA_COLOUR, NO_DATA_LEGEND, area_figure, hatch_lines
 
 # Joshua Stevens' pink-blue 3×3 scheme, keyed "uptake class-access class": access runs white to
 # teal, uptake white to pink, both high dark blue, so "connected but not using" (1-3) reads teal.
@@ -33,7 +34,6 @@ PALETTE: dict[str, str] = {
     "3-3": "#3b4994",
 }
 CLASS_WORDS = {1: "low", 2: "middle", 3: "high"}
-HIGHLIGHT_LINE = {"color": "#111111", "width": 4}
 LEGEND_SIZE_PX = 260
 
 
@@ -153,64 +153,21 @@ def _layer_frame(layer: DistrictLayer, classed: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _area_trace(
-    part: pd.DataFrame, features: dict[str, dict], colour: str, name: str, **extra: Any
-) -> go.Choroplethmap:
-    # each trace carries only its own features, so the geometry is sent once in total
-    geojson = {"type": "FeatureCollection", "features": [features[c] for c in part.district_code]}
-    options: dict[str, Any] = {
-        "geojson": geojson,
-        "locations": list(part["district_code"]),
-        "z": [1] * len(part),
-        "colorscale": [[0, colour], [1, colour]],
-        "showscale": False,
-        "name": name,
-        "customdata": list(part["district_code"]),
-        "text": [_hover(r) for r in part.itertuples(index=False)],
-        "hovertemplate": "%{text}<extra></extra>",
-        "marker": {"line": {"color": "white", "width": 0.8}},
-        **extra,
-    }
-    return go.Choroplethmap(**options)
-
-
 def bivariate_map(
     layer: DistrictLayer,
     frame: pd.DataFrame,
     terciles: Terciles,
     highlight: str | None = None,
 ) -> go.Figure:
-    """The districts coloured by bivariate class (`frame` from `bivariate_classes`) on plotly's
-    MapLibre map, "No data" grey; `highlight` (a district code) outlined in black on top. The
-    legend is the separate square of `bivariate_legend`, so the map shows none."""
+    """The districts coloured by bivariate class (`frame` from `bivariate_classes`), "No data"
+    grey and hatched; `highlight` (a district code) outlined in black on top. The legend is the
+    separate square of `bivariate_legend`, so the map shows none."""
     shown = _layer_frame(layer, frame)
-    features = {f["id"]: f for f in layer_geojson(layer)["features"]}
-    fig = go.Figure()
-    for code in [*PALETTE, NO_DATA]:
-        part = shown[shown["bivariate_class"] == code]
-        if part.empty:
-            continue
-        colour = PALETTE.get(code, NO_DATA_COLOUR)
-        name = f"{code}: {class_words(code)}" if code in PALETTE else NO_DATA
-        fig.add_trace(_area_trace(part, features, colour, name, showlegend=False))
-    chosen = shown[shown["district_code"] == highlight]
-    if not chosen.empty:
-        fig.add_trace(
-            _area_trace(
-                chosen,
-                features,
-                "rgba(0,0,0,0)",
-                f"Selected: {chosen.iloc[0]['district_name']}",
-                showlegend=False,
-                marker={"line": HIGHLIGHT_LINE, "opacity": 1},
-            )
-        )
+    shown["hover"] = [_hover(r) for r in shown.itertuples(index=False)]
     legend = [*PALETTE.items(), (NO_DATA, NO_DATA_COLOUR)]
-    finish_map(fig, layer, shown, legend)
-    fig.update_layout(
-        showlegend=False,
-        meta={"terciles": terciles.sentence()},
-    )
+    names = {code: f"{code}: {class_words(code)}" for code in PALETTE}
+    fig = area_figure(layer, shown, legend, names=names, highlight=highlight, showlegend=False)
+    fig.update_layout(showlegend=False, meta={"terciles": terciles.sentence()})
     return fig
 
 
@@ -218,8 +175,9 @@ def _tick_labels(breaks: tuple[float, float], value_range: tuple[float, float]) 
     return [_fmt(v) for v in (value_range[0], *breaks, value_range[1])]
 
 
+NO_DATA_SWATCH = (0.0, 3.3, 0.4, 3.7)  # x0, y0, x1, y1 above the square
 _NO_DATA_NOTE = {
-    "text": NO_DATA,
+    "text": NO_DATA_LEGEND,
     "x": 0.5,
     "y": 3.5,
     "xref": "x",
@@ -243,10 +201,15 @@ def bivariate_legend(terciles: Terciles) -> go.Figure:
         )  # fmt: skip
     # the "No data" swatch sits above the square, so the access ticks stay right under it
     shapes.append(
-        {"type": "rect", "x0": 0, "x1": 0.4, "y0": 3.3, "y1": 3.7, "fillcolor": NO_DATA_COLOUR,
+        {"type": "rect", "x0": NO_DATA_SWATCH[0], "x1": NO_DATA_SWATCH[2],
+         "y0": NO_DATA_SWATCH[1], "y1": NO_DATA_SWATCH[3], "fillcolor": NO_DATA_COLOUR,
          "line": {"color": "white", "width": 2}, "name": NO_DATA, "layer": "below"}
     )  # fmt: skip
     fig = go.Figure()
+    # the swatch carries the same hatching as the "No data" districts on the map
+    xs, ys = hatch_lines([shapely.box(*NO_DATA_SWATCH)], spacing=0.12)
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=HATCH_LINE, hoverinfo="skip",
+                             showlegend=False, name=NO_DATA_LEGEND))  # fmt: skip
     # an invisible trace per cell so hovering a cell names its class
     centres = [(int(c.split("-")[1]) - 0.5, int(c.split("-")[0]) - 0.5, c) for c in PALETTE]
     fig.add_trace(

@@ -73,16 +73,39 @@ def fingerprint(
 ) -> str:
     """Identifies the code, seed, accepted imports and demonstration choice a database was
     built from."""
-    digest = hashlib.sha256(db.sql_fingerprint().encode())
+    pieces = (
+        db.sql_fingerprint(),
+        seed_fingerprint(seed_dir),
+        imports_fingerprint(batch_ids),
+        "demo" if with_demo else "real",
+    )
+    return hashlib.sha256("\n".join(pieces).encode()).hexdigest()[:16]
+
+
+def seed_fingerprint(seed_dir: Path = config.SEED_DIR) -> str:
+    digest = hashlib.sha256()
     for path in sorted(seed_dir.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    ids = (
-        sorted(r["batch_id"] for r in store.accepted()) if batch_ids is None else sorted(batch_ids)
-    )
-    digest.update("\n".join(ids).encode())
-    digest.update(b"demo" if with_demo else b"real")
     return digest.hexdigest()[:16]
+
+
+def imports_fingerprint(batch_ids: Iterable[str] | None = None) -> str:
+    """The accepted batches (the store's when not given)."""
+    ids = [r["batch_id"] for r in store.accepted()] if batch_ids is None else list(batch_ids)
+    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
+
+
+def input_prints(seed_dir: Path, batch_ids: Iterable[str], custom: bool) -> dict[str, str]:
+    """The build properties that say, piece by piece, what a build was made from, so that a
+    reader can tell older code from other data (`database_state`). `custom`: a build from
+    another seed folder or with extra usage files, which only its maker can reproduce."""
+    return {
+        "sql_fingerprint": db.sql_fingerprint(),
+        "seed_fingerprint": seed_fingerprint(seed_dir),
+        "imports_fingerprint": imports_fingerprint(batch_ids),
+        "inputs": "custom" if custom else "standard",
+    }
 
 
 def demo_source() -> UsageSource:
@@ -204,7 +227,11 @@ def _create_usage_view(con: duckdb.DuckDBPyConnection, records: Sequence[dict]) 
 
 
 def _write_build_info(
-    con: duckdb.DuckDBPyConnection, build_id: str, print_: str, with_demo: bool
+    con: duckdb.DuckDBPyConnection,
+    build_id: str,
+    print_: str,
+    with_demo: bool,
+    prints: dict[str, str],
 ) -> None:
     coverage = con.execute(
         "select count(*), strftime(min(month_start), '%Y-%m'), strftime(max(month_start), '%Y-%m')"
@@ -218,6 +245,7 @@ def _write_build_info(
         "usage_rows": str(coverage[0]),
         "first_month": coverage[1],
         "last_month": coverage[2],
+        **prints,
     }
     con.execute("delete from build_info")
     con.executemany("insert into build_info values (?, ?)", list(info.items()))
@@ -256,7 +284,9 @@ def _write_database(
         for layer in db.SQL_LAYERS[1:]:
             db.apply_layer(con, layer)
         ids = [r["batch_id"] for r in records]
-        _write_build_info(con, build_id, fingerprint(seed_dir, ids, with_demo), with_demo)
+        custom = seed_dir.resolve() != config.SEED_DIR.resolve() or bool(extra_usage)
+        prints = input_prints(seed_dir, ids, custom)
+        _write_build_info(con, build_id, fingerprint(seed_dir, ids, with_demo), with_demo, prints)
         con.execute("checkpoint")
         rows = con.execute("select count(*) from usage").fetchall()[0][0]
     return BuildReport(path, build_id, rows, [s.batch_id for s in sources] + ids)
@@ -376,7 +406,8 @@ def _refresh(
 ) -> None:
     shutil.copyfile(db.current_build(db_path), tmp)
     with duckdb.connect(str(tmp)) as con:
-        with_demo = db.build_info(con).get("has_demo") == "true"
+        copied = db.build_info(con)
+        with_demo = copied.get("has_demo") == "true"
         for record in added:
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
@@ -384,7 +415,9 @@ def _refresh(
         for layer in db.SQL_LAYERS[1:]:  # tables derived from what was loaded are written anew
             db.apply_layer(con, layer)
         ids = [r["batch_id"] for r in records]
-        _write_build_info(con, build_id, fingerprint(config.SEED_DIR, ids, with_demo), with_demo)
+        prints = input_prints(config.SEED_DIR, ids, copied.get("inputs") == "custom")
+        print_ = fingerprint(config.SEED_DIR, ids, with_demo)
+        _write_build_info(con, build_id, print_, with_demo, prints)
         con.execute("checkpoint")
 
 
@@ -412,3 +445,46 @@ def is_current(db_path: Path | None = None, seed_dir: Path = config.SEED_DIR) ->
     except (duckdb.Error, FileNotFoundError):
         return False
     return built == fingerprint(seed_dir, with_demo=store.demo_included())
+
+
+# --- readers: is the database usable, and rebuilding it when it is not ---------------------------
+
+
+def database_state(
+    db_path: Path | None = None, seed_dir: Path = config.SEED_DIR
+) -> db.DatabaseState:
+    """`db.database_state`, and for a database this code can read that was built from the
+    standard inputs: whether the seed, the accepted imports or the demonstration choice have
+    changed since (`data_changed`, which `build` brings up to date)."""
+    state = db.database_state(db_path)
+    if state.kind != db.CURRENT or state.info.get("inputs") != "standard":
+        return state
+    changed = []
+    if state.info.get("seed_fingerprint") != seed_fingerprint(seed_dir):
+        changed.append("another version of the seed data")
+    if state.info.get("imports_fingerprint") != imports_fingerprint():
+        changed.append("other accepted imports than the current ones")
+    shown = state.info.get("has_demo") == "true"
+    if shown != store.demo_included():
+        changed.append(
+            "the demonstration data, which is now left out"
+            if shown
+            else "no demonstration data, which is now included"
+        )
+    if not changed:
+        return state
+    return db.DatabaseState(state.path, db.DATA_CHANGED, "; ".join(changed), state.info)
+
+
+def rebuild_for_reader(db_path: Path | None = None) -> BuildReport | None:
+    """Build the database a reader found missing or unusable, as `build` does, holding the
+    lock imports and withdrawals write under (the store's `imports/.lock`) without waiting for
+    it (`db.Busy`). None when another process made it usable meanwhile. OSError when it cannot
+    be written (FileNotFoundError when its folder does not exist)."""
+    db_path = Path(db_path or config.db_path())
+    if not db_path.parent.is_dir():
+        raise FileNotFoundError(2, "no such folder", str(db_path.parent))
+    with db.held_now(store.imports_dir() / ".lock"):
+        if db.database_state(db_path).usable:
+            return None
+        return build(db_path)

@@ -1,13 +1,16 @@
-"""What the Sources & definitions page lists: the metric registry, its SQL, and data sources."""
+"""What the Sources & definitions page lists: the metric registry, its SQL, data sources and the
+map's boundary layer."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from kp_dash import analysis, db, metrics
+from kp_dash import analysis, db, geo, metrics
 
 SOURCE_KIND_NOTES = {
     "census": "Census (PBS 2023), exact counts as published",
@@ -41,6 +44,17 @@ BATCH_COLUMNS = {
     "row_count": "Rows",
     "loaded_at": "Loaded (UTC)",
     "year": "Year",
+}
+
+
+BOUNDARY_COLUMNS = ["Map layer", "File", "Source", "Attribution", "Licence", "Year"]
+TILE_MAP_ROW = {
+    "File": f"data/seed/{geo.HEX_GRID_FILE}",
+    "Source": "Project-made tile layout: one hexagon per district, neighbours kept next to each "
+    "other (not real boundaries)",
+    "Attribution": "KP Digital Inclusion Dashboard",
+    "Licence": "Part of this project",
+    "Year": "—",
 }
 
 
@@ -126,3 +140,43 @@ def services(frame: pd.DataFrame) -> pd.DataFrame:
     """The service catalogue, each row with its source and year: a `year` of its own when the
     catalogue gives one, else the year of the data contract it is written from."""
     return frame if "year" in frame else frame.assign(year=CONTRACT_YEAR)
+
+
+def boundary_sources(layer: geo.DistrictLayer) -> pd.DataFrame:
+    """The boundary layer the maps draw, with its attribution and licence, and the tile map.
+
+    The bundled layer cites its own metadata; a configured file overriding it is named (its
+    licence is its publisher's). When `layer` is the tile map (no usable boundaries) only the
+    tile map is listed.
+    """
+    rows = []
+    if layer.kind == "boundaries" and layer.metadata:
+        meta = layer.metadata
+        url = meta.get("source_url", "")
+        year = re.match(r"\d{4}", meta.get("source_date", ""))
+        rows.append(
+            {
+                "Map layer": "District boundaries",
+                "File": f"data/seed/{geo.BUNDLED_BOUNDARIES_FILE}",
+                "Source": meta["source"] + (f" ({url})" if url else ""),
+                "Attribution": meta["attribution"],
+                "Licence": meta["licence"],
+                "Year": year.group() if year else "—",
+            }
+        )
+    elif layer.kind == "boundaries":
+        rows.append(
+            {
+                "Map layer": "District boundaries",
+                "File": Path(layer.source).name,
+                "Source": "Boundary file configured for this installation (KP_DASH_BOUNDARIES "
+                "or shapefiles/), in place of the bundled OCHA layer",
+                "Attribution": "As given by the file's publisher",
+                "Licence": "As given by the file's publisher",
+                "Year": "—",
+            }
+        )
+    fallback = layer.kind == "tile_grid"
+    label = "Tile map (drawn instead of boundaries)" if fallback else "Tile map (a view to choose)"
+    rows.append({"Map layer": label, **TILE_MAP_ROW})
+    return pd.DataFrame(rows, columns=BOUNDARY_COLUMNS)

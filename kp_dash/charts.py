@@ -421,27 +421,6 @@ def model_sentence(frame: pd.DataFrame, fit: Any | None) -> str:
     )
 
 
-def access_sentence(frame: pd.DataFrame) -> str:
-    """What the access index combines, with its kinds of source and years; the districts whose
-    access uses a parent district's survey value."""
-    sources = sorted({s for s in frame["access_source"].dropna() if s})
-    years = sorted({y for y in frame["access_year"].dropna() if y})
-    kinds = sorted({source_kinds(s) for s in sources})
-    text = (
-        "The access index averages census counts and survey estimates "
-        f"({'; '.join(sources) or 'no source given'}; {', '.join(years) or 'year not given'}; "
-        f"kind: {', '.join(kinds) or 'not given'}): the survey parts are estimates with "
-        "sampling error, not counts."
-    )
-    parents = frame.loc[frame["access_is_parent_estimate"].fillna(False).astype(bool)]
-    if not parents.empty:
-        text += (
-            f" ⚑ {', '.join(sorted(parents['district_name']))}: access uses the "
-            f"{PARENT_FLAG} (the district was split after the survey)."
-        )
-    return text
-
-
 def no_scatter_message(frame: pd.DataFrame) -> str:
     """Why there is no scatter: no usage data at all, or no digital transactions recorded."""
     if frame["uptake_per_1000"].isna().all():

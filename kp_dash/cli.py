@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,75 @@ def _print_table(frame: pd.DataFrame, fmt: str) -> None:
         sys.stdout.write(frame.to_json(orient="records", double_precision=15) + "\n")
     else:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+
+
+def _rebuild_refused(error: BaseException) -> str:
+    from kp_dash import db
+
+    if isinstance(error, db.Busy):
+        return (
+            "another process is importing, withdrawing or building; run this command again "
+            "when it has finished"
+        )
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror.lower()}: {error.filename}" if error.filename else error.strerror
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _database_ready(args: argparse.Namespace) -> bool:
+    """Whether a reading command can go on: its database is usable by this code, or was
+    missing or built by older code and has just been rebuilt (not with `--no-rebuild`).
+    Otherwise says why on one line, with the command that fixes it."""
+    import duckdb
+
+    from kp_dash import build, db
+
+    path = Path(args.db or config.db_path())
+    state = build.database_state(path)
+    if state.kind == db.DATA_CHANGED:
+        _say(f"note: {state.message}")
+    if state.usable:
+        return True
+    # an unreadable file is rebuilt only when it is one of this database's own builds
+    ours = path.is_symlink() and db.current_build(path).parent == db.builds_dir(path)
+    if state.kind == db.UNREADABLE and not ours:
+        _say(state.message)
+        return False
+    if args.no_rebuild:
+        _say(f"{state.message} (--no-rebuild: nothing was written)")
+        return False
+    lead = {
+        db.MISSING: "No database yet: building",
+        db.OLDER_CODE: "Database built by older code: rebuilding",
+    }.get(state.kind, "Database unreadable: rebuilding")
+    print(f"{lead} {path} …", end="", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    try:
+        build.rebuild_for_reader(path)
+    except build.BuildError as error:
+        print(" stopped", file=sys.stderr)
+        for line in error.lines:
+            _say(line)
+        _say(f"{state.message} (the rebuild stopped: the usage data above has problems)")
+        return False
+    except (db.Busy, OSError, duckdb.Error) as error:
+        print(" not done", file=sys.stderr)
+        _say(f"{state.message} (could not rebuild it here: {_rebuild_refused(error)})")
+        return False
+    print(f" done ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
+    return True
+
+
+def _lacking(args: argparse.Namespace, error: BaseException) -> str:
+    """A database that says it is current but lacks a table or view this code reads."""
+    from kp_dash import db
+
+    path = Path(args.db or config.db_path())
+    first = str(error).strip().splitlines()[0]
+    return (
+        f"The database at {path} lacks what this code reads ({first}): "
+        f"rebuild it with `{db.build_command(path)}`."
+    )
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -72,6 +142,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_metric(args: argparse.Namespace) -> int:
+    import duckdb
+
     from kp_dash import db, metrics
 
     query = metrics.Query(
@@ -82,11 +154,16 @@ def cmd_metric(args: argparse.Namespace) -> int:
     except metrics.MetricError as error:
         _say(str(error))
         return EXIT_USAGE
+    if not _database_ready(args):
+        return EXIT_FAILED
     try:
         with db.connect_readonly(args.db) as con:
             frame = metrics.fetch(con, query)
     except FileNotFoundError as error:
         _say(str(error))
+        return EXIT_FAILED
+    except duckdb.CatalogException as error:
+        _say(_lacking(args, error))
         return EXIT_FAILED
     _print_table(frame, args.format)
     if frame.empty:
@@ -163,8 +240,12 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    import duckdb
+
     from kp_dash import briefing, db
 
+    if not _database_ready(args):
+        return EXIT_FAILED
     try:
         with db.connect_readonly(args.db) as con:
             seconds = briefing.write_briefing(
@@ -177,6 +258,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
             )
     except FileNotFoundError as error:
         _say(str(error))
+        return EXIT_FAILED
+    except duckdb.CatalogException as error:
+        _say(_lacking(args, error))
         return EXIT_FAILED
     except ValueError as error:  # an unknown district, with the resolver's suggestion
         _say(str(error))
@@ -203,8 +287,12 @@ def _weights(text: str) -> dict[str, float]:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    import duckdb
+
     from kp_dash import db, planning
 
+    if not _database_ready(args):
+        return EXIT_FAILED
     try:
         with db.connect_readonly(args.db) as con:
             table = planning.ranking(
@@ -212,6 +300,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
             )
     except FileNotFoundError as error:
         _say(str(error))
+        return EXIT_FAILED
+    except duckdb.CatalogException as error:
+        _say(_lacking(args, error))
         return EXIT_FAILED
     except ValueError as error:
         _say(str(error))
@@ -230,6 +321,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
     for path in seedgen.write_seed(shared, Path(args.out)):
         _say(f"wrote {path}")
     return EXIT_OK
+
+
+NO_REBUILD_HELP = (
+    "when the database is missing or was built by older code, exit with status 1 and say which "
+    "command builds it, instead of rebuilding it first"
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -288,6 +385,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="month_to", type=_month)
     p.add_argument("--db", type=Path)
     p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--no-rebuild", action="store_true", help=NO_REBUILD_HELP)
     p.set_defaults(func=cmd_metric)
 
     p = sub.add_parser("metrics", help="list metric codes with label, unit and formula")
@@ -306,6 +404,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="month_to", type=_month)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--db", type=Path)
+    p.add_argument("--no-rebuild", action="store_true", help=NO_REBUILD_HELP)
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("plan", help="the connectivity priority ranking with its stability")
@@ -320,9 +419,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="month_to", type=_month)
     p.add_argument("--db", type=Path)
     p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--no-rebuild", action="store_true", help=NO_REBUILD_HELP)
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("seed", help="regenerate data/seed/*.csv from the public reference data")
+    p = sub.add_parser(
+        "seed",
+        help="regenerate the seed tables and district layer in data/seed/ from the reference data",
+    )
     p.add_argument("--shared", default=str(config.SHARED_DATA_DIR))
     p.add_argument("--out", default=str(config.SEED_DIR))
     p.set_defaults(func=cmd_seed)

@@ -14,9 +14,11 @@ import fcntl
 import hashlib
 import os
 import re
+import shlex
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -98,10 +100,23 @@ def lock_path(build: Path) -> Path:
     return build.with_suffix(".lock")
 
 
-def _missing(path: Path) -> FileNotFoundError:
-    return FileNotFoundError(
-        f"No database at {path}. Build it with `python -m kp_dash build` (or `make run`)."
+def build_command(path: Path | None = None) -> str:
+    """The command that builds `path`: `--db PATH` unless it is the installation's database."""
+    path = Path(path or config.db_path())
+    if path.absolute() == config.db_path().absolute():
+        return "python -m kp_dash build"
+    return f"python -m kp_dash build --db {shlex.quote(str(path))}"
+
+
+def _missing_message(path: Path) -> str:
+    default = build_command(path) == build_command()
+    return f"No database at {path}. Build it with `{build_command(path)}`" + (
+        " (or `make run`)." if default else "."
     )
+
+
+def _missing(path: Path) -> FileNotFoundError:
+    return FileNotFoundError(_missing_message(path))
 
 
 def _hold(build: Path) -> int | None:
@@ -242,6 +257,26 @@ def remove_unused_builds(pointer: Path) -> list[Path]:
     return removed
 
 
+class Busy(Exception):
+    """Another process holds a lock that was not to be waited for."""
+
+
+@contextmanager
+def held_now(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (created with its folder if need be), taken without waiting:
+    Busy when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(f"another process holds {path}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def query_df(
     con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()
 ) -> pd.DataFrame:
@@ -257,3 +292,98 @@ def build_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Build properties; a property the build could not know (no usage: no months) is absent."""
     frame = query_df(con, "select key, value from build_info where value is not null")
     return dict(zip(frame["key"], frame["value"], strict=True))
+
+
+# --- is the database usable by this code? -------------------------------------------------------
+
+CURRENT, DATA_CHANGED = "current", "data_changed"  # usable (the second: behind its inputs)
+MISSING, OLDER_CODE, UNREADABLE = "missing", "older_code", "unreadable"
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """Whether the database at `path` can be read by this code and, if not, why (`reason`, a
+    few words). `data_changed`: its SQL is this code's, but the seed, the accepted imports or
+    the demonstration choice it was built from are not the current ones."""
+
+    path: Path
+    kind: str
+    reason: str = ""
+    info: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def usable(self) -> bool:
+        return self.kind in (CURRENT, DATA_CHANGED)
+
+    @property
+    def command(self) -> str:
+        return build_command(self.path)
+
+    @property
+    def message(self) -> str:
+        """One line for a person: what is wrong with which file, and the command that fixes it."""
+        if self.kind == MISSING:
+            return _missing_message(self.path)
+        if self.kind == OLDER_CODE:
+            return (
+                f"The database at {self.path} was built by older code ({self.reason}): "
+                f"rebuild it with `{self.command}`."
+            )
+        if self.kind == UNREADABLE:
+            return (
+                f"The database at {self.path} cannot be read ({self.reason}): "
+                f"rebuild it with `{self.command}`."
+            )
+        if self.kind == DATA_CHANGED:
+            return (
+                f"The database at {self.path} was built from {self.reason}: "
+                f"`{self.command}` brings it up to date."
+            )
+        return f"The database at {self.path} is up to date (build {self.info.get('build_id')})."
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0].strip() if text else type(error).__name__
+
+
+def _stored_info(path: Path) -> dict[str, str] | DatabaseState:
+    """The build properties of the database at `path`, or the state saying why there are none."""
+    try:
+        con = connect_readonly(path)
+    except FileNotFoundError:
+        return DatabaseState(path, MISSING)
+    except (duckdb.Error, OSError) as error:
+        reason = _first_line(error)
+        if "not a valid DuckDB database" in reason:
+            reason = "it is not a DuckDB database file"
+        return DatabaseState(path, UNREADABLE, reason)
+    try:
+        return build_info(con)
+    except duckdb.Error:
+        return DatabaseState(path, UNREADABLE, "it has no build_info table")
+    finally:
+        con.close()
+
+
+def database_state(path: Path | None = None) -> DatabaseState:
+    """Missing, unreadable, built by older code (its SQL fingerprint is not this code's, or it
+    predates the build recording one) or current, from the build properties alone; whether its
+    inputs changed since is `kp_dash.build.database_state`."""
+    path = Path(path or config.db_path())
+    info = _stored_info(path)
+    if isinstance(info, DatabaseState):
+        return info
+    built = info.get("sql_fingerprint")
+    if built is None:
+        return DatabaseState(path, OLDER_CODE, "it records no SQL fingerprint", info)
+    if built != sql_fingerprint():
+        return DatabaseState(path, OLDER_CODE, "its SQL differs from this code's", info)
+    return DatabaseState(path, CURRENT, info=info)
+
+
+def database_problem(path: Path | None = None) -> str | None:
+    """The one message to show instead of the pages when this code cannot read the database
+    (missing, unreadable, built by older code); None when it can."""
+    state = database_state(path)
+    return None if state.usable else state.message

@@ -1,8 +1,11 @@
-"""District geometry: a boundary file matched to the 35 districts, or a hexagon tile grid.
+"""District geometry: the bundled OCHA district layer, a configured boundary file, or a tile grid.
 
-Boundary files are matched by P-code when a column holds PK5xx values, otherwise by district name
-through `kp_dash.districts`. Without a file the app draws the project-made tile grid in
-`data/seed/hex_grid.csv`.
+Without a configured file the maps draw `data/seed/kp_districts.geojson`, the 35 KP districts of
+OCHA COD-AB Pakistan 2022, already simplified by the seed script (`python -m kp_dash seed`).
+A configured file (`KP_DASH_BOUNDARIES`, or the one file in `shapefiles/`) replaces it; it is
+matched by P-code when a column holds PK5xx values, otherwise by district name through
+`kp_dash.districts`, and simplified here. The project-made tile grid in `data/seed/hex_grid.csv`
+is a view to choose (it shows small districts fairly) and the fallback when geometry is unusable.
 
 Tile grid convention: pointy-top hexagons in "odd-r" offset coordinates. `hex_col` counts west to
 east, `hex_row` counts south to north (row 0 is the southernmost), and odd rows are shifted half a
@@ -11,8 +14,10 @@ cell east. Cells (c, r) and (c', r') are neighbours when they share an edge of t
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +28,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from kp_dash import config
-from kp_dash.config import SEED_DIR
+from kp_dash.config import ROOT, SEED_DIR
 from kp_dash.districts import DistrictResolver, Resolution, load_register
 
 CRS = "EPSG:4326"
@@ -49,24 +54,57 @@ _KP_PROVINCE_NAMES = {
     "fata",
     "pk5",
 }
+# OCHA adm1 P-codes (ADM1_PCODE -> ADM1_EN of pak_admbnda_adm1_wfp_20220909), with the province
+# names spelt as in data/seed/non_kp_districts.csv; tests check both against the files.
+PROVINCE_PCODES = {
+    "PK1": "Azad Kashmir",
+    "PK2": "Balochistan",
+    "PK3": "Gilgit Baltistan",
+    "PK4": "Islamabad Capital Territory",
+    "PK5": "Khyber Pakhtunkhwa",
+    "PK6": "Punjab",
+    "PK7": "Sindh",
+}
+# The bundled layer: made by the seed script, read as it is (it is simplified already).
+BUNDLED_BOUNDARIES_FILE = "kp_districts.geojson"
+BUNDLED_MAX_BYTES = 200_000
+BUNDLED_METADATA = (
+    "name",
+    "source",
+    "source_url",
+    "source_date",
+    "licence",
+    "attribution",
+    "derived_by",
+)
+REGENERATE_COMMAND = "python -m kp_dash seed"
+TILE_GRID_NOTE = (
+    "Tile map: one hexagon per district, neighbours kept next to each other, so small districts "
+    "show as clearly as large ones. The shapes are not real boundaries."
+)
 HOW_TO_ADD_BOUNDARIES = (
-    "Showing the built-in tile grid (one hexagon per district, neighbours kept next to each "
-    "other; not real boundaries). To draw real district boundaries, set KP_DASH_BOUNDARIES to a "
-    "boundary file or put exactly one file (.shp, .geojson, .json, .gpkg or a zipped shapefile) "
-    "in shapefiles/; check it with `python -m kp_dash boundaries check FILE`."
+    "Showing the tile map instead (one hexagon per district, not real boundaries). Check the "
+    "file with `python -m kp_dash boundaries check FILE` (.shp, .geojson, .json, .gpkg or a "
+    "zipped shapefile), or unset KP_DASH_BOUNDARIES and leave no boundary file in shapefiles/ "
+    "to draw the bundled OCHA district boundaries."
 )
 
 
 @dataclass(frozen=True)
 class BoundaryMatch:
-    """How the features of one boundary file map onto the 35 districts."""
+    """How the features of one boundary file map onto the 35 districts.
+
+    `unmatched` holds one sentence per feature that matches no district; `outside_kp` one
+    (label, reason) pair per feature set aside as lying outside KP, e.g.
+    ("'Lahore' (PK617)", "is in Punjab, not KP").
+    """
 
     source: str
     key: str
     matched: dict[str, str]
     unmatched: tuple[str, ...]
     missing: tuple[str, ...]
-    outside_kp: int
+    outside_kp: tuple[tuple[str, str], ...]
     expected: int = 35
     district_names: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -74,19 +112,21 @@ class BoundaryMatch:
     def ok(self) -> bool:
         return len(self.matched) == self.expected and not self.unmatched
 
+    def problem_lines(self) -> list[str]:
+        """Unmatched features, then districts without a feature."""
+        lines = list(self.unmatched)
+        for code in self.missing:
+            name = self.district_names.get(code)
+            lines.append(f"No feature for {code}" + (f" ({name})" if name else ""))
+        return lines
+
     def report_lines(self) -> list[str]:
         kind, _, column = self.key.partition(":")
         how = {"pcode": "by P-code", "name": "by name"}.get(kind, "")
         how = f"{how} ({column})" if column else "(no P-code or district-name column found)"
         lines = [f"{len(self.matched)} of {self.expected} districts matched {how} in {self.source}"]
-        if self.outside_kp:
-            plural = "s" if self.outside_kp != 1 else ""
-            lines.append(f"{self.outside_kp} feature{plural} of other provinces ignored")
-        lines += [f"Unmatched feature: {name}" for name in self.unmatched]
-        for code in self.missing:
-            name = self.district_names.get(code)
-            lines.append(f"No feature for {code}" + (f" ({name})" if name else ""))
-        return lines
+        lines += [f"{label} {reason}" for label, reason in self.outside_kp]
+        return lines + self.problem_lines()
 
 
 @dataclass(frozen=True)
@@ -97,6 +137,8 @@ class DistrictLayer:
     kind: str
     source: str
     note: str
+    # The bundled layer's attribution members (BUNDLED_METADATA); empty for other layers.
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- finding and reading boundary files -------------------------------------------------------
@@ -218,6 +260,30 @@ def _suggestion(resolution: Resolution | None) -> str:
     return f" ({hint})" if hint else ""
 
 
+def _quoted(label: object, code: object = None) -> str:
+    """How a feature is named in the report: 'Lahore' (PK617), 'Lahore' or 'PK617'."""
+    label = None if label is None or pd.isna(label) or not str(label).strip() else str(label)
+    code = None if code is None or pd.isna(code) or not str(code).strip() else str(code)
+    if label is not None and code is not None and label.upper() != code:
+        return f"'{label}' ({code})"
+    return f"'{label or code}'" if (label or code) else "A feature without a name or P-code"
+
+
+def _outside_reason(province: object) -> str:
+    if province is None or pd.isna(province) or not str(province).strip():
+        return "is not a KP district"
+    return f"is in {str(province).strip()}, not KP"
+
+
+def _name_unmatched(label: str, resolution: Resolution | None) -> str:
+    """'Xyz' matches no KP district (did you mean …?); a split or ambiguous name says so."""
+    if resolution is not None and resolution.method in ("parent", "ambiguous"):
+        hint = resolution.suggestion()
+        if hint:
+            return hint
+    return f"{label} matches no KP district{_suggestion(resolution)}"
+
+
 def match_boundaries(
     gdf: gpd.GeoDataFrame,
     resolver: DistrictResolver | None = None,
@@ -231,40 +297,47 @@ def match_boundaries(
     resolver = resolver or DistrictResolver.from_seed(seed_dir)
     source = source or str(gdf.attrs.get("source", "<GeoDataFrame>"))
     codes = pd.Series(pd.NA, index=gdf.index, dtype="string")
-    outside = pd.Series(False, index=gdf.index)
+    outside: list[tuple[str, str]] = []
     unmatched: list[str] = []
+    province_col = _province_column(gdf)
+    provinces = _clean(gdf[province_col]) if province_col else pd.Series(pd.NA, index=gdf.index)
 
     pcode_col = _pcode_column(gdf)
     if pcode_col is not None:
         key = f"pcode:{pcode_col}"
         values = _clean(gdf[pcode_col]).str.upper()
-        label_col = _name_column(gdf, resolver)
+        label_col = _name_column(gdf.drop(columns=pcode_col), resolver)  # names, not codes
+        labels = gdf[label_col] if label_col else pd.Series(None, index=gdf.index)
         for idx, value in values.items():
             if pd.notna(value) and value in names:
                 codes[idx] = value
             elif pd.notna(value) and _PCODE.match(value) and not _KP_PCODE.match(value):
-                outside[idx] = True
+                province = PROVINCE_PCODES.get(value[:3], provinces[idx])
+                outside.append((_quoted(labels[idx], value), _outside_reason(province)))
             else:
-                label = gdf.at[idx, label_col] if label_col else None
-                unmatched.append(f"{value}" + (f" ({label})" if label is not None else ""))
+                unmatched.append(f"{_quoted(labels[idx], value)} matches no KP district")
     else:
         name_col = _name_column(gdf, resolver)
         key = f"name:{name_col}" if name_col else "none"
-        province_col = _province_column(gdf)
-        if province_col is not None:
-            outside = ~_province_keys(gdf[province_col]).isin(_KP_PROVINCE_NAMES).fillna(False)
+        in_other_province = provinces.notna() & ~_province_keys(provinces).isin(
+            _KP_PROVINCE_NAMES
+        ).fillna(False)
         written = _clean(gdf[name_col]) if name_col else pd.Series(pd.NA, index=gdf.index)
         resolved = resolver.resolve_many([str(v) for v in written.dropna().unique()])
-        for idx, value in written.items():
-            if outside[idx]:
+        for position, (idx, value) in enumerate(written.items(), start=1):
+            label = _quoted(value) if pd.notna(value) and value else f"Feature {position}"
+            if in_other_province[idx]:
+                outside.append((label, _outside_reason(provinces[idx])))
                 continue
             resolution = resolved.get(str(value)) if pd.notna(value) else None
             if resolution is not None and resolution.district_code:
                 codes[idx] = resolution.district_code
             elif resolution is not None and resolution.method == "non_kp":
-                outside[idx] = True
+                outside.append((label, _outside_reason(resolution.province)))
+            elif pd.isna(value) or not value:
+                unmatched.append(f"{label} has no district name")
             else:
-                unmatched.append(f"{value}{_suggestion(resolution)}")
+                unmatched.append(_name_unmatched(label, resolution))
 
     found = gdf.assign(district_code=codes, _written=_written_labels(gdf, pcode_col, key))
     found = found[found["district_code"].notna()]
@@ -278,7 +351,7 @@ def match_boundaries(
         matched=dict(sorted(matched.items())),
         unmatched=tuple(unmatched),
         missing=tuple(code for code in names if code not in matched),
-        outside_kp=int(outside.sum()),
+        outside_kp=tuple(outside),
         expected=len(names),
         district_names=names,
     )
@@ -495,19 +568,98 @@ def simplify_layer(gdf: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_TOLERANCE)
     return gpd.GeoSeries(rounded, index=gdf.index, crs=CRS)
 
 
+def tile_layer(seed_dir: Path = SEED_DIR) -> DistrictLayer:
+    """The hexagon tile map as a view to choose: every district the same size."""
+    return _tile_layer(TILE_GRID_NOTE, seed_dir)
+
+
 def _tile_layer(note: str, seed_dir: Path) -> DistrictLayer:
     return DistrictLayer(tile_grid_layer(seed_dir), "tile_grid", TILE_GRID_SOURCE, note)
 
 
+def _shown_path(path: Path) -> str:
+    """A path inside the checkout as `data/seed/…`, anything else in full."""
+    try:
+        return Path(path).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_bundled_layer(seed_dir: Path = SEED_DIR) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """The bundled district layer and its attribution members, as written by the seed script.
+
+    Read as it is (no simplification) and checked against the register; raises OSError or
+    ValueError when the file is missing, unreadable or does not hold the 35 districts.
+    """
+    path = Path(seed_dir) / BUNDLED_BOUNDARIES_FILE
+    try:
+        collection = json.loads(path.read_bytes())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid GeoJSON ({exc})") from exc
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise ValueError("not a GeoJSON FeatureCollection")
+    metadata = {k: collection[k] for k in BUNDLED_METADATA if isinstance(collection.get(k), str)}
+    absent = [k for k in ("source", "licence", "attribution") if not metadata.get(k)]
+    if absent:
+        raise ValueError(f"no {', '.join(absent)} in its metadata")
+    try:
+        gdf = gpd.GeoDataFrame.from_features(collection.get("features") or [], crs=CRS)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+        raise ValueError(f"unreadable features ({exc})") from exc
+    register = load_register(seed_dir)
+    names = dict(zip(register["district_code"], register["district_name"], strict=True))
+    codes = gdf["district_code"] if "district_code" in gdf else pd.Series(dtype=object)
+    missing = sorted(set(names) - set(codes))
+    extra = sorted(set(map(str, codes)) - set(names))
+    if missing or extra or not codes.is_unique or len(gdf) != len(names):
+        detail = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown {', '.join(extra)}" if extra else "",
+                "a district twice" if not codes.is_unique else "",
+            )
+            if part
+        )
+        raise ValueError(f"its districts do not match the register ({detail or 'no features'})")
+    if gdf.geometry.isna().any() or gdf.geometry.is_empty.any() or not gdf.is_valid.all():
+        raise ValueError("empty or invalid geometries")
+    gdf = gdf.assign(district_name=gdf["district_code"].map(names))
+    order = {code: i for i, code in enumerate(names)}
+    gdf = gdf.sort_values("district_code", key=lambda s: s.map(order), ignore_index=True)
+    return gdf[["district_code", "district_name", "geometry"]], metadata
+
+
+def bundled_layer(seed_dir: Path = SEED_DIR) -> DistrictLayer:
+    """The default map: the bundled OCHA layer, else the tile map with a note on regenerating it."""
+    path = Path(seed_dir) / BUNDLED_BOUNDARIES_FILE
+    shown = _shown_path(path)
+    try:
+        gdf, metadata = read_bundled_layer(seed_dir)
+    except (OSError, ValueError) as exc:
+        reason = "it is missing" if isinstance(exc, FileNotFoundError) else f"it is broken: {exc}"
+        note = (
+            f"The bundled district boundaries {shown} cannot be used ({reason}). Regenerate "
+            f"the file with `{REGENERATE_COMMAND}` (it needs the reference data in "
+            "../shared/data); meanwhile the map is a tile map (one hexagon per district, not "
+            "real boundaries)."
+        )
+        return _tile_layer(note, seed_dir)
+    source = f"{shown} (OCHA COD-AB Pakistan 2022, simplified)"
+    return DistrictLayer(gdf, "boundaries", source, metadata["attribution"], metadata)
+
+
 def district_layer(path: Path | None = None, seed_dir: Path = SEED_DIR) -> DistrictLayer:
-    """Real boundaries when a file is configured and readable, else the tile grid (with a note)."""
+    """A configured boundary file (`path`, `KP_DASH_BOUNDARIES` or the file in `shapefiles/`)
+    when there is one, else the bundled OCHA layer. A configured file that cannot be used gives
+    the tile grid with a note saying why."""
     if path is None:
         try:
             path = find_boundary_file()
         except ValueError as exc:
             return _tile_layer(f"{exc} {HOW_TO_ADD_BOUNDARIES}", seed_dir)
     if path is None:
-        return _tile_layer(HOW_TO_ADD_BOUNDARIES, seed_dir)
+        return bundled_layer(seed_dir)
     try:
         gdf = read_boundaries(Path(path))
     except (OSError, ValueError) as exc:
@@ -523,7 +675,7 @@ def district_layer(path: Path | None = None, seed_dir: Path = SEED_DIR) -> Distr
 def _boundaries_note(path: Path, match: BoundaryMatch) -> str:
     note = f"Boundaries from {path.name}, simplified for the web. {match.report_lines()[0]}."
     if not match.ok:
-        shown = [line for line in match.report_lines()[1:] if "other provinces" not in line]
+        shown = match.problem_lines()
         note += " Warning: " + "; ".join(shown[:8]) + ("; …" if len(shown) > 8 else "")
         note += f". Run `python -m kp_dash boundaries check {path}` for the full report."
     return note

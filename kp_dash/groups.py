@@ -630,6 +630,42 @@ def district_group_matrix(
     return matrix
 
 
+AGE_BANDS_SQL = """
+select count(*) as n from stg_usage
+where age_band <> 'unknown'
+  and (?::varchar is null or service_code = ?)
+  and (?::varchar is null or month_start >= strptime(?, '%Y-%m')::date)
+  and (?::varchar is null or month_start <= strptime(?, '%Y-%m')::date)
+"""
+
+
+def matrix_sources(
+    con: duckdb.DuckDBPyConnection,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame:
+    """`source` and `year` of what `district_group_matrix` divides: each district's uptake by
+    sex and area (usage and eligible population), female literacy (which districts form the
+    low-literacy group) and, when the usage carries age bands, the population aged 60+. Empty
+    without usage in the selection (the matrix is then all *no data*)."""
+    query = (service, month_from, month_to)
+    frames = [
+        metrics.fetch(con, metrics.Query("uptake_per_1000", ("district", kind), *query))
+        for kind in ("sex", "area")
+    ]
+    if all(frame.empty for frame in frames):
+        return pd.DataFrame(columns=["source", "year"])
+    frames.append(metrics.fetch(con, metrics.Query("literacy_female_pct", ("district",))))
+    params = [service, service, month_from, month_from, month_to, month_to]
+    service_row = db.query_df(con, SERVICE_SQL, [service]) if service else pd.DataFrame()
+    age_group = service_row["population_age_group"].iloc[0] if len(service_row) else None
+    if sixty_plus_eligible(age_group) and db.query_df(con, AGE_BANDS_SQL, params)["n"].iloc[0]:
+        frames.append(db.query_df(con, AGE_60_SQL))
+    cited = pd.concat([f[["source", "year"]].astype("object") for f in frames if len(f)])
+    return cited.dropna(subset=["source"]).drop_duplicates(ignore_index=True)
+
+
 def group_heatmap(matrix: pd.DataFrame) -> go.Figure:
     """District × group heat map of rate ratios: a diverging scale centred on 1 (red = the group
     uses the service less than its comparison), 'No data' cells grey, hover with district,

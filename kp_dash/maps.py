@@ -7,7 +7,9 @@ are "No data". Rates are coloured by quantile class; counts are drawn as proport
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterable
 from itertools import pairwise
 
 import numpy as np
@@ -23,12 +25,23 @@ NO_DATA = "No data"
 NOT_GIVEN = "not given"  # source or year of a district with no row in the values
 RANGE_DASH = "\u2013"
 NO_DATA_COLOUR = "#bdbdbd"
+NO_DATA_LEGEND = "No data (hatched grey)"
+HATCH_LINE = {"color": "#525252", "width": 1}
+HATCH_SPACING_DEG = 0.07  # about 7 km: several lines even across Peshawar
+AREA_LINE = {"color": "white", "width": 0.8}
+HIGHLIGHT_LINE = {"color": "#111111", "width": 4}
+TILE_LABEL_PX = 12
+TILE_POINT_PX = (
+    34  # about a hexagon's width at the default height, so a click anywhere on it counts
+)
+DECK_LABEL_PX = 15
 # ColorBrewer YlGnBu (colour-blind safe, sequential), lightest dropped: it is too close to white.
 PALETTE = ("#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
 SYMBOL_COLOUR = (34, 94, 168, 170)
 OUTLINE_COLOUR = (255, 255, 255, 255)
 MAX_SYMBOL_RADIUS_M = 25_000
 MAP_HEIGHT_PX = 520
+LOCATOR_HEIGHT_PX = 360
 TILE_PX = 512  # both plotly's map and deck.gl use 512-pixel tiles for zoom levels
 
 
@@ -140,73 +153,247 @@ def choropleth_figure(
     higher_is_better: bool = True,
     value_format: str = "{:,.1f}",
 ) -> go.Figure:
-    """Discrete-class choropleth on plotly's MapLibre map (renders offline with 'white-bg')."""
+    """Discrete-class choropleth: MapLibre for real boundaries, a plain diagram for the tiles."""
     frame, legend = _classified(layer, values, unit, higher_is_better, value_format)
     frame["hover"] = _hover(frame, label)
-    features = {f["id"]: f for f in layer_geojson(layer)["features"]}
-    fig = go.Figure()
-    for name, colour in legend:
-        part = frame[frame["label"] == name]
-        # Each class trace carries only its own features, so the geometry is sent once in total.
-        geojson = {
-            "type": "FeatureCollection",
-            "features": [features[c] for c in part.district_code],
-        }
-        fig.add_trace(
-            go.Choroplethmap(
-                geojson=geojson,
-                locations=list(part["district_code"]),
-                z=[1] * len(part),
-                colorscale=[[0, colour], [1, colour]],
-                showscale=False,
-                name=name,
-                showlegend=True,
-                text=list(part["hover"]),
-                hovertemplate="%{text}<extra></extra>",
-                marker={"line": {"color": "white", "width": 0.8}},
-            )
-        )
-    finish_map(fig, layer, frame, legend)
+    fig = area_figure(layer, frame, legend)
     fig.update_layout(
         legend={"title": {"text": f"{label} ({unit})" if unit else label}, "traceorder": "normal"},
     )
     return fig
 
 
-def finish_map(
-    fig: go.Figure, layer: DistrictLayer, frame: pd.DataFrame, legend: list[tuple[str, str]]
-) -> None:
-    """Tile labels (on the tile grid) and the offline map view shared by every plotly map."""
-    labels = tile_labels(layer, frame, legend)
-    for text_colour, part in labels.groupby("text_colour"):
-        fig.add_trace(
-            go.Scattermap(
-                lon=part["lon"],
-                lat=part["lat"],
-                text=part["tile_label"],
-                mode="text",
-                textfont={"size": 10, "color": text_colour},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
-    lon, lat, zoom = map_view(layer)
+def area_figure(
+    layer: DistrictLayer,
+    frame: pd.DataFrame,
+    legend: list[tuple[str, str]],
+    *,
+    names: dict[str, str] | None = None,
+    highlight: str | None = None,
+    showlegend: bool = True,
+    height: int = MAP_HEIGHT_PX,
+) -> go.Figure:
+    """Districts filled by class (`frame`: district_code, district_name, label, hover; `legend`:
+    [(class, colour)], `names` the legend text of a class), "No data" hatched, `highlight`
+    outlined. Nothing in it needs a font, tile or style from another host."""
+    names = names or {}
+    tiles = layer.kind == "tile_grid"
+    if tiles:
+        add = functools.partial(_tile_area, layer.gdf.set_index("district_code").geometry)
+    else:
+        add = functools.partial(_map_area, {f["id"]: f for f in layer_geojson(layer)["features"]})
+    fig = go.Figure()
+    for name, colour in legend:
+        part = frame[frame["label"] == name]
+        if part.empty:
+            continue
+        shown = names.get(name, NO_DATA_LEGEND if name == NO_DATA else name)
+        fig.add_trace(add(part, colour, shown, showlegend=showlegend))
+        if name == NO_DATA:
+            fig.add_trace(_hatch_trace(layer, part["district_code"], tiles))
+    chosen = frame[frame["district_code"] == highlight]
+    if not chosen.empty:
+        title = f"Selected: {chosen.iloc[0]['district_name']}"
+        fig.add_trace(add(chosen, None, title, showlegend=False, line=HIGHLIGHT_LINE))
+    if tiles:
+        _finish_tiles(fig, layer, frame, legend, height)
+    else:
+        _finish_map(fig, layer, height)
+    return fig
+
+
+def _map_area(
+    features: dict[str, dict],
+    part: pd.DataFrame,
+    colour: str | None,
+    name: str,
+    *,
+    showlegend: bool,
+    line: dict | None = None,
+) -> go.Choroplethmap:
+    # each trace carries only its own features, so the geometry is sent once in total
+    geojson = {"type": "FeatureCollection", "features": [features[c] for c in part.district_code]}
+    fill = colour or "rgba(0,0,0,0)"
+    return go.Choroplethmap(
+        geojson=geojson,
+        locations=list(part["district_code"]),
+        z=[1] * len(part),
+        colorscale=[[0, fill], [1, fill]],
+        showscale=False,
+        name=name,
+        showlegend=showlegend,
+        customdata=list(part["district_code"]),
+        text=list(part["hover"]),
+        hovertemplate="%{text}<extra></extra>",
+        marker={"line": line or AREA_LINE, "opacity": 1},
+    )
+
+
+def _rings(geometries: Iterable) -> tuple[list, list]:
+    """Exterior rings of (multi)polygons as x and y lists, one None between rings."""
+    xs: list = []
+    ys: list = []
+    for geometry in geometries:
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            x, y = polygon.exterior.coords.xy
+            xs += [*x, None]
+            ys += [*y, None]
+    return xs, ys
+
+
+def _tile_area(
+    shapes: pd.Series,
+    part: pd.DataFrame,
+    colour: str | None,
+    name: str,
+    *,
+    showlegend: bool,
+    line: dict | None = None,
+) -> go.Scatter:
+    xs, ys = _rings(shapes[list(part["district_code"])])
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        fill="none" if colour is None else "toself",
+        fillcolor=colour,
+        line=line or AREA_LINE,
+        name=name,
+        showlegend=showlegend,
+        hoverinfo="skip",
+    )
+
+
+def hatch_lines(geometries: Iterable, spacing: float = HATCH_SPACING_DEG) -> tuple[list, list]:
+    """Diagonal lines (south-west to north-east) clipped to the geometries, as x and y lists with
+    None between segments: the "No data" pattern, drawn the same on every map."""
+    shapes = [g for g in geometries if g is not None and not g.is_empty]
+    if not shapes:
+        return [], []
+    west, south, east, north = shapely.total_bounds(shapes)
+    reach = (east - west) + (north - south)
+    offsets = np.arange(math.floor((south - east) / spacing), math.ceil((north - west) / spacing))
+    lines = shapely.MultiLineString(
+        [[(west - reach, west - reach + k * spacing), (east + reach, east + reach + k * spacing)]
+         for k in offsets]
+    )  # fmt: skip
+    xs: list = []
+    ys: list = []
+    for shape in shapes:
+        clipped = shapely.intersection(lines, shape)
+        for segment in shapely.get_parts(clipped):
+            if segment.geom_type != "LineString" or segment.is_empty:
+                continue
+            x, y = segment.coords.xy
+            xs += [*x, None]
+            ys += [*y, None]
+    return xs, ys
+
+
+def _hatch_trace(layer: DistrictLayer, codes: pd.Series, tiles: bool) -> go.Scatter:
+    shapes = layer.gdf.set_index("district_code").geometry
+    xs, ys = hatch_lines(shapes[list(codes)])
+    style = {"mode": "lines", "line": HATCH_LINE, "hoverinfo": "skip", "showlegend": False}
+    if tiles:
+        return go.Scatter(x=xs, y=ys, name=NO_DATA_LEGEND, **style)
+    return go.Scattermap(lon=xs, lat=ys, name=NO_DATA_LEGEND, **style)
+
+
+def _finish_map(fig: go.Figure, layer: DistrictLayer, height: int) -> None:
+    """The map view: no basemap unless one is configured, framed on the layer."""
+    lon, lat, zoom = map_view(layer, height)
     style = "white-bg" if config.basemap() == "none" else "carto-positron"
     fig.update_layout(
         map={"style": style, "center": {"lon": lon, "lat": lat}, "zoom": zoom, "fitbounds": False},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=MAP_HEIGHT_PX,
+        height=height,
     )
+
+
+def _finish_tiles(
+    fig: go.Figure,
+    layer: DistrictLayer,
+    frame: pd.DataFrame,
+    legend: list[tuple[str, str]],
+    height: int,
+) -> None:
+    """The tile map as a diagram: short names written on the hexagons in the page's own font
+    (a MapLibre text layer would fetch glyphs from a public server), one invisible point per
+    hexagon carrying the hover text and the district a click selects."""
+    labels = tile_labels(layer, frame, legend)
+    scale = height / MAP_HEIGHT_PX
+    hover = frame.set_index("district_code")["hover"]
+    codes = list(layer.gdf["district_code"])
+    fig.add_trace(
+        go.Scatter(
+            x=labels["lon"],
+            y=labels["lat"],
+            mode="markers+text",
+            text=labels["tile_label"],
+            # hexagons shrink with the figure's height, and their names with them
+            textfont={"size": round(TILE_LABEL_PX * scale), "color": list(labels["text_colour"])},
+            marker={"size": round(TILE_POINT_PX * scale), "opacity": 0},
+            customdata=codes,
+            hovertext=[hover.get(c, c) for c in codes],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+            name="districts",
+        )
+    )
+    west, south, east, north = layer.gdf.total_bounds
+    hidden = {"visible": False, "fixedrange": True}
+    fig.update_layout(
+        xaxis={**hidden, "range": [west - 0.05, east + 0.05]},
+        # degrees of latitude drawn longer than those of longitude, as on a Mercator map
+        yaxis={
+            **hidden,
+            "range": [south - 0.05, north + 0.05],
+            "scaleanchor": "x",
+            "scaleratio": 1 / math.cos(math.radians((south + north) / 2)),
+        },
+        plot_bgcolor="white",
+        dragmode=False,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=height,
+    )
+
+
+LOCATOR_CLASSES = (
+    ("This district", "#225ea8"),
+    ("Same division", "#a6c8e6"),
+    ("Other districts", "#f0f0f0"),
+)
+
+
+def locator_figure(layer: DistrictLayer, register: pd.DataFrame, code: str) -> go.Figure:
+    """Where a district lies: it in blue, the rest of its division pale blue, the others pale
+    grey (`register`: district_code, district_name, division)."""
+    rows = register.set_index("district_code")
+    division = rows["division"].get(code)
+    frame = layer.gdf[["district_code", "district_name"]].copy().reset_index(drop=True)
+    in_division = frame["district_code"].map(rows["division"]).eq(division)
+    this, same, other = (name for name, _ in LOCATOR_CLASSES)
+    frame["label"] = np.where(
+        frame["district_code"] == code, this, np.where(in_division, same, other)
+    )
+    division_text = (frame["district_code"].map(rows["division"]) + " division").fillna(
+        "division not given"
+    )
+    frame["hover"] = "<b>" + frame["district_name"] + "</b><br>" + division_text
+    fig = area_figure(layer, frame, list(LOCATOR_CLASSES), height=LOCATOR_HEIGHT_PX)
+    fig.update_layout(legend={"title": {"text": ""}})
+    return fig
 
 
 def _deck(layers: list[pdk.Layer], layer: DistrictLayer, label: str) -> pdk.Deck:
     lon, lat, zoom = map_view(layer)
-    carto = config.basemap() == "carto"
+    # Without a basemap the style is left at pydeck's placeholder: given None instead, Streamlit
+    # would load its own default basemap style from the internet.
+    basemap = {"map_provider": "carto", "map_style": "light"} if config.basemap() == "carto" else {}
     return pdk.Deck(
         layers=layers,
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
-        map_provider="carto" if carto else None,
-        map_style="light" if carto else None,
+        **({"map_provider": None} | basemap),
         tooltip={
             "html": f"<b>{{district_name}}</b><br/>{label}: {{value_text}}"
             "<br/>Source: {source} ({year})"
@@ -249,7 +436,37 @@ def choropleth_deck(
         get_line_color=list(OUTLINE_COLOUR),
         line_width_min_pixels=1,
     )
-    return _deck([polygons, *_tile_text_layers(tile_labels(layer, frame, legend))], layer, label)
+    hatch = _hatch_paths(layer, frame.loc[frame["label"] == NO_DATA, "district_code"])
+    texts = _tile_text_layers(tile_labels(layer, frame, legend))
+    return _deck([polygons, *hatch, *texts], layer, label)
+
+
+def _hatch_paths(layer: DistrictLayer, codes: pd.Series) -> list[pdk.Layer]:
+    """The "No data" hatching of the plotly maps, as a deck.gl path layer."""
+    shapes = layer.gdf.set_index("district_code").geometry
+    xs, ys = hatch_lines(shapes[list(codes)])
+    paths, current = [], []
+    for x, y in zip(xs, ys, strict=True):
+        if x is None:
+            paths.append({"path": current})
+            current = []
+        else:
+            current.append([x, y])
+    if not paths:
+        return []
+    colour = _hex_to_rgba(HATCH_LINE["color"], 255)
+    return [
+        pdk.Layer(
+            "PathLayer",
+            data=paths,
+            id="no-data-hatch",
+            get_path="path",
+            get_color=colour,
+            width_units="'pixels'",
+            get_width=HATCH_LINE["width"],
+            pickable=False,
+        )
+    ]
 
 
 def tile_labels(
@@ -292,10 +509,12 @@ def _tile_text_layers(labels: pd.DataFrame) -> list[pdk.Layer]:
             id="tile-labels",
             get_position=["lon", "lat"],
             get_text="tile_label",
-            get_size=10,
+            get_size=DECK_LABEL_PX,
+            # quoted: pydeck reads a bare string as an expression over the rows
+            size_units="'pixels'",
             get_color="rgba",
-            font_family="Helvetica, Arial, sans-serif",
-            font_weight=600,
+            font_family="'Arial, Helvetica, sans-serif'",
+            font_weight=700,
             pickable=False,
         )
     ]
@@ -337,7 +556,7 @@ def proportional_symbols_deck(
         pickable=True,
         get_position=["lon", "lat"],
         get_radius="radius_m",
-        radius_units="meters",
+        radius_units="'meters'",
         get_fill_color=list(SYMBOL_COLOUR),
         get_line_color=list(OUTLINE_COLOUR),
         stroked=True,

@@ -15,6 +15,11 @@ ACCESS_INDICATORS = (
     "computer_hh_pct",
     "coverage_4g_pct",
 )
+SCENARIO_NOTE = (
+    "Added users: digital transactions over the period expected with the chosen access, by "
+    "e-service; low–high: the 95 % range of the fit; districts: how many districts the fit "
+    "ran on."
+)
 CAVEAT = (
     "These figures are an association across districts — where access is higher, uptake tends to "
     "be higher — not a forecast of what connecting a district will cause."
@@ -110,12 +115,40 @@ def _number(value: object) -> str:
     return f"{value:,.0f}" if abs(float(value)) >= 100 else f"{float(value):,.2f}"
 
 
+def _count(value: object) -> str:
+    return summaries.NO_DATA if pd.isna(value) else f"{float(value):,.0f}"
+
+
 def scenario_display(result: planning.Scenario) -> pd.DataFrame:
-    frame = result.by_service.copy()
-    for column in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[column]):
-            frame[column] = frame[column].map(_number)
-    return frame
+    """The scenario by service as people read it: the service's name, the added users as whole
+    counts with the low and high end of their 95 % range ("No data" where a service has no fit)
+    and the number of districts each fit ran on. The download keeps `by_service` as it is."""
+    table = result.by_service
+    return pd.DataFrame(
+        {
+            "E-service": table["service_name"],
+            "Added users (transactions)": table["added"].map(_count),
+            "Added users (low)": table["added_low"].map(_count),
+            "Added users (high)": table["added_high"].map(_count),
+            "Districts": table["n_districts"].astype("Int64"),
+        }
+    )
+
+
+def coverage_display(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The coverage and usage gaps as people read them (`planning.coverage_usage_gap`): names,
+    whole numbers of people and the coverage in per cent. The download keeps the raw columns."""
+    return pd.DataFrame(
+        {
+            "District": gaps["district_name"],
+            "Eligible people": gaps["eligible_population"].map(_count),
+            "4G coverage (%)": gaps["coverage_4g_pct"].map(
+                lambda v: summaries.NO_DATA if pd.isna(v) else f"{float(v):.1f}"
+            ),
+            "People without 4G coverage": gaps["not_covered"].map(_count),
+            "Covered but not using (people)": gaps["covered_not_using"].map(_count),
+        }
+    )
 
 
 def scenario_sentence(result: planning.Scenario, names: list[str]) -> str:

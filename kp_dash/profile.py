@@ -30,7 +30,7 @@ NO_TARGET = "no target"
 # worst first: the status shown when a service has several targets
 STATUS_ORDER = ("red", "amber", "green", "no data", NO_TARGET)
 LEVELS = ("district", "division", "province")
-# what the page says under each section (with the sources of the frame shown)
+# what the page says under each section (before the numbers of the sources it cites)
 FIGURES_NOTE = (
     "Division and province: numerators and denominators summed over their districts, never an "
     "average of district rates; people the e-services cannot reach online = population × "
@@ -42,8 +42,7 @@ SERVICES_NOTE = (
 )
 GROUPS_NOTE = (
     "Rate ratio = the group's digital uptake ÷ its comparison's in this district (merged and "
-    "low-literacy groups: the district ÷ the districts outside the group); parity 0.98–1.02. "
-    "Sources: usage returns; PBS Census 2023 (population, literacy)."
+    "low-literacy groups: the district ÷ the districts outside the group); parity 0.98–1.02."
 )
 RANKINGS_NOTE = "1 = best by each metric's direction; a district without data is not ranked."
 
@@ -365,18 +364,6 @@ def _figure_note(part: pd.DataFrame) -> str:
     for cell in partial.itertuples(index=False):
         notes.append(f"{cell.area}: {cell.districts_with_data} of {cell.districts} districts")
     return "; ".join(notes)
-
-
-def sources_text(*frames: pd.DataFrame) -> str:
-    """'Sources: A (2023); B (2019)' from frames with `source` and `year` columns."""
-    pairs: list[str] = []
-    for frame in frames:
-        if frame.empty or "source" not in frame:
-            continue
-        for source, year in frame[["source", "year"]].itertuples(index=False):
-            if isinstance(source, str) and source:
-                pairs.append(f"{source} ({year})" if isinstance(year, str) and year else source)
-    return "Sources: " + ("; ".join(dict.fromkeys(pairs)) if pairs else "no data")
 
 
 # --- the e-services ----------------------------------------------------------------------------

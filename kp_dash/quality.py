@@ -27,6 +27,7 @@ SPIKE_MIN_NEIGHBOUR = 20  # transactions in each neighbouring month
 # a spreadsheet runs a cell starting with these as a formula (CONTRACTS.md: neutralise)
 FORMULA_STARTS = exports.FORMULA_STARTS
 DEMO_NOTE = "Demonstration data (simulated, not real usage)"
+NOT_LOADED = "import (not yet in the database)"  # the source of an accepted import not built in
 HOW_TO_IMPORT = (
     "Import a department file with `python -m kp_dash import FILE` or on the Data page; "
     "accepted batches are listed here."
@@ -377,7 +378,7 @@ def timeliness(
                 "kind": entry.kind,
                 "name": entry.batch_id,
                 "file": entry.file_name,
-                "source": "import (not yet in the database)" if entry.kind == "usage" else "import",
+                "source": NOT_LOADED if entry.kind == "usage" else "import",
                 "first_month": entry.first_month,
                 "last_month": entry.last_month,
                 "imported_at": imported,
@@ -408,14 +409,13 @@ def timeliness(
     return frame[TIMELINESS_COLUMNS]
 
 
-def usage_sources(timeliness_frame: pd.DataFrame) -> str:
-    """'Source: …' naming the usage data the checks ran on, with the months each covers."""
-    usage = timeliness_frame[timeliness_frame["kind"].str.startswith("usage")]
-    parts = [
-        f"{row.source} ({row.months_covered})" if row.months_covered else row.source
-        for row in usage.drop_duplicates(["source", "months_covered"]).itertuples(index=False)
-    ]
-    return "Source: " + ("; ".join(parts) if parts else "no usage data loaded")
+def usage_sources(timeliness_frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(source, year) of the usage data the checks ran on (the batches in the database), the year
+    being the years of the months each covers; none when no usage is loaded."""
+    frame = timeliness_frame
+    usage = frame[frame["kind"].str.startswith("usage") & (frame["source"] != NOT_LOADED)]
+    pairs = zip(usage["source"], usage["year"].fillna(""), strict=True)
+    return list(dict.fromkeys((str(s), str(y)) for s, y in pairs if isinstance(s, str) and s))
 
 
 # --- outliers ----------------------------------------------------------------------------------

@@ -1,18 +1,24 @@
-"""Build the seed CSVs in `data/seed/` from the public reference data in `shared/data`.
+"""Build the seed files in `data/seed/` from the public reference data in `shared/data`.
 
 Values are taken as published (never rescaled, blanks never turned into zeros) and written
-with fixed formatting and sorted rows, so regenerating gives byte-identical files.
+with fixed formatting and sorted rows, so regenerating gives byte-identical files. Besides the
+CSV tables this writes the bundled district layer (`kp_districts.geojson`): the OCHA KP
+districts, simplified once with their shared borders kept, with the source's attribution.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
+from kp_dash import geo
 from kp_dash.config import SEED_DIR, SHARED_DATA_DIR
 
 CROSSWALK = "derived/kp_district_name_crosswalk.csv"
@@ -34,6 +40,34 @@ SRC_2017 = "PBS Census 2017 as republished in Census 2023 table 1"
 SRC_PSLM = "PSLM 2019-20 (Data4Pakistan, World Bank)"
 SRC_OCHA_ADM2 = "OCHA COD-AB Pakistan 2022 (adm2)"
 SRC_VARIANT = "Widely used variant spelling"
+
+# The bundled district layer's top-level members (kp_dash.geo.BUNDLED_METADATA), worded as in
+# shared/data/PROVENANCE.md (section 1: OCHA COD-AB Pakistan, 2022 edition).
+BOUNDARY_METADATA = {
+    "name": "KP districts, simplified from OCHA COD-AB Pakistan 2022 (admin level 2)",
+    "source": (
+        "OCHA Common Operational Dataset for Pakistan administrative boundaries (COD-AB), "
+        "2022 edition, admin level 2 (pak_admbnda_adm2_wfp_20220909), by World Food Programme "
+        "SDI and ITOS, University of Georgia; HDX dataset cod-ab-pak"
+    ),
+    "source_url": "https://data.humdata.org/dataset/cod-ab-pak",
+    "source_date": "2022-09-02 (valid on 2022-09-09)",
+    "licence": (
+        "COD/FOD Registry Terms of Use (the source metadata's useLimit); HDX COD-AB datasets "
+        "are normally published under CC BY-IGO 3.0 (verify on the HDX page for cod-ab-pak)"
+    ),
+    "attribution": (
+        "District boundaries: OCHA COD-AB Pakistan 2022 (WFP SDI; ITOS, University of "
+        "Georgia), HDX cod-ab-pak; simplified."
+    ),
+    "derived_by": (
+        "python -m kp_dash seed (kp_dash/seedgen.py) from "
+        "kp_districts_ocha_codab_20220909.geojson, the 35 districts with ADM1_PCODE PK5: "
+        f"shapely.coverage_simplify (tolerance {geo.SIMPLIFY_TOLERANCE} degrees, shared borders "
+        f"kept), coordinates rounded to {geo.COORD_DECIMALS} decimals; properties district_code "
+        "(ADM2_PCODE) and district_name (data/seed/districts.csv) only"
+    ),
+}
 
 # Crosswalk column -> the source named for a spelling found in it (first source wins on duplicates).
 ALIAS_COLUMNS = {
@@ -114,8 +148,9 @@ def write_seed(shared_dir: Path = SHARED_DATA_DIR, out_dir: Path = SEED_DIR) -> 
     crosswalk = read_crosswalk(shared_dir)
     codes = dict(zip(crosswalk["census2023_name"], crosswalk["ocha_ADM2_PCODE"], strict=True))
     aliases = build_aliases(crosswalk)
+    districts = build_districts(shared_dir, crosswalk)
     tables: dict[str, Callable[[], pd.DataFrame]] = {
-        "districts": lambda: build_districts(shared_dir, crosswalk),
+        "districts": lambda: districts,
         "district_aliases": lambda: aliases,
         "district_parents": lambda: build_parents(crosswalk),
         "name_rules": build_name_rules,
@@ -131,6 +166,9 @@ def write_seed(shared_dir: Path = SHARED_DATA_DIR, out_dir: Path = SEED_DIR) -> 
         path = out_dir / f"{name}.csv"
         _write_csv(build(), path)
         written.append(path)
+    path = out_dir / geo.BUNDLED_BOUNDARIES_FILE
+    path.write_bytes(build_boundaries(shared_dir, districts).encode("utf-8"))
+    written.append(path)
     return written
 
 
@@ -238,6 +276,70 @@ def build_districts(shared_dir: Path, crosswalk: pd.DataFrame) -> pd.DataFrame:
         "year",
     ]
     return _sorted(df[columns], ["district_code"])
+
+
+# ---------------------------------------------------------------- boundaries
+
+
+def _rounded(coords: object) -> object:
+    """Nested coordinate lists with each number rounded (Python's `round` gives the shortest
+    decimal, so the text has at most COORD_DECIMALS decimals)."""
+    if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
+        return [round(float(v), geo.COORD_DECIMALS) for v in coords]
+    return [_rounded(part) for part in coords]  # type: ignore[union-attr]
+
+
+def build_boundaries(shared_dir: Path, districts: pd.DataFrame) -> str:
+    """The bundled district layer as GeoJSON text: one feature per district, keyed by P-code.
+
+    Simplified as one coverage so neighbours keep one shared border; the result is checked
+    (35 districts, a valid coverage without gaps, under BUNDLED_MAX_BYTES) before it is written.
+    """
+    gdf = gpd.read_file(shared_dir / BOUNDARIES)[["ADM2_PCODE", "ADM1_PCODE", "geometry"]]
+    if gdf.crs is None or not gdf.crs.equals(geo.CRS):
+        raise ValueError(f"{BOUNDARIES} is not in {geo.CRS}")
+    names = dict(zip(districts["district_code"], districts["district_name"], strict=True))
+    if set(gdf["ADM1_PCODE"]) != {"PK5"} or sorted(gdf["ADM2_PCODE"]) != sorted(names):
+        raise ValueError(f"{BOUNDARIES} does not hold exactly the register's 35 KP districts")
+    gdf = _sorted(gdf, ["ADM2_PCODE"])
+    geoms = gdf.geometry.to_numpy()
+    if not shapely.coverage_is_valid(geoms):
+        raise ValueError(f"{BOUNDARIES} is not a valid coverage: borders would not stay shared")
+    simplified = shapely.coverage_simplify(geoms, geo.SIMPLIFY_TOLERANCE)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"district_code": code, "district_name": names[code]},
+            "geometry": {
+                "type": geom.geom_type,
+                "coordinates": _rounded(shapely.geometry.mapping(geom)["coordinates"]),
+            },
+        }
+        for code, geom in zip(gdf["ADM2_PCODE"], simplified, strict=True)
+    ]
+    header = json.dumps(
+        {"type": "FeatureCollection", **BOUNDARY_METADATA}, ensure_ascii=True, indent=1
+    )
+    lines = [json.dumps(f, ensure_ascii=True, separators=(",", ":")) for f in features]
+    text = header[:-2] + ',\n "features": [\n' + ",\n".join(lines) + "\n ]\n}\n"
+    _check_boundaries(text, names)
+    return text
+
+
+def _check_boundaries(text: str, names: dict[str, str]) -> None:
+    """Refuse a layer that would draw gaps, overlaps or the wrong districts."""
+    size = len(text.encode("utf-8"))
+    if size > geo.BUNDLED_MAX_BYTES:
+        raise ValueError(f"the district layer is {size:,} bytes, over {geo.BUNDLED_MAX_BYTES:,}")
+    collection = json.loads(text)
+    geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in collection["features"]])
+    codes = [f["properties"]["district_code"] for f in collection["features"]]
+    if codes != sorted(names) or not shapely.is_valid(geoms).all():
+        raise ValueError("the simplified district layer has invalid or missing districts")
+    outline = shapely.union_all(geoms)
+    holes = sum(len(p.interiors) for p in getattr(outline, "geoms", [outline]))
+    if not shapely.coverage_is_valid(geoms) or outline.geom_type != "Polygon" or holes:
+        raise ValueError("the simplified district layer has gaps or overlaps")
 
 
 # ---------------------------------------------------------------- names

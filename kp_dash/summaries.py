@@ -1,16 +1,40 @@
-"""Tables and figures the pages show, built from metric frames (pure functions, unit-tested)."""
+"""Tables and figures the pages show, built from metric frames (pure functions, unit-tested),
+and the years of the sources they cite."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 
+from kp_dash import db
 from kp_dash.metrics import Metric
+from kp_dash.source_list import SEPARATOR, SourceList
 
 NO_DATA = "No data"
 PROFILE_COLUMN = "Profile"
+# Every source the database holds with its year: seed tables, current indicators, and the usage
+# of a selection (parameters: service ×2, from ×2, to ×2).
+SOURCE_YEARS_SQL = """
+select source, year from stg_seed_sources where year is not null
+union
+select concat_ws(', ', source, source_note), year from stg_indicators_current
+union
+select source, year from stg_usage
+where (?::varchar is null or service_code = ?)
+  and (?::varchar is null or month_start >= strptime(?, '%Y-%m')::date)
+  and (?::varchar is null or month_start <= strptime(?, '%Y-%m')::date)
+"""
+ACCESS_NOTE = (
+    "The access index averages census counts and survey estimates ({cited}): the survey parts "
+    "are estimates with sampling error, not counts."
+)
+PARENT_NOTE = (
+    " ⚑ {names}: access uses the parent-district survey value (the district was split after "
+    "the survey)."
+)
 
 
 def profile_url(district_code: str) -> str:
@@ -100,12 +124,33 @@ def map_values(frame: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     return values
 
 
-def source_lines(frame: pd.DataFrame) -> list[str]:
-    """Distinct 'source (year)' pairs of a metric frame, for a caption under a table or map."""
-    if frame.empty:
-        return []
-    pairs = frame[["source", "year"]].dropna().drop_duplicates()
-    return [f"{row.source} ({row.year})" for row in pairs.itertuples(index=False)]
+def source_years(
+    con: duckdb.DuckDBPyConnection,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> dict[str, tuple[int, ...]]:
+    """Each single source of the database with the years it covers: seed and indicator sources
+    with their published year, usage sources with the years of their months in the selection
+    (a `kp_dash.source_list.SourceList` dates the parts of joined source texts with them)."""
+    params = [service, service, month_from, month_from, month_to, month_to]
+    years: dict[str, set[int]] = {}
+    for source, year in db.query_df(con, SOURCE_YEARS_SQL, params).itertuples(index=False):
+        if isinstance(source, str) and not pd.isna(year):
+            for part in source.split(SEPARATOR):
+                years.setdefault(part.strip(), set()).add(int(year))
+    return {source: tuple(sorted(found)) for source, found in years.items() if source}
+
+
+def access_note(frame: pd.DataFrame, sources: SourceList) -> str:
+    """What the access index of a district frame combines, citing its sources in the page's
+    list, and the districts whose access uses a parent district's survey value."""
+    cited = sources.cite(frame, columns=("access_source", "access_year"))
+    text = ACCESS_NOTE.format(cited=cited)
+    parents = frame.loc[frame["access_is_parent_estimate"].fillna(False).astype(bool)]
+    if not parents.empty:
+        text += PARENT_NOTE.format(names=", ".join(sorted(parents["district_name"])))
+    return text
 
 
 def month_options(first: str | None, last: str | None) -> list[str]:

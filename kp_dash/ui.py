@@ -9,6 +9,7 @@ the next run.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from kp_dash import (
     analysis,
@@ -29,9 +31,15 @@ from kp_dash import (
     plan_page,
     planning,
     profile,
+    source_list,
     summaries,
 )
 
+BOUNDARY_SHAPES = "boundaries"
+TILE_SHAPES = "tiles"
+SHAPES = {BOUNDARY_SHAPES: "District boundaries", TILE_SHAPES: "Tile map (equal sizes)"}
+SHAPES_KEY = "map_shapes"
+SHAPES_KEPT = "map_shapes_kept"
 ALL_SERVICES = "All services"
 ALL_CODE = "all"
 DEMO_WARNING = (
@@ -256,7 +264,20 @@ def district_layer(boundary_file: str | None, mtime_ns: int) -> geo.DistrictLaye
     return geo.district_layer(Path(boundary_file) if boundary_file else None)
 
 
+@st.cache_resource(max_entries=1)
+def tile_layer() -> geo.DistrictLayer:
+    return geo.tile_layer()
+
+
 def current_layer() -> geo.DistrictLayer:
+    """The district shapes the page's maps draw, as chosen in the sidebar: the boundaries (a
+    configured file, else the bundled OCHA layer) or the tile map."""
+    return tile_layer() if shapes_choice() == TILE_SHAPES else boundary_layer()
+
+
+def boundary_layer() -> geo.DistrictLayer:
+    """The real district boundaries: a configured file, else the bundled OCHA layer (the tile
+    map when neither can be read, with a note saying why)."""
     try:
         path = geo.find_boundary_file()
     except ValueError as error:
@@ -266,15 +287,51 @@ def current_layer() -> geo.DistrictLayer:
     return district_layer(str(path) if path else None, mtime)
 
 
+def shapes_choice() -> str:
+    """Boundaries or tile map, one click away in the sidebar of every page with a map. The
+    choice is kept for the session (pages without a map do not draw the widget, so it is copied
+    aside) and in the URL (`shapes=tiles`)."""
+    if SHAPES_KEY not in st.session_state:
+        kept = st.session_state.get(SHAPES_KEPT)
+        st.session_state[SHAPES_KEY] = kept or url_choice("shapes", list(SHAPES), BOUNDARY_SHAPES)
+    choice = st.sidebar.radio(
+        "District shapes",
+        list(SHAPES),
+        key=SHAPES_KEY,
+        format_func=SHAPES.get,
+        help="The tile map draws every district the same size, so small districts such as "
+        "Peshawar or Charsadda are seen as clearly as large ones.",
+    )
+    st.session_state[SHAPES_KEPT] = choice
+    keep_in_url("shapes", choice if choice != BOUNDARY_SHAPES else None)
+    return choice
+
+
+@st.cache_data(max_entries=4)
+def _database_problem(path: str, build_file: tuple | None) -> str | None:
+    """Checked once per build file (`build_file` is its identity), not on every page run."""
+    return db.database_problem(Path(path))
+
+
 def require_database() -> tuple | None:
-    """The database stamp, or a message saying how to build one (and None)."""
-    file_stamp = stamp()
-    if file_stamp is None:
+    """The database stamp, or one message saying what is wrong and how to fix it (and None):
+    no database yet, a database built by older code, or a file that cannot be read."""
+    path = config.db_path()
+    try:
+        build_file = _stamp(db.current_build(path))
+    except OSError:
+        build_file = None
+    problem = _database_problem(str(path), build_file)
+    if problem is None:
+        return stamp()
+    if not path.exists():
         st.info(
-            f"There is no database yet at `{config.db_path()}`. Build it with "
+            f"There is no database yet at `{path}`. Build it with "
             "`python -m kp_dash build` (or start the app with `make run`, which builds it)."
         )
-    return file_stamp
+    else:
+        st.error(problem)
+    return None
 
 
 def data_banner(info: dict[str, str]) -> bool:
@@ -302,9 +359,24 @@ class PageContext:
     has_usage: bool
 
 
+def use_app_navigation() -> None:
+    """Make sure the page runs inside app.py's navigation, whatever the server's first URL was.
+
+    On the server's first run Streamlit notes whether a `pages/` folder exists and, if so, serves
+    its automatic navigation until some script calls `st.navigation`. When the first request is a
+    shared link to a page, app.py never runs and that navigation would stay for every session.
+    Clearing the note (what `st.navigation` itself does) and rerunning sends this run through
+    app.py, which then opens the page the link asked for.
+    """
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def start_page(title: str) -> PageContext:
     """Title, database check, data banner and the shared sidebar filters; stops the page with a
     how-to message when there is no database."""
+    use_app_navigation()
     st.title(title)
     file_stamp = require_database()
     if file_stamp is None:
@@ -407,9 +479,9 @@ def metric_picker(
     return metrics.get(code)
 
 
-def source_caption(frame: pd.DataFrame, prefix: str = "Source") -> None:
-    lines = summaries.source_lines(frame)
-    st.caption(f"{prefix}: " + "; ".join(lines) if lines else f"{prefix}: no data")
+def source_caption(frame: pd.DataFrame, sources: source_list.SourceList) -> None:
+    """A caption pointing at the page's source list for the sources of a frame."""
+    st.caption(sources.cite(frame))
 
 
 def data_changed() -> None:
@@ -529,3 +601,60 @@ def weight_sliders(
         )
         for factor, column in zip(factors, columns, strict=True)
     }
+
+
+@st.cache_data(max_entries=32)
+def source_years(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> dict[str, tuple[int, ...]]:
+    return summaries.source_years(connection(file_stamp), service, month_from, month_to)
+
+
+@st.cache_data(max_entries=32)
+def group_matrix_sources(
+    file_stamp: tuple,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> pd.DataFrame:
+    """Source and year of what the district × group rate ratios divide (kp_dash.groups)."""
+    return groups.matrix_sources(connection(file_stamp), service, month_from, month_to)
+
+
+def page_sources(page: PageContext) -> source_list.SourceList:
+    """A new, empty source list for this run of a page, dating the sources of joined texts with
+    the years the database holds for the page's selection. The page cites into it under each
+    table and figure and draws it once at the end (`draw_sources`)."""
+    return source_list.SourceList(source_years(page.stamp, *page.selection.period))
+
+
+def draw_sources(sources: source_list.SourceList) -> None:
+    """The page's numbered source list, each source once with its year. Source names can come
+    from imported files, so they are shown as plain text, never as markdown."""
+    st.subheader("Sources")
+    lines = [f"{number}. {_plain(str(entry))}" for number, entry in enumerate(sources.entries, 1)]
+    st.caption("\n".join(lines) if lines else sources.caption())
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
+
+
+def _plain(text: str) -> str:
+    """Text with every markdown (and LaTeX) character escaped."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def map_caption(layer: geo.DistrictLayer, sources: source_list.SourceList) -> None:
+    """Under a map: the bundled boundaries cited in the page's list (with their attribution
+    there), or the note of the layer drawn (the tile map, a configured file and its warnings)."""
+    if layer.metadata.get("attribution"):
+        cited = layer.metadata["attribution"].removeprefix("District boundaries: ").rstrip(".")
+        # the list splits a cited text at "; ", and the attribution is one source
+        cited = cited.replace(source_list.SEPARATOR, ", ")
+        year = layer.metadata.get("source_date", "")[:4]
+        st.caption(f"District boundaries — {sources.cite([(cited, year)])}")
+    elif layer.note:
+        st.caption(layer.note)

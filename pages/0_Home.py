@@ -10,6 +10,7 @@ st.caption(
     "access, district by district, to show who is left out."
 )
 selection = page.selection
+sources = ui.page_sources(page)
 
 st.subheader(f"Khyber Pakhtunkhwa — {selection.service_label}, {selection.period_label}")
 columns = st.columns(4)
@@ -21,7 +22,8 @@ for column, code in zip(
     metric = metrics.get(code)
     fact = summaries.headline(metric, ui.metric_frame(page.stamp, code, (), *selection.period))
     column.metric(f"{metric.label} ({metric.unit})", fact.text, help=metric.formula)
-    column.caption(f"{fact.source} ({fact.year})" if fact.source else "No data for this selection")
+    cited = sources.cite([(fact.source, fact.year)])
+    column.caption(cited if fact.source else "No data for this selection")
 
 st.subheader("Districts ranked")
 metric = ui.metric_picker(key="home_metric")
@@ -32,7 +34,7 @@ links = {summaries.PROFILE_COLUMN: st.column_config.LinkColumn(display_text="Ope
 st.dataframe(shown, hide_index=True, key="home_ranking", column_config=links)
 ui.download_table(shown, f"district_ranking_{metric.code}", "home_ranking_download")
 st.caption(f"{metric.label}: {metric.formula}. Unit: {metric.unit}.")
-ui.source_caption(frame)
+ui.source_caption(frame, sources)
 
 ui.download_briefing(page.stamp, selection, "home_briefing_pdf")
 info = page.info
@@ -40,3 +42,4 @@ st.caption(
     f"Usage data: {info.get('first_month', '—')} to {info.get('last_month', '—')} · "
     f"database built {info.get('built_at', '?')} · see *Sources & definitions* for every figure."
 )
+ui.draw_sources(sources)

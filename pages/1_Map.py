@@ -6,6 +6,7 @@ from kp_dash import maps, summaries, ui
 
 page = ui.start_page("District map")
 selection = page.selection
+sources = ui.page_sources(page)
 
 left, right = st.columns([3, 1])
 with left:
@@ -26,9 +27,9 @@ if view == "plotly":
     ui.open_profile_on_click(event, values["district_code"])
 else:
     st.pydeck_chart(maps.choropleth_deck(layer, values, **options), key="map_deck")
-if layer.note:
-    st.caption(layer.note)
+ui.map_caption(layer, sources)
 ui.download_table(values, f"map_{metric.code}", "map_table")
 ui.download_geojson(layer, values, f"map_{metric.code}", "map")
-st.caption(f"{metric.formula}. Grey: no data (never zero). Click a district for its profile.")
-ui.source_caption(frame)
+st.caption(f"{metric.formula}. Hatched grey: no data, never zero. Click a district to open it.")
+ui.source_caption(frame, sources)
+ui.draw_sources(sources)

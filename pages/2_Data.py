@@ -5,6 +5,7 @@ import streamlit as st
 from kp_dash import data_page as dp
 from kp_dash import store, templates, ui
 
+ui.use_app_navigation()
 st.title("Data")
 st.caption(
     "Usage, indicators or targets files laid out as the templates below; a file is accepted "

@@ -11,7 +11,8 @@ con = ui.connection(page.stamp)
 manifest = store.read_manifest()
 demo = page.info.get("has_demo") == "true"
 timeliness = quality.timeliness(con, manifest)
-sources = quality.usage_sources(timeliness)
+sources = ui.page_sources(page)
+usage = quality.usage_sources(timeliness)
 
 
 def table(frame: pd.DataFrame, key: str, empty: str, counts: tuple[str, ...] = ()) -> None:
@@ -33,7 +34,7 @@ else:
     st.caption(
         "Share of the expected services each district sent each month; grey: *no data* (never "
         "zero). A service is expected from every district in every month once it has any data "
-        f"in the period. {sources}."
+        f"in the period. {sources.cite(usage)}."
     )
     st.markdown("**Least complete districts**")
     table(quality.least_complete(grid), "least_complete", "No district is missing anything.")
@@ -65,7 +66,7 @@ st.caption(
     "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
     "transactions after the service's seasonal index (admissions, e-transfer window), over its "
     "months within ±6 months of the month (a Hampel filter, so steady growth is not flagged); "
-    f"expected = median × seasonal index. {sources}."
+    f"expected = median × seasonal index. {sources.cite(usage)}."
 )
 
 st.subheader("Consistency")
@@ -73,8 +74,10 @@ failed = quality.consistency(con, manifest, *selection.period)
 table(failed, "consistency", "Every check passes for this selection.")
 st.caption(
     "Female + male ≤ total (count indicators); users ≤ eligible population (Census 2023); "
-    f"each month within 5× of the months either side, after the seasonal pattern. {sources}."
+    f"each month within 5× of the months either side, after the seasonal pattern. "
+    f"{sources.cite(usage)}."
 )
 
 st.subheader("Import log")
 table(quality.import_log(manifest), "imports", "No imports yet. " + quality.HOW_TO_IMPORT)
+ui.draw_sources(sources)

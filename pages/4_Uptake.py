@@ -3,10 +3,11 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 
 import streamlit as st
 
-from kp_dash import analysis, bivariate, charts, ui
+from kp_dash import analysis, bivariate, charts, summaries, ui
 
 page = ui.start_page("Uptake vs access")
 selection = page.selection
+sources = ui.page_sources(page)
 frame = ui.district_frame(page.stamp, *selection.period)
 fit = analysis.fit_uptake(frame)
 names = charts.district_options(frame)
@@ -50,8 +51,7 @@ with map_column:
 with legend_column:
     st.plotly_chart(bivariate.bivariate_legend(terciles), key="ua_legend")
 st.caption(terciles.sentence())
-if layer.note:
-    st.caption(layer.note)
+ui.map_caption(layer, sources)
 ui.download_geojson(layer, charts.map_values(frame), "uptake_access_map", "ua_map")
 
 st.subheader("Districts ranked by uptake gap")
@@ -63,5 +63,6 @@ st.caption("Most under-served beyond what access explains first; *No data* is ne
 st.subheader("Four kinds of district")
 for name, count, sentence in charts.quadrant_counts(frame, analysis.QUADRANTS):
     st.markdown(f"**{name.capitalize()}** — {count} districts: {sentence}.")
-st.caption(charts.access_sentence(frame))
-ui.source_caption(frame)
+st.caption(summaries.access_note(frame, sources))
+ui.source_caption(frame, sources)
+ui.draw_sources(sources)

@@ -8,6 +8,7 @@ from kp_dash import groups, ui
 page = ui.start_page("Excluded groups")
 selection = page.selection
 where = f"{selection.service_label} · {selection.period_label}"
+sources = ui.page_sources(page)
 
 st.subheader("Key messages")
 messages = ui.key_messages(page.stamp, *selection.period) if page.has_usage else []
@@ -15,7 +16,7 @@ if not messages:
     st.info("No key messages: there is no service usage for this selection.")
 for message in messages:
     st.markdown(f"- {message.text}")
-    st.caption(f"Sources: {message.sources} · period {message.period}")
+    st.caption(f"{sources.cite_text(message.sources)} · period {message.period}")
 
 st.subheader(f"Groups against their comparison — {where}")
 if page.has_usage:
@@ -26,16 +27,17 @@ if page.has_usage:
         "Rate ratio = the group's uptake ÷ the comparison's, each on its own eligible population "
         "(for women vs men this is the gender parity score); parity band 0.98–1.02. "
         "Representation ratio = the group's share of digital transactions ÷ its share of the "
-        "eligible population. *No data* is never zero."
+        f"eligible population. *No data* is never zero. {sources.cite(table)}"
     )
 
     st.subheader("Where each group falls furthest behind")
     matrix = ui.group_matrix(page.stamp, *selection.period)
+    cited = ui.group_matrix_sources(page.stamp, *selection.period)
     st.plotly_chart(groups.group_heatmap(matrix), key="groups_heatmap")
     st.caption(
         "Red: the group uses the service less than its comparison in that district; blue: more; "
         "grey: no data. Merged and low-literacy columns compare a member district with the "
-        "districts outside the group."
+        f"districts outside the group. {sources.cite(cited)}"
     )
 
 st.subheader(f"People the service cannot reach online — {selection.service_label}")
@@ -44,5 +46,6 @@ st.dataframe(groups.unserved_display(unserved), hide_index=True, key="groups_uns
 ui.download_table(groups.unserved_display(unserved), "unserved_population", "groups_unserved_dl")
 st.caption(
     "Eligible population × (1 − access index ÷ 100): a survey-based estimate, rounded; "
-    "parent-district survey values (Chitral, Kohistan) are flagged."
+    f"parent-district survey values (Chitral, Kohistan) are flagged. {sources.cite(unserved)}"
 )
+ui.draw_sources(sources)

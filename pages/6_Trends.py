@@ -12,6 +12,7 @@ selection = page.selection
 con = ui.connection(page.stamp)
 where = f"{selection.service_label} · {selection.period_label}"
 chosen = dict(zip(("service", "month_from", "month_to"), selection.period, strict=True))
+sources = ui.page_sources(page)
 
 left, right = st.columns([2, 1])
 codes = trends.trend_metrics()
@@ -46,7 +47,7 @@ if frame is not None and frame["value"].notna().any():
     st.markdown(f"**Change in {trends.latest_month(frame)}**")
     st.dataframe(trends.change_table(frame, metric), hide_index=True, key="trends_changes")
     ui.download_table(frame, "trends_series", "trends_series_download")
-    ui.source_caption(frame)
+    ui.source_caption(frame, sources)
 elif frame is not None:
     st.info("No data for this metric, service and period: nothing is drawn (never as zero).")
 
@@ -74,4 +75,6 @@ else:
     table = trends.target_display(status, ui.table(page.stamp, "services"))
     st.dataframe(trends.status_style(table), hide_index=True, key="trends_targets")
     ui.download_table(status, "target_attainment", "trends_targets_download")
+    ui.source_caption(status, sources)
 st.caption(trends.thresholds_caption())
+ui.draw_sources(sources)

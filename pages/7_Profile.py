@@ -4,10 +4,11 @@ each e-service with its trend and target, excluded groups, rankings and data com
 
 import streamlit as st
 
-from kp_dash import profile, trends, ui
+from kp_dash import maps, profile, trends, ui
 
 page = ui.start_page("District profile")
 selection = page.selection
+sources = ui.page_sources(page)
 period = (selection.month_from, selection.month_to)
 register = ui.register(page.stamp)
 names = profile.district_options(register)
@@ -22,11 +23,14 @@ if "profile_district" not in st.session_state:
 code = st.selectbox("District", list(names), key="profile_district", format_func=names.get)
 ui.keep_in_url(profile.URL_PARAM, code)
 st.subheader(profile.district_heading(register, code))
+layer = ui.current_layer()
+st.plotly_chart(maps.locator_figure(layer, register, code), key="profile_map")
+ui.map_caption(layer, sources)
 
 st.subheader("Population and access")
 figures = ui.profile_part(page.stamp, "figures", code)
 st.dataframe(profile.figures_display(figures), hide_index=True, key="profile_figures")
-st.caption(f"{profile.FIGURES_NOTE} {profile.sources_text(figures)}")
+st.caption(f"{profile.FIGURES_NOTE} {sources.cite(figures)}")
 ui.download_table(figures, f"profile_{code}_figures", "profile_figures_download")
 
 st.subheader(f"E-services — {selection.period_label}")
@@ -38,9 +42,7 @@ st.dataframe(
     key="profile_services",
     column_config={"Last 12 months": sparkline},
 )
-st.caption(
-    f"{profile.SERVICES_NOTE} {trends.thresholds_caption()} {profile.sources_text(services)}"
-)
+st.caption(f"{profile.SERVICES_NOTE} {trends.thresholds_caption()} {sources.cite(services)}")
 exported = profile.for_export(services)
 counts = ("digital_transactions",)
 ui.download_table(exported, f"profile_{code}_services", "profile_services_dl", counts)
@@ -48,12 +50,13 @@ ui.download_table(exported, f"profile_{code}_services", "profile_services_dl", c
 st.subheader(f"Excluded groups — {selection.service_label}")
 group_row = ui.profile_part(page.stamp, "groups", code, *period, selection.service)
 st.dataframe(profile.groups_display(group_row), hide_index=True, key="profile_groups")
-st.caption(profile.GROUPS_NOTE)
+cited = ui.group_matrix_sources(page.stamp, selection.service, *period)
+st.caption(f"{profile.GROUPS_NOTE} {sources.cite(cited)}")
 
 st.subheader(f"Place among the 35 districts — {selection.service_label}")
 ranks = ui.profile_part(page.stamp, "rankings", code, *period, selection.service)
 st.dataframe(profile.rankings_display(ranks), hide_index=True, key="profile_rankings")
-st.caption(profile.RANKINGS_NOTE)
+st.caption(f"{profile.RANKINGS_NOTE} {sources.cite(ranks)}")
 ui.download_table(ranks, f"profile_{code}_rankings", "profile_rankings_download")
 
 st.subheader("Data completeness")
@@ -62,3 +65,4 @@ st.markdown(profile.completeness_sentence(completeness))
 st.caption(f"Months × services expected from every district · {selection.period_label}")
 
 ui.download_briefing(page.stamp, selection, "profile_brief", district=code)
+ui.draw_sources(sources)

@@ -12,6 +12,7 @@ selection = page.selection
 factors = ui.plan_factors(page.stamp, *selection.period)
 districts, cover = ui.plan_inputs(page.stamp, *selection.period)  # what the downloads cite
 available = [f for f in planning.FACTORS if f in factors]
+sources = ui.page_sources(page)
 
 st.subheader("Priority weights")
 weights = ui.weight_sliders(available, planning.FACTORS, planning.DEFAULT_WEIGHTS, "plan_w")
@@ -21,6 +22,7 @@ st.subheader(f"Districts ranked by priority — {selection.service_label}, {sele
 table = plan_page.ranked(factors, weights)
 st.dataframe(plan_page.ranking_display(table, available), hide_index=True, key="plan_ranking")
 ranking = plan_page.ranking_export(table, districts, cover)
+st.caption(sources.cite(ranking))
 ui.download_table(ranking, "connectivity_priorities", "plan_ranking_download")
 
 st.subheader("What if access improved?")
@@ -45,6 +47,7 @@ if result is not None:
     st.markdown(plan_page.scenario_sentence(result, [names[c] for c in chosen]))
     st.dataframe(plan_page.scenario_display(result), hide_index=True, key="plan_scenario")
     exported = ui.plan_scenario_export(page.stamp, selection, result)
+    st.caption(f"{plan_page.SCENARIO_NOTE} {sources.cite(exported)}")
     ui.download_table(exported, "access_scenario", "plan_scenario_download")
 st.caption(plan_page.CAVEAT)
 
@@ -53,8 +56,9 @@ gaps = ui.plan_coverage(page.stamp, *selection.period)
 if gaps is None:
     st.info(planning.MISSING_COVERAGE)
 else:
-    st.dataframe(gaps, hide_index=True, key="plan_coverage")
+    st.dataframe(plan_page.coverage_display(gaps), hide_index=True, key="plan_coverage")
     exported = plan_page.coverage_export(gaps, districts, cover)
+    st.caption(sources.cite(exported))
     ui.download_table(exported, "coverage_and_usage_gap", "plan_coverage_download")
 
 # laid out only when the button is clicked
@@ -76,3 +80,4 @@ st.download_button(
     key="plan_memo",
     on_click="ignore",
 )
+ui.draw_sources(sources)

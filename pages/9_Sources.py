@@ -1,9 +1,11 @@
-"""Sources & definitions: every metric from the registry and every seed table's source and year."""
+"""Sources & definitions: every metric from the registry, every seed table's source and year, and
+the map's boundary layer with its attribution and licence."""
 
 import streamlit as st
 
 from kp_dash import catalogue, ui
 
+ui.use_app_navigation()
 st.title("Sources & definitions")
 st.caption(
     "Rendered from the metric registry and the SQL the dashboard runs, so what you read "
@@ -16,6 +18,12 @@ ui.download_table(catalogue.metric_definitions(), "metric_definitions", "sources
 for item in catalogue.metric_sql():
     with st.expander(f"SQL of {item.code}"):
         st.code(item.sql, language="sql")
+
+st.subheader("Map boundaries")
+layer = ui.boundary_layer()
+st.dataframe(catalogue.boundary_sources(layer), hide_index=True, key="sources_boundaries")
+if layer.kind == "tile_grid":
+    st.caption(layer.note)
 
 file_stamp = ui.require_database()
 if file_stamp is None:

@@ -239,6 +239,22 @@ def test_numbers_stay_numbers(demo_files, key: str) -> None:
     assert not [t for t in _texts(demo_files[key]) if QUOTED_NUMBER.match(t)]
 
 
+def test_the_scenario_download_keeps_its_machine_readable_columns(demo_files) -> None:
+    # the page shows "E-service", "Added users (low)", "Districts"; the file keeps the codes
+    for suffix in ("csv", "xlsx"):
+        header, rows, _ = _table(demo_files[f"plan_scenario_download_{suffix}"])
+        assert header[:6] == [
+            "service_code",
+            "service_name",
+            "added",
+            "added_low",
+            "added_high",
+            "n_districts",
+        ]
+        first = dict(zip(header, rows[0], strict=True))
+        assert float(first["n_districts"]) == 35 and float(first["added_low"]) > 0
+
+
 # --- small counts ------------------------------------------------------------------------------
 
 # Kolai Palas Kohistan (PK517) in November 2025 in the demonstration data: one digital health

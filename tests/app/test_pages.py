@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
-from kp_dash import build, metrics, summaries
+from kp_dash import build, db, maps, metrics, summaries, ui
+from tests.app.conftest import ROOT, TIMEOUT_S
 
 ENTRY = "app.py"  # the navigation; it runs Home by default
 HOME = "pages/0_Home.py"
@@ -143,6 +145,43 @@ def test_page_without_database_says_how_to_build_one(page: str, run_page: RunPag
     assert not _has_banner(at)
 
 
+@pytest.fixture(scope="module")
+def older_db(empty_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database as older code left it: a view this code reads is missing, its SQL differs."""
+    path = tmp_path_factory.mktemp("older") / "older.duckdb"
+    shutil.copyfile(db.current_build(empty_db), path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("drop view metric_uptake_per_1000")
+        con.execute("update build_info set value = 'older' where key = 'sql_fingerprint'")
+    return path
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_a_database_built_by_older_code_says_what_to_run(
+    page: str, older_db: Path, run_page: RunPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KP_DASH_DB", str(older_db))
+    at = _ok(run_page(page))
+    errors = _texts(at.error)
+    assert len(errors) == 1, errors
+    assert "built by older code" in errors[0] and "python -m kp_dash build" in errors[0]
+    assert str(older_db) in errors[0]
+    assert not at.get("plotly_chart")
+    if page != SOURCES:  # the metric definitions need no database
+        assert not at.dataframe
+
+
+def test_page_on_an_unreadable_database_says_so(
+    run_page: RunPage, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.duckdb"
+    junk.write_bytes(b"not a database" * 100)
+    monkeypatch.setenv("KP_DASH_DB", str(junk))
+    at = _ok(run_page(MAP))
+    (error,) = _texts(at.error)
+    assert "cannot be read" in error and str(junk) in error
+
+
 # --- Home --------------------------------------------------------------------------------------
 
 
@@ -235,6 +274,35 @@ def test_map_view_switches_back_to_plotly(on_demo: Path, run_page: RunPage) -> N
     assert not at.get("deck_gl_json_chart")
 
 
+def test_map_draws_the_real_districts_and_the_tile_map_is_one_click_away(
+    on_demo: Path, run_page: RunPage
+) -> None:
+    at = _ok(run_page(MAP))
+    shapes = at.sidebar.radio(key=ui.SHAPES_KEY)
+    assert shapes.value == ui.BOUNDARY_SHAPES
+    assert any("OCHA COD-AB" in text for text in _texts(at.caption))
+    _ok(shapes.set_value(ui.TILE_SHAPES).run())
+    spec = _plotly(at)
+    assert not _areas(spec)  # the tile map is a diagram, not a MapLibre map
+    (names,) = [t for t in spec["data"] if t.get("mode") == "markers+text"]
+    assert len(names["text"]) == DISTRICT_COUNT and "Peshawar" in names["text"]
+    assert at.query_params["shapes"] in (ui.TILE_SHAPES, [ui.TILE_SHAPES])
+    _ok(at.sidebar.radio(key=ui.SHAPES_KEY).set_value(ui.BOUNDARY_SHAPES).run())
+    assert len(_plotly_districts(_plotly(at))) == DISTRICT_COUNT
+    assert "shapes" not in at.query_params
+
+
+def test_the_shapes_choice_survives_a_page_without_a_map(on_demo: Path) -> None:
+    at = _ok(AppTest.from_file(ROOT / ENTRY, default_timeout=TIMEOUT_S).run())
+    _ok(at.switch_page(MAP).run())
+    _ok(at.sidebar.radio(key=ui.SHAPES_KEY).set_value(ui.TILE_SHAPES).run())
+    _ok(at.switch_page(SOURCES).run())  # no map there, so no shapes widget
+    assert not at.sidebar.radio
+    at.query_params.clear()  # the sidebar's page links carry no query string
+    _ok(at.switch_page(MAP).run())
+    assert at.sidebar.radio(key=ui.SHAPES_KEY).value == ui.TILE_SHAPES
+
+
 def test_map_metric_choice_changes_map(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(MAP))
     before = _plotly(at)
@@ -253,7 +321,7 @@ def test_map_on_empty_database_shows_every_district_as_no_data(
     at = _ok(run_page(MAP))
     assert any("No data for this metric" in text for text in _texts(at.info)), _texts(at.info)
     spec = _plotly(at)
-    assert [trace["name"] for trace in _areas(spec)] == [summaries.NO_DATA]
+    assert [trace["name"] for trace in _areas(spec)] == [maps.NO_DATA_LEGEND]
     assert len(_plotly_districts(spec)) == DISTRICT_COUNT
     hovers = _plotly_hovers(spec)
     assert all(f": {summaries.NO_DATA}<br>" in text for text in hovers), hovers[:3]

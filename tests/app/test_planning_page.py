@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import plan_page, planning
+from kp_dash import build, config, plan_page, planning, store
+from tests.app.test_source_lists import check_source_list
 
 PAGE = Path(__file__).parents[2] / "pages" / "8_Planning.py"
 
@@ -57,6 +58,26 @@ def test_scenario_for_chosen_districts(on_demo: Path) -> None:
     assert "more digital transactions" not in " ".join(m.value for m in at.markdown)
 
 
+def test_the_what_if_table_has_labels_units_and_whole_district_counts(on_demo: Path) -> None:
+    at = run()
+    (shown,) = [df.value for df in at.dataframe if "E-service" in df.value]
+    assert shown.columns.tolist() == [
+        "E-service",
+        "Added users (transactions)",
+        "Added users (low)",
+        "Added users (high)",
+        "Districts",
+    ]
+    assert len(shown) == 8 and not shown["E-service"].str.contains("_").any()  # names, not codes
+    assert shown["Districts"].tolist() == [35] * 8  # a count, never "35.00"
+    for column in ("Added users (transactions)", "Added users (low)", "Added users (high)"):
+        assert shown[column].str.fullmatch(r"\d{1,3}(,\d{3})*").all(), shown[column]
+    low, high = (shown[c].str.replace(",", "").astype(int) for c in shown.columns[2:4])
+    assert (low <= high).all()
+    captions = " ".join(c.value for c in at.caption)
+    assert plan_page.SCENARIO_NOTE in captions
+
+
 def test_coverage_says_which_import_enables_it(on_demo: Path) -> None:
     at = run()
     assert any(planning.MISSING_COVERAGE in i.value for i in at.info)
@@ -68,3 +89,32 @@ def test_empty_database_and_no_database(on_empty: Path) -> None:
     assert "No expected change" in " ".join(m.value for m in at.markdown) or not any(
         "more digital transactions" in m.value for m in at.markdown
     )
+
+
+def test_coverage_gap_cites_the_coverage_source_in_the_page_list(tmp_path: Path) -> None:
+    build.build(config.db_path(), with_demo=True)
+    codes = pd.read_csv(config.SEED_DIR / "districts.csv")["district_code"].tolist()
+    path = tmp_path / "coverage.csv"
+    pd.DataFrame(
+        [(code, 2024, "coverage_4g_pct", "all", 60.0 + i % 7, "pct", "PTA 2024") for i, code in
+         enumerate(codes)],
+        columns=["district", "year", "indicator", "group", "value", "unit", "source"],
+    ).to_csv(path, index=False)  # fmt: skip
+    assert store.import_file(path).status == "accepted"
+    at = run()
+    assert not any(planning.MISSING_COVERAGE in i.value for i in at.info)
+    # listed once with its year, and (as every entry) cited by number above the list
+    assert "PTA 2024 (2024)" in check_source_list(at)
+    (shown,) = [df.value for df in at.dataframe if "4G coverage (%)" in df.value.columns]
+    assert list(shown.columns) == [
+        "District",
+        "Eligible people",
+        "4G coverage (%)",
+        "People without 4G coverage",
+        "Covered but not using (people)",
+    ]
+    # Abbottabad (first in the register): 60 % of its 1,419,072 people covered
+    first = shown.iloc[0]
+    assert first["District"] == "Abbottabad" and first["4G coverage (%)"] == "60.0"
+    assert first["Eligible people"] == "1,419,072"
+    assert first["People without 4G coverage"] == f"{1_419_072 * 0.4:,.0f}"

@@ -14,7 +14,7 @@ from kp_dash import quality, store
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGE = "pages/3_Quality.py"
-SECTIONS = ["Completeness", "Timeliness", "Outliers", "Consistency", "Import log"]
+SECTIONS = ["Completeness", "Timeliness", "Outliers", "Consistency", "Import log", "Sources"]
 DOWNLOADS = {"timeliness", "outliers", "consistency", "imports"}
 MANIFEST = pd.DataFrame(
     [

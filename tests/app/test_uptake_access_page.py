@@ -89,7 +89,10 @@ def test_page_on_demo_data_shows_scatter_map_legend_and_ranked_table(
     captions = " ".join(_texts(at.caption))
     assert "population-weighted least squares of log(uptake) on the access index" in captions
     assert "census counts and survey estimates" in captions
-    assert "Classes are terciles" in captions and "Source: " in captions
+    assert "Classes are terciles" in captions and re.search(r"Sources: \[\d+\]", captions)
+    # the map cites its boundaries in the page's list, where their attribution is written out
+    assert "District boundaries — Source: [1]" in captions
+    assert "1. OCHA COD-AB Pakistan 2022 (WFP SDI, ITOS, University of Georgia)" in captions
     assert "Lower Chitral" in captions  # parent-district survey value flagged
     parents = table[table["Flags"].str.contains(charts.PARENT_FLAG)]["District"]
     assert {"Lower Chitral", "Upper Chitral"} <= set(parents)

@@ -20,7 +20,13 @@ def _offline_basemap(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def layer() -> geo.DistrictLayer:
-    return geo.DistrictLayer(geo.tile_grid_layer(), "tile_grid", geo.TILE_GRID_SOURCE, "test")
+    """The bundled OCHA layer, the map a fresh clone draws."""
+    return geo.bundled_layer()
+
+
+@pytest.fixture(scope="module")
+def tiles() -> geo.DistrictLayer:
+    return geo.tile_layer()
 
 
 def _frame(uptake: list[float], access: list[float]) -> pd.DataFrame:
@@ -126,6 +132,17 @@ def test_legend_square_has_nine_cells_axis_titles_and_breaks() -> None:
         assert cell.fillcolor == bivariate.PALETTE[cell.name]
     no_data = [s for s in fig.layout.shapes if s.name == charts.NO_DATA]
     assert len(no_data) == 1 and no_data[0].fillcolor == maps.NO_DATA_COLOUR
+    # the swatch is hatched like the map, and the legend says so
+    (hatch,) = [t for t in fig.data if t.mode == "lines"]
+    assert hatch.line.color == maps.HATCH_LINE["color"]
+    swatch = no_data[0]
+    inside = [
+        swatch.x0 <= x <= swatch.x1 and swatch.y0 <= y <= swatch.y1
+        for x, y in zip(hatch.x, hatch.y, strict=True)
+        if x is not None
+    ]
+    assert inside and all(inside)
+    assert fig.layout.annotations[0].text == maps.NO_DATA_LEGEND
     assert fig.layout.xaxis.title.text == "Access →"
     assert fig.layout.yaxis.title.text == "Uptake →"
     assert list(fig.layout.xaxis.ticktext) == ["40.0", "67.1", "80.7", "95.0"]
@@ -158,7 +175,7 @@ def test_map_has_every_district_once_coloured_by_class(layer: geo.DistrictLayer)
     classes = classed.set_index("district_code")["bivariate_class"]
     for trace in areas:
         colour = trace.colorscale[0][1]
-        if trace.name == charts.NO_DATA:
+        if trace.name == maps.NO_DATA_LEGEND:
             assert colour == maps.NO_DATA_COLOUR
             # the district without uptake and the one the frame does not have
             assert len(trace.locations) == 2
@@ -169,6 +186,10 @@ def test_map_has_every_district_once_coloured_by_class(layer: geo.DistrictLayer)
         assert list(trace.customdata) == list(trace.locations)
     assert fig.layout.map.style == "white-bg"
     assert not fig.layout.showlegend
+    # "No data" is hatched as well as grey, so it cannot pass for the low-low class
+    (hatch,) = [t for t in fig.data if t.type == "scattermap"]
+    assert hatch.mode == "lines" and hatch.line.color == maps.HATCH_LINE["color"]
+    assert list(hatch.lon).count(None) >= 2
 
 
 def test_map_hover_names_values_classes_source_and_year(layer: geo.DistrictLayer) -> None:
@@ -200,7 +221,7 @@ def test_map_highlight_outlines_the_district_on_top(layer: geo.DistrictLayer) ->
     areas = _areas(fig)
     assert areas[-1].name == f"Selected: {name}"
     assert list(areas[-1].locations) == [code]
-    assert areas[-1].marker.line.width == bivariate.HIGHLIGHT_LINE["width"]
+    assert areas[-1].marker.line.width == maps.HIGHLIGHT_LINE["width"]
     assert len(areas) == len(_areas(bivariate.bivariate_map(layer, classed, terciles))) + 1
     assert len(_areas(bivariate.bivariate_map(layer, classed, terciles, "PK999"))) == len(areas) - 1
 
@@ -211,3 +232,21 @@ def test_map_uses_carto_when_configured(
     monkeypatch.setenv("KP_DASH_BASEMAP", "carto")
     classed, terciles = bivariate.bivariate_classes(_layer_frame(layer))
     assert bivariate.bivariate_map(layer, classed, terciles).layout.map.style == "carto-positron"
+
+
+def test_map_on_the_tile_map_draws_hexagons_with_names_and_hatching(
+    tiles: geo.DistrictLayer,
+) -> None:
+    frame = _layer_frame(tiles)
+    classed, terciles = bivariate.bivariate_classes(frame)
+    code = frame.loc[3, "district_code"]
+    fig = bivariate.bivariate_map(tiles, classed, terciles, highlight=code)
+    assert {t.type for t in fig.data} == {"scatter"}  # nothing that needs map glyphs
+    areas = [t for t in fig.data if t.fill == "toself"]
+    assert sum(list(t.x).count(None) for t in areas) == DISTRICT_COUNT
+    (no_data,) = [t for t in areas if t.name == maps.NO_DATA_LEGEND]
+    assert no_data.fillcolor == maps.NO_DATA_COLOUR and list(no_data.x).count(None) == 2
+    outline = [t for t in fig.data if t.line.width == maps.HIGHLIGHT_LINE["width"]]
+    assert len(outline) == 1 and list(outline[0].x).count(None) == 1
+    (names,) = [t for t in fig.data if t.mode == "markers+text"]
+    assert len(names.text) == DISTRICT_COUNT and code in list(names.customdata)

@@ -1,12 +1,16 @@
-"""The Sources & definitions tables: each row names its source and year."""
+"""The Sources & definitions tables: each row names its source and year; the boundary layer its
+attribution and licence."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+import pytest
+from shapely.geometry import box
 
-from kp_dash import catalogue, db, metrics
+from kp_dash import catalogue, config, db, geo, metrics
 
 
 def test_metric_definitions_name_the_registry_and_its_year() -> None:
@@ -76,3 +80,58 @@ def test_seed_sources_date_the_contracts_lists_only() -> None:
         356,
         "data/seed/literacy.csv",
     ]
+
+
+# --- the map's boundary layer -----------------------------------------------------------------
+
+
+@pytest.fixture
+def no_configured_boundaries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("KP_DASH_BOUNDARIES", raising=False)
+    monkeypatch.setattr(config, "SHAPEFILES_DIR", tmp_path / "shapefiles")
+
+
+@pytest.mark.usefixtures("no_configured_boundaries")
+def test_boundary_sources_cite_the_bundled_layers_attribution_and_licence() -> None:
+    frame = catalogue.boundary_sources(geo.district_layer())
+    assert frame.columns.tolist() == [
+        "Map layer",
+        "File",
+        "Source",
+        "Attribution",
+        "Licence",
+        "Year",
+    ]
+    bundled, tiles = frame.to_dict("records")
+    assert bundled["Map layer"] == "District boundaries"
+    assert bundled["File"] == "data/seed/kp_districts.geojson"
+    assert bundled["Source"].startswith("OCHA Common Operational Dataset for Pakistan")
+    assert bundled["Source"].endswith("(https://data.humdata.org/dataset/cod-ab-pak)")
+    assert bundled["Attribution"].startswith("District boundaries: OCHA COD-AB Pakistan 2022")
+    assert bundled["Licence"].startswith("COD/FOD Registry Terms of Use")
+    assert "CC BY-IGO 3.0" in bundled["Licence"]
+    assert bundled["Year"] == "2022"
+    assert tiles["Map layer"] == "Tile map (a view to choose)"
+    assert tiles["File"] == "data/seed/hex_grid.csv"
+
+
+def test_boundary_sources_name_a_configured_file_instead(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "my_districts.geojson"
+    gpd.GeoDataFrame(
+        {"ADM2_PCODE": ["PK528"]}, geometry=[box(71.4, 33.9, 71.7, 34.2)], crs="EPSG:4326"
+    ).to_file(path, driver="GeoJSON")
+    monkeypatch.setenv("KP_DASH_BOUNDARIES", str(path))
+    frame = catalogue.boundary_sources(geo.district_layer())
+    configured = frame.iloc[0]
+    assert configured["File"] == "my_districts.geojson"
+    assert "KP_DASH_BOUNDARIES" in configured["Source"]
+    # the user's file is not credited to OCHA, nor given OCHA's licence
+    assert "OCHA" not in configured["Attribution"] + configured["Licence"]
+    assert configured["Licence"] == "As given by the file's publisher"
+
+
+def test_boundary_sources_when_the_maps_fall_back_to_tiles() -> None:
+    frame = catalogue.boundary_sources(geo.tile_layer())
+    assert frame["Map layer"].tolist() == ["Tile map (drawn instead of boundaries)"]

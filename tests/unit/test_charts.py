@@ -302,13 +302,10 @@ def test_source_kinds(source, kinds) -> None:
     assert charts.source_kinds(source) == kinds
 
 
-def test_model_and_access_sentences(frame, fit) -> None:
+def test_model_sentence(frame, fit) -> None:
     model = charts.model_sentence(frame, fit)
     assert "population-weighted least squares of log(uptake) on the access index" in model
     assert "left out: Echo, Foxtrot" in model
-    access = charts.access_sentence(frame)
-    assert "census counts and survey estimates" in access
-    assert "2019-2023" in access and "Golf" in access and charts.PARENT_FLAG in access
 
 
 def test_scatter_on_demo_frame_has_every_district_once(demo_db: Path) -> None:

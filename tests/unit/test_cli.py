@@ -93,8 +93,10 @@ def test_bad_month_is_a_usage_error():
 
 
 def test_missing_database_is_explained(capsys, tmp_path):
-    code, _, err = run(capsys, "metric", "literacy_pct", "--db", str(tmp_path / "none.duckdb"))
-    assert code == 1 and "python -m kp_dash build" in err
+    target = tmp_path / "none.duckdb"
+    code, _, err = run(capsys, "metric", "literacy_pct", "--no-rebuild", "--db", str(target))
+    assert code == 1 and f"python -m kp_dash build --db {target}" in err
+    assert not target.exists()
 
 
 def test_metrics_lists_every_code(capsys):

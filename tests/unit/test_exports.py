@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -223,9 +222,8 @@ def test_xlsx_handles_time_zones_and_odd_sheet_names() -> None:
 
 
 @pytest.fixture
-def tile_layer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> geo.DistrictLayer:
-    monkeypatch.setattr(config, "SHAPEFILES_DIR", tmp_path / "shapefiles")
-    layer = geo.district_layer(None)
+def tile_layer() -> geo.DistrictLayer:
+    layer = geo.tile_layer()
     assert layer.kind == "tile_grid"
     return layer
 

@@ -1,4 +1,5 @@
-"""District geometry: boundary files matched to the 35 districts, and the tile-grid fallback."""
+"""District geometry: the bundled layer, boundary files matched to the 35 districts, and the
+tile grid (a view to choose, and the fallback)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import box
 
@@ -51,7 +53,7 @@ def test_reference_files_match_all_35_by_pcode(path: Path) -> None:
     assert match.key == "pcode:ADM2_PCODE"
     assert sorted(match.matched) == sorted(CODES)
     assert match.unmatched == () and match.missing == ()
-    assert match.outside_kp == (125 if path == OCHA_NATIONAL else 0)
+    assert len(match.outside_kp) == (125 if path == OCHA_NATIONAL else 0)
     assert match.report_lines()[0] == f"35 of 35 districts matched by P-code (ADM2_PCODE) in {path}"
 
 
@@ -67,27 +69,112 @@ def test_names_only_file_matches_by_name_and_reports_unmatched(tmp_path: Path) -
     match = geo.check_boundaries(_names_only_file(tmp_path))
     assert match.key == "name:DISTRICT"
     assert match.matched == {"PK509": "D.I. Khan", "PK534": "Tor Ghar", "PK507": "Chitral Lower"}
-    assert match.outside_kp == 1  # Lahore: recognised as Punjab, not reported as unmatched
-    assert any(u.startswith("Peshawer") and "PK528" in u for u in match.unmatched)
-    assert any(u.startswith("Xyzzy Town") for u in match.unmatched)
+    # Lahore: recognised as Punjab (non_kp_districts.csv), set aside and named, not unmatched
+    assert match.outside_kp == (("'Lahore'", "is in Punjab, not KP"),)
+    assert match.unmatched == (
+        "'Peshawer' matches no KP district (did you mean 'Peshawar' (PK528)?)",
+        "'Xyzzy Town' matches no KP district",
+    )
     assert len(match.missing) == 32 and not match.ok
     lines = match.report_lines()
     assert lines[0].startswith("3 of 35 districts matched by name (DISTRICT)")
-    assert any("Peshawer" in line for line in lines)
-    assert any(line.startswith("No feature for PK501") for line in lines)
+    assert lines[1:4] == [
+        "'Lahore' is in Punjab, not KP",
+        "'Peshawer' matches no KP district (did you mean 'Peshawar' (PK528)?)",
+        "'Xyzzy Town' matches no KP district",
+    ]
+    assert lines[4] == "No feature for PK501 (Abbottabad)"
+    assert len(lines) == 1 + 1 + 2 + 32
 
 
 def test_unmatched_names_are_quoted_even_when_nothing_matches() -> None:
     gdf = gpd.GeoDataFrame(
-        {"DISTRICT": ["Peshawer", "Chitral", "Xyzzy"]},
-        geometry=[box(71, 34, 71.5, 34.5)] * 3,
+        {"DISTRICT": ["Peshawer", "Chitral", "Xyzzy", None]},
+        geometry=[box(71, 34, 71.5, 34.5)] * 4,
         crs="EPSG:4326",
     )
     match = geo.match_boundaries(gdf)[1]
     assert match.key == "name:DISTRICT" and match.matched == {}
-    assert match.unmatched[0].startswith("Peshawer (did you mean")
-    assert "PK507" in match.unmatched[1] and "PK508" in match.unmatched[1]  # split district
-    assert match.unmatched[2] == "Xyzzy"
+    assert match.unmatched == (
+        "'Peshawer' matches no KP district (did you mean 'Peshawar' (PK528)?)",
+        "'Chitral' was split into Lower Chitral (PK507) and Upper Chitral (PK508); "
+        "give one of these districts",
+        "'Xyzzy' matches no KP district",
+        "Feature 4 has no district name",
+    )
+    assert match.outside_kp == ()
+
+
+def _pcode_file(
+    codes: list[str | None], names: list[str], **columns: list[str]
+) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"CODE": codes, "NAME": names, **columns},
+        geometry=[box(70 + i, 32, 70.9 + i, 33) for i in range(len(codes))],
+        crs="EPSG:4326",
+    )
+
+
+def test_other_provinces_are_named_with_the_province_their_pcode_gives() -> None:
+    # PK6 is Punjab and PK2 Balochistan in OCHA's adm1 file; PK9 is no province of it.
+    gdf = _pcode_file(
+        ["PK528", "PK601", "PK203", "PK901", "PK536", None],
+        ["Peshawar", "Lahore", "Quetta", "Nowhere", "New District", "Blank"],
+    )
+    match = geo.match_boundaries(gdf)[1]
+    assert match.key == "pcode:CODE" and list(match.matched) == ["PK528"]
+    assert match.outside_kp == (
+        ("'Lahore' (PK601)", "is in Punjab, not KP"),
+        ("'Quetta' (PK203)", "is in Balochistan, not KP"),
+        ("'Nowhere' (PK901)", "is not a KP district"),
+    )
+    assert match.unmatched == (
+        "'New District' (PK536) matches no KP district",
+        "'Blank' matches no KP district",
+    )
+    lines = match.report_lines()
+    assert lines[1:4] == [
+        "'Lahore' (PK601) is in Punjab, not KP",
+        "'Quetta' (PK203) is in Balochistan, not KP",
+        "'Nowhere' (PK901) is not a KP district",
+    ]
+    assert lines[4:6] == list(match.unmatched)
+    assert "No feature for PK501 (Abbottabad)" in lines and not match.ok
+
+
+def test_a_province_column_names_the_province_when_the_pcode_does_not() -> None:
+    gdf = _pcode_file(
+        ["PK528", "PK901", "PK902"],
+        ["Peshawar", "Nowhere", "Somewhere"],
+        PROVINCE=["Khyber Pakhtunkhwa", "Atlantis", "Atlantis"],
+    )
+    match = geo.match_boundaries(gdf)[1]
+    assert match.outside_kp == (
+        ("'Nowhere' (PK901)", "is in Atlantis, not KP"),
+        ("'Somewhere' (PK902)", "is in Atlantis, not KP"),
+    )
+
+
+def test_the_national_file_names_each_feature_of_another_province() -> None:
+    match = geo.check_boundaries(_require(OCHA_NATIONAL))
+    assert match.ok and len(match.outside_kp) == 125
+    lines = match.report_lines()
+    assert "'Lahore' (PK617) is in Punjab, not KP" in lines
+    assert "'Quetta' (PK226) is in Balochistan, not KP" in lines
+    assert sum(line.endswith(", not KP") for line in lines) == 125
+
+
+def test_province_pcodes_are_those_of_the_ocha_adm1_file() -> None:
+    adm1 = gpd.read_file(
+        _require(BOUNDARIES / "pak_admbnda_adm1_wfp_20220909.dbf"), read_geometry=False
+    )
+    written = dict(zip(adm1["ADM1_PCODE"], adm1["ADM1_EN"], strict=True))
+    # OCHA writes 'Islamabad'; the project's province list spells out the territory.
+    assert written.pop("PK4") == "Islamabad"
+    expected = {**written, "PK4": "Islamabad Capital Territory"}
+    assert geo.PROVINCE_PCODES == dict(sorted(expected.items()))
+    non_kp = pd.read_csv(config.SEED_DIR / "non_kp_districts.csv", dtype=str)
+    assert set(non_kp["province"]) == set(geo.PROVINCE_PCODES.values()) - {"Khyber Pakhtunkhwa"}
 
 
 def test_several_features_of_one_district_are_dissolved() -> None:
@@ -187,11 +274,13 @@ def test_simplified_full_ocha_layer_is_small() -> None:
     assert "simplified" in layer.note
 
 
-def test_district_layer_falls_back_to_tile_grid_with_how_to() -> None:
-    layer = geo.district_layer()
+def test_tile_layer_is_a_view_that_does_not_ask_for_boundaries() -> None:
+    layer = geo.tile_layer()
     assert layer.kind == "tile_grid" and layer.source == "built-in tile grid"
-    assert "KP_DASH_BOUNDARIES" in layer.note and "shapefiles/" in layer.note
-    assert len(layer.gdf) == 35
+    assert sorted(layer.gdf["district_code"]) == sorted(CODES)
+    assert "small districts" in layer.note and "not real boundaries" in layer.note
+    assert "KP_DASH_BOUNDARIES" not in layer.note and "shapefiles" not in layer.note
+    assert layer.metadata == {}
 
 
 def test_district_layer_with_unreadable_or_partial_file(tmp_path: Path) -> None:
@@ -199,9 +288,12 @@ def test_district_layer_with_unreadable_or_partial_file(tmp_path: Path) -> None:
     broken.write_text("{not json")
     layer = geo.district_layer(broken)
     assert layer.kind == "tile_grid" and "Cannot read boundary file" in layer.note
+    # the note says how to fix the file or go back to the bundled layer
+    assert "boundaries check" in layer.note and "bundled OCHA district boundaries" in layer.note
     partial = geo.district_layer(_names_only_file(tmp_path))
     assert partial.kind == "boundaries" and len(partial.gdf) == 3
     assert "Warning" in partial.note and "Peshawer" in partial.note
+    assert "Lahore" not in partial.note  # other provinces are left out of the map's note
 
 
 def test_district_layer_with_two_files_in_folder_explains() -> None:

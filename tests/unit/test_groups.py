@@ -272,6 +272,30 @@ def test_district_group_matrix_with_age_bands_and_no_comparison(equal) -> None:
     assert matrix["Low female literacy ÷ the rest"].isna().all()
 
 
+def test_matrix_sources_are_the_usage_population_and_literacy_it_divides(con) -> None:
+    sources = groups.matrix_sources(con)
+    # uptake by sex and by area: usage and eligible population; female literacy for the group
+    assert sources.to_dict("records") == [
+        {"source": "Fixture census; Fixture returns", "year": "2023-2025"},
+        {"source": "Fixture census", "year": "2023"},
+    ]
+    # no usage for the service: the matrix is all no data, and cites nothing
+    assert groups.matrix_sources(con, "fee_payment").empty
+
+
+def test_matrix_sources_name_the_sixty_plus_population_when_usage_has_age_bands(
+    con, equal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the fixture's 60+ rows share the census source: name them apart to see them cited
+    sixty = groups.AGE_60_SQL.replace("source, year", "'Sixty census' as source, year")
+    monkeypatch.setattr(groups, "AGE_60_SQL", sixty)
+    with_ages = groups.matrix_sources(equal)
+    assert ("Sixty census", 2023) in set(with_ages.itertuples(index=False, name=None))
+    assert any("Age returns" in text for text in with_ages["source"])
+    # small_db's usage has only unknown age bands: the 60+ column is no data, not cited
+    assert "Sixty census" not in set(groups.matrix_sources(con)["source"])
+
+
 def test_group_heatmap_diverges_around_one_and_greys_no_data() -> None:
     matrix = pd.DataFrame(
         {"Women ÷ men": [0.5, math.nan], "Rural ÷ urban": [1.0, 1.5]},

@@ -8,8 +8,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from kp_dash import geo, maps
+
+NO_BASEMAP_STYLE = "__MAP_STYLE__"
 
 
 @pytest.fixture(autouse=True)
@@ -70,41 +73,106 @@ def test_colour_classes_direction_flips_the_palette() -> None:
     assert darkness == sorted(darkness, reverse=True)  # highest value = darkest
 
 
-def test_choropleth_figure(layer: geo.DistrictLayer, values: pd.DataFrame) -> None:
+@pytest.fixture(scope="module")
+def real() -> geo.DistrictLayer:
+    """The bundled OCHA layer, the map a fresh clone draws."""
+    layer = geo.bundled_layer()
+    assert layer.kind == "boundaries", layer.note
+    return layer
+
+
+def _traces(fig, kind: str) -> list[dict]:
+    return [t for t in json.loads(fig.to_json())["data"] if t["type"] == kind]
+
+
+def test_choropleth_figure_on_the_tile_map_is_a_diagram(
+    layer: geo.DistrictLayer, values: pd.DataFrame
+) -> None:
     fig = maps.choropleth_figure(layer, values, label="Uptake", unit="per 1,000")
+    assert not _traces(fig, "scattermap") and not _traces(fig, "choroplethmap")
+    scatters = _traces(fig, "scatter")
+    areas = [t for t in scatters if t.get("fill") == "toself"]
+    # one hexagon ring (7 points and a break) per district, 35 in all, PK999 ignored
+    assert sum(t["x"].count(None) for t in areas) == 35
+    assert [t["name"] for t in areas][-1] == maps.NO_DATA_LEGEND
+    assert areas[-1]["fillcolor"] == maps.NO_DATA_COLOUR
+    assert areas[-1]["x"].count(None) == 2  # Bannu (no value) and Tank (no row)
+    hatch = [t for t in scatters if t.get("line") == maps.HATCH_LINE]
+    assert len(hatch) == 1 and hatch[0]["x"].count(None) > 2
+    (labels,) = [t for t in scatters if t["mode"] == "markers+text"]
+    assert len(labels["text"]) == 35 and "Peshawar" in labels["text"]
+    assert set(labels["textfont"]["color"]) == {"#ffffff", "#222222"}
+    hover = dict(zip(labels["customdata"], labels["hovertext"], strict=True))
+    assert "Demo survey" in hover["PK501"] and "2024" in hover["PK501"]
+    assert "per 1,000" in hover["PK501"]
+    assert "No data" in hover["PK533"] and "No data" in hover["PK503"]
+    assert fig.layout.yaxis.scaleanchor == "x"
+
+
+def test_choropleth_figure_on_boundaries(real: geo.DistrictLayer, values: pd.DataFrame) -> None:
+    fig = maps.choropleth_figure(real, values, label="Uptake", unit="per 1,000")
     spec = json.loads(fig.to_json())
-    classes = [t for t in spec["data"] if t["type"] == "choroplethmap"]
-    labels = [t for t in spec["data"] if t["type"] == "scattermap"]
-    assert len(classes) + len(labels) == len(spec["data"])
+    classes = _traces(fig, "choroplethmap")
     locations = [loc for trace in classes for loc in trace["locations"]]
-    assert sorted(locations) == sorted(layer.gdf["district_code"])  # 35, PK999 ignored
+    assert sorted(locations) == sorted(real.gdf["district_code"])  # 35, PK999 ignored
     assert spec["layout"]["map"]["style"] == "white-bg"
-    # the tile map writes each district's short name on its hexagon, light on dark fills
-    texts = [text for trace in labels for text in trace["text"]]
-    assert len(texts) == 35 and "Peshawar" in texts
-    assert {t["mode"] for t in labels} == {"text"}
-    assert {t["textfont"]["color"] for t in labels} == {"#ffffff", "#222222"}
+    assert classes[-1]["name"] == maps.NO_DATA_LEGEND
+    assert sorted(classes[-1]["locations"]) == ["PK503", "PK533"]
     hover = {
         loc: text
         for trace in classes
         for loc, text in zip(trace["locations"], trace["text"], strict=True)
     }
-    assert "Demo survey" in hover["PK501"] and "2024" in hover["PK501"]
-    assert "per 1,000" in hover["PK501"]
-    assert "No data" in hover["PK533"] and "No data" in hover["PK503"]
-    assert classes[-1]["name"] == maps.NO_DATA
-    assert sorted(classes[-1]["locations"]) == ["PK503", "PK533"]
-    west, south, east, north = layer.gdf.total_bounds
+    assert "Demo survey" in hover["PK501"] and "No data" in hover["PK533"]
+    # the only other trace is the hatching: lines, never text (text would fetch glyphs)
+    (hatch,) = _traces(fig, "scattermap")
+    assert hatch["mode"] == "lines" and hatch["line"] == maps.HATCH_LINE
+    west, south, east, north = real.gdf.total_bounds
     centre = spec["layout"]["map"]["center"]
     assert west < centre["lon"] < east and south < centre["lat"] < north
+    assert len(fig.to_json()) < 1_000_000
 
 
 def test_choropleth_figure_uses_carto_when_configured(
-    layer: geo.DistrictLayer, values: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+    real: geo.DistrictLayer, values: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KP_DASH_BASEMAP", "carto")
-    fig = maps.choropleth_figure(layer, values, label="Uptake", unit="%")
+    fig = maps.choropleth_figure(real, values, label="Uptake", unit="%")
     assert fig.layout.map.style == "carto-positron"
+
+
+def test_hatch_lines_clip_diagonals_to_the_shape() -> None:
+    # y = x + k/2 across the unit square: k = -1, 0, 1 cross it; k = -2 and 2 only touch a corner
+    xs, ys = maps.hatch_lines([shapely.box(0, 0, 1, 1)], spacing=0.5)
+    segments = []
+    for x0, y0, x1, y1, gap in zip(xs[0::3], ys[0::3], xs[1::3], ys[1::3], xs[2::3], strict=True):
+        assert gap is None
+        segments.append(sorted([(round(x0, 9), round(y0, 9)), (round(x1, 9), round(y1, 9))]))
+    assert sorted(segments) == [
+        [(0.0, 0.0), (1.0, 1.0)],
+        [(0.0, 0.5), (0.5, 1.0)],
+        [(0.5, 0.0), (1.0, 0.5)],
+    ]
+    assert maps.hatch_lines([]) == ([], [])
+
+
+def test_locator_marks_the_district_and_its_division(real: geo.DistrictLayer) -> None:
+    register = pd.read_csv(geo.SEED_DIR / "districts.csv", dtype=str)
+    fig = maps.locator_figure(real, register, "PK502")
+    classes = {t["name"]: t["locations"] for t in _traces(fig, "choroplethmap")}
+    assert classes["This district"] == ["PK502"]
+    # Malakand division: Bajaur, Buner, Lower and Upper Chitral, Lower and Upper Dir, Malakand,
+    # Shangla, Swat (PK502 itself is the district)
+    assert sorted(classes["Same division"]) == [
+        "PK505", "PK507", "PK508", "PK520", "PK521", "PK529", "PK532", "PK535",
+    ]  # fmt: skip
+    assert len(classes["Other districts"]) == 35 - 9
+    hovers = {
+        code: text
+        for trace in _traces(fig, "choroplethmap")
+        for code, text in zip(trace["locations"], trace["text"], strict=True)
+    }
+    assert hovers["PK501"] == "<b>Abbottabad</b><br>Hazara division"
 
 
 def _deck_spec(deck) -> dict:
@@ -116,7 +184,8 @@ def _deck_spec(deck) -> dict:
 def test_choropleth_deck(layer: geo.DistrictLayer, values: pd.DataFrame) -> None:
     deck = maps.choropleth_deck(layer, values, label="Uptake", unit="%")
     spec = _deck_spec(deck)
-    assert spec.get("mapProvider") is None and spec.get("mapStyle") is None
+    # pydeck's placeholder style, not None: for None Streamlit loads a basemap from the internet
+    assert spec.get("mapProvider") is None and spec["mapStyle"] == NO_BASEMAP_STYLE
     # pydeck keeps the tooltip out of to_json(); st.pydeck_chart reads it from `_tooltip`.
     html = deck._tooltip["html"]
     assert "{district_name}" in html and "{value_text}" in html
@@ -127,6 +196,10 @@ def test_choropleth_deck(layer: geo.DistrictLayer, values: pd.DataFrame) -> None
     assert props["PK533"]["value_text"] == "No data"
     assert props["PK533"]["fill"] == maps._hex_to_rgba(maps.NO_DATA_COLOUR)
     assert props["PK501"]["source"] == "Demo survey" and props["PK501"]["year"] == "2024"
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert len(layers["no-data-hatch"]["data"]) > 2  # Bannu and Tank hatched, as on plotly
+    labels = layers["tile-labels"]
+    assert labels["getSize"] >= 14 and labels["sizeUnits"] == "pixels"  # readable, literal
 
 
 def test_choropleth_deck_carto(
@@ -142,7 +215,7 @@ def test_proportional_symbols_radius_grows_with_sqrt_of_value(
 ) -> None:
     deck = maps.proportional_symbols_deck(layer, values, label="Users", unit="people")
     spec = _deck_spec(deck)
-    assert spec.get("mapProvider") is None
+    assert spec.get("mapProvider") is None and spec["mapStyle"] == NO_BASEMAP_STYLE
     circles = {d["district_name"]: d for d in spec["layers"][1]["data"]}
     assert "Tank" not in circles and "Bannu" not in circles  # no data: no circle
     by_value = sorted(
@@ -156,13 +229,4 @@ def test_proportional_symbols_radius_grows_with_sqrt_of_value(
     )
     assert other["radius_m"] / top["radius_m"] == pytest.approx(math.sqrt(ratio), rel=1e-6)
     assert len(spec["layers"][0]["data"]["features"]) == 35  # base layer keeps No data visible
-
-
-def test_maps_on_real_boundaries_have_35_locations(values: pd.DataFrame) -> None:
-    path = geo.config.SHARED_DATA_DIR / "boundaries" / "kp_districts_ocha_codab_20220909.geojson"
-    if not path.exists():
-        pytest.skip(f"reference boundary file absent: {path}")
-    real = geo.district_layer(path)
-    fig = maps.choropleth_figure(real, values, label="Uptake", unit="%")
-    assert sum(len(t.locations) for t in fig.data) == 35
-    assert len(fig.to_json()) < 1_000_000
+    assert spec["layers"][1]["radiusUnits"] == "meters"  # a literal, not an expression

@@ -390,6 +390,50 @@ def test_scenario_export_names_each_services_uptake_and_the_access_index():
     assert exported["added"].tolist() == pytest.approx([20.0, 20.0])  # numbers unchanged
 
 
+def test_scenario_display_has_labels_units_and_whole_district_counts():
+    by_service = pd.DataFrame(
+        {
+            "service_code": ["fee_payment", "telemedicine"],
+            "service_name": ["School fee payment", "Telemedicine consultations"],
+            "added": [1234.4, math.nan],  # telemedicine: no fit (no uptake)
+            "added_low": [987.6, math.nan],
+            "added_high": [1500.5, math.nan],
+            "n_districts": [35, 0],
+        }
+    )
+    empty = pd.DataFrame()
+    result = planning.Scenario(by_service, empty, 1234.4, 987.6, 1500.5, 0.2, 0.1)
+    shown = plan_page.scenario_display(result)
+    assert shown.columns.tolist() == [
+        "E-service",
+        "Added users (transactions)",
+        "Added users (low)",
+        "Added users (high)",
+        "Districts",
+    ]
+    assert shown.values.tolist() == [
+        ["School fee payment", "1,234", "988", "1,500", 35],
+        ["Telemedicine consultations", "No data", "No data", "No data", 0],
+    ]
+    assert str(shown["Districts"].dtype) == "Int64"  # 35, never 35.00
+    # the download keeps the machine-readable columns and numbers
+    assert result.by_service.columns.tolist()[:3] == ["service_code", "service_name", "added"]
+    assert result.by_service["added"].iloc[0] == 1234.4
+
+
+def test_the_memo_prints_the_labelled_scenario(factors):
+    frame = log_linear_frame()
+    after = planning.raise_access(frame["access_index"], frame["district_code"] == "D1", 20.0)
+    result = planning.scenario_from_frames({"a": frame}, {"a": "A"}, frame, after, ["D1"])
+    # D1 10 -> 20: (4 − 2) × 10,000 / 1000 = 20 added; an exact fit on the 5 districts
+    assert plan_page.scenario_display(result).values.tolist() == [["A", "20", "20", "20", 5]]
+    table = plan_page.ranked(factors, WEIGHTS)
+    pdf = plan_page.memo(
+        table, list(WEIGHTS), result, ["Alpha"], "All services", ["S (2023)"], False
+    )
+    assert pdf.startswith(b"%PDF")
+
+
 def test_coverage_export_names_population_coverage_and_uptake():
     gaps = pd.DataFrame({"district_code": ["A", "B"], "not_covered": [10.0, 20.0]})
     cover = planning.coverage_sources(INDICATORS)

@@ -539,6 +539,30 @@ def test_timeliness_without_manifest_uses_the_build_time(con) -> None:
     assert frame.loc["quality", "file"] == "usage_quality.csv"
 
 
+def test_usage_sources_name_the_usage_in_the_database_with_its_years(con) -> None:
+    waiting = {
+        "batch_id": "u-20260201-000000",
+        "kind": "usage",
+        "file_name": "Returns Jan 2026.csv",
+        "rows": 3,
+        "who": "data officer",
+        "imported_at": "2026-02-10T08:00:00+00:00",
+        "status": "accepted",
+        "first_month": "2026-01",
+        "last_month": "2026-01",
+    }
+    manifest = pd.concat([MANIFEST, manifest_frame([waiting])], ignore_index=True)
+    frame = quality.timeliness(con, manifest, today=date(2026, 11, 26))
+    assert quality.NOT_LOADED in set(frame["source"])  # accepted, not built into the database
+    # the seed tables and the import not yet built in are not what the checks ran on
+    assert quality.usage_sources(frame) == [("Fixture returns", "2025")]
+
+
+def test_usage_sources_of_no_usage_are_none(empty_quality_db: Path) -> None:
+    with db.connect_readonly(empty_quality_db) as con:
+        assert quality.usage_sources(quality.timeliness(con, None)) == []
+
+
 def test_import_log_is_readable_and_newest_first() -> None:
     log = quality.import_log(MANIFEST)
     assert list(log.columns) == list(quality.IMPORT_LOG_COLUMNS.values())

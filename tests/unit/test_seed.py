@@ -21,6 +21,7 @@ SEED_FILES = (
     "mobile_ownership",
     "non_kp_districts",
 )
+BOUNDARY_FILE = "kp_districts.geojson"
 MERGED = {"PK502", "PK513", "PK518", "PK524", "PK525", "PK527", "PK530"}
 
 needs_shared = pytest.mark.skipif(
@@ -45,9 +46,53 @@ def test_regenerating_gives_identical_files(tmp_path: Path) -> None:
     from kp_dash.seedgen import write_seed
 
     written = write_seed(SHARED_DATA_DIR, tmp_path)
-    assert sorted(p.name for p in written) == sorted(f"{n}.csv" for n in SEED_FILES)
+    expected = [f"{n}.csv" for n in SEED_FILES] + [BOUNDARY_FILE]
+    assert sorted(p.name for p in written) == sorted(expected)
     for path in written:
         assert path.read_bytes() == (SEED_DIR / path.name).read_bytes(), path.name
+    # and a second run in another folder writes the same bytes again
+    again = write_seed(SHARED_DATA_DIR, tmp_path / "again")
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in written]
+
+
+def _boundary_source_copy(tmp_path: Path, change) -> Path:
+    """A reference folder whose KP boundary file has been changed by `change(gdf)`."""
+    import geopandas as gpd
+
+    from kp_dash import seedgen
+
+    gdf = gpd.read_file(SHARED_DATA_DIR / seedgen.BOUNDARIES)
+    target = tmp_path / seedgen.BOUNDARIES
+    target.parent.mkdir(parents=True)
+    change(gdf).to_file(target, driver="GeoJSON")
+    return tmp_path
+
+
+@needs_shared
+def test_boundaries_refuse_a_source_that_is_not_a_coverage(tmp_path: Path) -> None:
+    from shapely import affinity
+
+    from kp_dash import seedgen
+
+    def shift_peshawar(gdf):
+        moved = gdf["ADM2_PCODE"] == "PK528"
+        gdf.loc[moved, "geometry"] = gdf.loc[moved, "geometry"].map(
+            lambda g: affinity.translate(g, 0.01, 0)  # about 1 km east: overlaps and gaps
+        )
+        return gdf
+
+    shared = _boundary_source_copy(tmp_path, shift_peshawar)
+    with pytest.raises(ValueError, match="not a valid coverage"):
+        seedgen.build_boundaries(shared, seed("districts"))
+
+
+@needs_shared
+def test_boundaries_refuse_a_source_without_every_district(tmp_path: Path) -> None:
+    from kp_dash import seedgen
+
+    shared = _boundary_source_copy(tmp_path, lambda gdf: gdf[gdf["ADM2_PCODE"] != "PK535"])
+    with pytest.raises(ValueError, match="exactly the register's 35 KP districts"):
+        seedgen.build_boundaries(shared, seed("districts"))
 
 
 def test_35_districts_seven_merged() -> None:
