@@ -98,7 +98,8 @@ def _page_timings(runs: int) -> list[Timing]:
 
 
 def _query_timings(db_path: Path, runs: int) -> list[Timing]:
-    from kp_dash import db, metrics
+    from kp_dash.numbers import metrics
+    from kp_dash.store import db
 
     con = db.connect_readonly(db_path)
     timings = []
@@ -120,7 +121,9 @@ def _query_timings(db_path: Path, runs: int) -> list[Timing]:
 def _map_timings(db_path: Path, runs: int) -> tuple[list[Timing], list[tuple[str, int]]]:
     """Building each map figure on the bundled boundaries and on the tile map, with the size of
     what is sent to the browser; and the check every page makes of the database's build."""
-    from kp_dash import db, geo, maps, metrics, summaries
+    from kp_dash.numbers import metrics, summaries
+    from kp_dash.store import db, geo
+    from kp_dash.views import maps
 
     con = db.connect_readonly(db_path)
     try:
@@ -154,7 +157,7 @@ class Throughput:
 def _usage_file(folder: Path, rows: int) -> pd.DataFrame:
     """A valid usage file of `rows` rows: the demonstration months split by age band, so that
     every row has its own key."""
-    from kp_dash import demo
+    from kp_dash.store import demo
 
     usage = demo.generate()
     bands = ("0-4", "5-14", "15-24", "25-59", "60+")
@@ -167,7 +170,7 @@ def _import_timings(folder: Path, db_path: Path) -> list[Throughput]:
     rows as CSV and as Parquet: the first real usage, into a copy of the demo database (the
     demonstration data leaves: a full rebuild), and a later month's, into a database that
     already holds real usage (the batch is added to a copy)."""
-    from kp_dash import build, store
+    from kp_dash.store import build, intake
 
     frame = _usage_file(folder, IMPORT_ROWS)
     files = {"csv": folder / "usage_1m.csv", "parquet": folder / "usage_1m.parquet"}
@@ -186,10 +189,10 @@ def _import_timings(folder: Path, db_path: Path) -> list[Throughput]:
             target = folder / f"import_{base}_{kind}.duckdb"
             shutil.copyfile(db_path, target)
             if base == "later":  # real usage already accepted: the demonstration data is out
-                store.import_file(earlier, db_path=target)
+                intake.import_file(earlier, db_path=target)
                 assert not build.has_demo(target)
             start = time.perf_counter()
-            result = store.import_file(path, db_path=target)
+            result = intake.import_file(path, db_path=target)
             seconds = time.perf_counter() - start
             if result.status != "accepted":
                 raise RuntimeError(f"{path.name}: {result.message}")
@@ -240,7 +243,7 @@ def main() -> None:
         os.environ["KP_DASH_BASEMAP"] = "none"
         _quiet_bare_mode_warnings()
 
-        from kp_dash import build
+        from kp_dash.store import build
 
         rows = [
             Timing("database build (demo)", _ms(lambda: build.build(db_path, with_demo=True)), 1)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kp_dash import config
+from kp_dash.store import config
 
 if TYPE_CHECKING:  # the commands import pandas only when they need it
     import pandas as pd
@@ -37,7 +37,7 @@ def _print_table(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def _rebuild_refused(error: BaseException) -> str:
-    from kp_dash import db
+    from kp_dash.store import db
 
     if isinstance(error, db.Busy):
         return (
@@ -55,7 +55,7 @@ def _database_ready(args: argparse.Namespace) -> bool:
     Otherwise says why on one line, with the command that fixes it."""
     import duckdb
 
-    from kp_dash import build, db
+    from kp_dash.store import build, db
 
     path = Path(args.db or config.db_path())
     state = build.database_state(path)
@@ -95,7 +95,7 @@ def _database_ready(args: argparse.Namespace) -> bool:
 
 def _lacking(args: argparse.Namespace, error: BaseException) -> str:
     """A database that says it is current but lacks a table or view this code reads."""
-    from kp_dash import db
+    from kp_dash.store import db
 
     path = Path(args.db or config.db_path())
     first = str(error).strip().splitlines()[0]
@@ -106,12 +106,12 @@ def _lacking(args: argparse.Namespace, error: BaseException) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kp_dash import build, db, store
+    from kp_dash.store import batches, build, db
 
     if args.demo or args.no_demo:  # a choice kept for every later build and import
         try:
-            store.set_demo(args.demo)
-        except store.DemoRefused as error:
+            batches.set_demo(args.demo)
+        except batches.DemoRefused as error:
             _say(f"build --demo refused: {error}")
             return EXIT_FAILED
     path = Path(args.db or config.db_path())
@@ -134,7 +134,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kp_dash import demo
+    from kp_dash.store import demo
 
     path, rows = demo.write_demo(seed=args.seed, n_months=args.months)
     _say(f"wrote {rows:,} simulated usage rows to {path} (seed {args.seed}, {args.months} months)")
@@ -144,7 +144,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_metric(args: argparse.Namespace) -> int:
     import duckdb
 
-    from kp_dash import db, metrics
+    from kp_dash.numbers import metrics
+    from kp_dash.store import db
 
     query = metrics.Query(
         args.code, tuple(args.by or ()), args.service, args.month_from, args.month_to
@@ -172,7 +173,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from kp_dash import metrics
+    from kp_dash.numbers import metrics
 
     frame = metrics.registry_frame()[["code", "label", "unit", "formula"]]
     frame.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -180,7 +181,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_boundaries(args: argparse.Namespace) -> int:
-    from kp_dash import geo
+    from kp_dash.store import geo
 
     try:
         match = geo.check_boundaries(Path(args.file))
@@ -198,13 +199,13 @@ def _progress_bar(fraction: float, message: str) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kp_dash import store
+    from kp_dash.store import intake
 
     path = Path(args.file)
     if not path.exists():
         _say(f"{path}: no such file")
         return EXIT_USAGE
-    result = store.import_file(
+    result = intake.import_file(
         path,
         kind=args.kind,
         sheet=args.sheet,
@@ -228,11 +229,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
-    from kp_dash import store
+    from kp_dash.store import intake
 
     try:
-        store.withdraw(args.batch, who=args.who, db_path=args.db)
-    except store.UnknownBatch:
+        intake.withdraw(args.batch, who=args.who, db_path=args.db)
+    except intake.UnknownBatch:
         _say(f"no accepted batch '{args.batch}' (see the import log on the Data page)")
         return EXIT_FAILED
     _say(f"withdrew batch {args.batch}: its rows left the data; its record stays")
@@ -242,7 +243,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 def cmd_brief(args: argparse.Namespace) -> int:
     import duckdb
 
-    from kp_dash import briefing, db
+    from kp_dash.store import db
+    from kp_dash.views import briefing
 
     if not _database_ready(args):
         return EXIT_FAILED
@@ -271,7 +273,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def _weights(text: str) -> dict[str, float]:
     """`unserved=0.5,coverage_gap=0` → {'unserved': 0.5, 'coverage_gap': 0.0}."""
-    from kp_dash import planning
+    from kp_dash.numbers import planning
 
     weights = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
@@ -289,7 +291,8 @@ def _weights(text: str) -> dict[str, float]:
 def cmd_plan(args: argparse.Namespace) -> int:
     import duckdb
 
-    from kp_dash import db, planning
+    from kp_dash.numbers import planning
+    from kp_dash.store import db
 
     if not _database_ready(args):
         return EXIT_FAILED
@@ -312,7 +315,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from kp_dash import seedgen
+    from kp_dash.store import seedgen
 
     shared = Path(args.shared)
     if not shared.is_dir():
@@ -330,7 +333,8 @@ NO_REBUILD_HELP = (
 
 
 def parser() -> argparse.ArgumentParser:
-    from kp_dash import demo, metrics
+    from kp_dash.numbers import metrics
+    from kp_dash.store import demo
 
     root = argparse.ArgumentParser(prog="kp-dash", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from kp_dash import metrics, summaries, ui
+from kp_dash.numbers import metrics, summaries
+from kp_dash.views import ui
 
 page = ui.start_page("KP Digital Inclusion Dashboard")
 st.caption(

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from kp_dash import maps, summaries, ui
+from kp_dash.numbers import summaries
+from kp_dash.views import maps, ui
 
 page = ui.start_page("District map")
 selection = page.selection

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from kp_dash import data_page as dp
-from kp_dash import store, templates, ui
+from kp_dash.store import batches
+from kp_dash.views import data_page as dp
+from kp_dash.views import templates, ui
 
 ui.use_app_navigation()
 st.title("Data")
@@ -46,14 +47,14 @@ if upload is not None:
             ticked = [s for s, box in zip(spellings, boxes, strict=True) if box]
             if st.button("Save confirmed spellings", key="data_save_aliases", disabled=not ticked):
                 for spelling in ticked:
-                    store.confirm_alias(spelling.spelling, spelling.district_code, who=who)
+                    batches.confirm_alias(spelling.spelling, spelling.district_code, who=who)
                 st.session_state["data_result"] = (request, request.run(dry_run=True))
                 st.rerun()
 
 st.subheader("Import log")
 if flash := st.session_state.pop("data_flash", None):
     getattr(st, flash.level)(flash.message)
-manifest = store.read_manifest()
+manifest = batches.read_manifest()
 if manifest.empty:
     st.caption("No file has been imported yet.")
 else:

@@ -3,12 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from kp_dash import quality, store, ui
+from kp_dash.numbers import quality
+from kp_dash.store import batches
+from kp_dash.views import ui
 
 page = ui.start_page("Data quality")
 selection = page.selection
 con = ui.connection(page.stamp)
-manifest = store.read_manifest()
+manifest = batches.read_manifest()
 demo = page.info.get("has_demo") == "true"
 timeliness = quality.timeliness(con, manifest)
 sources = ui.page_sources(page)

@@ -3,7 +3,8 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 
 import streamlit as st
 
-from kp_dash import analysis, bivariate, charts, summaries, ui
+from kp_dash.numbers import analysis, summaries
+from kp_dash.views import bivariate, charts, ui
 
 page = ui.start_page("Uptake vs access")
 selection = page.selection

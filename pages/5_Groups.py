@@ -3,7 +3,8 @@ behind (district × group heat map), and the people the service cannot reach onl
 
 import streamlit as st
 
-from kp_dash import groups, ui
+from kp_dash.numbers import groups
+from kp_dash.views import ui
 
 page = ui.start_page("Excluded groups")
 selection = page.selection

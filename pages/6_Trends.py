@@ -4,8 +4,9 @@ attainment with a red/amber/green status."""
 
 import streamlit as st
 
-from kp_dash import metrics, summaries, trends, ui
-from kp_dash.metrics import MetricError
+from kp_dash.numbers import metrics, summaries, trends
+from kp_dash.numbers.metrics import MetricError
+from kp_dash.views import ui
 
 page = ui.start_page("Trends & targets")
 selection = page.selection

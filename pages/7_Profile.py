@@ -4,7 +4,8 @@ each e-service with its trend and target, excluded groups, rankings and data com
 
 import streamlit as st
 
-from kp_dash import maps, profile, trends, ui
+from kp_dash.numbers import profile, trends
+from kp_dash.views import maps, ui
 
 page = ui.start_page("District profile")
 selection = page.selection

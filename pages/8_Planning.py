@@ -5,7 +5,8 @@ import functools
 
 import streamlit as st
 
-from kp_dash import plan_page, planning, ui
+from kp_dash.numbers import planning
+from kp_dash.views import plan_page, ui
 
 page = ui.start_page("Connectivity planning")
 selection = page.selection

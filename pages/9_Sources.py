@@ -3,7 +3,7 @@ the map's boundary layer with its attribution and licence."""
 
 import streamlit as st
 
-from kp_dash import catalogue, ui
+from kp_dash.views import catalogue, ui
 
 ui.use_app_navigation()
 st.title("Sources & definitions")

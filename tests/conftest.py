@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kp_dash import build, config
+from kp_dash.store import build, config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_SEED_DIR = FIXTURES / "seed_small"

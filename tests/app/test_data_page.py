@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import config, data_page, store, templates
+from kp_dash.store import batches, config
+from kp_dash.views import data_page, templates
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 DATA = "pages/2_Data.py"
@@ -98,14 +99,14 @@ def test_good_file_checks_valid_then_imports_and_shows_in_log(
     _upload(at, GOOD)
     _click(at, "data_check")
     assert "3 rows are valid (usage); nothing imported yet." in _texts(at.success)
-    assert store.read_manifest().empty, "a check must not import"
+    assert batches.read_manifest().empty, "a check must not import"
 
     at.text_input(key="data_who").input("Amina Khan")
     _click(at, "data_import")
     accepted = [t for t in _texts(at.success) if "accepted 3 usage rows as batch" in t]
     assert accepted, _texts(at.success)
     assert at.get("progress")[0].proto.value == 100  # the bar reached the end
-    manifest = store.read_manifest()
+    manifest = batches.read_manifest()
     assert list(manifest["status"]) == ["accepted"]
     assert manifest["who"][0] == "Amina Khan"
     assert manifest["file_name"][0] == GOOD.name
@@ -119,7 +120,7 @@ def test_same_file_twice_is_already_imported(own_empty: Path, run_page: RunPage)
     at = _import(_ok(run_page(DATA)), GOOD)
     _click(at, "data_import")
     assert any("already imported as batch" in text for text in _texts(at.info)), _texts(at.info)
-    assert len(store.read_manifest()) == 1
+    assert len(batches.read_manifest()) == 1
     assert _usage_rows(own_empty) == 3
 
 
@@ -146,7 +147,7 @@ def test_bad_file_lists_every_problem_and_imports_nothing(
 
     _click(at, "data_import")
     assert any("nothing was written" in text for text in _texts(at.error))
-    assert store.read_manifest().empty
+    assert batches.read_manifest().empty
     assert _usage_rows(own_empty) == 0
 
 
@@ -160,7 +161,7 @@ def test_no_database_shows_how_and_import_builds_one(run_page: RunPage) -> None:
     assert not config.db_path().exists()
     _click(at, "data_import")
     assert any("accepted 3 usage rows" in text for text in _texts(at.success)), _texts(at.success)
-    batch = store.read_manifest()["batch_id"][0]
+    batch = batches.read_manifest()["batch_id"][0]
     with duckdb.connect(str(config.db_path()), read_only=True) as con:
         rows = con.execute("select count(*) from usage where batch_id = ?", [batch]).fetchall()
     assert rows == [(3,)]
@@ -223,11 +224,11 @@ def test_misspelled_district_needs_confirmation_then_checks_valid(
     assert box.label == "'Dera Ismial Khan' → Dera Ismail Khan (PK509)"
     assert not box.value
     assert at.button(key="data_save_aliases").disabled  # nothing ticked, nothing to save
-    assert store.confirmed_aliases().empty, "a close match is never applied without a person"
+    assert batches.confirmed_aliases().empty, "a close match is never applied without a person"
 
     _ok(box.check().run())
     _click(at, "data_save_aliases")
-    aliases = store.confirmed_aliases()
+    aliases = batches.confirmed_aliases()
     assert list(zip(aliases["alias"], aliases["district_code"], strict=True)) == [
         ("Dera Ismial Khan", "PK509")
     ]
@@ -240,7 +241,7 @@ def test_misspelled_district_needs_confirmation_then_checks_valid(
 
 def test_withdraw_keeps_the_record_and_removes_the_rows(own_empty: Path, run_page: RunPage) -> None:
     at = _import(_ok(run_page(DATA)), GOOD)
-    batch = store.read_manifest()["batch_id"][0]
+    batch = batches.read_manifest()["batch_id"][0]
     assert _usage_rows(own_empty) == 3
     assert at.button(key="data_withdraw").disabled  # no batch chosen yet
     _ok(at.selectbox(key="data_withdraw_batch").set_value(batch).run())

@@ -28,7 +28,7 @@ from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import build, config, store
+from kp_dash.store import build, config, intake
 from tests.app.conftest import ROOT, TIMEOUT_S
 
 DEMO_NOTE = "Demonstration data (simulated)"  # CSV, Excel and GeoJSON
@@ -323,7 +323,7 @@ def imported_by_formula(tmp_path: Path) -> Path:
     build.build(path, with_demo=False)
     source = tmp_path / FILE_NAME
     shutil.copy(SMALL_USAGE, source)
-    assert store.import_file(source, who=WHO).status == "accepted"
+    assert intake.import_file(source, who=WHO).status == "accepted"
     return path
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import groups
+from kp_dash.numbers import groups
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGE = "pages/5_Groups.py"

@@ -14,7 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
-from kp_dash import build, db, maps, metrics, summaries, ui
+from kp_dash.numbers import metrics, summaries
+from kp_dash.store import build, db
+from kp_dash.views import maps, ui
 from tests.app.conftest import ROOT, TIMEOUT_S
 
 ENTRY = "app.py"  # the navigation; it runs Home by default
@@ -389,7 +391,8 @@ def test_tables_and_map_data_can_be_downloaded(on_demo: Path, run_page: RunPage)
 
 
 def test_map_geojson_carries_values_sources_and_the_demo_note(on_demo: Path) -> None:
-    from kp_dash import exports, geo
+    from kp_dash.store import geo
+    from kp_dash.views import exports
 
     layer = geo.district_layer(None)
     values = pd.DataFrame(

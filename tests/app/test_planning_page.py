@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import build, config, plan_page, planning, store
+from kp_dash.numbers import planning
+from kp_dash.store import build, config, intake
+from kp_dash.views import plan_page
 from tests.app.test_source_lists import check_source_list
 
 PAGE = Path(__file__).parents[2] / "pages" / "8_Planning.py"
@@ -100,7 +102,7 @@ def test_coverage_gap_cites_the_coverage_source_in_the_page_list(tmp_path: Path)
          enumerate(codes)],
         columns=["district", "year", "indicator", "group", "value", "unit", "source"],
     ).to_csv(path, index=False)  # fmt: skip
-    assert store.import_file(path).status == "accepted"
+    assert intake.import_file(path).status == "accepted"
     at = run()
     assert not any(planning.MISSING_COVERAGE in i.value for i in at.info)
     # listed once with its year, and (as every entry) cited by number above the list

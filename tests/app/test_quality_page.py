@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import quality, store
+from kp_dash.numbers import quality
+from kp_dash.store import batches
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGE = "pages/3_Quality.py"
@@ -30,7 +31,7 @@ MANIFEST = pd.DataFrame(
             "last_month": "2025-12",
         }
     ],
-    columns=store.MANIFEST_COLUMNS,
+    columns=batches.MANIFEST_COLUMNS,
 )
 
 
@@ -110,7 +111,7 @@ def test_empty_database_says_there_is_no_usage_data(on_empty: Path, run_page: Ru
 def test_import_log_lists_the_manifest(
     on_empty: Path, run_page: RunPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "read_manifest", lambda: MANIFEST)
+    monkeypatch.setattr(batches, "read_manifest", lambda: MANIFEST)
     at = _ok(run_page(PAGE))
     log = _frame_with(at, "Withdrawn by")
     assert log[["File", "Months", "Status"]].values.tolist() == [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kp_dash.source_list import NO_SOURCES
+from kp_dash.views.source_list import NO_SOURCES
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGES = {
@@ -159,7 +159,7 @@ def test_another_service_lists_its_own_population(on_demo: Path, run_page: RunPa
 
 
 def _draw_hostile_list() -> None:
-    from kp_dash import source_list, ui
+    from kp_dash.views import source_list, ui
 
     sources = source_list.SourceList()
     sources.cite([("[Click here](http://example.org) *now* $x$ <b>", "2024")])

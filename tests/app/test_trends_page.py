@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import build, store
+from kp_dash.store import build, intake
 from tests.conftest import small_seed
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
@@ -141,7 +141,7 @@ def on_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "trends.duckdb"
     monkeypatch.setenv("KP_DASH_DB", str(path))
     build.build(path, with_demo=False, seed_dir=seed, extra_usage=[usage])
-    assert store.import_file(FIXTURES / "targets.csv").status == "accepted"
+    assert intake.import_file(FIXTURES / "targets.csv").status == "accepted"
     build.build(path, with_demo=False, seed_dir=seed, extra_usage=[usage])
     return path
 

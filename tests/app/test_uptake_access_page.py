@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import analysis, charts
+from kp_dash.numbers import analysis
+from kp_dash.views import charts
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGE = "pages/4_Uptake.py"

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kp_dash import analysis, build, cli, config, db, metrics
+from kp_dash import cli
+from kp_dash.numbers import analysis, metrics
+from kp_dash.store import build, config, db
 from tests.conftest import SMALL_USAGE_FILE, small_seed
 
 

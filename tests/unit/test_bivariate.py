@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kp_dash import bivariate, charts, geo, maps
+from kp_dash.store import geo
+from kp_dash.views import bivariate, charts, maps
 
 DISTRICT_COUNT = 35
 

@@ -12,7 +12,7 @@ import streamlit as st
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
-from kp_dash import config
+from kp_dash.store import config
 
 PAGE = config.ROOT / "pages" / "9_Sources.py"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kp_dash import briefing, db
+from kp_dash.store import db
+from kp_dash.views import briefing
 
 PERIOD = "2025-01 to 2025-02"
 FIXTURE = "Fixture census; Fixture returns"

@@ -11,18 +11,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from kp_dash import (
-    briefing,
-    build,
-    config,
-    db,
-    geo,
-    metrics,
-    static_charts,
-    store,
-    summaries,
-    trends,
-)
+from kp_dash.numbers import metrics, summaries, trends
+from kp_dash.store import build, config, db, geo, intake
+from kp_dash.views import briefing, static_charts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -232,7 +223,7 @@ def test_targets_from_an_import_in_a_district_briefing(isolated_state, tmp_path,
         "health_card,Bajaur,uptake_per_1000,2026,0.5\n"
         "health_card,Swat,uptake_per_1000,2026,100000\n"
     )
-    assert store.import_file(path).status == "accepted"
+    assert intake.import_file(path).status == "accepted"
     with db.connect_readonly(config.db_path()) as con:
         text = " ".join(pdf_pages(briefing.briefing_pdf(con, district="Bajaur", layer=layer)))
     # the province's target is missed, Bajaur's met; Swat's is another district's business

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kp_dash import build, db
+from kp_dash.store import build, db
 from tests.conftest import SMALL_USAGE_FILE, small_seed
 
 

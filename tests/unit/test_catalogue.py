@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from kp_dash import catalogue, config, db, geo, metrics
+from kp_dash.numbers import metrics
+from kp_dash.store import config, db, geo
+from kp_dash.views import catalogue
 
 
 def test_metric_definitions_name_the_registry_and_its_year() -> None:

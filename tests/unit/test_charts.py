@@ -11,7 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from kp_dash import analysis, charts, db
+from kp_dash.numbers import analysis
+from kp_dash.store import db
+from kp_dash.views import charts
 
 ZERO = re.compile(r"^[+-]?0+([.,]0+)?$")
 DEMO_KIND = "Demonstration data (simulated, not real usage); PBS Census 2023, table 1"

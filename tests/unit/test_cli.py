@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kp_dash import build, cli, config, db, store
+from kp_dash import cli
+from kp_dash.store import batches, build, config, db
 
 SMALL_USAGE = Path(__file__).parents[1] / "fixtures" / "usage_small.csv"
 
@@ -100,7 +101,7 @@ def test_missing_database_is_explained(capsys, tmp_path):
 
 
 def test_metrics_lists_every_code(capsys):
-    from kp_dash import metrics
+    from kp_dash.numbers import metrics
 
     code, out, _ = run(capsys, "metrics")
     frame = pd.read_csv(io.StringIO(out))
@@ -201,7 +202,7 @@ def test_withdraw_takes_a_batch_out_and_keeps_its_record(capsys):
     assert code == 0
     assert f"withdrew batch {batch}: its rows left the data; its record stays" in err
     assert _usage_total() == (0, 0)
-    record = store.read_manifest().set_index("batch_id").loc[batch]
+    record = batches.read_manifest().set_index("batch_id").loc[batch]
     assert (record["status"], record["withdrawn_by"]) == ("withdrawn", "reviewer")
     assert record["rows"] == 11 and record["withdrawn_at"]
 

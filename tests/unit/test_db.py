@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kp_dash import build, db
+from kp_dash.store import build, db
 
 # A second process opening the file the way the app's other sessions and workers do.
 READER = (

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from kp_dash import build, config, db
+from kp_dash.store import build, config, db
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "usage_small.csv"
 HOLD = """
 import sys
-from kp_dash import db
+from kp_dash.store import db
 con = db.connect_readonly()
 print(db.build_info(con)["build_id"], flush=True)
 sys.stdin.readline()

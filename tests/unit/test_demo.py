@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kp_dash import demo, ingest
+from kp_dash.store import demo, ingest
 
 
 @pytest.fixture(scope="module")

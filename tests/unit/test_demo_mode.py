@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kp_dash import build, cli, config, db, store
+from kp_dash import cli
+from kp_dash.store import batches, build, config, db
 from tests.conftest import census_population
 
 GOOD = Path(__file__).parents[1] / "fixtures" / "imports" / "usage_good.csv"
@@ -69,7 +70,7 @@ def test_first_real_import_takes_the_demo_out(capsys, on_demo):
 
 def test_withdrawing_the_last_real_batch_keeps_the_demo_out(capsys, on_demo):
     run(capsys, "import", str(GOOD))
-    (record,) = store.accepted()
+    (record,) = batches.accepted()
     assert run(capsys, "withdraw", record["batch_id"])[0] == 0
     assert not build.has_demo()
     assert metric(capsys, "uptake_per_1000")["numerator"].isna().all()
@@ -81,7 +82,7 @@ def test_withdrawing_the_last_real_batch_keeps_the_demo_out(capsys, on_demo):
 
 def test_build_demo_brings_it_back_only_without_real_usage(capsys, on_demo):
     run(capsys, "import", str(GOOD))
-    (record,) = store.accepted()
+    (record,) = batches.accepted()
     code, _, err = run(capsys, "build", "--demo")
     assert code == 1 and "withdraw those batches first" in err.lower()
     assert record["batch_id"] in err and not build.has_demo()
@@ -97,7 +98,7 @@ def test_build_demo_brings_it_back_only_without_real_usage(capsys, on_demo):
 
 def test_no_demo_is_kept_for_later_builds_and_imports(capsys, tmp_path):
     assert run(capsys, "build", "--no-demo")[0] == 0
-    assert json.loads(store.demo_setting_path().read_text())["demo"] == "off"
+    assert json.loads(batches.demo_setting_path().read_text())["demo"] == "off"
     indicators = tmp_path / "targets.csv"
     indicators.write_text("service,district,metric,year,target\nall,KP,uptake_per_1000,2026,5\n")
     assert run(capsys, "import", str(indicators))[0] == 0
@@ -116,6 +117,6 @@ def test_an_indicators_import_keeps_the_demo(capsys, on_demo, tmp_path):
 
 def test_library_build_refuses_the_demo_beside_real_usage(capsys, on_demo):
     run(capsys, "import", str(GOOD))
-    with pytest.raises(store.DemoRefused, match="never added to real figures"):
+    with pytest.raises(batches.DemoRefused, match="never added to real figures"):
         build.build(with_demo=True)
     assert not build.has_demo()

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from kp_dash.config import SEED_DIR, SHARED_DATA_DIR
-from kp_dash.districts import DistrictResolver, Resolution, load_register, normalise
+from kp_dash.store.config import SEED_DIR, SHARED_DATA_DIR
+from kp_dash.store.districts import DistrictResolver, Resolution, load_register, normalise
 
 CROSSWALK = SHARED_DATA_DIR / "derived" / "kp_district_name_crosswalk.csv"
 NAME_COLUMNS = (

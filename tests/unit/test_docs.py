@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from kp_dash import cli, config, metrics
+from kp_dash import cli
+from kp_dash.numbers import metrics
+from kp_dash.store import config
 
 README = (config.ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -33,7 +35,7 @@ def test_quick_start_is_the_two_commands():
 
 
 def test_the_demo_rule_reads_the_same_in_the_readme_and_on_the_data_page():
-    from kp_dash import data_page
+    from kp_dash.views import data_page
 
     def words(text: str) -> str:
         return " ".join(text.split())

@@ -10,7 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kp_dash import config, data_page, exports, geo, quality
+from kp_dash.numbers import quality
+from kp_dash.store import config, geo
+from kp_dash.views import data_page, exports
 
 BOUNDARIES = config.SHARED_DATA_DIR / "boundaries"
 OCHA_KP = BOUNDARIES / "kp_districts_ocha_codab_20220909.geojson"

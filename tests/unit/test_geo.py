@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from kp_dash import config, geo
-from kp_dash.districts import load_register
+from kp_dash.store import config, geo
+from kp_dash.store.districts import load_register
 
 BOUNDARIES = config.SHARED_DATA_DIR / "boundaries"
 OCHA_KP = BOUNDARIES / "kp_districts_ocha_codab_20220909.geojson"

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from kp_dash import config, geo
+from kp_dash.store import config, geo
 
 BUNDLED = config.SEED_DIR / "kp_districts.geojson"
 CODES = [f"PK5{i:02d}" for i in range(1, 36)]  # PK501 … PK535, the census 2023 set

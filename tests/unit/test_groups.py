@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kp_dash import build, db, groups, metrics
+from kp_dash.numbers import groups, metrics
+from kp_dash.store import build, db
 from tests.conftest import small_seed
 
 HC = "health_complaints"

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from kp_dash import build, ingest, store
+from kp_dash.store import build, ingest, intake
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -490,7 +490,7 @@ def _import(installation: Installation, file: MutatedFile, dry_run: bool):
     path.write_bytes(file.data)
     with installation.active():
         before = installation.snapshot()
-        result = store.import_file(path, kind=file.kind, db_path=installation.db, dry_run=dry_run)
+        result = intake.import_file(path, kind=file.kind, db_path=installation.db, dry_run=dry_run)
         after = installation.snapshot()
     return result, before, after
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kp_dash import build, config, db, metrics, store
-from kp_dash.metrics import Query
+from kp_dash.numbers import metrics
+from kp_dash.numbers.metrics import Query
+from kp_dash.store import build, config, db, intake
 from tests.conftest import census_population
 
 COLUMNS = ["district", "year", "indicator", "group", "value", "unit", "source"]
@@ -34,7 +35,7 @@ def indicator_file(folder: Path, name: str, rows: list[tuple]) -> Path:
 
 
 def accept(path: Path) -> None:
-    result = store.import_file(path)
+    result = intake.import_file(path)
     assert result.status == "accepted", result.message
 
 

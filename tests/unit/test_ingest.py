@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kp_dash import ingest
-from kp_dash.ingest import parse_month
+from kp_dash.store import ingest
+from kp_dash.store.ingest import parse_month
 
 TODAY = date(2026, 11, 26)
 USAGE_HEADER = "month,district,service,channel,sex,area,transactions,users"

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from kp_dash import geo, maps
+from kp_dash.store import geo
+from kp_dash.views import maps
 
 NO_BASEMAP_STYLE = "__MAP_STYLE__"
 

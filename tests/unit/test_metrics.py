@@ -12,8 +12,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from kp_dash import db, metrics
-from kp_dash.metrics import Query
+from kp_dash.numbers import metrics
+from kp_dash.numbers.metrics import Query
+from kp_dash.store import db
 
 HC = "health_complaints"
 

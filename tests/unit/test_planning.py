@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kp_dash import analysis, build, config, db, plan_page, planning, store
+from kp_dash.numbers import analysis, planning
+from kp_dash.store import build, config, db, intake
+from kp_dash.views import plan_page
 
 RANKING_FRONT = ["rank", "district_code", "district_name", "score", "rank_low", "rank_high"]
 
@@ -260,7 +262,7 @@ def test_coverage_adds_a_factor_and_the_gap_table(tmp_path):
         [(code, 2024, "coverage_4g_pct", "all", pct[code], "pct", "PTA 2024") for code in codes],
         columns=["district", "year", "indicator", "group", "value", "unit", "source"],
     ).to_csv(path, index=False)
-    assert store.import_file(path).status == "accepted"
+    assert intake.import_file(path).status == "accepted"
     with db.connect_readonly(config.db_path()) as con:
         gap = planning.coverage_usage_gap(con)
         factors = planning.factor_frame(con)

@@ -23,7 +23,8 @@ import math
 import pandas as pd
 import pytest
 
-from kp_dash import config, db, groups, metrics, profile, summaries, trends
+from kp_dash.numbers import groups, metrics, profile, summaries, trends
+from kp_dash.store import config, db
 
 BAJAUR, PESHAWAR = "PK502", "PK528"
 HC = "health_complaints"

@@ -24,7 +24,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kp_dash import build, db, quality, store
+from kp_dash.numbers import quality
+from kp_dash.store import batches, build, db
 from tests.conftest import small_seed
 
 FIXTURE_DIR = Path(__file__).parents[1] / "fixtures" / "quality"
@@ -56,8 +57,8 @@ INDICATORS = pd.DataFrame(
 
 
 def manifest_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """Records as `store.read_manifest()` returns them."""
-    return pd.DataFrame(rows, columns=store.MANIFEST_COLUMNS)
+    """Records as `batches.read_manifest()` returns them."""
+    return pd.DataFrame(rows, columns=batches.MANIFEST_COLUMNS)
 
 
 MANIFEST = manifest_frame(

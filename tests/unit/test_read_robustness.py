@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from kp_dash import ingest
+from kp_dash.store import ingest
 
 TODAY = date(2026, 11, 26)
 USAGE = ["month", "district", "service", "channel", "transactions"]
@@ -365,7 +365,7 @@ def test_an_unexpected_error_is_one_problem_and_is_logged(tmp_path, monkeypatch,
 
     monkeypatch.setattr(ingest.Validator, "validate", broken)
     path = csv_file(tmp_path, ",".join(USAGE) + "\n2025-01,PK502,health_card,online,5\n")
-    with caplog.at_level(logging.ERROR, logger="kp_dash.ingest"):
+    with caplog.at_level(logging.ERROR, logger="kp_dash.store.ingest"):
         result = ingest.validate_file(path, today=TODAY)
     assert result.problems[["row", "rule"]].values.tolist() == [[0, "internal_error"]]
     assert result.problem_lines() == [

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kp_dash.config import SEED_DIR, SHARED_DATA_DIR
+from kp_dash.store.config import SEED_DIR, SHARED_DATA_DIR
 
 SEED_FILES = (
     "districts",
@@ -43,7 +43,7 @@ def population(**where: str) -> pd.DataFrame:
 
 @needs_shared
 def test_regenerating_gives_identical_files(tmp_path: Path) -> None:
-    from kp_dash.seedgen import write_seed
+    from kp_dash.store.seedgen import write_seed
 
     written = write_seed(SHARED_DATA_DIR, tmp_path)
     expected = [f"{n}.csv" for n in SEED_FILES] + [BOUNDARY_FILE]
@@ -59,7 +59,7 @@ def _boundary_source_copy(tmp_path: Path, change) -> Path:
     """A reference folder whose KP boundary file has been changed by `change(gdf)`."""
     import geopandas as gpd
 
-    from kp_dash import seedgen
+    from kp_dash.store import seedgen
 
     gdf = gpd.read_file(SHARED_DATA_DIR / seedgen.BOUNDARIES)
     target = tmp_path / seedgen.BOUNDARIES
@@ -72,7 +72,7 @@ def _boundary_source_copy(tmp_path: Path, change) -> Path:
 def test_boundaries_refuse_a_source_that_is_not_a_coverage(tmp_path: Path) -> None:
     from shapely import affinity
 
-    from kp_dash import seedgen
+    from kp_dash.store import seedgen
 
     def shift_peshawar(gdf):
         moved = gdf["ADM2_PCODE"] == "PK528"
@@ -88,7 +88,7 @@ def test_boundaries_refuse_a_source_that_is_not_a_coverage(tmp_path: Path) -> No
 
 @needs_shared
 def test_boundaries_refuse_a_source_without_every_district(tmp_path: Path) -> None:
-    from kp_dash import seedgen
+    from kp_dash.store import seedgen
 
     shared = _boundary_source_copy(tmp_path, lambda gdf: gdf[gdf["ADM2_PCODE"] != "PK535"])
     with pytest.raises(ValueError, match="exactly the register's 35 KP districts"):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kp_dash import source_list
-from kp_dash.source_list import NO_SOURCES, Source, SourceList
+from kp_dash.views import source_list
+from kp_dash.views.source_list import NO_SOURCES, Source, SourceList
 
 CENSUS = "PBS Census 2023, table 1"
 LITERACY = "PBS Census 2023, table 12"

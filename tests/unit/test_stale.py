@@ -14,7 +14,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kp_dash import build, cli, config, db, store
+from kp_dash import cli
+from kp_dash.store import batches, build, config, db, intake
 from tests.conftest import SMALL_USAGE_FILE
 
 # usage_small.csv by district, digital channels (online, mobile app) over all channels:
@@ -39,7 +40,7 @@ def build_id(path: Path) -> str:
 def current() -> Path:
     """The installation's database with the fixture's usage accepted (so no simulation)."""
     build.build(config.db_path(), with_demo=False)
-    result = store.import_file(SMALL_USAGE_FILE, who="tester")
+    result = intake.import_file(SMALL_USAGE_FILE, who="tester")
     assert result.status == "accepted", result.message
     return config.db_path()
 
@@ -131,7 +132,7 @@ def test_missing_and_unreadable_databases(tmp_path):
 def test_other_data_is_usable_but_behind(current, tmp_path):
     before = tmp_path / "before.duckdb"
     shutil.copyfile(db.current_build(current), before)
-    store.withdraw(store.accepted()[0]["batch_id"], who="reviewer")
+    intake.withdraw(batches.accepted()[0]["batch_id"], who="reviewer")
     state = build.database_state(before)
     assert (state.kind, state.usable) == (db.DATA_CHANGED, True)
     assert state.reason == "other accepted imports than the current ones"
@@ -141,7 +142,7 @@ def test_other_data_is_usable_but_behind(current, tmp_path):
 
 def test_a_changed_demonstration_choice_is_other_data():
     build.build(config.db_path(), with_demo=False)
-    store.set_demo(True)
+    batches.set_demo(True)
     state = build.database_state()
     assert state.kind == db.DATA_CHANGED
     assert state.reason == "no demonstration data, which is now included"
@@ -203,7 +204,7 @@ def test_a_current_build_is_not_rebuilt(capsys, current):
 def test_other_data_is_answered_with_a_note(capsys, current, tmp_path):
     before = tmp_path / "before.duckdb"
     shutil.copyfile(db.current_build(current), before)
-    store.withdraw(store.accepted()[0]["batch_id"], who="reviewer")
+    intake.withdraw(batches.accepted()[0]["batch_id"], who="reviewer")
     kept = build_id(before)
     code, out, err = run(
         capsys, "metric", "digital_share_pct", "--by", "district", "--db", str(before)
@@ -241,7 +242,7 @@ def test_a_missing_database_is_built_first(capsys, tmp_path):
 
 
 def test_no_rebuild_while_another_process_writes(capsys, older):
-    lock = store.imports_dir() / ".lock"
+    lock = batches.imports_dir() / ".lock"
     with lock.open("w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # as an import or a withdrawal in another process
         before = older.read_bytes()

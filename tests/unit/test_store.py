@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kp_dash import build, config, db, demo, store
+from kp_dash.store import batches, build, config, db, demo, intake
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "usage_small.csv"
 
@@ -37,36 +37,36 @@ def state_files() -> list[str]:
 
 
 def test_accepted_file_is_archived_recorded_and_counted(database):
-    result = store.import_file(FIXTURE, who="Amina")
+    result = intake.import_file(FIXTURE, who="Amina")
     assert result.status == "accepted" and result.rows == 11 and result.kind == "usage"
-    (record,) = store.accepted()
+    (record,) = batches.accepted()
     assert record["who"] == "Amina" and record["rows"] == 11
-    assert record["content_hash"] == store.content_hash(FIXTURE)
+    assert record["content_hash"] == batches.content_hash(FIXTURE)
     assert (record["first_month"], record["last_month"]) == ("2025-01", "2025-02")
-    assert (store.imports_dir() / "archive" / f"{record['content_hash']}.csv").read_bytes() == (
+    assert (batches.imports_dir() / "archive" / f"{record['content_hash']}.csv").read_bytes() == (
         FIXTURE.read_bytes()
     )
-    assert store.batch_path(result.batch_id).exists()
+    assert batches.batch_path(result.batch_id).exists()
     assert usage_total() == 307
     assert build.is_current()
 
 
 def test_same_content_twice_is_not_counted_twice(database, tmp_path):
-    first = store.import_file(FIXTURE)
+    first = intake.import_file(FIXTURE)
     copy = tmp_path / "renamed.csv"
     copy.write_bytes(FIXTURE.read_bytes())
-    again = store.import_file(copy)
+    again = intake.import_file(copy)
     assert again.status == "already_imported" and again.batch_id == first.batch_id
     assert "already imported as batch" in again.message
     assert usage_total() == 307
-    assert len(store.read_manifest()) == 1
+    assert len(batches.read_manifest()) == 1
 
 
 def test_a_corrected_file_sent_again_must_replace_the_first(database, tmp_path):
-    first = store.import_file(FIXTURE)
+    first = intake.import_file(FIXTURE)
     corrected = tmp_path / "corrected.csv"
     corrected.write_text(FIXTURE.read_text().replace(",3,3\n", ",4,3\n", 1))
-    result = store.import_file(corrected)
+    result = intake.import_file(corrected)
     assert result.status == "rejected"
     lines = result.validation.problem_lines()
     assert len(lines) == 11
@@ -75,30 +75,30 @@ def test_a_corrected_file_sent_again_must_replace_the_first(database, tmp_path):
         f"(usage_small.csv); if this file replaces it, withdraw batch "
         f"{first.batch_id} first"
     )
-    store.withdraw(first.batch_id)
-    assert store.import_file(corrected).status == "accepted"
+    intake.withdraw(first.batch_id)
+    assert intake.import_file(corrected).status == "accepted"
     assert usage_total() == 308
 
 
 def test_withdraw_removes_rows_and_keeps_the_record(database):
-    result = store.import_file(FIXTURE)
-    store.withdraw(result.batch_id, who="Bilal")
+    result = intake.import_file(FIXTURE)
+    intake.withdraw(result.batch_id, who="Bilal")
     assert usage_total() == 0
-    record = store.read_manifest().iloc[0]
+    record = batches.read_manifest().iloc[0]
     assert (record["status"], record["withdrawn_by"]) == ("withdrawn", "Bilal")
-    with pytest.raises(store.UnknownBatch):
-        store.withdraw(result.batch_id)
-    with pytest.raises(store.UnknownBatch):
-        store.withdraw("u-nope")
+    with pytest.raises(intake.UnknownBatch):
+        intake.withdraw(result.batch_id)
+    with pytest.raises(intake.UnknownBatch):
+        intake.withdraw("u-nope")
     assert build.is_current()
 
 
 def test_dry_run_and_rejection_write_nothing(database, tmp_path):
     before = state_files()
-    assert store.import_file(FIXTURE, dry_run=True).status == "valid"
+    assert intake.import_file(FIXTURE, dry_run=True).status == "valid"
     bad = tmp_path / "bad.csv"
     bad.write_text(FIXTURE.read_text().replace("2025-01", "2029-01"))
-    result = store.import_file(bad)
+    result = intake.import_file(bad)
     assert result.status == "rejected" and "nothing was written" in result.message
     assert state_files() == before
     assert usage_total() == 0
@@ -107,18 +107,18 @@ def test_dry_run_and_rejection_write_nothing(database, tmp_path):
 def test_a_confirmed_spelling_is_used_by_later_imports(database, tmp_path):
     misspelt = tmp_path / "misspelt.csv"
     misspelt.write_text(FIXTURE.read_text().replace("Peshawar", "Peshawer"))
-    first = store.import_file(misspelt)
+    first = intake.import_file(misspelt)
     assert first.status == "rejected"
     assert first.validation.fuzzy[["spelling", "district_code"]].values.tolist() == [
         ["Peshawer", "PK528"]
     ]
-    store.confirm_alias("Peshawer", "PK528", who="Amina")
-    assert store.confirmed_aliases()[["alias", "district_code", "who"]].values.tolist() == [
+    batches.confirm_alias("Peshawer", "PK528", who="Amina")
+    assert batches.confirmed_aliases()[["alias", "district_code", "who"]].values.tolist() == [
         ["Peshawer", "PK528", "Amina"]
     ]
-    assert store.import_file(misspelt).status == "accepted"
+    assert intake.import_file(misspelt).status == "accepted"
     with pytest.raises(KeyError):
-        store.confirm_alias("Nowhere", "PK999")
+        batches.confirm_alias("Nowhere", "PK999")
 
 
 def test_indicators_import_feeds_the_access_index(database, tmp_path):
@@ -132,7 +132,7 @@ def test_indicators_import_feeds_the_access_index(database, tmp_path):
     pd.DataFrame(
         rows, columns=["district", "year", "indicator", "group", "value", "unit", "source"]
     ).to_csv(path, index=False)
-    assert store.import_file(path).status == "accepted"
+    assert intake.import_file(path).status == "accepted"
     with db.connect_readonly(config.db_path()) as con:
         parent = db.query_df(con, "select * from indicator_values where parent_name is not null")
         used = db.query_df(con, "select distinct indicator from stg_access_components")
@@ -149,7 +149,7 @@ def test_targets_import(database, tmp_path):
         "health_card,KP,uptake_per_1000,2026,150\n"
         "health_card,Swat,uptake_per_1000,2026,120\n"
     )
-    assert store.import_file(path).status == "accepted"
+    assert intake.import_file(path).status == "accepted"
     with db.connect_readonly(config.db_path()) as con:
         targets = db.query_df(con, "select district_code, target from targets order by target")
     assert targets["target"].tolist() == [120.0, 150.0]
@@ -159,11 +159,11 @@ def test_targets_import(database, tmp_path):
 def test_a_database_behind_the_manifest_is_repaired(database, tmp_path):
     before = tmp_path / "before.duckdb"
     before.write_bytes(config.db_path().read_bytes())
-    store.import_file(FIXTURE)
+    intake.import_file(FIXTURE)
     # as if the import had been killed after its manifest was committed, before the swap
     os.replace(before, config.db_path())
     assert not build.is_current() and usage_total() == 0
-    again = store.import_file(FIXTURE)
+    again = intake.import_file(FIXTURE)
     assert again.status == "already_imported"
     assert build.is_current() and usage_total() == 307
 
@@ -172,8 +172,8 @@ def test_a_database_behind_the_manifest_is_repaired(database, tmp_path):
     "stage", ["archiving the file", "writing the batch", "updating the database", "loading batch"]
 )
 def test_killed_import_leaves_the_previous_state(database, tmp_path, stage):
-    store.import_file(FIXTURE)
-    total, manifest = usage_total(), store.manifest_path().read_text()
+    intake.import_file(FIXTURE)
+    total, manifest = usage_total(), batches.manifest_path().read_text()
     big = tmp_path / "big.csv"
     demo.generate(n_months=12).to_csv(big, index=False)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -191,10 +191,10 @@ def test_killed_import_leaves_the_previous_state(database, tmp_path, stage):
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, f"the import ended before '{stage}'"
     assert usage_total() == total
-    assert store.manifest_path().read_text() == manifest
+    assert batches.manifest_path().read_text() == manifest
     assert json.loads(manifest)[0]["rows"] == 11
     assert build.is_current()
-    assert store.import_file(big).status == "accepted"  # nothing half-written stands in the way
+    assert intake.import_file(big).status == "accepted"  # nothing half-written stands in the way
 
 
 def _usage_rows(count: int) -> pd.DataFrame:
@@ -213,9 +213,9 @@ def test_repeated_rows_are_counted_in_all_and_by_batch(database, tmp_path):
     rows.iloc[:600].to_csv(first, index=False)
     rows.iloc[600:1_300].to_csv(second, index=False)
     rows.to_csv(whole, index=False)
-    batch_a = store.import_file(first).batch_id
-    batch_b = store.import_file(second).batch_id
-    result = store.import_file(whole)
+    batch_a = intake.import_file(first).batch_id
+    batch_b = intake.import_file(second).batch_id
+    result = intake.import_file(whole)
     assert result.status == "rejected"
     assert result.message == (
         f"all.csv: rejected, 1,300 of its 1,700 row(s) repeat rows already imported "
@@ -225,7 +225,7 @@ def test_repeated_rows_are_counted_in_all_and_by_batch(database, tmp_path):
     )
     problems = result.validation.problems
     assert len(problems) == 1_000 and problems["row"].tolist() == list(range(2, 1_002))
-    dry = store.import_file(whole, dry_run=True)
+    dry = intake.import_file(whole, dry_run=True)
     assert dry.status == "rejected" and dry.message == result.message
 
 
@@ -234,8 +234,8 @@ def test_a_few_repeated_rows_are_each_listed(database, tmp_path):
     first, again = tmp_path / "first.csv", tmp_path / "again.csv"
     rows.iloc[:10].to_csv(first, index=False)
     rows.iloc[5:30].to_csv(again, index=False)
-    batch = store.import_file(first).batch_id
-    result = store.import_file(again)
+    batch = intake.import_file(first).batch_id
+    result = intake.import_file(again)
     assert result.message == (
         f"again.csv: rejected, 5 of its 25 row(s) repeat rows already imported (5 of batch "
         f"{batch} (first.csv)); each is listed; if this file replaces those batches, withdraw "

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash import analysis, db, metrics, summaries
-from kp_dash.source_list import SourceList
+from kp_dash.numbers import analysis, metrics, summaries
+from kp_dash.store import db
+from kp_dash.views.source_list import SourceList
 
 REGISTER = pd.DataFrame(
     {

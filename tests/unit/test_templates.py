@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from kp_dash import config, data_page, ingest, store, templates
+from kp_dash.store import batches, config, ingest, intake
+from kp_dash.views import data_page, templates
 
 # The columns as CONTRACTS.md lists them, in its order (usage: the table; the others: the text).
 CONTRACT_HEADERS = {
@@ -157,7 +158,7 @@ def test_problem_report_is_csv_with_formulas_neutralised(tmp_path: Path) -> None
         "online,4\n",
         encoding="utf-8",
     )
-    result = store.import_file(path, dry_run=True)
+    result = intake.import_file(path, dry_run=True)
     report = pd.read_csv(io.BytesIO(data_page.report_csv(result)), encoding="utf-8-sig")
     assert list(report.columns) == ingest.PROBLEM_COLUMNS
     assert report["value"][0] == "'=HYPERLINK(1)"
@@ -182,7 +183,7 @@ def test_withdrawable_lists_accepted_batches_only(tmp_path: Path) -> None:
     manifest = pd.DataFrame(
         [
             {
-                **dict.fromkeys(store.MANIFEST_COLUMNS, ""),
+                **dict.fromkeys(batches.MANIFEST_COLUMNS, ""),
                 "batch_id": "u-1",
                 "status": "accepted",
                 "file_name": "a.csv",
@@ -190,7 +191,7 @@ def test_withdrawable_lists_accepted_batches_only(tmp_path: Path) -> None:
                 "imported_at": "2025-02-01T10:00:00+00:00",
             },
             {
-                **dict.fromkeys(store.MANIFEST_COLUMNS, ""),
+                **dict.fromkeys(batches.MANIFEST_COLUMNS, ""),
                 "batch_id": "u-2",
                 "status": "withdrawn",
                 "file_name": "b.csv",

@@ -14,7 +14,7 @@ Digital health_complaints transactions → uptake per 1,000 adults:
     2025-03  120 → 120   400 → 200   200 → 200   720/4000 → 180     600/3000 → 200
 
 plus health_card in Peshawar: 200 (2024-01) and 400 (2025-03) digital transactions, on its
-4,000 people. The targets file (targets.csv) is imported with `store.import_file`.
+4,000 people. The targets file (targets.csv) is imported with `intake.import_file`.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from kp_dash import build, db, metrics, store, trends
-from kp_dash.metrics import MetricError, Query
+from kp_dash.numbers import metrics, trends
+from kp_dash.numbers.metrics import MetricError, Query
+from kp_dash.store import build, db, intake
 from tests.conftest import small_seed
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "trends"
@@ -50,7 +51,7 @@ def trends_db(tmp_path_factory) -> Path:
             shutil.copy(extra, seed / extra.name)
         usage = build.UsageSource(FIXTURES / "usage.csv", "fixture", "admin", "Fixture returns")
         build.build(path, with_demo=False, seed_dir=seed, extra_usage=[usage])
-        result = store.import_file(FIXTURES / "targets.csv", who="test")
+        result = intake.import_file(FIXTURES / "targets.csv", who="test")
         assert result.status == "accepted", result.message
         # the import rebuilt from the real seed: build again from the fixture, with the batch
         build.build(path, with_demo=False, seed_dir=seed, extra_usage=[usage])

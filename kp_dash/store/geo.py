@@ -27,9 +27,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from kp_dash import config
-from kp_dash.config import ROOT, SEED_DIR
-from kp_dash.districts import DistrictResolver, Resolution, load_register
+from kp_dash.store import config
+from kp_dash.store.config import ROOT, SEED_DIR
+from kp_dash.store.districts import DistrictResolver, Resolution, load_register
 
 CRS = "EPSG:4326"
 UTM_43N = "EPSG:32643"  # metres over KP, for border lengths and centroids

@@ -14,8 +14,10 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from kp_dash import analysis, db, exports
-from kp_dash.store import MANIFEST_COLUMNS
+from kp_dash.numbers import analysis
+from kp_dash.store import db
+from kp_dash.store.batches import MANIFEST_COLUMNS
+from kp_dash.views import exports
 
 NO_DATA = "No data"
 NO_DATA_COLOUR = "#d9d9d9"

@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kp_dash import config, ingest, metrics
+from kp_dash.numbers import metrics
+from kp_dash.store import config, ingest
 
 KINDS = ingest.KINDS
 DATA_SHEET = "data"

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from kp_dash import geo
-from kp_dash.config import SEED_DIR, SHARED_DATA_DIR
+from kp_dash.store import geo
+from kp_dash.store.config import SEED_DIR, SHARED_DATA_DIR
 
 CROSSWALK = "derived/kp_district_name_crosswalk.csv"
 BOUNDARIES = "boundaries/kp_districts_ocha_codab_20220909.geojson"
@@ -401,7 +401,7 @@ def build_name_rules() -> pd.DataFrame:
 
 
 def build_non_kp(shared_dir: Path, aliases: pd.DataFrame) -> pd.DataFrame:
-    from kp_dash.districts import compile_rules, name_keys
+    from kp_dash.store.districts import compile_rules, name_keys
 
     adm2 = gpd.read_file(shared_dir / ADM2_DBF, read_geometry=False)
     adm2 = adm2[adm2["ADM1_PCODE"] != "PK5"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kp_dash import config
+from kp_dash.store import config
 
 DEMO_LAST_MONTH = date(2026, 10, 1)  # fixed so that the output never depends on today's date
 DEFAULT_SEED = 2023

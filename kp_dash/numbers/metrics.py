@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from kp_dash import db
+from kp_dash.store import db
 
 # --by key -> column in the metric views
 DIMENSIONS = {
@@ -568,7 +568,7 @@ def _whole_numbers(series: pd.Series) -> bool:
 
 
 def _modelled(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
-    from kp_dash import analysis
+    from kp_dash.numbers import analysis
 
     metric = MODELLED[query.code]
     if metric.code == "concentration_index":
@@ -592,7 +592,7 @@ def _modelled(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
 
 
 def _concentration(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
-    from kp_dash import analysis
+    from kp_dash.numbers import analysis
 
     services = (
         [query.service]

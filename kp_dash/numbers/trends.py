@@ -15,8 +15,9 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from kp_dash import analysis, config, db, metrics
-from kp_dash.metrics import Metric, MetricError, ModelledMetric, Query
+from kp_dash.numbers import analysis, metrics
+from kp_dash.numbers.metrics import Metric, MetricError, ModelledMetric, Query
+from kp_dash.store import config, db
 
 PROVINCE_CODE = "KP"
 PROVINCE_NAME = "Khyber Pakhtunkhwa"

@@ -18,7 +18,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kp_dash import analysis, db
+from kp_dash.numbers import analysis
+from kp_dash.store import db
 
 FACTORS: dict[str, str] = {
     "unserved": "People the service cannot reach online",

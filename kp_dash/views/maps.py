@@ -18,8 +18,8 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import shapely
 
-from kp_dash import config
-from kp_dash.geo import UTM_43N, DistrictLayer, layer_geojson
+from kp_dash.store import config
+from kp_dash.store.geo import UTM_43N, DistrictLayer, layer_geojson
 
 NO_DATA = "No data"
 NOT_GIVEN = "not given"  # source or year of a district with no row in the values

@@ -28,8 +28,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from rapidfuzz import process
 
-from kp_dash import config
-from kp_dash.districts import DistrictResolver
+from kp_dash.store import config
+from kp_dash.store.districts import DistrictResolver
 
 KINDS = ("usage", "indicators", "targets")
 SEXES = ("female", "male", "transgender", "unknown")
@@ -755,7 +755,7 @@ class Validator:
         today: date,
         seed_dir: Path = config.SEED_DIR,
     ):
-        from kp_dash.metrics import ALL
+        from kp_dash.numbers.metrics import ALL
 
         self.resolver = resolver
         self.today = today

@@ -19,21 +19,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from kp_dash import (
-    analysis,
-    briefing,
-    config,
-    db,
-    exports,
-    geo,
-    groups,
-    metrics,
-    plan_page,
-    planning,
-    profile,
-    source_list,
-    summaries,
-)
+from kp_dash.numbers import analysis, groups, metrics, planning, profile, summaries
+from kp_dash.store import config, db, geo
+from kp_dash.views import briefing, exports, plan_page, source_list
 
 BOUNDARY_SHAPES = "boundaries"
 TILE_SHAPES = "tiles"
@@ -582,7 +570,7 @@ def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, 
 
 def open_profile_on_click(event: object, codes: Sequence[str]) -> None:
     """Clicking a district on a map opens its profile (the district travels in the URL)."""
-    from kp_dash import charts
+    from kp_dash.views import charts
 
     points = getattr(getattr(event, "selection", None), "points", None) or []
     code = charts.picked_district(points, codes)

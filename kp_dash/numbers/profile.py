@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from kp_dash import analysis, db, groups, metrics, quality, summaries
+from kp_dash.numbers import analysis, groups, metrics, quality, summaries
+from kp_dash.store import db
 
 NO_DATA = "No data"
 PROVINCE_CODE = "KP"
@@ -491,7 +492,7 @@ def district_targets(
 ) -> pd.DataFrame:
     """The district's targets in the period (every service and 'all'), from
     `trends.target_status`, without the 'no target' rows."""
-    from kp_dash import trends
+    from kp_dash.numbers import trends
 
     frame = trends.target_status(
         con, month_from=month_from, month_to=month_to, district=district_code

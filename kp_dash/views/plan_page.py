@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kp_dash import analysis, briefing, planning, summaries
+from kp_dash.numbers import analysis, planning, summaries
+from kp_dash.views import briefing
 
 # what a scenario can raise, besides the access index itself
 ACCESS_INDICATORS = (

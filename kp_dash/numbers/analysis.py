@@ -16,7 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kp_dash import db, metrics
+from kp_dash.numbers import metrics
+from kp_dash.store import db
 
 NO_DATA = "no data"
 QUADRANTS = {

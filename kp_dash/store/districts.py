@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from kp_dash.config import SEED_DIR
+from kp_dash.store.config import SEED_DIR
 
 PROVINCE = "Khyber Pakhtunkhwa"
 FUZZY_CUTOFF = 80.0  # WRatio below this links unrelated names (e.g. 'Bannu' and 'Buner')

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+STORE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = STORE_DIR.parent
 ROOT = PACKAGE_DIR.parent
-SQL_DIR = PACKAGE_DIR / "sql"
+SQL_DIR = STORE_DIR / "sql"
 DATA_DIR = ROOT / "data"
 SEED_DIR = DATA_DIR / "seed"
 DEMO_DIR = DATA_DIR / "demo"

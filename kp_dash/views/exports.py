@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kp_dash import config
+from kp_dash.store import config
 
 if TYPE_CHECKING:
-    from kp_dash.geo import DistrictLayer
+    from kp_dash.store.geo import DistrictLayer
 
 # A spreadsheet runs a cell starting with one of these as a formula (CONTRACTS.md: neutralise).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -257,7 +257,7 @@ def geojson_bytes(layer: DistrictLayer, values: pd.DataFrame) -> bytes:
     per `district_code`); a district without a row, or with a missing value, has null. A `note`
     column in `values` (see `export_frame`) is carried too. To suppress small counts, pass
     `export_frame(values, demo=..., count_columns=("value",))`: `<10` is kept as text."""
-    from kp_dash import geo
+    from kp_dash.store import geo
 
     if "district_code" not in values.columns:
         raise ValueError("values need a district_code column")

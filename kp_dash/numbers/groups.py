@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kp_dash import analysis, db, metrics
+from kp_dash.numbers import analysis, metrics
+from kp_dash.store import db
 
 PARITY_LOW, PARITY_HIGH = 0.98, 1.02
 NO_DATA = "No data"

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kp_dash import config
+from kp_dash.store import config
 
 SQL_LAYERS = ("schema", "staging", "metrics", "quality")
 _HEADER = re.compile(r"^--\s*(\w+):\s*(.*)$")

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kp_dash import config, db, demo, ingest, store
-from kp_dash.ingest import Validation
+from kp_dash.store import batches, config, db, demo, ingest
+from kp_dash.store.ingest import Validation
 
 SEED_TABLES = (
     "districts",
@@ -92,7 +92,7 @@ def seed_fingerprint(seed_dir: Path = config.SEED_DIR) -> str:
 
 def imports_fingerprint(batch_ids: Iterable[str] | None = None) -> str:
     """The accepted batches (the store's when not given)."""
-    ids = [r["batch_id"] for r in store.accepted()] if batch_ids is None else list(batch_ids)
+    ids = [r["batch_id"] for r in batches.accepted()] if batch_ids is None else list(batch_ids)
     return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
 
 
@@ -160,7 +160,7 @@ def _load_usage(con: duckdb.DuckDBPyConnection, source: UsageSource, rows: pd.Da
         source.source_kind,
         source.source,
         source.path.name,
-        store.content_hash(source.path),
+        batches.content_hash(source.path),
         len(rows),
     )
 
@@ -202,7 +202,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
             record["rows"],
         )
         return
-    path = store.batch_path(record["batch_id"])
+    path = batches.batch_path(record["batch_id"])
     con.execute(_BATCH_INSERTS[record["kind"]], [record["batch_id"], str(path)])
 
 
@@ -216,7 +216,7 @@ def _create_usage_view(con: duckdb.DuckDBPyConnection, records: Sequence[dict]) 
     file list cannot be a parameter; the paths are the store's own, never user text."""
     columns = ", ".join(USAGE_COLUMNS)
     sql = f"create or replace view usage as select {columns} from usage_rows"
-    files = [str(store.batch_path(r["batch_id"])) for r in records if r["kind"] == "usage"]
+    files = [str(batches.batch_path(r["batch_id"])) for r in records if r["kind"] == "usage"]
     if files:
         listed = ", ".join(_sql_text(f) for f in files)
         sql += (
@@ -297,11 +297,11 @@ def _new_build_id() -> str:
 
 
 def _demo_choice(with_demo: bool | None) -> bool:
-    """The installation's choice (`store.demo_included`) unless one is given, which is then
+    """The installation's choice (`batches.demo_included`) unless one is given, which is then
     kept for later builds and imports; the simulation is never added to accepted real usage."""
     if with_demo is None:
-        return store.demo_included()
-    store.set_demo(with_demo)
+        return batches.demo_included()
+    batches.set_demo(with_demo)
     return with_demo
 
 
@@ -316,10 +316,10 @@ def build(
 ) -> BuildReport:
     """Validate every usage source, write a new build with the accepted imports, and point the
     database path at it. `with_demo` None follows the installation's choice; True or False
-    changes it (True is refused while real usage is accepted: `store.DemoRefused`)."""
+    changes it (True is refused while real usage is accepted: `batches.DemoRefused`)."""
     progress = progress or _quiet
     db_path = Path(db_path or config.db_path())
-    records = store.accepted()
+    records = batches.accepted()
     demo_wanted = _demo_choice(with_demo)
     build_id = _new_build_id()
     new = db.start_build(db_path, build_id)
@@ -365,9 +365,9 @@ def staged(
     progress = progress or _quiet
     db_path = Path(db_path or config.db_path())
     wanted = [r for r in records if r["status"] == "accepted"]
-    with_demo = store.demo_included(list(records))
+    with_demo = batches.demo_included(list(records))
     shown_demo = has_demo(db_path)
-    before = {r["batch_id"] for r in store.accepted()}
+    before = {r["batch_id"] for r in batches.accepted()}
     added = [r for r in wanted if r["batch_id"] not in before]
     build_id = _new_build_id()
     new = db.start_build(db_path, build_id)
@@ -444,7 +444,7 @@ def is_current(db_path: Path | None = None, seed_dir: Path = config.SEED_DIR) ->
             built = db.build_info(con).get("fingerprint")
     except (duckdb.Error, FileNotFoundError):
         return False
-    return built == fingerprint(seed_dir, with_demo=store.demo_included())
+    return built == fingerprint(seed_dir, with_demo=batches.demo_included())
 
 
 # --- readers: is the database usable, and rebuilding it when it is not ---------------------------
@@ -465,7 +465,7 @@ def database_state(
     if state.info.get("imports_fingerprint") != imports_fingerprint():
         changed.append("other accepted imports than the current ones")
     shown = state.info.get("has_demo") == "true"
-    if shown != store.demo_included():
+    if shown != batches.demo_included():
         changed.append(
             "the demonstration data, which is now left out"
             if shown
@@ -484,7 +484,7 @@ def rebuild_for_reader(db_path: Path | None = None) -> BuildReport | None:
     db_path = Path(db_path or config.db_path())
     if not db_path.parent.is_dir():
         raise FileNotFoundError(2, "no such folder", str(db_path.parent))
-    with db.held_now(store.imports_dir() / ".lock"):
+    with db.held_now(batches.imports_dir() / ".lock"):
         if db.database_state(db_path).usable:
             return None
         return build(db_path)

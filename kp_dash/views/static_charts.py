@@ -17,8 +17,8 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from shapely.geometry.base import BaseGeometry
 
-from kp_dash.geo import DistrictLayer
-from kp_dash.maps import colour_classes
+from kp_dash.store.geo import DistrictLayer
+from kp_dash.views.maps import colour_classes
 
 MM_PER_INCH = 25.4
 HIGHLIGHT_COLOUR = "#d7301f"  # red-orange: stands out against the blue-green palette

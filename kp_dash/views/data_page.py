@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash import exports, ingest, store, templates
-from kp_dash.ingest import Progress
+from kp_dash.store import ingest, intake
+from kp_dash.store.ingest import Progress
+from kp_dash.views import exports, templates
 
 AUTO = "auto"
 KIND_CHOICES = (AUTO, *ingest.KINDS)
@@ -53,7 +54,7 @@ def kind_label(choice: str) -> str:
 
 
 def kind_argument(choice: str) -> str | None:
-    """The page's kind choice as `store.import_file` takes it (None: guess from the header)."""
+    """The page's kind choice as `intake.import_file` takes it (None: guess from the header)."""
     return None if choice == AUTO else choice
 
 
@@ -85,8 +86,10 @@ class Request:
     who: str | None
     display_name: str
 
-    def run(self, *, dry_run: bool = False, progress: Progress | None = None) -> store.ImportResult:
-        return store.import_file(
+    def run(
+        self, *, dry_run: bool = False, progress: Progress | None = None
+    ) -> intake.ImportResult:
+        return intake.import_file(
             self.path,
             kind=self.kind,
             sheet=self.sheet,
@@ -110,11 +113,11 @@ class Outcome:
     message: str
 
 
-def outcome(result: store.ImportResult) -> Outcome:
+def outcome(result: intake.ImportResult) -> Outcome:
     if result.status == "valid":
         message = f"{result.rows:,} rows are valid ({result.kind}); nothing imported yet."
         if result.demo_removed:
-            message += f" Note: {store.DEMO_WILL_GO}."
+            message += f" Note: {intake.DEMO_WILL_GO}."
         return Outcome("success", message)
     if result.status == "accepted":
         return Outcome("success", result.message)
@@ -126,13 +129,13 @@ def outcome(result: store.ImportResult) -> Outcome:
 def withdraw(batch_id: str, who: str | None) -> Outcome:
     """Withdraw a batch; someone else may have withdrawn it since the page was drawn."""
     try:
-        store.withdraw(batch_id, who=who)
-    except store.UnknownBatch:
+        intake.withdraw(batch_id, who=who)
+    except intake.UnknownBatch:
         return Outcome("warning", f"Batch {batch_id} is not an accepted batch (any more).")
     return Outcome("success", f"Batch {batch_id} withdrawn; its record stays in the log.")
 
 
-def problem_table(result: store.ImportResult) -> pd.DataFrame:
+def problem_table(result: intake.ImportResult) -> pd.DataFrame:
     """Problems as people read them: row (as the spreadsheet shows it), column, value, rule and
     message; empty when there are none."""
     if result.validation is None:
@@ -146,14 +149,14 @@ def neutralise(value: object) -> object:
     return exports.neutralise(value)
 
 
-def report_csv(result: store.ImportResult) -> bytes:
+def report_csv(result: intake.ImportResult) -> bytes:
     """The problem report as CSV (UTF-8 with BOM for Excel); values from the file neutralised."""
     if result.validation is None:
         return b""
     return exports.csv_bytes(result.validation.problems[ingest.PROBLEM_COLUMNS])
 
 
-def report_download(result: store.ImportResult) -> dict[str, object]:
+def report_download(result: intake.ImportResult) -> dict[str, object]:
     """Arguments of the report's download button."""
     return {
         "label": "Download the problem report (CSV)",
@@ -198,7 +201,7 @@ class Spelling:
         return f"'{self.spelling}' → {self.district_name} ({self.district_code})"
 
 
-def spellings(result: store.ImportResult | None) -> list[Spelling]:
+def spellings(result: intake.ImportResult | None) -> list[Spelling]:
     if result is None or result.validation is None:
         return []
     fuzzy = result.validation.fuzzy
@@ -209,7 +212,7 @@ def spellings(result: store.ImportResult | None) -> list[Spelling]:
 
 
 def import_log(manifest: pd.DataFrame) -> pd.DataFrame:
-    """The manifest with headings people read, newest first as `store.read_manifest` gives it."""
+    """The manifest with headings people read, newest first as `batches.read_manifest` gives it."""
     return manifest[list(LOG_COLUMNS)].rename(columns=LOG_COLUMNS)
 
 

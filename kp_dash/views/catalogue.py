@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kp_dash import analysis, db, geo, metrics
+from kp_dash.numbers import analysis, metrics
+from kp_dash.store import db, geo
 
 SOURCE_KIND_NOTES = {
     "census": "Census (PBS 2023), exact counts as published",

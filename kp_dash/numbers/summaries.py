@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from kp_dash import db
-from kp_dash.metrics import Metric
-from kp_dash.source_list import SEPARATOR, SourceList
+from kp_dash.numbers.metrics import Metric
+from kp_dash.store import db
+from kp_dash.views.source_list import SEPARATOR, SourceList
 
 NO_DATA = "No data"
 PROFILE_COLUMN = "Profile"

@@ -27,10 +27,11 @@ import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
-from kp_dash import analysis, db, groups, metrics, summaries, trends
+from kp_dash.numbers import analysis, groups, metrics, summaries, trends
+from kp_dash.store import db
 
 if TYPE_CHECKING:  # geopandas loads only when a briefing is drawn, not for key messages
-    from kp_dash.geo import DistrictLayer
+    from kp_dash.store.geo import DistrictLayer
 
 ALL_SERVICES = "all e-services"
 DEMO = " (demonstration data)"
@@ -270,7 +271,7 @@ class Briefing:
 
 def resolve_district(name: str) -> tuple[str, str]:
     """P-code and register name of a district name, alias or P-code; ValueError otherwise."""
-    from kp_dash.districts import DistrictResolver
+    from kp_dash.store.districts import DistrictResolver
 
     resolver = DistrictResolver.from_seed()
     found = resolver.resolve(name)
@@ -601,7 +602,7 @@ def _layer_name(layer: DistrictLayer) -> str:
 
 
 def _map_and_ranking(pdf: _BriefingPdf, brief: Briefing, layer: DistrictLayer) -> None:
-    from kp_dash import static_charts
+    from kp_dash.views import static_charts
 
     pdf.heading("Digital uptake by district" + (f", {brief.period}" if brief.period else ""))
     png = static_charts.district_map_png(
@@ -721,7 +722,7 @@ def briefing_pdf(
     district map, top and bottom districts, key messages, targets off track and sources.
     `district` is a name, alias or P-code (None: the province); unknown names raise ValueError
     with a suggestion. `layer` defaults to `geo.district_layer()`."""
-    from kp_dash import geo
+    from kp_dash.store import geo
 
     if layer is None:
         layer = geo.district_layer()

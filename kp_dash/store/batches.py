@@ -1,0 +1,218 @@
+"""The state of accepted imports: where batches and the archive live, the manifest of every
+batch, the demonstration-data setting, confirmed district spellings, and the lock every writer
+takes. Read by the build and by accepting and withdrawing (`intake`).
+
+Layout under `KP_DASH_STATE` (default `data/`):
+    imports/manifest.json          every batch ever accepted, with who, when, hash, rows, status
+    imports/archive/HASH.EXT       each accepted file exactly as received, named by content hash
+    imports/batches/BATCH.parquet  its validated, normalised rows
+    imports/demo.json              whether the simulated demonstration usage is shown
+    aliases.csv                    district spellings people confirmed
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from kp_dash.store import config
+
+MANIFEST_COLUMNS = [
+    "batch_id",
+    "kind",
+    "file_name",
+    "content_hash",
+    "rows",
+    "who",
+    "imported_at",
+    "status",
+    "withdrawn_at",
+    "withdrawn_by",
+    "first_month",
+    "last_month",
+]
+ALIAS_COLUMNS = ["alias", "district_code", "who", "confirmed_at"]
+
+
+# --- paths --------------------------------------------------------------------------------------
+
+
+def imports_dir() -> Path:
+    return config.state_dir() / "imports"
+
+
+def manifest_path() -> Path:
+    return imports_dir() / "manifest.json"
+
+
+def batch_path(batch_id: str) -> Path:
+    return imports_dir() / "batches" / f"{batch_id}.parquet"
+
+
+def aliases_path() -> Path:
+    return config.state_dir() / "aliases.csv"
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def locked() -> Iterator[None]:
+    """One writer at a time: a second import waits for the first to finish."""
+    imports_dir().mkdir(parents=True, exist_ok=True)
+    with (imports_dir() / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- the manifest -------------------------------------------------------------------------------
+
+
+def read_records() -> list[dict]:
+    path = manifest_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def save_records(records: list[dict]) -> None:
+    text = json.dumps(records, indent=1, ensure_ascii=False)
+    write_atomically(manifest_path(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_manifest() -> pd.DataFrame:
+    """Every batch ever accepted, newest first; withdrawn ones keep their record."""
+    frame = pd.DataFrame(read_records(), columns=MANIFEST_COLUMNS)
+    return frame.iloc[::-1].reset_index(drop=True)
+
+
+def accepted(kind: str | None = None, records: list[dict] | None = None) -> list[dict]:
+    """The batches that count, oldest first (optionally of one kind)."""
+    records = read_records() if records is None else records
+    return [r for r in records if r["status"] == "accepted" and (kind is None or r["kind"] == kind)]
+
+
+# --- the demonstration data ---------------------------------------------------------------------
+
+
+class DemoRefused(Exception):
+    """The demonstration data was asked for while real usage is accepted."""
+
+
+def demo_setting_path() -> Path:
+    return imports_dir() / "demo.json"
+
+
+def _demo_setting() -> dict:
+    path = demo_setting_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def demo_included(records: list[dict] | None = None) -> bool:
+    """Whether the simulated usage counts: only while no real usage batch is accepted, and not
+    again once one has been (withdrawing it does not bring the simulation back; `build --demo`
+    does), nor after `build --no-demo`."""
+    setting = _demo_setting()
+    if setting.get("demo") == "off":
+        return False
+    known = set(setting.get("withdrawn_usage", ()))  # withdrawn before `build --demo`
+    records = read_records() if records is None else records
+    return not any(
+        r["kind"] == "usage" and (r["status"] == "accepted" or r["batch_id"] not in known)
+        for r in records
+    )
+
+
+def refuse_demo(records: list[dict] | None = None) -> None:
+    """DemoRefused when real usage is accepted: the simulation is never added to it."""
+    if real := accepted("usage", records):
+        names = ", ".join(f"{r['batch_id']} ({r['file_name']})" for r in real)
+        raise DemoRefused(
+            f"real usage is loaded ({len(real)} accepted batch(es): {names}); the demonstration "
+            "data is never added to real figures. Withdraw those batches first to show it again."
+        )
+
+
+def set_demo(on: bool, who: str | None = None) -> None:
+    """Turn the demonstration data on (refused while real usage is accepted) or off, for every
+    later build; `build --demo` and `build --no-demo` record their choice here."""
+    with locked():
+        if on:
+            refuse_demo()
+        setting = {
+            "demo": "on" if on else "off",
+            "changed_at": now(),
+            "who": who or user(),
+            "withdrawn_usage": [r["batch_id"] for r in read_records() if r["kind"] == "usage"],
+        }
+        text = json.dumps(setting, indent=1)
+        write_atomically(demo_setting_path(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+# --- aliases people confirmed -------------------------------------------------------------------
+
+
+def confirmed_aliases() -> pd.DataFrame:
+    path = aliases_path()
+    if not path.exists():
+        return pd.DataFrame(columns=ALIAS_COLUMNS)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def confirm_alias(spelling: str, district_code: str, who: str | None = None) -> None:
+    """Save a spelling a person confirmed; later validations resolve it without asking."""
+    from kp_dash.store.districts import DistrictResolver
+
+    DistrictResolver.from_seed().name_of(district_code)  # refuses an unknown code
+    frame = confirmed_aliases()
+    frame = frame[frame["alias"].str.casefold() != spelling.strip().casefold()]
+    row = {
+        "alias": spelling.strip(),
+        "district_code": district_code,
+        "who": who or user(),
+        "confirmed_at": now(),
+    }
+    frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+    write_atomically(aliases_path(), lambda tmp: frame.to_csv(tmp, index=False))
+
+
+# --- import and withdraw ------------------------------------------------------------------------
+
+
+def user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def content_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
