@@ -98,18 +98,18 @@ def _page_timings(runs: int) -> list[Timing]:
 
 
 def _query_timings(db_path: Path, runs: int) -> list[Timing]:
-    from kp_dash.numbers import metrics
+    from kp_dash.numbers import metric_sql, metrics, registry
     from kp_dash.store import db
 
     con = db.connect_readonly(db_path)
     timings = []
     try:
-        for code in metrics.ALL:
+        for code in registry.ALL:
             for by in (("district",), ()):
-                query = metrics.Query(code, by)
+                query = registry.Query(code, by)
                 try:
-                    metrics.check(query)
-                except metrics.MetricError:
+                    metric_sql.check(query)
+                except registry.MetricError:
                     continue
                 label = f"metric {code} by {by[0] if by else 'province'}"
                 timings.append(_median(label, lambda q=query: metrics.fetch(con, q), runs))
@@ -121,13 +121,13 @@ def _query_timings(db_path: Path, runs: int) -> list[Timing]:
 def _map_timings(db_path: Path, runs: int) -> tuple[list[Timing], list[tuple[str, int]]]:
     """Building each map figure on the bundled boundaries and on the tile map, with the size of
     what is sent to the browser; and the check every page makes of the database's build."""
-    from kp_dash.numbers import metrics, summaries
+    from kp_dash.numbers import metrics, registry, summaries
     from kp_dash.store import db, geo
-    from kp_dash.views import maps
+    from kp_dash.views import decks, maps
 
     con = db.connect_readonly(db_path)
     try:
-        frame = metrics.fetch(con, metrics.Query("uptake_per_1000", ("district",)))
+        frame = metrics.fetch(con, registry.Query("uptake_per_1000", ("district",)))
         register = db.query_df(con, "select * from districts")
     finally:
         con.close()
@@ -142,7 +142,7 @@ def _map_timings(db_path: Path, runs: int) -> tuple[list[Timing], list[tuple[str
 
         timings.append(_median(f"map figure, {name}", figure, runs))
         sizes.append((f"map figure, {name}", len(figure().to_json())))
-        deck = maps.choropleth_deck(layer, values, label="Uptake", unit="")
+        deck = decks.choropleth_deck(layer, values, label="Uptake", unit="")
         sizes.append((f"map deck, {name}", len(deck.to_json())))
     return timings, sizes
 

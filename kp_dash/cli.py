@@ -144,15 +144,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_metric(args: argparse.Namespace) -> int:
     import duckdb
 
-    from kp_dash.numbers import metrics
+    from kp_dash.numbers import metric_sql, metrics, registry
     from kp_dash.store import db
 
-    query = metrics.Query(
+    query = registry.Query(
         args.code, tuple(args.by or ()), args.service, args.month_from, args.month_to
     )
     try:
-        metrics.check(query)
-    except metrics.MetricError as error:
+        metric_sql.check(query)
+    except registry.MetricError as error:
         _say(str(error))
         return EXIT_USAGE
     if not _database_ready(args):
@@ -173,9 +173,9 @@ def cmd_metric(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from kp_dash.numbers import metrics
+    from kp_dash.numbers import registry
 
-    frame = metrics.registry_frame()[["code", "label", "unit", "formula"]]
+    frame = registry.registry_frame()[["code", "label", "unit", "formula"]]
     frame.to_csv(sys.stdout, index=False, lineterminator="\n")
     return EXIT_OK
 
@@ -244,13 +244,13 @@ def cmd_brief(args: argparse.Namespace) -> int:
     import duckdb
 
     from kp_dash.store import db
-    from kp_dash.views import briefing
+    from kp_dash.views import pdf_layout
 
     if not _database_ready(args):
         return EXIT_FAILED
     try:
         with db.connect_readonly(args.db) as con:
-            seconds = briefing.write_briefing(
+            seconds = pdf_layout.write_briefing(
                 args.out,
                 con=con,
                 district=args.district,
@@ -333,7 +333,7 @@ NO_REBUILD_HELP = (
 
 
 def parser() -> argparse.ArgumentParser:
-    from kp_dash.numbers import metrics
+    from kp_dash.numbers import registry
     from kp_dash.store import demo
 
     root = argparse.ArgumentParser(prog="kp-dash", description=__doc__)
@@ -383,7 +383,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("metric", help="print a metric table")
     p.add_argument("code")
-    p.add_argument("--by", action="append", choices=list(metrics.DIMENSIONS))
+    p.add_argument("--by", action="append", choices=list(registry.DIMENSIONS))
     p.add_argument("--service")
     p.add_argument("--from", dest="month_from", type=_month)
     p.add_argument("--to", dest="month_to", type=_month)

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from kp_dash.numbers import metrics, summaries
-from kp_dash.views import ui
+from kp_dash.numbers import registry, summaries
+from kp_dash.views import cached, ui
 
 page = ui.start_page("KP Digital Inclusion Dashboard")
 st.caption(
@@ -20,16 +20,16 @@ for column, code in zip(
     ("uptake_per_1000", "digital_share_pct", "female_share_pct", "access_index"),
     strict=True,
 ):
-    metric = metrics.get(code)
-    fact = summaries.headline(metric, ui.metric_frame(page.stamp, code, (), *selection.period))
+    metric = registry.get(code)
+    fact = summaries.headline(metric, cached.metric_frame(page.stamp, code, (), *selection.period))
     column.metric(f"{metric.label} ({metric.unit})", fact.text, help=metric.formula)
     cited = sources.cite([(fact.source, fact.year)])
     column.caption(cited if fact.source else "No data for this selection")
 
 st.subheader("Districts ranked")
 metric = ui.metric_picker(key="home_metric")
-frame = ui.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
-ranking = summaries.district_ranking(metric, frame, ui.register(page.stamp))
+frame = cached.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
+ranking = summaries.district_ranking(metric, frame, cached.register(page.stamp))
 shown = summaries.ranking_display(ranking, metric)
 links = {summaries.PROFILE_COLUMN: st.column_config.LinkColumn(display_text="Open profile")}
 st.dataframe(shown, hide_index=True, key="home_ranking", column_config=links)

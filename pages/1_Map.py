@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kp_dash.numbers import summaries
-from kp_dash.views import maps, ui
+from kp_dash.views import cached, decks, maps, ui
 
 page = ui.start_page("District map")
 selection = page.selection
@@ -15,8 +15,8 @@ with left:
 with right:
     view = st.radio("View", ["plotly", "pydeck"], horizontal=True, key="map_view")
 
-frame = ui.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
-values = summaries.map_values(frame, ui.register(page.stamp))
+frame = cached.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
+values = summaries.map_values(frame, cached.register(page.stamp))
 layer = ui.current_layer()
 st.caption(f"{metric.label} · {selection.service_label} · {selection.period_label}")
 if frame.empty:
@@ -27,7 +27,7 @@ if view == "plotly":
     event = st.plotly_chart(figure, key="map_plotly", on_select="rerun", selection_mode="points")
     ui.open_profile_on_click(event, values["district_code"])
 else:
-    st.pydeck_chart(maps.choropleth_deck(layer, values, **options), key="map_deck")
+    st.pydeck_chart(decks.choropleth_deck(layer, values, **options), key="map_deck")
 ui.map_caption(layer, sources)
 ui.download_table(values, f"map_{metric.code}", "map_table")
 ui.download_geojson(layer, values, f"map_{metric.code}", "map")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from kp_dash.store import batches
+from kp_dash.views import cached, templates, ui
 from kp_dash.views import data_page as dp
-from kp_dash.views import templates, ui
 
 ui.use_app_navigation()
 st.title("Data")
@@ -13,7 +13,7 @@ st.caption(
     "whole or not at all, and the same file is never counted twice."
 )
 st.caption(dp.DEMO_RULE)
-if ui.stamp() is None:
+if cached.stamp() is None:
     st.info("There is no database yet: the first accepted import builds one.")
 
 
@@ -32,7 +32,7 @@ if upload is not None:
         result = request.run(progress=lambda f, text: bar.progress(dp.progress_fraction(f), text))
         st.session_state["data_result"] = (request, result)
         if result.status == "accepted":
-            ui.data_changed()
+            cached.data_changed()
     shown, result = st.session_state.get("data_result", (None, None))
     if result is not None and shown == request:
         outcome = dp.outcome(result)
@@ -65,7 +65,7 @@ else:
     batch = st.selectbox("Batch to withdraw", list(batches), key="data_withdraw_batch", **options)
     if st.button("Withdraw", key="data_withdraw", disabled=batch is None):
         st.session_state["data_flash"] = dp.withdraw(batch, who)
-        ui.data_changed()
+        cached.data_changed()
         st.rerun()
 st.caption(dp.WITHDRAW_NOTE)
 

@@ -3,18 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from kp_dash.numbers import quality
+from kp_dash.numbers import freshness, quality
 from kp_dash.store import batches
-from kp_dash.views import ui
+from kp_dash.views import cached, quality_view, ui
 
 page = ui.start_page("Data quality")
 selection = page.selection
-con = ui.connection(page.stamp)
+con = cached.connection(page.stamp)
 manifest = batches.read_manifest()
 demo = page.info.get("has_demo") == "true"
-timeliness = quality.timeliness(con, manifest)
+timeliness = freshness.timeliness(con, manifest)
 sources = ui.page_sources(page)
-usage = quality.usage_sources(timeliness)
+usage = freshness.usage_sources(timeliness)
 
 
 def table(frame: pd.DataFrame, key: str, empty: str, counts: tuple[str, ...] = ()) -> None:
@@ -22,17 +22,17 @@ def table(frame: pd.DataFrame, key: str, empty: str, counts: tuple[str, ...] = (
     if frame.empty:
         st.caption(empty)
     else:
-        st.dataframe(quality.for_display(frame), hide_index=True, key=f"quality_{key}")
-    ui.download_table(quality.for_display(frame), f"quality_{key}", f"quality_{key}", counts)
+        st.dataframe(quality_view.for_display(frame), hide_index=True, key=f"quality_{key}")
+    ui.download_table(quality_view.for_display(frame), f"quality_{key}", f"quality_{key}", counts)
 
 
 st.subheader("Completeness")
 if not page.has_usage:
-    st.info("There is no usage data yet, so nothing to check. " + quality.HOW_TO_IMPORT)
+    st.info("There is no usage data yet, so nothing to check. " + quality_view.HOW_TO_IMPORT)
 else:
     grid = quality.completeness(con, *selection.period)
     st.caption(f"{selection.service_label} · {selection.period_label}")
-    st.plotly_chart(quality.completeness_heatmap(grid), key="quality_heatmap")
+    st.plotly_chart(quality_view.completeness_heatmap(grid), key="quality_heatmap")
     st.caption(
         "Share of the expected services each district sent each month; grey: *no data* (never "
         "zero). A service is expected from every district in every month once it has any data "
@@ -62,7 +62,7 @@ table(
     found,
     "outliers",
     "No month stands out from its district's surrounding months.",
-    quality.OUTLIER_COUNTS,
+    quality_view.OUTLIER_COUNTS,
 )
 st.caption(
     "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
@@ -81,5 +81,5 @@ st.caption(
 )
 
 st.subheader("Import log")
-table(quality.import_log(manifest), "imports", "No imports yet. " + quality.HOW_TO_IMPORT)
+table(quality_view.import_log(manifest), "imports", "No imports yet. " + quality_view.HOW_TO_IMPORT)
 ui.draw_sources(sources)

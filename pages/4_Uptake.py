@@ -3,13 +3,13 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 
 import streamlit as st
 
-from kp_dash.numbers import analysis, summaries
-from kp_dash.views import bivariate, charts, ui
+from kp_dash.numbers import analysis
+from kp_dash.views import bivariate, cached, charts, ui
 
 page = ui.start_page("Uptake vs access")
 selection = page.selection
 sources = ui.page_sources(page)
-frame = ui.district_frame(page.stamp, *selection.period)
+frame = cached.district_frame(page.stamp, *selection.period)
 fit = analysis.fit_uptake(frame)
 names = charts.district_options(frame)
 
@@ -64,6 +64,6 @@ st.caption("Most under-served beyond what access explains first; *No data* is ne
 st.subheader("Four kinds of district")
 for name, count, sentence in charts.quadrant_counts(frame, analysis.QUADRANTS):
     st.markdown(f"**{name.capitalize()}** — {count} districts: {sentence}.")
-st.caption(summaries.access_note(frame, sources))
+st.caption(charts.access_note(frame, sources))
 ui.source_caption(frame, sources)
 ui.draw_sources(sources)

@@ -3,8 +3,7 @@ behind (district × group heat map), and the people the service cannot reach onl
 
 import streamlit as st
 
-from kp_dash.numbers import groups
-from kp_dash.views import ui
+from kp_dash.views import cached, group_tables, ui
 
 page = ui.start_page("Excluded groups")
 selection = page.selection
@@ -12,7 +11,7 @@ where = f"{selection.service_label} · {selection.period_label}"
 sources = ui.page_sources(page)
 
 st.subheader("Key messages")
-messages = ui.key_messages(page.stamp, *selection.period) if page.has_usage else []
+messages = cached.key_messages(page.stamp, *selection.period) if page.has_usage else []
 if not messages:
     st.info("No key messages: there is no service usage for this selection.")
 for message in messages:
@@ -21,9 +20,9 @@ for message in messages:
 
 st.subheader(f"Groups against their comparison — {where}")
 if page.has_usage:
-    table = ui.group_table(page.stamp, *selection.period)
-    st.dataframe(groups.group_display(table), hide_index=True, key="groups_table")
-    ui.download_table(groups.group_display(table), "excluded_groups", "groups_table_download")
+    table = cached.group_table(page.stamp, *selection.period)
+    st.dataframe(group_tables.group_display(table), hide_index=True, key="groups_table")
+    ui.download_table(group_tables.group_display(table), "excluded_groups", "groups_table_download")
     st.caption(
         "Rate ratio = the group's uptake ÷ the comparison's, each on its own eligible population "
         "(for women vs men this is the gender parity score); parity band 0.98–1.02. "
@@ -32,9 +31,9 @@ if page.has_usage:
     )
 
     st.subheader("Where each group falls furthest behind")
-    matrix = ui.group_matrix(page.stamp, *selection.period)
-    cited = ui.group_matrix_sources(page.stamp, *selection.period)
-    st.plotly_chart(groups.group_heatmap(matrix), key="groups_heatmap")
+    matrix = cached.group_matrix(page.stamp, *selection.period)
+    cited = cached.group_matrix_sources(page.stamp, *selection.period)
+    st.plotly_chart(group_tables.group_heatmap(matrix), key="groups_heatmap")
     st.caption(
         "Red: the group uses the service less than its comparison in that district; blue: more; "
         "grey: no data. Merged and low-literacy columns compare a member district with the "
@@ -42,9 +41,11 @@ if page.has_usage:
     )
 
 st.subheader(f"People the service cannot reach online — {selection.service_label}")
-unserved = ui.unserved_table(page.stamp, *selection.period)
-st.dataframe(groups.unserved_display(unserved), hide_index=True, key="groups_unserved")
-ui.download_table(groups.unserved_display(unserved), "unserved_population", "groups_unserved_dl")
+unserved = cached.unserved_table(page.stamp, *selection.period)
+st.dataframe(group_tables.unserved_display(unserved), hide_index=True, key="groups_unserved")
+ui.download_table(
+    group_tables.unserved_display(unserved), "unserved_population", "groups_unserved_dl"
+)
 st.caption(
     "Eligible population × (1 − access index ÷ 100): a survey-based estimate, rounded; "
     f"parent-district survey values (Chitral, Kohistan) are flagged. {sources.cite(unserved)}"

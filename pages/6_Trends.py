@@ -4,20 +4,20 @@ attainment with a red/amber/green status."""
 
 import streamlit as st
 
-from kp_dash.numbers import metrics, summaries, trends
-from kp_dash.numbers.metrics import MetricError
-from kp_dash.views import ui
+from kp_dash.numbers import registry, summaries, trends
+from kp_dash.numbers.registry import MetricError
+from kp_dash.views import cached, trends_view, ui
 
 page = ui.start_page("Trends & targets")
 selection = page.selection
-con = ui.connection(page.stamp)
+con = cached.connection(page.stamp)
 where = f"{selection.service_label} · {selection.period_label}"
 chosen = dict(zip(("service", "month_from", "month_to"), selection.period, strict=True))
 sources = ui.page_sources(page)
 
 left, right = st.columns([2, 1])
 codes = trends.trend_metrics()
-code = left.selectbox("Metric", codes, key="trends_metric", format_func=trends.metric_label)
+code = left.selectbox("Metric", codes, key="trends_metric", format_func=trends_view.metric_label)
 level = right.radio(
     "Show",
     list(trends.LEVELS),
@@ -26,8 +26,8 @@ level = right.radio(
     horizontal=True,
     on_change=lambda: st.session_state.pop("trends_members", None),  # other level, other options
 )
-metric = metrics.get(code)
-options = trends.member_options(ui.register(page.stamp), level)
+metric = registry.get(code)
+options = trends.member_options(cached.register(page.stamp), level)
 members = st.multiselect(
     f"{trends.LEVELS[level]} (none chosen: all)",
     list(options),
@@ -43,10 +43,10 @@ except MetricError as error:
     st.warning(str(error))
     frame = None
 if frame is not None and frame["value"].notna().any():
-    st.plotly_chart(trends.series_figure(frame, metric), key="trends_chart")
-    st.caption(trends.series_caption(metric, level))
+    st.plotly_chart(trends_view.series_figure(frame, metric), key="trends_chart")
+    st.caption(trends_view.series_caption(metric, level))
     st.markdown(f"**Change in {trends.latest_month(frame)}**")
-    st.dataframe(trends.change_table(frame, metric), hide_index=True, key="trends_changes")
+    st.dataframe(trends_view.change_table(frame, metric), hide_index=True, key="trends_changes")
     ui.download_table(frame, "trends_series", "trends_series_download")
     ui.source_caption(frame, sources)
 elif frame is not None:
@@ -61,21 +61,21 @@ if months and selection.month_from and selection.month_to:
     ranking = trends.delta_ranking(
         con, code, service=selection.service, period=period, comparison=comparison
     )
-    table = trends.delta_display(ranking, metric, period, comparison)
+    table = trends_view.delta_display(ranking, metric, period, comparison)
     st.dataframe(table, hide_index=True, key="trends_delta")
     ui.download_table(ranking, "delta_ranking", "trends_delta_download")
-    st.caption(trends.delta_caption(metric))
+    st.caption(trends_view.delta_caption(metric))
 else:
     st.info("No usage period in the data: no delta ranking (no data is never a zero).")
 
 st.subheader(f"Targets — {where}")
 status = trends.target_status(con, **chosen)
 if status.empty:
-    st.info(trends.NO_TARGETS)
+    st.info(trends_view.NO_TARGETS)
 else:
-    table = trends.target_display(status, ui.table(page.stamp, "services"))
-    st.dataframe(trends.status_style(table), hide_index=True, key="trends_targets")
+    table = trends_view.target_display(status, cached.table(page.stamp, "services"))
+    st.dataframe(trends_view.status_style(table), hide_index=True, key="trends_targets")
     ui.download_table(status, "target_attainment", "trends_targets_download")
     ui.source_caption(status, sources)
-st.caption(trends.thresholds_caption())
+st.caption(trends_view.thresholds_caption())
 ui.draw_sources(sources)

@@ -4,14 +4,14 @@ each e-service with its trend and target, excluded groups, rankings and data com
 
 import streamlit as st
 
-from kp_dash.numbers import profile, trends
-from kp_dash.views import maps, ui
+from kp_dash.numbers import profile
+from kp_dash.views import cached, maps, profile_tables, trends_view, ui
 
 page = ui.start_page("District profile")
 selection = page.selection
 sources = ui.page_sources(page)
 period = (selection.month_from, selection.month_to)
-register = ui.register(page.stamp)
+register = cached.register(page.stamp)
 names = profile.district_options(register)
 
 asked = st.query_params.get(profile.URL_PARAM)
@@ -23,46 +23,48 @@ if "profile_district" not in st.session_state:
     st.session_state["profile_district"] = from_url or next(iter(names))
 code = st.selectbox("District", list(names), key="profile_district", format_func=names.get)
 ui.keep_in_url(profile.URL_PARAM, code)
-st.subheader(profile.district_heading(register, code))
+st.subheader(profile_tables.district_heading(register, code))
 layer = ui.current_layer()
 st.plotly_chart(maps.locator_figure(layer, register, code), key="profile_map")
 ui.map_caption(layer, sources)
 
 st.subheader("Population and access")
-figures = ui.profile_part(page.stamp, "figures", code)
-st.dataframe(profile.figures_display(figures), hide_index=True, key="profile_figures")
-st.caption(f"{profile.FIGURES_NOTE} {sources.cite(figures)}")
+figures = cached.profile_part(page.stamp, "figures", code)
+st.dataframe(profile_tables.figures_display(figures), hide_index=True, key="profile_figures")
+st.caption(f"{profile_tables.FIGURES_NOTE} {sources.cite(figures)}")
 ui.download_table(figures, f"profile_{code}_figures", "profile_figures_download")
 
 st.subheader(f"E-services — {selection.period_label}")
-services = ui.profile_part(page.stamp, "services", code, *period)
+services = cached.profile_part(page.stamp, "services", code, *period)
 sparkline = st.column_config.LineChartColumn("Last 12 months", help="Uptake per 1,000, monthly")
 st.dataframe(
-    profile.service_display(services),
+    profile_tables.service_display(services),
     hide_index=True,
     key="profile_services",
     column_config={"Last 12 months": sparkline},
 )
-st.caption(f"{profile.SERVICES_NOTE} {trends.thresholds_caption()} {sources.cite(services)}")
-exported = profile.for_export(services)
+st.caption(
+    f"{profile_tables.SERVICES_NOTE} {trends_view.thresholds_caption()} {sources.cite(services)}"
+)
+exported = profile_tables.for_export(services)
 counts = ("digital_transactions",)
 ui.download_table(exported, f"profile_{code}_services", "profile_services_dl", counts)
 
 st.subheader(f"Excluded groups — {selection.service_label}")
-group_row = ui.profile_part(page.stamp, "groups", code, *period, selection.service)
-st.dataframe(profile.groups_display(group_row), hide_index=True, key="profile_groups")
-cited = ui.group_matrix_sources(page.stamp, selection.service, *period)
-st.caption(f"{profile.GROUPS_NOTE} {sources.cite(cited)}")
+group_row = cached.profile_part(page.stamp, "groups", code, *period, selection.service)
+st.dataframe(profile_tables.groups_display(group_row), hide_index=True, key="profile_groups")
+cited = cached.group_matrix_sources(page.stamp, selection.service, *period)
+st.caption(f"{profile_tables.GROUPS_NOTE} {sources.cite(cited)}")
 
 st.subheader(f"Place among the 35 districts — {selection.service_label}")
-ranks = ui.profile_part(page.stamp, "rankings", code, *period, selection.service)
-st.dataframe(profile.rankings_display(ranks), hide_index=True, key="profile_rankings")
-st.caption(f"{profile.RANKINGS_NOTE} {sources.cite(ranks)}")
+ranks = cached.profile_part(page.stamp, "rankings", code, *period, selection.service)
+st.dataframe(profile_tables.rankings_display(ranks), hide_index=True, key="profile_rankings")
+st.caption(f"{profile_tables.RANKINGS_NOTE} {sources.cite(ranks)}")
 ui.download_table(ranks, f"profile_{code}_rankings", "profile_rankings_download")
 
 st.subheader("Data completeness")
-completeness = ui.profile_part(page.stamp, "completeness", code, *period, selection.service)
-st.markdown(profile.completeness_sentence(completeness))
+completeness = cached.profile_part(page.stamp, "completeness", code, *period, selection.service)
+st.markdown(profile_tables.completeness_sentence(completeness))
 st.caption(f"Months × services expected from every district · {selection.period_label}")
 
 ui.download_briefing(page.stamp, selection, "profile_brief", district=code)

@@ -6,12 +6,12 @@ import functools
 import streamlit as st
 
 from kp_dash.numbers import planning
-from kp_dash.views import plan_page, ui
+from kp_dash.views import cached, plan_page, ui
 
 page = ui.start_page("Connectivity planning")
 selection = page.selection
-factors = ui.plan_factors(page.stamp, *selection.period)
-districts, cover = ui.plan_inputs(page.stamp, *selection.period)  # what the downloads cite
+factors = cached.plan_factors(page.stamp, *selection.period)
+districts, cover = cached.plan_inputs(page.stamp, *selection.period)  # what the downloads cite
 available = [f for f in planning.FACTORS if f in factors]
 sources = ui.page_sources(page)
 
@@ -43,7 +43,7 @@ use_median = (
     == "the provincial median"
 )
 level = None if use_median else st.number_input("Level (0–100)", 0.0, 100.0, 80.0, key="plan_level")
-result = ui.plan_scenario(page.stamp, tuple(chosen), indicator, level, *selection.period)
+result = cached.plan_scenario(page.stamp, tuple(chosen), indicator, level, *selection.period)
 if result is not None:
     st.markdown(plan_page.scenario_sentence(result, [names[c] for c in chosen]))
     st.dataframe(plan_page.scenario_display(result), hide_index=True, key="plan_scenario")
@@ -53,7 +53,7 @@ if result is not None:
 st.caption(plan_page.CAVEAT)
 
 st.subheader("Coverage gap and usage gap")
-gaps = ui.plan_coverage(page.stamp, *selection.period)
+gaps = cached.plan_coverage(page.stamp, *selection.period)
 if gaps is None:
     st.info(planning.MISSING_COVERAGE)
 else:

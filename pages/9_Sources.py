@@ -3,7 +3,7 @@ the map's boundary layer with its attribution and licence."""
 
 import streamlit as st
 
-from kp_dash.views import catalogue, ui
+from kp_dash.views import cached, catalogue, ui
 
 ui.use_app_navigation()
 st.title("Sources & definitions")
@@ -20,7 +20,7 @@ for item in catalogue.metric_sql():
         st.code(item.sql, language="sql")
 
 st.subheader("Map boundaries")
-layer = ui.boundary_layer()
+layer = cached.boundary_layer()
 st.dataframe(catalogue.boundary_sources(layer), hide_index=True, key="sources_boundaries")
 if layer.kind == "tile_grid":
     st.caption(layer.note)
@@ -28,13 +28,13 @@ if layer.kind == "tile_grid":
 file_stamp = ui.require_database()
 if file_stamp is None:
     st.stop()
-info = ui.build_info(file_stamp)
+info = cached.build_info(file_stamp)
 ui.data_banner(info)
 
 tables = {
-    "Seed tables": catalogue.seed_sources(ui.table(file_stamp, "stg_seed_sources")),
-    "Usage data loaded": catalogue.usage_batches(ui.connection(file_stamp)),
-    "Services": catalogue.services(ui.table(file_stamp, "services")),
+    "Seed tables": catalogue.seed_sources(cached.table(file_stamp, "stg_seed_sources")),
+    "Usage data loaded": catalogue.usage_batches(cached.connection(file_stamp)),
+    "Services": catalogue.services(cached.table(file_stamp, "services")),
 }
 for (title, frame), key in zip(tables.items(), ("seed", "batches", "services"), strict=True):
     st.subheader(title)

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kp_dash.numbers import metrics
+from kp_dash.numbers import metric_sql, registry
 from kp_dash.store import db
 
 NO_DATA = "no data"
@@ -133,10 +133,10 @@ def district_frame(
 ) -> pd.DataFrame:
     """One row per district: uptake, access, the fitted expectation and its band, the gap, the
     quadrant and the unserved population; NaN (never 0) where there is no data."""
-    uptake = metrics.fetch(
-        con, metrics.Query("uptake_per_1000", ("district",), service, month_from, month_to)
+    uptake = metric_sql.fetch_view(
+        con, registry.Query("uptake_per_1000", ("district",), service, month_from, month_to)
     )
-    access = metrics.fetch(con, metrics.Query("access_index", ("district",)))
+    access = metric_sql.fetch_view(con, registry.Query("access_index", ("district",)))
     register = db.query_df(
         con,
         "select district_code, district_name, division, is_merged"

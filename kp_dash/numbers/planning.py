@@ -2,7 +2,7 @@
 raising access might bring (METRICS.md, *Exclusion analysis*).
 
 Every factor is an estimate of people left out, built on the cross-district model of
-`kp_dash.analysis`; the priority score is a weighted mean of the factors scaled 0–1 across
+`kp_dash.numbers.analysis`; the priority score is a weighted mean of the factors scaled 0–1 across
 districts. A scenario is an association across districts, not a forecast of cause.
 """
 

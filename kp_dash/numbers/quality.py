@@ -1,39 +1,25 @@
-"""Data quality: completeness, timeliness, outliers, consistency checks and the import log.
+"""Data quality: completeness, outliers and consistency checks (timeliness and the import log
+are in `kp_dash.numbers.freshness`).
 
-Frames and figures for the Data quality page, built on the `quality_*` views in
-`kp_dash/sql/quality/`. A district with no data for a month is *no data*, never zero: completeness
-counts it as not received and the heat map draws it in its own grey class.
+Frames for the Data quality page, built on the `quality_*` views in `kp_dash/sql/quality/`
+(`kp_dash.views.quality_view` draws the heat map and names the columns). A district with no data
+for a month is *no data*, never zero: completeness counts it as not received.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
 
 from kp_dash.numbers import analysis
 from kp_dash.store import db
-from kp_dash.store.batches import MANIFEST_COLUMNS
-from kp_dash.views import exports
 
-NO_DATA = "No data"
-NO_DATA_COLOUR = "#d9d9d9"
-SHARE_COLOURS = "Blues"
 OUTLIER_THRESHOLD = 3.5  # Iglewicz & Hoaglin: |modified z| above 3.5 is a potential outlier
 OUTLIER_MIN_DIFFERENCE = 10  # transactions; a few more or fewer in a tiny series is no alarm
 SPIKE_RATIO = 5.0
 SPIKE_MIN_NEIGHBOUR = 20  # transactions in each neighbouring month
-# a spreadsheet runs a cell starting with these as a formula (CONTRACTS.md: neutralise)
-FORMULA_STARTS = exports.FORMULA_STARTS
-DEMO_NOTE = "Demonstration data (simulated, not real usage)"
-NOT_LOADED = "import (not yet in the database)"  # the source of an accepted import not built in
-HOW_TO_IMPORT = (
-    "Import a department file with `python -m kp_dash import FILE` or on the Data page; "
-    "accepted batches are listed here."
-)
 
 CHECKS = {
     "female_male_above_total": "Female + male above the total",
@@ -53,51 +39,6 @@ CONSISTENCY_COLUMNS = [
     "message",
     "files",
 ]
-IMPORT_LOG_COLUMNS = {
-    "batch_id": "Batch",
-    "kind": "Kind",
-    "file_name": "File",
-    "rows": "Rows",
-    "months": "Months",
-    "imported_at": "Imported at (UTC)",
-    "who": "Imported by",
-    "status": "Status",
-    "withdrawn_at": "Withdrawn at (UTC)",
-    "withdrawn_by": "Withdrawn by",
-}
-DISPLAY_DECIMALS = {"expected": 1, "seasonal_index": 3, "z": 2, "reference": 1}
-# monthly transaction counts, as the outliers table names them: exports show 1 to 9 as `<10`
-OUTLIER_COUNTS = ("Value", "Expected")
-# column names people read, for every frame this module returns
-LABELS = {
-    "district_code": "District code",
-    "district_name": "District",
-    "service_code": "Service",
-    "month": "Month",
-    "year": "Year",
-    "expected": "Expected",
-    "received": "Received",
-    "row_count": "Rows",
-    "transactions": "Transactions",
-    "completeness_pct": "Completeness (%)",
-    "months_no_data": "Months with no data",
-    "kind": "Kind",
-    "name": "Batch or table",
-    "file": "File",
-    "source": "Source",
-    "months_covered": "Months covered",
-    "imported_at": "Imported at (UTC)",
-    "lag_days": "Lag after the last month (days)",
-    "age_years": "Age (years)",
-    "value": "Value",
-    "seasonal_index": "Seasonal index",
-    "z": "Modified z",
-    "direction": "Direction",
-    "check_label": "Check",
-    "reference": "Compared with",
-    "message": "What is wrong",
-    "files": "Files",
-}
 
 
 def _period_filter(
@@ -175,80 +116,13 @@ def completeness(
     return frame.astype({"expected": "int64", "received": "int64", "row_count": "int64"})
 
 
-def _cells(frame: pd.DataFrame) -> pd.DataFrame:
+def completeness_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """District × month: services expected and received, usage rows, share received."""
     cells = frame.groupby(["district_code", "district_name", "month"], as_index=False).agg(
         expected=("expected", "sum"), received=("received", "sum"), row_count=("row_count", "sum")
     )
     cells["share"] = cells["received"] / cells["expected"]
     return cells
-
-
-def completeness_heatmap(frame: pd.DataFrame) -> go.Figure:
-    """District × month heat map of the share of expected services received. A cell where nothing
-    was received is *no data*: drawn grey in its own trace, never as a zero on the colour scale."""
-    figure = go.Figure()
-    if frame.empty:
-        figure.add_annotation(text="No usage data", showarrow=False)
-        figure.update_layout(xaxis_visible=False, yaxis_visible=False, height=200)
-        return figure
-    cells = _cells(frame)
-    hover = (
-        "District: " + cells["district_name"] + "<br>Month: " + cells["month"] + "<br>"
-    ) + cells.apply(
-        lambda c: (
-            (
-                f"{NO_DATA} ({c.expected} service(s) expected)"
-                if c.received == 0
-                else f"Received {c.received} of {c.expected} service(s) ({c.share:.0%})"
-            )
-            + f"<br>Rows: {c.row_count:,}"
-        ),
-        axis=1,
-    )
-    cells = cells.assign(hover=hover)
-    shares = cells.pivot(index="district_name", columns="month", values="share")
-    texts = cells.pivot(index="district_name", columns="month", values="hover")
-    has_data = shares.where(shares > 0)
-    no_data = shares.where(shares == 0).notna().astype(float).where(shares == 0)
-    common = {
-        "x": list(shares.columns),
-        "y": list(shares.index),
-        "text": texts.to_numpy(),
-        "hovertemplate": "%{text}<extra></extra>",
-        "hoverongaps": False,
-        "xgap": 1,
-        "ygap": 1,
-    }
-    figure.add_trace(
-        go.Heatmap(
-            z=has_data.to_numpy(),
-            name="Share received",
-            zmin=0,
-            zmax=1,
-            colorscale=SHARE_COLOURS,
-            colorbar={"title": {"text": "Received ÷<br>expected"}, "tickformat": ".0%"},
-            **common,
-        )
-    )
-    figure.add_trace(
-        go.Heatmap(
-            z=no_data.to_numpy(),
-            name=NO_DATA,
-            colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
-            showscale=False,
-            showlegend=True,
-            **common,
-        )
-    )
-    figure.update_layout(
-        height=max(300, 18 * len(shares.index) + 120),
-        yaxis={"autorange": "reversed", "title": None},
-        xaxis={"title": None, "type": "category"},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-    )
-    return figure
 
 
 def least_complete(frame: pd.DataFrame, count: int = 10) -> pd.DataFrame:
@@ -266,7 +140,7 @@ def least_complete(frame: pd.DataFrame, count: int = 10) -> pd.DataFrame:
     ]
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    cells = _cells(frame)
+    cells = completeness_cells(frame)
     table = cells.groupby(["district_code", "district_name"], as_index=False).agg(
         expected=("expected", "sum"),
         received=("received", "sum"),
@@ -276,148 +150,6 @@ def least_complete(frame: pd.DataFrame, count: int = 10) -> pd.DataFrame:
     table["completeness_pct"] = (100.0 * table["received"] / table["expected"]).round(1)
     table = table.sort_values(["completeness_pct", "district_name"], ignore_index=True)
     return table[columns].head(count)
-
-
-# --- timeliness --------------------------------------------------------------------------------
-
-_BATCH_SQL = """
-select b.batch_id, b.source_kind, b.source, b.file_name, b.loaded_at,
-       strftime(min(u.month_start), '%Y-%m') as first_month,
-       strftime(max(u.month_start), '%Y-%m') as last_month
-from usage_batches as b
-left join usage as u using (batch_id)
-group by b.batch_id, b.source_kind, b.source, b.file_name, b.loaded_at
-order by b.loaded_at, b.batch_id
-"""
-_SEED_SQL = """
-select seed_table, source, year from stg_seed_sources
-where year is not null
-order by seed_table, year
-"""
-TIMELINESS_COLUMNS = [
-    "kind",
-    "name",
-    "file",
-    "source",
-    "months_covered",
-    "imported_at",
-    "lag_days",
-    "year",
-    "age_years",
-]
-
-
-def _accepted(manifest: pd.DataFrame | None) -> pd.DataFrame:
-    if manifest is None or manifest.empty:
-        return pd.DataFrame(columns=MANIFEST_COLUMNS)
-    return manifest[manifest["status"].fillna("accepted") == "accepted"]
-
-
-def _utc(text: object) -> pd.Timestamp:
-    """A manifest or database time as naive UTC (NaT when absent)."""
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return pd.NaT
-    stamp = pd.Timestamp(text)
-    if pd.isna(stamp):
-        return pd.NaT
-    return stamp.tz_convert(UTC).tz_localize(None) if stamp.tzinfo else stamp
-
-
-def _months_text(first: object, last: object) -> str:
-    first, last = (m if isinstance(m, str) and m else "" for m in (first, last))
-    if not first:
-        return ""
-    return first if first == last or not last else f"{first} to {last}"
-
-
-def _covered_years(first: object, last: object, imported: pd.Timestamp) -> str:
-    """The years of the months covered; without months (an indicator import), the year imported."""
-    years = analysis.year_span(" ".join(m for m in (first, last) if isinstance(m, str)))
-    return years or ("" if pd.isna(imported) else str(imported.year))
-
-
-def _lag_days(last_month: object, imported_at: pd.Timestamp) -> object:
-    """Days from the last day of the last month covered to the import."""
-    if not isinstance(last_month, str) or not last_month or pd.isna(imported_at):
-        return pd.NA
-    month_end = pd.Period(last_month, freq="M").end_time.normalize()
-    return (imported_at.normalize() - month_end).days
-
-
-def timeliness(
-    con: duckdb.DuckDBPyConnection, manifest: pd.DataFrame | None, today: date | None = None
-) -> pd.DataFrame:
-    """How fresh each source is. For every usage batch in the database and every accepted import:
-    kind, file, months covered, when it was imported and the lag in days from the end of the last
-    month covered to the import (a return for March imported on 20 April lags 20 days), and as
-    `year` the years of the months covered. For every seed source: its year and its age in years
-    today."""
-    today = today or datetime.now(UTC).date()
-    accepted = _accepted(manifest).set_index("batch_id", drop=False)
-    rows = []
-    for b in db.query_df(con, _BATCH_SQL).itertuples(index=False):
-        entry = accepted.loc[b.batch_id] if b.batch_id in accepted.index else None
-        imported = _utc(entry["imported_at"]) if entry is not None else _utc(b.loaded_at)
-        rows.append(
-            {
-                "kind": "usage (demonstration)" if b.source_kind == "demo" else "usage",
-                "name": b.batch_id,
-                "file": entry["file_name"] if entry is not None else b.file_name,
-                "source": b.source,
-                "first_month": b.first_month,
-                "last_month": b.last_month,
-                "imported_at": imported,
-                "year": _covered_years(b.first_month, b.last_month, imported),
-            }
-        )
-    loaded = {row["name"] for row in rows}
-    for entry in accepted.itertuples(index=False):
-        if entry.batch_id in loaded:
-            continue
-        imported = _utc(entry.imported_at)
-        rows.append(
-            {
-                "kind": entry.kind,
-                "name": entry.batch_id,
-                "file": entry.file_name,
-                "source": NOT_LOADED if entry.kind == "usage" else "import",
-                "first_month": entry.first_month,
-                "last_month": entry.last_month,
-                "imported_at": imported,
-                "year": _covered_years(entry.first_month, entry.last_month, imported),
-            }
-        )
-    for seed in db.query_df(con, _SEED_SQL).itertuples(index=False):
-        rows.append(
-            {
-                "kind": "seed",
-                "name": seed.seed_table,
-                "file": f"data/seed/{seed.seed_table}.csv",
-                "source": seed.source,
-                "year": str(int(seed.year)),
-                "age_years": today.year - int(seed.year),
-            }
-        )
-    frame = pd.DataFrame(rows, columns=[*TIMELINESS_COLUMNS, "first_month", "last_month"])
-    frame["months_covered"] = [
-        _months_text(f, t) for f, t in zip(frame["first_month"], frame["last_month"], strict=True)
-    ]
-    frame["imported_at"] = pd.to_datetime(frame["imported_at"])
-    frame["lag_days"] = pd.array(
-        [_lag_days(m, t) for m, t in zip(frame["last_month"], frame["imported_at"], strict=True)],
-        dtype="Int64",
-    )
-    frame = frame.astype({"year": "string", "age_years": "Int64"})
-    return frame[TIMELINESS_COLUMNS]
-
-
-def usage_sources(timeliness_frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """(source, year) of the usage data the checks ran on (the batches in the database), the year
-    being the years of the months each covers; none when no usage is loaded."""
-    frame = timeliness_frame
-    usage = frame[frame["kind"].str.startswith("usage") & (frame["source"] != NOT_LOADED)]
-    pairs = zip(usage["source"], usage["year"].fillna(""), strict=True)
-    return list(dict.fromkeys((str(s), str(y)) for s, y in pairs if isinstance(s, str) and s))
 
 
 # --- outliers ----------------------------------------------------------------------------------
@@ -596,54 +328,3 @@ def consistency(
     frame = pd.DataFrame(rows, columns=CONSISTENCY_COLUMNS)
     frame["check_label"] = frame["check"].map(CHECKS)
     return frame.astype({"year": "Int64", "value": "float64", "reference": "float64"})
-
-
-# --- import log --------------------------------------------------------------------------------
-
-
-def import_log(manifest: pd.DataFrame | None) -> pd.DataFrame:
-    """Every import, newest first, with people-readable columns: batch, kind, file, rows, months
-    covered, when and by whom it was imported, and whether it was later withdrawn."""
-    if manifest is None or manifest.empty:
-        return pd.DataFrame(
-            {label: pd.Series(dtype="object") for label in IMPORT_LOG_COLUMNS.values()}
-        )
-    log = manifest.copy()
-    log["months"] = [
-        _months_text(f, t) for f, t in zip(log["first_month"], log["last_month"], strict=True)
-    ]
-    log["imported_at"] = log["imported_at"].map(_utc)
-    log["withdrawn_at"] = log["withdrawn_at"].map(_utc)
-    log = log.sort_values("imported_at", ascending=False, ignore_index=True)
-    return log[list(IMPORT_LOG_COLUMNS)].rename(columns=IMPORT_LOG_COLUMNS)
-
-
-# --- display and export ------------------------------------------------------------------------
-
-
-def for_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same frame with the column names people read, estimates rounded to what they can
-    tell (the check's code is dropped: its label is shown)."""
-    shown = frame.drop(columns=[c for c in ("check",) if c in frame])
-    shown = shown.round({c: d for c, d in DISPLAY_DECIMALS.items() if c in shown})
-    return shown.rename(columns={c: LABELS.get(c, c) for c in shown.columns})
-
-
-def export_csv(frame: pd.DataFrame, demo: bool = False) -> bytes:
-    """CSV bytes (UTF-8 with BOM, for Excel) of a table as shown, text cells neutralised
-    (`kp_dash.exports`); demonstration data says so in a column of its own."""
-    shown = for_display(frame)
-    if demo:
-        shown = shown.assign(Note=DEMO_NOTE)
-    return exports.csv_bytes(shown)
-
-
-def download_args(frame: pd.DataFrame, key: str, demo: bool = False) -> dict[str, object]:
-    """Arguments of a table's CSV download button (label, data, file name, type, widget key)."""
-    return {
-        "label": "Download CSV",
-        "data": export_csv(frame, demo),
-        "file_name": f"quality_{key}.csv",
-        "mime": "text/csv",
-        "key": f"quality_{key}_csv",
-    }

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers.metrics import Metric
+from kp_dash.numbers.registry import Metric
 from kp_dash.store import db
-from kp_dash.views.source_list import SEPARATOR, SourceList
 
 NO_DATA = "No data"
+# joins several sources (or their years) in one text: "Demonstration data …; PBS Census 2023"
+SOURCE_SEPARATOR = "; "
 PROFILE_COLUMN = "Profile"
 # Every source the database holds with its year: seed tables, current indicators, and the usage
 # of a selection (parameters: service ×2, from ×2, to ×2).
@@ -27,14 +28,6 @@ where (?::varchar is null or service_code = ?)
   and (?::varchar is null or month_start >= strptime(?, '%Y-%m')::date)
   and (?::varchar is null or month_start <= strptime(?, '%Y-%m')::date)
 """
-ACCESS_NOTE = (
-    "The access index averages census counts and survey estimates ({cited}): the survey parts "
-    "are estimates with sampling error, not counts."
-)
-PARENT_NOTE = (
-    " ⚑ {names}: access uses the parent-district survey value (the district was split after "
-    "the survey)."
-)
 
 
 def profile_url(district_code: str) -> str:
@@ -132,25 +125,14 @@ def source_years(
 ) -> dict[str, tuple[int, ...]]:
     """Each single source of the database with the years it covers: seed and indicator sources
     with their published year, usage sources with the years of their months in the selection
-    (a `kp_dash.source_list.SourceList` dates the parts of joined source texts with them)."""
+    (a `kp_dash.views.source_list.SourceList` dates the parts of joined source texts with them)."""
     params = [service, service, month_from, month_from, month_to, month_to]
     years: dict[str, set[int]] = {}
     for source, year in db.query_df(con, SOURCE_YEARS_SQL, params).itertuples(index=False):
         if isinstance(source, str) and not pd.isna(year):
-            for part in source.split(SEPARATOR):
+            for part in source.split(SOURCE_SEPARATOR):
                 years.setdefault(part.strip(), set()).add(int(year))
     return {source: tuple(sorted(found)) for source, found in years.items() if source}
-
-
-def access_note(frame: pd.DataFrame, sources: SourceList) -> str:
-    """What the access index of a district frame combines, citing its sources in the page's
-    list, and the districts whose access uses a parent district's survey value."""
-    cited = sources.cite(frame, columns=("access_source", "access_year"))
-    text = ACCESS_NOTE.format(cited=cited)
-    parents = frame.loc[frame["access_is_parent_estimate"].fillna(False).astype(bool)]
-    if not parents.empty:
-        text += PARENT_NOTE.format(names=", ".join(sorted(parents["district_name"])))
-    return text
 
 
 def month_options(first: str | None, last: str | None) -> list[str]:

@@ -1,43 +1,29 @@
 """Trends and targets: a metric over time (province, divisions or districts) with month-on-month
 and year-on-year change, the district delta ranking, and target attainment with a red/amber/green
-status (METRICS.md: `delta`, `target_attainment_pct`). Pure functions of a connection or a frame;
-the page only calls them and draws.
+status (METRICS.md: `delta`, `target_attainment_pct`). Pure functions of a connection or a frame
+returning frames and plain values; `kp_dash.views.trends_view` makes tables, captions and the chart.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
 
-from kp_dash.numbers import analysis, metrics
-from kp_dash.numbers.metrics import Metric, MetricError, ModelledMetric, Query
+from kp_dash.numbers import analysis, metrics, registry
+from kp_dash.numbers.registry import Metric, MetricError, ModelledMetric, Query
 from kp_dash.store import config, db
 
 PROVINCE_CODE = "KP"
 PROVINCE_NAME = "Khyber Pakhtunkhwa"
 ALL_SERVICES = "all"  # a target for all services together
 LEVELS = {"province": "Province", "division": "Divisions", "district": "Districts"}
-NO_DATA = "No data"
 NO_TARGET = "no target"
-NO_TARGETS = (
-    "No targets for this service and period: every district has *no target*. Targets come "
-    "from a `targets` import (service, district or KP, metric, month or year, target)."
-)
 STATUSES = ("green", "amber", "red", NO_TARGET, "no data")
-# light fills keep the status word readable; the word itself carries the meaning too
-STATUS_COLOURS = {
-    "green": "#c7e9c0",
-    "amber": "#fee391",
-    "red": "#fcbba1",
-    NO_TARGET: "#eeeeee",
-    "no data": "#eeeeee",
-}
 SERIES_COLUMNS = [
     "month",
     "group",
@@ -89,11 +75,11 @@ _RATIO = re.compile(
 
 def trend_metrics() -> list[str]:
     """Codes of the metrics that have monthly values (the ones a trend can show)."""
-    return [code for code, metric in metrics.REGISTRY.items() if "month" in metric.by_keys]
+    return [code for code, metric in registry.REGISTRY.items() if "month" in metric.by_keys]
 
 
 def _monthly(code: str) -> Metric:
-    metric = metrics.get(code)
+    metric = registry.get(code)
     if not isinstance(metric, Metric) or "month" not in metric.by_keys:
         raise MetricError(
             f"{metric.label} ({code}) has no monthly values, so it cannot be shown over time "
@@ -120,7 +106,7 @@ def division_scale(metric: Metric | ModelledMetric) -> float:
 def _varies_with_period(metric: Metric | ModelledMetric) -> bool:
     if isinstance(metric, Metric):
         return "month" in metric.by_keys
-    return any(_varies_with_period(metrics.get(code)) for code in metric.inputs)
+    return any(_varies_with_period(registry.get(code)) for code in metric.inputs)
 
 
 # --- months -------------------------------------------------------------------------------------
@@ -225,7 +211,7 @@ def series(
     the period is read too, so the first months of a period have a year-on-year change."""
     if level not in LEVELS:
         raise MetricError(f"unknown level '{level}' (known: {', '.join(LEVELS)})")
-    scale = division_scale(metrics.get(code)) if level == "division" else 1.0
+    scale = division_scale(registry.get(code)) if level == "division" else 1.0
     _monthly(code)
     by = ("month",) if level == "province" else ("month", "district")
     read_from = shift_month(month_from, -12) if month_from else None
@@ -261,107 +247,10 @@ def series(
     return full[SERIES_COLUMNS]
 
 
-def change_unit(metric: Metric) -> str:
-    """The unit a change of the metric is in (a change of a percentage is in points)."""
-    return "percentage points" if metric.unit.startswith("%") else metric.unit
-
-
-def _signed(value: float, decimals: int) -> str:
-    return NO_DATA if pd.isna(value) else f"{value:+,.{decimals}f}"
-
-
-def _number(value: float, decimals: int) -> str:
-    return NO_DATA if pd.isna(value) else f"{value:,.{decimals}f}"
-
-
 def latest_month(frame: pd.DataFrame) -> str | None:
     """The last month of a series frame that has a value for some group."""
     known = frame.dropna(subset=["value"])
     return str(known["month"].max()) if not known.empty else None
-
-
-def change_table(frame: pd.DataFrame, metric: Metric, month: str | None = None) -> pd.DataFrame:
-    """Each group's value in one month (default: the latest with data) with its month-on-month
-    and year-on-year change, as text for people ("No data", never 0, where missing)."""
-    month = month or latest_month(frame)
-    rows = frame[frame["month"] == month]
-    unit = change_unit(metric)
-    return pd.DataFrame(
-        {
-            "Group": rows["group"],
-            "Month": rows["month"],
-            f"{metric.label} ({metric.unit})": rows["value"].map(
-                lambda v: _number(v, metric.decimals)
-            ),
-            f"Change on previous month ({unit})": rows["mom_change"].map(
-                lambda v: _signed(v, metric.decimals)
-            ),
-            f"Change on same month last year ({unit})": rows["yoy_change"].map(
-                lambda v: _signed(v, metric.decimals)
-            ),
-            "Source": rows["source"],
-            "Year": rows["year"],
-        }
-    ).reset_index(drop=True)
-
-
-def series_display(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """The whole series at full precision with column names for people (for download)."""
-    unit = change_unit(metric)
-    return frame.rename(
-        columns={
-            "month": "Month",
-            "group": "Group",
-            "group_code": "Code",
-            "value": f"{metric.label} ({metric.unit})",
-            "mom_change": f"Change on previous month ({unit})",
-            "yoy_change": f"Change on same month last year ({unit})",
-        }
-    )
-
-
-def series_figure(frame: pd.DataFrame, metric: Metric) -> go.Figure:
-    """One line per group; months without data are gaps (never drawn as 0); the hover gives the
-    value and its month-on-month and year-on-year change."""
-    figure = go.Figure()
-    unit = change_unit(metric)
-    for _, part in frame.groupby("group_code", sort=False):
-        hover = [
-            f"{_signed(mom, metric.decimals)} on previous month, "
-            f"{_signed(yoy, metric.decimals)} on a year earlier ({unit})"
-            for mom, yoy in zip(part["mom_change"], part["yoy_change"], strict=True)
-        ]
-        figure.add_trace(
-            go.Scatter(
-                x=part["month"],
-                y=part["value"],
-                name=str(part["group"].iloc[0]),
-                mode="lines+markers",
-                connectgaps=False,
-                customdata=hover,
-                hovertemplate=f"%{{fullData.name}}<br>%{{x|%b %Y}}: %{{y:,.{metric.decimals}f}}"
-                "<br>%{customdata}<extra></extra>",
-            )
-        )
-    if frame["value"].isna().all():
-        figure.add_annotation(
-            text=f"{NO_DATA} for this selection",
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-        )
-    figure.update_layout(
-        height=420,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"title": {"text": f"{metric.label} ({metric.unit})"}, "rangemode": "tozero"},
-        xaxis={"title": None, "dtick": "M3", "tickformat": "%b %Y"},
-        legend={"title": {"text": ""}},
-        hovermode="closest",
-        plot_bgcolor="white",
-    )
-    return figure
 
 
 # --- delta ranking ------------------------------------------------------------------------------
@@ -379,7 +268,7 @@ def delta_ranking(
     comparison value) and its rank, 1 = improved most (the largest fall for a lower-is-better
     metric; a neutral metric ranks by rise). Districts missing either value have no delta and no
     rank and come last."""
-    metric = metrics.get(code)
+    metric = registry.get(code)
     if "district" not in metric.by_keys or not _varies_with_period(metric):
         raise MetricError(
             f"{metric.label} ({code}) does not change with the period (no monthly data), so it "
@@ -406,33 +295,6 @@ def delta_ranking(
     table["year"] = analysis.joined_years(table, ("year", "year_0"))
     table = table.sort_values(["rank", "district_name"], na_position="last", ignore_index=True)
     return table[DELTA_COLUMNS]
-
-
-def delta_display(
-    table: pd.DataFrame, metric: Metric, period: tuple[str, str], comparison: tuple[str, str]
-) -> pd.DataFrame:
-    """The delta ranking for people: numbers as text, "No data" (never 0) where missing."""
-
-    def label(months: tuple[str, str]) -> str:
-        return months[0] if months[0] == months[1] else f"{months[0]} to {months[1]}"
-
-    return pd.DataFrame(
-        {
-            "Rank": table["rank"],
-            "District": table["district_name"],
-            f"{label(period)} ({metric.unit})": table["value"].map(
-                lambda v: _number(v, metric.decimals)
-            ),
-            f"{label(comparison)} ({metric.unit})": table["comparison_value"].map(
-                lambda v: _number(v, metric.decimals)
-            ),
-            f"Delta ({change_unit(metric)})": table["delta"].map(
-                lambda v: _signed(v, metric.decimals)
-            ),
-            "Source": table["source"],
-            "Year": table["year"],
-        }
-    )
 
 
 # --- targets ------------------------------------------------------------------------------------
@@ -539,7 +401,7 @@ def target_status(
         ["service_code", "metric", "period"], sort=True
     ):
         by_district, province = _actuals(con, code, service_code, period)
-        lower = metrics.get(code).direction == "lower_is_better"
+        lower = registry.get(code).direction == "lower_is_better"
         wanted = dict(
             zip(group["district_code"].fillna(PROVINCE_CODE), group["target"], strict=True)
         )
@@ -563,105 +425,3 @@ def target_status(
         table["district_code"].astype(object).where(table["district_code"].notna(), None)
     )
     return table[TARGET_COLUMNS]
-
-
-def thresholds_caption(thresholds: tuple[float, float] | None = None) -> str:
-    """The RAG rule as configured, for a caption under the target table."""
-    green, amber = thresholds or config.rag_thresholds()
-    return (
-        f"Target attainment = 100 × actual ÷ target, same metric and period (month targets: "
-        f"that month; year targets: that year's months in the data). Green ≥ {green:g} %, "
-        f"amber ≥ {amber:g} %, red below (set by KP_DASH_RAG_GREEN and KP_DASH_RAG_AMBER). "
-        "For a lower-is-better metric above 100 is worse, and the status is judged on "
-        "target ÷ actual. *no target*: the district has none; *No data*: no actual value."
-    )
-
-
-def attainment_formula(metric: Metric | ModelledMetric) -> str:
-    """The attainment formula for one metric, saying when above 100 is worse."""
-    text = f"{metric.label}: attainment = 100 × actual ÷ target"
-    if metric.direction == "lower_is_better":
-        text += " (lower is better for this metric: above 100 is worse)"
-    return text
-
-
-def target_display(table: pd.DataFrame, services: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The target table for people: names, numbers as text, "no target" / "No data" never 0.
-    `services` is the services table (service_code, service_name) for the names."""
-    names: Mapping[str, str] = (
-        dict(zip(services["service_code"], services["service_name"], strict=True))
-        if services is not None
-        else {}
-    )
-    names = {ALL_SERVICES: "All services", **names}
-
-    def decimals(code: str) -> int:
-        return metrics.get(code).decimals
-
-    def attained(pct: float, status: str) -> str:
-        if status in (NO_TARGET, "no data"):
-            return NO_TARGET if status == NO_TARGET else NO_DATA
-        return "target 0" if pd.isna(pct) else f"{pct:,.1f}"
-
-    rows = table.itertuples(index=False)
-    shown: list[dict[str, Any]] = [
-        {
-            "District": row.district_name,
-            "Service": names.get(row.service_code, row.service_code),
-            "Metric": f"{metrics.get(row.metric).label} ({row.metric})",
-            "Period": row.period,
-            "Target": NO_TARGET
-            if pd.isna(row.target)
-            else _number(row.target, decimals(row.metric)),
-            "Actual": _number(row.actual, decimals(row.metric)),
-            "Attainment (%)": attained(row.attainment_pct, row.status),
-            "Status": row.status,
-            "Source": row.source,
-            "Year": row.year,
-        }
-        for row in rows
-    ]
-    columns = ["District", "Service", "Metric", "Period", "Target", "Actual", "Attainment (%)"]
-    return pd.DataFrame(shown, columns=[*columns, "Status", "Source", "Year"])
-
-
-def status_style(table: pd.DataFrame) -> Any:
-    """The target display table as a pandas Styler with the Status cells in RAG colours."""
-
-    def colour(status: object) -> str:
-        fill = STATUS_COLOURS.get(str(status))
-        return f"background-color: {fill}" if fill else ""
-
-    return table.style.map(colour, subset=["Status"])
-
-
-def series_caption(metric: Metric, level: str) -> str:
-    """What the chart shows and how its numbers are made, for the caption under it."""
-    text = (
-        f"{metric.formula}. Change on the previous month and on the same month a year earlier "
-        f"are differences in {change_unit(metric)}. Months without data are gaps, never zero."
-    )
-    if level == "division":
-        text += (
-            " A division's value adds up the counts of its districts with data in that month "
-            "(numerator and denominator), never an average of district rates."
-        )
-    return text
-
-
-def delta_caption(metric: Metric | ModelledMetric) -> str:
-    """How the delta ranking is read for this metric."""
-    direction = {
-        "lower_is_better": "lower is better, so the largest fall ranks first",
-        "neutral": "neither direction is better for this metric; the largest rise ranks first",
-    }.get(metric.direction, "the largest rise ranks first")
-    return (
-        "Delta = value in the period − value in the comparison period (NITI Aayog's district "
-        f"delta ranking); rank 1 = improved most ({direction}). Districts without a value in "
-        "both periods have no rank and come last."
-    )
-
-
-def metric_label(code: str) -> str:
-    """How a metric is named in the picker."""
-    return f"{metrics.get(code).label} ({code})"

@@ -1,6 +1,6 @@
 """Build the DuckDB file from seed, demonstration data and accepted imports as a new build file,
 then point the database path at it in one atomic rename, so that no reader ever sees half a build
-and every reader sees the new one on its next connection (`kp_dash.db`)."""
+and every reader sees the new one on its next connection (`kp_dash.store.db`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kp_dash.store import batches, config, db, demo, ingest
+from kp_dash.store import batches, config, db, demo, ingest, reader
 from kp_dash.store.ingest import Validation
 
 SEED_TABLES = (
@@ -120,8 +120,8 @@ def validate_sources(
     for source in sources:
         progress(f"validating {source.path.name}")
         try:
-            frame = ingest.read_file(source.path)
-        except ingest.ReadError as error:
+            frame = reader.read_file(source.path)
+        except reader.ReadError as error:
             results.append(Validation(source.path.name, "usage", pd.DataFrame(), error.problems))
             continue
         results.append(checker.validate(frame, source.path.name, "usage"))

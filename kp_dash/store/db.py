@@ -369,7 +369,7 @@ def _stored_info(path: Path) -> dict[str, str] | DatabaseState:
 def database_state(path: Path | None = None) -> DatabaseState:
     """Missing, unreadable, built by older code (its SQL fingerprint is not this code's, or it
     predates the build recording one) or current, from the build properties alone; whether its
-    inputs changed since is `kp_dash.build.database_state`."""
+    inputs changed since is `kp_dash.store.build.database_state`."""
     path = Path(path or config.db_path())
     info = _stored_info(path)
     if isinstance(info, DatabaseState):

@@ -2,34 +2,30 @@
 
 Values are taken as published (never rescaled, blanks never turned into zeros) and written
 with fixed formatting and sorted rows, so regenerating gives byte-identical files. Besides the
-CSV tables this writes the bundled district layer (`kp_districts.geojson`): the OCHA KP
-districts, simplified once with their shared borders kept, with the source's attribution.
+CSV tables this writes the bundled district layer (`kp_districts.geojson`), which
+`seed_boundaries` derives from the OCHA KP districts, as are the districts' centroids.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from kp_dash.store import geo
 from kp_dash.store.config import SEED_DIR, SHARED_DATA_DIR
+from kp_dash.store.seed_boundaries import build_boundaries, centroids
 
 CROSSWALK = "derived/kp_district_name_crosswalk.csv"
-BOUNDARIES = "boundaries/kp_districts_ocha_codab_20220909.geojson"
 ADM2_DBF = "boundaries/pak_admbnda_adm2_wfp_20220909.dbf"
 PSLM_XLSX = "stats/2019PSLM_indicators_long2.xlsx"
 PSLM_MOBILE = "Households' mobile phone ownership (% of population)"
 
 MERGED_CODES = ("PK502", "PK513", "PK518", "PK524", "PK525", "PK527", "PK530")
 KP_POPULATION_2023 = 40_856_097
-PROJECTED_CRS = "EPSG:32643"  # UTM 43N: KP lies within it, so centroids are computed in metres
 
 SRC_T1 = "PBS Census 2023, table 1"
 SRC_T5 = "PBS Census 2023, table 5"
@@ -41,33 +37,6 @@ SRC_PSLM = "PSLM 2019-20 (Data4Pakistan, World Bank)"
 SRC_OCHA_ADM2 = "OCHA COD-AB Pakistan 2022 (adm2)"
 SRC_VARIANT = "Widely used variant spelling"
 
-# The bundled district layer's top-level members (kp_dash.geo.BUNDLED_METADATA), worded as in
-# shared/data/PROVENANCE.md (section 1: OCHA COD-AB Pakistan, 2022 edition).
-BOUNDARY_METADATA = {
-    "name": "KP districts, simplified from OCHA COD-AB Pakistan 2022 (admin level 2)",
-    "source": (
-        "OCHA Common Operational Dataset for Pakistan administrative boundaries (COD-AB), "
-        "2022 edition, admin level 2 (pak_admbnda_adm2_wfp_20220909), by World Food Programme "
-        "SDI and ITOS, University of Georgia; HDX dataset cod-ab-pak"
-    ),
-    "source_url": "https://data.humdata.org/dataset/cod-ab-pak",
-    "source_date": "2022-09-02 (valid on 2022-09-09)",
-    "licence": (
-        "COD/FOD Registry Terms of Use (the source metadata's useLimit); HDX COD-AB datasets "
-        "are normally published under CC BY-IGO 3.0 (verify on the HDX page for cod-ab-pak)"
-    ),
-    "attribution": (
-        "District boundaries: OCHA COD-AB Pakistan 2022 (WFP SDI; ITOS, University of "
-        "Georgia), HDX cod-ab-pak; simplified."
-    ),
-    "derived_by": (
-        "python -m kp_dash seed (kp_dash/seedgen.py) from "
-        "kp_districts_ocha_codab_20220909.geojson, the 35 districts with ADM1_PCODE PK5: "
-        f"shapely.coverage_simplify (tolerance {geo.SIMPLIFY_TOLERANCE} degrees, shared borders "
-        f"kept), coordinates rounded to {geo.COORD_DECIMALS} decimals; properties district_code "
-        "(ADM2_PCODE) and district_name (data/seed/districts.csv) only"
-    ),
-}
 
 # Crosswalk column -> the source named for a spelling found in it (first source wins on duplicates).
 ALIAS_COLUMNS = {
@@ -107,7 +76,8 @@ UNDIVIDED_RE = re.compile(r"^(?P<parent>.+?)\s*\(undivided\)$")
 VARNAME_RE = re.compile(r"^(?P<x>.+?)\s*\(VARNAME (?P<y>.+)\)$")
 FATA_RE = re.compile(r"^(?P<x>.+?)\s*\(F\.A\.T\.A\.\)$")
 
-# Normalisation rules: (rule, pattern, replacement, note). Applied word-wise by kp_dash.districts.
+# Normalisation rules: (rule, pattern, replacement, note), applied word-wise by
+# kp_dash.store.districts.
 NAME_RULES = (
     ("drop_word", "district", "", "administrative suffix, not part of the name"),
     ("drop_word", "distt", "", "common abbreviation of 'district' in Pakistani files"),
@@ -221,24 +191,6 @@ def _code(codes: dict[str, str], census_name: str) -> str:
 # ---------------------------------------------------------------- districts
 
 
-def _centroids(shared_dir: Path) -> pd.DataFrame:
-    gdf = gpd.read_file(shared_dir / BOUNDARIES)[["ADM2_PCODE", "geometry"]]
-    projected = gdf.to_crs(PROJECTED_CRS)
-    centroid = projected.geometry.centroid
-    # A centroid can fall outside a crescent-shaped district; then use a point inside it.
-    inside = centroid.within(projected.geometry)
-    point = centroid.where(inside, projected.geometry.representative_point())
-    lonlat = gpd.GeoSeries(point, crs=PROJECTED_CRS).to_crs("EPSG:4326")
-    return pd.DataFrame(
-        {
-            "district_code": gdf["ADM2_PCODE"],
-            "centroid_lon": lonlat.x.map(lambda v: f"{v:.4f}"),
-            "centroid_lat": lonlat.y.map(lambda v: f"{v:.4f}"),
-            "point_kind": inside.map({True: "centroid", False: "representative point"}),
-        }
-    )
-
-
 def build_districts(shared_dir: Path, crosswalk: pd.DataFrame) -> pd.DataFrame:
     t1 = _read_census(shared_dir, "01")
     overall = t1[t1["region"] == "OVERALL"].set_index("name_admin_unit")["area_sqkm"]
@@ -254,7 +206,7 @@ def build_districts(shared_dir: Path, crosswalk: pd.DataFrame) -> pd.DataFrame:
             "area_km2": crosswalk["census2023_name"].map(lambda n: str(_int(overall[n]))),
         }
     )
-    df = df.merge(_centroids(shared_dir), on="district_code", how="left", validate="1:1")
+    df = df.merge(centroids(shared_dir), on="district_code", how="left", validate="1:1")
     if df["centroid_lon"].isna().any():
         raise ValueError("a crosswalk P-code has no boundary polygon")
     df["source"] = (
@@ -276,70 +228,6 @@ def build_districts(shared_dir: Path, crosswalk: pd.DataFrame) -> pd.DataFrame:
         "year",
     ]
     return _sorted(df[columns], ["district_code"])
-
-
-# ---------------------------------------------------------------- boundaries
-
-
-def _rounded(coords: object) -> object:
-    """Nested coordinate lists with each number rounded (Python's `round` gives the shortest
-    decimal, so the text has at most COORD_DECIMALS decimals)."""
-    if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
-        return [round(float(v), geo.COORD_DECIMALS) for v in coords]
-    return [_rounded(part) for part in coords]  # type: ignore[union-attr]
-
-
-def build_boundaries(shared_dir: Path, districts: pd.DataFrame) -> str:
-    """The bundled district layer as GeoJSON text: one feature per district, keyed by P-code.
-
-    Simplified as one coverage so neighbours keep one shared border; the result is checked
-    (35 districts, a valid coverage without gaps, under BUNDLED_MAX_BYTES) before it is written.
-    """
-    gdf = gpd.read_file(shared_dir / BOUNDARIES)[["ADM2_PCODE", "ADM1_PCODE", "geometry"]]
-    if gdf.crs is None or not gdf.crs.equals(geo.CRS):
-        raise ValueError(f"{BOUNDARIES} is not in {geo.CRS}")
-    names = dict(zip(districts["district_code"], districts["district_name"], strict=True))
-    if set(gdf["ADM1_PCODE"]) != {"PK5"} or sorted(gdf["ADM2_PCODE"]) != sorted(names):
-        raise ValueError(f"{BOUNDARIES} does not hold exactly the register's 35 KP districts")
-    gdf = _sorted(gdf, ["ADM2_PCODE"])
-    geoms = gdf.geometry.to_numpy()
-    if not shapely.coverage_is_valid(geoms):
-        raise ValueError(f"{BOUNDARIES} is not a valid coverage: borders would not stay shared")
-    simplified = shapely.coverage_simplify(geoms, geo.SIMPLIFY_TOLERANCE)
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"district_code": code, "district_name": names[code]},
-            "geometry": {
-                "type": geom.geom_type,
-                "coordinates": _rounded(shapely.geometry.mapping(geom)["coordinates"]),
-            },
-        }
-        for code, geom in zip(gdf["ADM2_PCODE"], simplified, strict=True)
-    ]
-    header = json.dumps(
-        {"type": "FeatureCollection", **BOUNDARY_METADATA}, ensure_ascii=True, indent=1
-    )
-    lines = [json.dumps(f, ensure_ascii=True, separators=(",", ":")) for f in features]
-    text = header[:-2] + ',\n "features": [\n' + ",\n".join(lines) + "\n ]\n}\n"
-    _check_boundaries(text, names)
-    return text
-
-
-def _check_boundaries(text: str, names: dict[str, str]) -> None:
-    """Refuse a layer that would draw gaps, overlaps or the wrong districts."""
-    size = len(text.encode("utf-8"))
-    if size > geo.BUNDLED_MAX_BYTES:
-        raise ValueError(f"the district layer is {size:,} bytes, over {geo.BUNDLED_MAX_BYTES:,}")
-    collection = json.loads(text)
-    geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in collection["features"]])
-    codes = [f["properties"]["district_code"] for f in collection["features"]]
-    if codes != sorted(names) or not shapely.is_valid(geoms).all():
-        raise ValueError("the simplified district layer has invalid or missing districts")
-    outline = shapely.union_all(geoms)
-    holes = sum(len(p.interiors) for p in getattr(outline, "geoms", [outline]))
-    if not shapely.coverage_is_valid(geoms) or outline.geom_type != "Polygon" or holes:
-        raise ValueError("the simplified district layer has gaps or overlaps")
 
 
 # ---------------------------------------------------------------- names

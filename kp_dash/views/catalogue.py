@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis, metrics
-from kp_dash.store import db, geo
+from kp_dash.numbers import analysis, registry
+from kp_dash.store import db, geo, tile_grid
 
 SOURCE_KIND_NOTES = {
     "census": "Census (PBS 2023), exact counts as published",
@@ -50,7 +50,7 @@ BATCH_COLUMNS = {
 
 BOUNDARY_COLUMNS = ["Map layer", "File", "Source", "Attribution", "Licence", "Year"]
 TILE_MAP_ROW = {
-    "File": f"data/seed/{geo.HEX_GRID_FILE}",
+    "File": f"data/seed/{tile_grid.HEX_GRID_FILE}",
     "Source": "Project-made tile layout: one hexagon per district, neighbours kept next to each "
     "other (not real boundaries)",
     "Attribution": "KP Digital Inclusion Dashboard",
@@ -71,24 +71,24 @@ def metric_sql() -> list[MetricSql]:
     files = {f.name: f for f in db.sql_files("metrics")}
     return [
         MetricSql(code, files[code].header, files[code].path.read_text(encoding="utf-8"))
-        for code in metrics.REGISTRY
+        for code in registry.REGISTRY
     ]
 
 
 def _grain(code: str, headers: dict[str, dict[str, str]]) -> str:
     if code in headers:
         return headers[code].get("grain", "")
-    inputs = ", ".join(metrics.MODELLED[code].inputs)
-    return f"computed across districts in kp_dash.analysis from {inputs}"
+    inputs = ", ".join(registry.MODELLED[code].inputs)
+    return f"computed across districts in kp_dash.numbers.analysis from {inputs}"
 
 
 def metric_definitions() -> pd.DataFrame:
     """Every metric's definition, one row each, with the registry as its source and year."""
     headers = {item.code: item.header for item in metric_sql()}
-    frame = metrics.registry_frame()
+    frame = registry.registry_frame()
     frame["grain"] = frame["code"].map(lambda c: _grain(c, headers))
     frame["source_kind"] = frame["source_kind"].map(lambda k: SOURCE_KIND_NOTES.get(k, k))
-    frame["breakdowns"] = frame["code"].map(lambda c: ", ".join(metrics.get(c).by_keys))
+    frame["breakdowns"] = frame["code"].map(lambda c: ", ".join(registry.get(c).by_keys))
     frame["Source"], frame["Year"] = REGISTRY_SOURCE, REGISTRY_YEAR
     return frame.rename(
         columns={

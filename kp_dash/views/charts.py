@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from kp_dash.views.source_list import SourceList
+
 NO_DATA = "No data"
 PER_1000 = " per 1,000"
 MODELLED = "modelled"
@@ -449,3 +451,24 @@ def map_values(frame: pd.DataFrame) -> pd.DataFrame:
         ]
     ]
     return values.rename(columns={"uptake_per_1000": "value"})
+
+
+ACCESS_NOTE = (
+    "The access index averages census counts and survey estimates ({cited}): the survey parts "
+    "are estimates with sampling error, not counts."
+)
+PARENT_NOTE = (
+    " ⚑ {names}: access uses the parent-district survey value (the district was split after "
+    "the survey)."
+)
+
+
+def access_note(frame: pd.DataFrame, sources: SourceList) -> str:
+    """What the access index of a district frame combines, citing its sources in the page's
+    list, and the districts whose access uses a parent district's survey value."""
+    cited = sources.cite(frame, columns=("access_source", "access_year"))
+    text = ACCESS_NOTE.format(cited=cited)
+    parents = frame.loc[frame["access_is_parent_estimate"].fillna(False).astype(bool)]
+    if not parents.empty:
+        text += PARENT_NOTE.format(names=", ".join(sorted(parents["district_name"])))
+    return text

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import ingest, intake
+from kp_dash.store import contract, ingest, intake, rules
 from kp_dash.store.ingest import Progress
 from kp_dash.views import exports, templates
 
 AUTO = "auto"
-KIND_CHOICES = (AUTO, *ingest.KINDS)
+KIND_CHOICES = (AUTO, *rules.KINDS)
 UPLOAD_TYPES = ("csv", "xlsx", "parquet")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEM_COLUMNS = ["row", "column", "value", "rule", "message"]
@@ -37,7 +37,7 @@ LOG_COLUMNS = {
     "withdrawn_by": "Withdrawn by",
 }
 # Spreadsheet programs run a cell starting with these as a formula (CONTRACTS.md: neutralise).
-FORMULA_STARTS = exports.FORMULA_STARTS
+FORMULA_STARTS = contract.FORMULA_STARTS
 DEMO_RULE = (
     "The simulated demonstration data is shown only until the first real usage file is "
     "accepted; from then on every figure is real usage alone, and only "
@@ -145,7 +145,7 @@ def problem_table(result: intake.ImportResult) -> pd.DataFrame:
 
 def neutralise(value: object) -> object:
     """A text cell a spreadsheet would run as a formula, made plain text with a leading quote
-    (the one rule of `kp_dash.exports`)."""
+    (the one rule of `kp_dash.views.exports`)."""
     return exports.neutralise(value)
 
 

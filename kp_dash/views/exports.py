@@ -1,7 +1,7 @@
 """Exports people download: CSV, Excel and GeoJSON built by one set of rules.
 
-No streamlit here; `kp_dash.ui` wires these to download buttons. The rules (METRICS.md "Rules",
-CONTRACTS.md):
+No streamlit here; `kp_dash.views.ui` wires these to download buttons. The rules (METRICS.md
+"Rules", CONTRACTS.md):
 
 - *Formula text is neutralised.* A text cell starting with `=`, `+`, `-` or `@`, or with a tab or
   carriage return (OWASP's CSV-injection list), gets a leading single quote, so no spreadsheet runs
@@ -11,7 +11,7 @@ CONTRACTS.md):
   above 0 and below 10) becomes the text `<10`. Zero stays 0 (nothing happened: no person to
   identify), 10 and above stay as they are, and a missing value stays empty.
   `KP_DASH_SUPPRESS_SMALL=0` switches this off for internal use
-  (`kp_dash.config.suppress_small_counts`).
+  (`kp_dash.store.config.suppress_small_counts`).
 - *Every row carries its provenance*: `source` and `year` are always the last two columns (empty
   text when the frame has none), and demonstration data has a `note` column saying so, just
   before them.
@@ -32,12 +32,11 @@ import numpy as np
 import pandas as pd
 
 from kp_dash.store import config
+from kp_dash.store.contract import FORMULA_STARTS
 
 if TYPE_CHECKING:
     from kp_dash.store.geo import DistrictLayer
 
-# A spreadsheet runs a cell starting with one of these as a formula (CONTRACTS.md: neutralise).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SMALL_COUNT_LIMIT = 10
 SMALL_COUNT_TEXT = "<10"
 DEMO_NOTE = "Demonstration data (simulated)"

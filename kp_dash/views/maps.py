@@ -1,4 +1,5 @@
-"""Map builders: a district layer and a values frame in, a plotly figure or pydeck deck out.
+"""Map builders: a district layer and a values frame in, a plotly figure out (the pydeck
+view is `kp_dash.views.decks`).
 
 The values frame has columns `district_code, district_name, value, source, year`; `value` NaN means
 no data. Districts in the values but not in the layer are ignored; layer districts without a row
@@ -15,11 +16,10 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import pydeck as pdk
 import shapely
 
 from kp_dash.store import config
-from kp_dash.store.geo import UTM_43N, DistrictLayer, layer_geojson
+from kp_dash.store.geo import DistrictLayer, layer_geojson
 
 NO_DATA = "No data"
 NOT_GIVEN = "not given"  # source or year of a district with no row in the values
@@ -34,18 +34,14 @@ TILE_LABEL_PX = 12
 TILE_POINT_PX = (
     34  # about a hexagon's width at the default height, so a click anywhere on it counts
 )
-DECK_LABEL_PX = 15
 # ColorBrewer YlGnBu (colour-blind safe, sequential), lightest dropped: it is too close to white.
 PALETTE = ("#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
-SYMBOL_COLOUR = (34, 94, 168, 170)
-OUTLINE_COLOUR = (255, 255, 255, 255)
-MAX_SYMBOL_RADIUS_M = 25_000
 MAP_HEIGHT_PX = 520
 LOCATOR_HEIGHT_PX = 360
 TILE_PX = 512  # both plotly's map and deck.gl use 512-pixel tiles for zoom levels
 
 
-def _hex_to_rgba(colour: str, alpha: int = 220) -> list[int]:
+def hex_to_rgba(colour: str, alpha: int = 220) -> list[int]:
     colour = colour.lstrip("#")
     return [int(colour[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
@@ -91,7 +87,7 @@ def colour_classes(
     return labels, legend
 
 
-def _joined(
+def joined_values(
     layer: DistrictLayer, values: pd.DataFrame, value_format: str, unit: str
 ) -> pd.DataFrame:
     """Layer districts with their value, display text, source and year (no NaN in text columns)."""
@@ -129,7 +125,7 @@ def _hover(frame: pd.DataFrame, label: str) -> list[str]:
     ]
 
 
-def _classified(
+def classified(
     layer: DistrictLayer,
     values: pd.DataFrame,
     unit: str,
@@ -137,7 +133,7 @@ def _classified(
     value_format: str,
 ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Layer districts with their values and colour class, and the legend."""
-    frame = _joined(layer, values, value_format, unit)
+    frame = joined_values(layer, values, value_format, unit)
     frame["label"], legend = colour_classes(
         frame["value"], higher_is_better=higher_is_better, value_format=value_format
     )
@@ -154,7 +150,7 @@ def choropleth_figure(
     value_format: str = "{:,.1f}",
 ) -> go.Figure:
     """Discrete-class choropleth: MapLibre for real boundaries, a plain diagram for the tiles."""
-    frame, legend = _classified(layer, values, unit, higher_is_better, value_format)
+    frame, legend = classified(layer, values, unit, higher_is_better, value_format)
     frame["hover"] = _hover(frame, label)
     fig = area_figure(layer, frame, legend)
     fig.update_layout(
@@ -385,90 +381,6 @@ def locator_figure(layer: DistrictLayer, register: pd.DataFrame, code: str) -> g
     return fig
 
 
-def _deck(layers: list[pdk.Layer], layer: DistrictLayer, label: str) -> pdk.Deck:
-    lon, lat, zoom = map_view(layer)
-    # Without a basemap the style is left at pydeck's placeholder: given None instead, Streamlit
-    # would load its own default basemap style from the internet.
-    basemap = {"map_provider": "carto", "map_style": "light"} if config.basemap() == "carto" else {}
-    return pdk.Deck(
-        layers=layers,
-        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
-        **({"map_provider": None} | basemap),
-        tooltip={
-            "html": f"<b>{{district_name}}</b><br/>{label}: {{value_text}}"
-            "<br/>Source: {source} ({year})"
-        },
-        height=MAP_HEIGHT_PX,
-    )
-
-
-def _features(layer: DistrictLayer, frame: pd.DataFrame, columns: list[str]) -> dict:
-    """The layer's GeoJSON with display columns copied into each feature's properties."""
-    geojson = layer_geojson(layer)
-    props = frame.set_index("district_code")[columns].to_dict(orient="index")
-    for feature in geojson["features"]:
-        feature["properties"].update(props[feature["id"]])
-    return geojson
-
-
-def choropleth_deck(
-    layer: DistrictLayer,
-    values: pd.DataFrame,
-    *,
-    label: str,
-    unit: str,
-    higher_is_better: bool = True,
-    value_format: str = "{:,.1f}",
-) -> pdk.Deck:
-    """The same classes as `choropleth_figure`, as a pydeck GeoJsonLayer (no basemap needed)."""
-    frame, legend = _classified(layer, values, unit, higher_is_better, value_format)
-    colours = {name: _hex_to_rgba(colour) for name, colour in legend}
-    frame["fill"] = frame["label"].map(colours)
-    columns = ["district_name", "value_text", "source", "year", "label", "fill"]
-    polygons = pdk.Layer(
-        "GeoJsonLayer",
-        data=_features(layer, frame, columns),
-        id="districts",
-        pickable=True,
-        stroked=True,
-        filled=True,
-        get_fill_color="properties.fill",
-        get_line_color=list(OUTLINE_COLOUR),
-        line_width_min_pixels=1,
-    )
-    hatch = _hatch_paths(layer, frame.loc[frame["label"] == NO_DATA, "district_code"])
-    texts = _tile_text_layers(tile_labels(layer, frame, legend))
-    return _deck([polygons, *hatch, *texts], layer, label)
-
-
-def _hatch_paths(layer: DistrictLayer, codes: pd.Series) -> list[pdk.Layer]:
-    """The "No data" hatching of the plotly maps, as a deck.gl path layer."""
-    shapes = layer.gdf.set_index("district_code").geometry
-    xs, ys = hatch_lines(shapes[list(codes)])
-    paths, current = [], []
-    for x, y in zip(xs, ys, strict=True):
-        if x is None:
-            paths.append({"path": current})
-            current = []
-        else:
-            current.append([x, y])
-    if not paths:
-        return []
-    colour = _hex_to_rgba(HATCH_LINE["color"], 255)
-    return [
-        pdk.Layer(
-            "PathLayer",
-            data=paths,
-            id="no-data-hatch",
-            get_path="path",
-            get_color=colour,
-            width_units="'pixels'",
-            get_width=HATCH_LINE["width"],
-            pickable=False,
-        )
-    ]
-
-
 def tile_labels(
     layer: DistrictLayer, frame: pd.DataFrame, legend: list[tuple[str, str]]
 ) -> pd.DataFrame:
@@ -493,73 +405,6 @@ def tile_labels(
 
 def _text_colour(fill: str) -> str:
     """White on dark fills, near-black on light ones (relative luminance, WCAG weights)."""
-    red, green, blue = (c / 255 for c in _hex_to_rgba(fill)[:3])
+    red, green, blue = (c / 255 for c in hex_to_rgba(fill)[:3])
     luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
     return "#ffffff" if luminance < 0.5 else "#222222"
-
-
-def _tile_text_layers(labels: pd.DataFrame) -> list[pdk.Layer]:
-    if labels.empty:
-        return []
-    records = labels.assign(rgba=labels["text_colour"].map(lambda c: _hex_to_rgba(c, 255)))
-    return [
-        pdk.Layer(
-            "TextLayer",
-            data=records.to_dict(orient="records"),
-            id="tile-labels",
-            get_position=["lon", "lat"],
-            get_text="tile_label",
-            get_size=DECK_LABEL_PX,
-            # quoted: pydeck reads a bare string as an expression over the rows
-            size_units="'pixels'",
-            get_color="rgba",
-            font_family="'Arial, Helvetica, sans-serif'",
-            font_weight=700,
-            pickable=False,
-        )
-    ]
-
-
-def proportional_symbols_deck(
-    layer: DistrictLayer,
-    values: pd.DataFrame,
-    *,
-    label: str,
-    unit: str,
-    value_format: str = "{:,.0f}",
-) -> pdk.Deck:
-    """Counts as circles at district centroids, area proportional to the count."""
-    frame = _joined(layer, values, value_format, unit)
-    centres = layer.gdf.to_crs(UTM_43N).centroid.to_crs(layer.gdf.crs)
-    frame["lon"], frame["lat"] = centres.x.to_numpy(), centres.y.to_numpy()
-    counts = frame["value"].clip(lower=0)
-    top = float(counts.max()) if counts.notna().any() else 0.0
-    frame["radius_m"] = (np.sqrt(counts / top) * MAX_SYMBOL_RADIUS_M) if top > 0 else 0.0
-    columns = ["district_name", "value_text", "source", "year"]
-    base = pdk.Layer(
-        "GeoJsonLayer",
-        data=_features(layer, frame, columns),
-        id="districts",
-        pickable=True,
-        stroked=True,
-        filled=True,
-        get_fill_color=[235, 235, 235, 255],
-        get_line_color=[150, 150, 150, 255],
-        line_width_min_pixels=1,
-    )
-    drawn = frame[frame["radius_m"].fillna(0) > 0].sort_values("radius_m", ascending=False)
-    records = drawn[[*columns, "lon", "lat", "radius_m"]].to_dict(orient="records")
-    circles = pdk.Layer(
-        "ScatterplotLayer",
-        data=records,
-        id="symbols",
-        pickable=True,
-        get_position=["lon", "lat"],
-        get_radius="radius_m",
-        radius_units="'meters'",
-        get_fill_color=list(SYMBOL_COLOUR),
-        get_line_color=list(OUTLINE_COLOUR),
-        stroked=True,
-        line_width_min_pixels=1,
-    )
-    return _deck([base, circles], layer, label)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kp_dash.numbers import analysis, planning, summaries
-from kp_dash.views import briefing
+from kp_dash.views import pdf_layout
 
 # what a scenario can raise, besides the access index itself
 ACCESS_INDICATORS = (
@@ -175,15 +175,15 @@ def memo(
 ) -> bytes:
     """A one-page planning memo: the ranking's top ten and the scenario, with the caveat."""
     top = ranking_display(table.head(10), available)
-    sections = [briefing.MemoSection("Districts ranked by priority", "", top)]
+    sections = [pdf_layout.MemoSection("Districts ranked by priority", "", top)]
     if result is not None:
         sections.append(
-            briefing.MemoSection(
+            pdf_layout.MemoSection(
                 "What if access improved",
                 f"{scenario_sentence(result, names)} {CAVEAT}",
                 scenario_display(result),
             )
         )
-    return briefing.memo_pdf(
+    return pdf_layout.memo_pdf(
         "KP connectivity planning — priorities", subtitle, sections, sources, demo
     )

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kp_dash.numbers.summaries import SOURCE_SEPARATOR
+
 NO_SOURCES = "Sources: none for this selection"
-SEPARATOR = "; "
 _YEAR = r"(?:19|20)\d{2}"
 _SPAN = rf"{_YEAR}(?:[-–]{_YEAR})?"
 # an input named with its year before its source: "literacy_pct (2023): PBS Census 2023, table 12"
@@ -69,18 +70,18 @@ def written_pairs(text: object) -> list[tuple[str, str]]:
         return []
     pairs: list[tuple[str, str]] = []
     pending: list[str] = []
-    for part in (p.strip() for p in text.split(SEPARATOR)):
+    for part in (p.strip() for p in text.split(SOURCE_SEPARATOR)):
         if not part:
             continue
         closing = _CLOSING_YEAR.match(part)
         if closing:
             pending.append(closing["text"])
-            pairs.append((SEPARATOR.join(pending), closing["year"]))
+            pairs.append((SOURCE_SEPARATOR.join(pending), closing["year"]))
             pending = []
         else:
             pending.append(part)
     if pending:
-        pairs.append((SEPARATOR.join(pending), ""))
+        pairs.append((SOURCE_SEPARATOR.join(pending), ""))
     return pairs
 
 
@@ -153,7 +154,7 @@ class SourceList:
         if not isinstance(source, str) or not source.strip():
             return []
         year = year_text(year)
-        parts = [p.strip() for p in source.split(SEPARATOR) if p.strip()]
+        parts = [p.strip() for p in source.split(SOURCE_SEPARATOR) if p.strip()]
         entries = []
         for part in parts:
             written = _NAMED.match(part) or _LABELLED.match(part)

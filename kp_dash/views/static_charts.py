@@ -2,7 +2,7 @@
 
 Figures are drawn on their own `Figure` with the Agg canvas, never through `pyplot`, so nothing
 touches matplotlib's global state and no display or browser is needed. Colour classes and the
-"No data" grey come from `kp_dash.maps`, so a printed map reads like the one in the app.
+"No data" grey come from `kp_dash.views.maps`, so a printed map reads like the one in the app.
 """
 
 from __future__ import annotations

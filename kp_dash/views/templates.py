@@ -18,10 +18,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kp_dash.numbers import metrics
-from kp_dash.store import config, ingest
+from kp_dash.numbers import registry
+from kp_dash.store import config, rules
 
-KINDS = ingest.KINDS
+KINDS = rules.KINDS
 DATA_SHEET = "data"
 # drop-downs cover this many data rows (a department return is rarely longer; more rows still work)
 VALIDATED_ROWS = 5000
@@ -52,7 +52,7 @@ def _check_kind(kind: str) -> None:
 def header(kind: str) -> list[str]:
     """The contract's columns for a kind, in the contract's order."""
     _check_kind(kind)
-    return list(ingest.COLUMNS[kind])
+    return list(rules.COLUMNS[kind])
 
 
 def template_csv(kind: str) -> bytes:
@@ -79,14 +79,14 @@ def code_lists(kind: str, seed_dir: Path = config.SEED_DIR) -> dict[str, list[st
         channels = _seed("channels.csv", ["channel"], seed_dir)["channel"].tolist()
         return {
             "channel": channels,
-            "sex": list(ingest.SEXES),
-            "area": list(ingest.AREAS),
-            "age_band": list(ingest.AGE_BANDS),
+            "sex": list(rules.SEXES),
+            "area": list(rules.AREAS),
+            "age_band": list(rules.AGE_BANDS),
         }
     if kind == "indicators":
         indicators = _seed("indicators.csv", ["indicator"], seed_dir)["indicator"].tolist()
-        return {"indicator": indicators, "group": list(ingest.GROUPS), "unit": list(ingest.UNITS)}
-    return {"metric": list(metrics.ALL)}
+        return {"indicator": indicators, "group": list(rules.GROUPS), "unit": list(rules.UNITS)}
+    return {"metric": list(registry.ALL)}
 
 
 def _bold_frozen_header(sheet: Worksheet, names: list[str]) -> None:

@@ -1,9 +1,6 @@
-"""Streamlit glue: cached connection and frames, shared filters, banners and captions.
-
-The only module that uses `st.cache_*`. Cached functions take plain hashable arguments and open a
-cursor inside; the cache key includes the identity of the build the database path points at, so
-a new build (by an import on the Data page, the command line or another process) is picked up on
-the next run.
+"""Streamlit glue for the pages: the page frame (navigation, database check, data banner, the
+shared sidebar filters kept in the URL), the choice of district shapes, pickers, downloads,
+captions and the page's numbered source list. What it reads comes from `kp_dash.views.cached`.
 """
 
 from __future__ import annotations
@@ -12,16 +9,19 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from kp_dash.numbers import analysis, groups, metrics, planning, profile, summaries
+from kp_dash.numbers import (
+    planning,
+    profile,
+    registry,
+    summaries,
+)
 from kp_dash.store import config, db, geo
-from kp_dash.views import briefing, exports, plan_page, source_list
+from kp_dash.views import cached, exports, plan_page, source_list
 
 BOUNDARY_SHAPES = "boundaries"
 TILE_SHAPES = "tiles"
@@ -37,242 +37,28 @@ DEMO_WARNING = (
 )
 
 
-def _stamp(path: Path) -> tuple[str, int, int]:
-    stat = path.stat()
-    return str(path), stat.st_mtime_ns, stat.st_ino
-
-
-@st.cache_resource(max_entries=2)
-def _connection(path: str, mtime_ns: int, inode: int) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per build file; it keeps its build on disk while cached."""
-    return db.connect_readonly(Path(path))
-
-
-def stamp() -> tuple[str, int, int] | None:
-    """The identity of the build the database path points at now, with its connection open
-    (so that the build stays while this run reads it), or None when there is no database yet.
-    Every page run asks again, so a build swapped in by any process shows on the next run."""
-    pointer = config.db_path()
-    for _ in range(db.READ_ATTEMPTS):
-        if not pointer.exists():
-            return None
-        try:
-            file_stamp = _stamp(db.current_build(pointer))
-            _connection(*file_stamp)
-        except FileNotFoundError:  # that build was replaced and removed meanwhile: follow again
-            continue
-        return file_stamp
-    return None
-
-
-def connection(file_stamp: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
-    return _connection(*file_stamp)
-
-
-@st.cache_data(max_entries=256)
-def metric_frame(
-    file_stamp: tuple,
-    code: str,
-    by: tuple[str, ...] = (),
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    query = metrics.Query(code, by, service, month_from, month_to)
-    return metrics.fetch(connection(file_stamp), query)
-
-
-@st.cache_data(max_entries=64)
-def district_frame(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    """Uptake, access, expected uptake, gap and quadrant of every district (kp_dash.analysis)."""
-    return analysis.district_frame(connection(file_stamp), service, month_from, month_to)
-
-
-@st.cache_data(max_entries=32)
-def group_table(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    return groups.group_table(connection(file_stamp), service, month_from, month_to)
-
-
-@st.cache_data(max_entries=32)
-def group_matrix(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    return groups.district_group_matrix(connection(file_stamp), service, month_from, month_to)
-
-
-@st.cache_data(max_entries=32)
-def unserved_table(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    return groups.unserved_table(connection(file_stamp), service, month_from, month_to)
-
-
-@st.cache_data(max_entries=32)
-def key_messages(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> list[briefing.KeyMessage]:
-    return briefing.key_messages(connection(file_stamp), service, month_from, month_to)
-
-
-@st.cache_data(max_entries=64)
-def profile_part(
-    file_stamp: tuple,
-    part: str,
-    code: str,
-    month_from: str | None = None,
-    month_to: str | None = None,
-    service: str | None = None,
-) -> pd.DataFrame:
-    """One section of a district profile (`part` names a kp_dash.profile function)."""
-    con = connection(file_stamp)
-    if part == "figures":
-        return profile.profile_figures(con, code)
-    if part == "services":
-        return profile.service_table(con, code, month_from, month_to)
-    functions = {
-        "groups": profile.groups_row,
-        "rankings": profile.rankings,
-        "completeness": profile.completeness_row,
-    }
-    return functions[part](con, code, month_from, month_to, service=service)
-
-
-@st.cache_data(max_entries=32)
-def plan_factors(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    """The connectivity priority factors of every district (kp_dash.planning)."""
-    return planning.factor_frame(connection(file_stamp), service, month_from, month_to)
-
-
-@st.cache_data(max_entries=64)
-def plan_scenario(
-    file_stamp: tuple,
-    districts: tuple[str, ...],
-    indicator: str,
-    level: float | None,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> planning.Scenario | None:
-    """What raising the chosen districts' access is associated with; None with no district."""
-    if not districts:
-        return None
-    target = (
-        {"target_access": level}
-        if indicator == "access_index"
-        else {"indicator": indicator, "level": level}
-    )
-    return planning.scenario(
-        connection(file_stamp),
-        list(districts),
-        service=service,
-        month_from=month_from,
-        month_to=month_to,
-        **target,
-    )
-
-
-@st.cache_data(max_entries=32)
-def plan_coverage(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame | None:
-    return planning.coverage_usage_gap(connection(file_stamp), service, month_from, month_to)
-
-
-@st.cache_data(max_entries=32)
-def plan_inputs(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """What the planning downloads cite: the district frame (uptake, access and population with
-    their sources) and the 4G coverage sources (None when coverage is not loaded)."""
-    cover = planning.coverage_sources(table(file_stamp, "stg_indicators_current"))
-    return district_frame(file_stamp, service, month_from, month_to), cover
-
-
 def plan_scenario_export(
     file_stamp: tuple, selection: Selection, result: planning.Scenario
 ) -> pd.DataFrame:
     """The scenario by service as downloaded, with each service's uptake source and the access
     index's."""
-    uptake = metric_frame(file_stamp, "uptake_per_1000", ("service",), *selection.period)
-    access = metric_frame(file_stamp, "access_index")
+    uptake = cached.metric_frame(file_stamp, "uptake_per_1000", ("service",), *selection.period)
+    access = cached.metric_frame(file_stamp, "access_index")
     return plan_page.scenario_export(result, uptake, access)
 
 
 def plan_sources(factors: pd.DataFrame) -> list[str]:
     """The sources behind the planning factors: the usage, the census and the access surveys."""
-    file_stamp = stamp()
-    frame = district_frame(file_stamp) if file_stamp else pd.DataFrame(columns=["source"])
+    file_stamp = cached.stamp()
+    frame = cached.district_frame(file_stamp) if file_stamp else pd.DataFrame(columns=["source"])
     parts = [p for text in frame["source"].dropna() for p in str(text).split("; ") if p]
     return list(dict.fromkeys(parts))
-
-
-@st.cache_data(max_entries=16)
-def table(file_stamp: tuple, name: str) -> pd.DataFrame:
-    """A whole small table or view (register, services, sources); names come from the code."""
-    return db.query_df(connection(file_stamp), f"select * from {name}")
-
-
-@st.cache_data(max_entries=4)
-def build_info(file_stamp: tuple) -> dict[str, str]:
-    return db.build_info(connection(file_stamp))
-
-
-@st.cache_resource(max_entries=2)
-def district_layer(boundary_file: str | None, mtime_ns: int) -> geo.DistrictLayer:
-    return geo.district_layer(Path(boundary_file) if boundary_file else None)
-
-
-@st.cache_resource(max_entries=1)
-def tile_layer() -> geo.DistrictLayer:
-    return geo.tile_layer()
 
 
 def current_layer() -> geo.DistrictLayer:
     """The district shapes the page's maps draw, as chosen in the sidebar: the boundaries (a
     configured file, else the bundled OCHA layer) or the tile map."""
-    return tile_layer() if shapes_choice() == TILE_SHAPES else boundary_layer()
-
-
-def boundary_layer() -> geo.DistrictLayer:
-    """The real district boundaries: a configured file, else the bundled OCHA layer (the tile
-    map when neither can be read, with a note saying why)."""
-    try:
-        path = geo.find_boundary_file()
-    except ValueError as error:
-        st.warning(str(error))
-        path = None
-    mtime = path.stat().st_mtime_ns if path and path.exists() else 0
-    return district_layer(str(path) if path else None, mtime)
+    return cached.tile_layer() if shapes_choice() == TILE_SHAPES else cached.boundary_layer()
 
 
 def shapes_choice() -> str:
@@ -295,23 +81,17 @@ def shapes_choice() -> str:
     return choice
 
 
-@st.cache_data(max_entries=4)
-def _database_problem(path: str, build_file: tuple | None) -> str | None:
-    """Checked once per build file (`build_file` is its identity), not on every page run."""
-    return db.database_problem(Path(path))
-
-
 def require_database() -> tuple | None:
-    """The database stamp, or one message saying what is wrong and how to fix it (and None):
+    """The database cached.stamp, or one message saying what is wrong and how to fix it (and None):
     no database yet, a database built by older code, or a file that cannot be read."""
     path = config.db_path()
     try:
-        build_file = _stamp(db.current_build(path))
+        build_file = cached.build_file_stamp(db.current_build(path))
     except OSError:
         build_file = None
-    problem = _database_problem(str(path), build_file)
+    problem = cached.database_problem(str(path), build_file)
     if problem is None:
-        return stamp()
+        return cached.stamp()
     if not path.exists():
         st.info(
             f"There is no database yet at `{path}`. Build it with "
@@ -369,7 +149,7 @@ def start_page(title: str) -> PageContext:
     file_stamp = require_database()
     if file_stamp is None:
         st.stop()
-    info = build_info(file_stamp)
+    info = cached.build_info(file_stamp)
     has_usage = data_banner(info)
     return PageContext(file_stamp, info, sidebar_selection(file_stamp, info), has_usage)
 
@@ -421,7 +201,7 @@ def _start_from_url(key: str, value: object) -> None:
 def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
     """Service and period filters, shared by every page (same keys, so choices persist) and kept
     in the URL (`service`, `from`, `to`)."""
-    services = table(file_stamp, "services")
+    services = cached.table(file_stamp, "services")
     names = dict(zip(services["service_code"], services["service_name"], strict=True))
     # "all" rather than None: a selectbox shows None as an empty placeholder
     _start_from_url("service", url_choice("service", list(names), ALL_CODE))
@@ -456,66 +236,20 @@ def _period_from_url(months: list[str]) -> tuple[str, str]:
 
 def metric_picker(
     label: str = "Metric", key: str = "metric", default: str = "uptake_per_1000"
-) -> metrics.Metric:
+) -> registry.Metric:
     """A metric that can be shown district by district, kept in the URL (`metric`)."""
-    codes = metrics.by_district()
+    codes = registry.by_district()
     _start_from_url(key, url_choice("metric", codes, default))
     code = st.selectbox(
-        label, codes, key=key, format_func=lambda c: f"{metrics.get(c).label} ({c})"
+        label, codes, key=key, format_func=lambda c: f"{registry.get(c).label} ({c})"
     )
     keep_in_url("metric", code)
-    return metrics.get(code)
+    return registry.get(code)
 
 
 def source_caption(frame: pd.DataFrame, sources: source_list.SourceList) -> None:
     """A caption pointing at the page's source list for the sources of a frame."""
     st.caption(sources.cite(frame))
-
-
-def data_changed() -> None:
-    """Forget cached database results after an import or withdrawal (the map layer stays)."""
-    cached_functions = (
-        _connection,
-        metric_frame,
-        district_frame,
-        group_table,
-        group_matrix,
-        unserved_table,
-        key_messages,
-        profile_part,
-        plan_factors,
-        plan_scenario,
-        plan_coverage,
-        plan_inputs,
-        briefing_pdf,
-        table,
-        build_info,
-    )
-    for cached in cached_functions:
-        cached.clear()
-
-
-def register(file_stamp: tuple) -> pd.DataFrame:
-    return table(file_stamp, "districts")
-
-
-@st.cache_data(max_entries=16, show_spinner="Preparing the briefing…")
-def briefing_pdf(
-    file_stamp: tuple,
-    district: str | None = None,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> bytes:
-    """The printable briefing (about a second to build: cached per database and selection)."""
-    return briefing.briefing_pdf(
-        connection(file_stamp),
-        district=district,
-        service=service,
-        month_from=month_from,
-        month_to=month_to,
-        layer=current_layer(),
-    )
 
 
 def download_briefing(
@@ -525,21 +259,21 @@ def download_briefing(
     then cached per database, district and selection."""
     label = "Printable briefing for this district (PDF)" if district else "Printable briefing (PDF)"
     name = f"kp-briefing-{district}.pdf" if district else "kp-briefing.pdf"
-    data = functools.partial(briefing_pdf, file_stamp, district, *selection.period)
+    data = functools.partial(cached.briefing_pdf, file_stamp, district, *selection.period)
     st.download_button(label, data, name, "application/pdf", key=key, on_click="ignore")
 
 
 def _demo_shown() -> bool:
     """Whether the database on screen carries the demonstration data (its exports say so)."""
-    file_stamp = stamp()
-    return file_stamp is not None and build_info(file_stamp).get("has_demo") == "true"
+    file_stamp = cached.stamp()
+    return file_stamp is not None and cached.build_info(file_stamp).get("has_demo") == "true"
 
 
 def download_table(
     frame: pd.DataFrame, name: str, key: str, count_columns: tuple[str, ...] = ()
 ) -> None:
-    """CSV and Excel downloads of a table, with source and year, small counts as '<10' and
-    formula-like text neutralised (kp_dash.exports)."""
+    """CSV and Excel downloads of a cached.table, with source and year, small counts as '<10' and
+    formula-like text neutralised (kp_dash.views.exports)."""
     demo = _demo_shown()
     shown = exports.export_frame(frame, demo=demo, count_columns=count_columns)
     notes = [exports.DEMO_NOTE] if demo else []
@@ -591,32 +325,11 @@ def weight_sliders(
     }
 
 
-@st.cache_data(max_entries=32)
-def source_years(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> dict[str, tuple[int, ...]]:
-    return summaries.source_years(connection(file_stamp), service, month_from, month_to)
-
-
-@st.cache_data(max_entries=32)
-def group_matrix_sources(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    """Source and year of what the district × group rate ratios divide (kp_dash.groups)."""
-    return groups.matrix_sources(connection(file_stamp), service, month_from, month_to)
-
-
 def page_sources(page: PageContext) -> source_list.SourceList:
     """A new, empty source list for this run of a page, dating the sources of joined texts with
     the years the database holds for the page's selection. The page cites into it under each
     table and figure and draws it once at the end (`draw_sources`)."""
-    return source_list.SourceList(source_years(page.stamp, *page.selection.period))
+    return source_list.SourceList(cached.source_years(page.stamp, *page.selection.period))
 
 
 def draw_sources(sources: source_list.SourceList) -> None:
@@ -641,7 +354,7 @@ def map_caption(layer: geo.DistrictLayer, sources: source_list.SourceList) -> No
     if layer.metadata.get("attribution"):
         cited = layer.metadata["attribution"].removeprefix("District boundaries: ").rstrip(".")
         # the list splits a cited text at "; ", and the attribution is one source
-        cited = cited.replace(source_list.SEPARATOR, ", ")
+        cited = cited.replace(summaries.SOURCE_SEPARATOR, ", ")
         year = layer.metadata.get("source_date", "")[:4]
         st.caption(f"District boundaries — {sources.cite([(cited, year)])}")
     elif layer.note:

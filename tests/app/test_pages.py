@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
-from kp_dash.numbers import metrics, summaries
+from kp_dash.numbers import registry, summaries
 from kp_dash.store import build, db
 from kp_dash.views import maps, ui
 from tests.app.conftest import ROOT, TIMEOUT_S
@@ -30,7 +30,7 @@ TRENDS = "pages/6_Trends.py"
 PAGES = (ENTRY, HOME, MAP, QUALITY, UPTAKE_PAGE, GROUPS, TRENDS, SOURCES)
 DEMO_BANNER = "Demonstration data"
 DISTRICT_COUNT = 35
-UPTAKE = metrics.get("uptake_per_1000")
+UPTAKE = registry.get("uptake_per_1000")
 # "Source: <text> (<year or year range>)" in the plotly hover text
 YEAR = r"\d{4}([-–]\d{4})?"  # one year or a range
 HOVER_SOURCE = re.compile(rf"Source: \S.* \({YEAR}\)")
@@ -63,7 +63,7 @@ def _ranking(at: AppTest) -> pd.DataFrame:
     return _frame_with(at, "Rank")
 
 
-def _value_column(frame: pd.DataFrame, metric: metrics.Metric) -> pd.Series:
+def _value_column(frame: pd.DataFrame, metric: registry.Metric) -> pd.Series:
     return frame[f"{metric.label} ({metric.unit})"]
 
 
@@ -102,7 +102,7 @@ def _headlines(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def _headline(at: AppTest, metric: metrics.Metric) -> str:
+def _headline(at: AppTest, metric: registry.Metric) -> str:
     values = [value for label, value in _headlines(at).items() if label.startswith(metric.label)]
     assert len(values) == 1, _headlines(at)
     return values[0]
@@ -225,7 +225,7 @@ def test_home_service_choice_changes_ranking_values(on_demo: Path, run_page: Run
 
 def test_home_metric_choice_changes_table_header(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(HOME))
-    other = metrics.get("digital_share_pct")
+    other = registry.get("digital_share_pct")
     assert f"{UPTAKE.label} ({UPTAKE.unit})" in _ranking(at).columns
     _ok(at.selectbox(key="home_metric").set_value(other.code).run())
     columns = _ranking(at).columns
@@ -308,7 +308,7 @@ def test_the_shapes_choice_survives_a_page_without_a_map(on_demo: Path) -> None:
 def test_map_metric_choice_changes_map(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(MAP))
     before = _plotly(at)
-    other = metrics.get("literacy_pct")
+    other = registry.get("literacy_pct")
     _ok(at.selectbox(key="map_metric").set_value(other.code).run())
     after = _plotly(at)
     assert after["layout"]["legend"]["title"]["text"] != before["layout"]["legend"]["title"]["text"]
@@ -335,9 +335,9 @@ def test_map_on_empty_database_shows_every_district_as_no_data(
 def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page: RunPage) -> None:
     at = _ok(run_page(SOURCES))
     listed = set(_frame_with(at, "Formula")["Code"])
-    assert listed == set(metrics.ALL)
+    assert listed == set(registry.ALL)
     expanders = {e.label for e in at.expander}
-    assert expanders >= {f"SQL of {code}" for code in metrics.REGISTRY}
+    assert expanders >= {f"SQL of {code}" for code in registry.REGISTRY}
     tables = set(_frame_with(at, "Table")["Table"])
     assert tables >= _seed_tables_with_source(on_demo), tables
     assert {"Seed tables", "Usage data loaded", "Services"} <= set(_texts(at.subheader))
@@ -345,7 +345,7 @@ def test_sources_lists_every_metric_and_seed_table(on_demo: Path, run_page: RunP
 
 def test_sources_lists_metrics_even_without_database(run_page: RunPage) -> None:
     at = _ok(run_page(SOURCES))
-    assert set(_frame_with(at, "Formula")["Code"]) == set(metrics.ALL)
+    assert set(_frame_with(at, "Formula")["Code"]) == set(registry.ALL)
 
 
 # --- shareable views ---------------------------------------------------------------------------

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kp_dash.numbers import quality
 from kp_dash.store import batches
+from kp_dash.views import quality_view
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGE = "pages/3_Quality.py"
@@ -70,7 +70,7 @@ def test_demo_data_every_section_table_and_download(on_demo: Path, run_page: Run
     charts = at.get("plotly_chart")
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
-    assert [trace["name"] for trace in spec["data"]] == ["Share received", quality.NO_DATA]
+    assert [trace["name"] for trace in spec["data"]] == ["Share received", quality_view.NO_DATA]
     assert len(spec["data"][0]["y"]) == 35
     assert len(spec["data"][0]["x"]) == 12  # the default period: the last 12 months
     timeliness = _frame_with(at, "Lag after the last month (days)")
@@ -90,7 +90,7 @@ def test_demo_widgets_change_what_is_shown(on_demo: Path, run_page: RunPage) -> 
     _ok(at.selectbox(key="service").set_value("teacher_etransfer").run())
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     hover = [text for row in spec["data"][0]["text"] for text in row]
-    assert all("of 1 service(s)" in text or quality.NO_DATA in text for text in hover)
+    assert all("of 1 service(s)" in text or quality_view.NO_DATA in text for text in hover)
     for frame in (df.value for df in at.dataframe if "Service" in df.value.columns):
         assert set(frame["Service"].dropna()) <= {"teacher_etransfer"}
 

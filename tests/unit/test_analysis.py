@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kp_dash import cli
-from kp_dash.numbers import analysis, metrics
+from kp_dash.numbers import analysis, metric_sql, metrics, registry
 from kp_dash.store import build, config, db
 from tests.conftest import SMALL_USAGE_FILE, small_seed
 
@@ -292,7 +292,7 @@ def test_uptake_gap_by_hand(three_db, months, uptake, line, gaps):
     assert [u - e for u, e in zip(uptake, expected, strict=True)] == pytest.approx(gaps, abs=1e-4)
     with db.connect_readonly(three_db) as con:
         for code, values in (("uptake_gap", gaps), ("expected_uptake", expected)):
-            query = metrics.Query(code, ("district",), "health_complaints", *months)
+            query = registry.Query(code, ("district",), "health_complaints", *months)
             found = metrics.fetch(con, query)
             assert found["district_code"].tolist() == THREE
             assert found["value"].tolist() == pytest.approx(values, abs=1e-4), code
@@ -303,10 +303,10 @@ def test_unserved_population_by_hand(three_db):
     people = [1000 * (1 - 145 / 300), 3000 * (1 - 265 / 300), 2000 * (1 - 0.6)]
     adults = [600 * (1 - 145 / 300), 2000 * (1 - 265 / 300), 1000 * (1 - 0.6)]
     with db.connect_readonly(three_db) as con:
-        by_district = metrics.fetch(con, metrics.Query("unserved_population", ("district",)))
-        province = metrics.fetch(con, metrics.Query("unserved_population"))
+        by_district = metrics.fetch(con, registry.Query("unserved_population", ("district",)))
+        province = metrics.fetch(con, registry.Query("unserved_population"))
         complaints = metrics.fetch(
-            con, metrics.Query("unserved_population", (), "health_complaints")
+            con, registry.Query("unserved_population", (), "health_complaints")
         )
     assert by_district["district_code"].tolist() == THREE
     assert by_district["value"].tolist() == pytest.approx(people)  # 516.7, 350, 800
@@ -316,9 +316,9 @@ def test_unserved_population_by_hand(three_db):
 
 def test_modelled_metrics_on_demo_data(demo_db):
     with db.connect_readonly(demo_db) as con:
-        gap = metrics.fetch(con, metrics.Query("uptake_gap", ("district",), "health_complaints"))
-        ci = metrics.fetch(con, metrics.Query("concentration_index", ("service",)))
-        unserved = metrics.fetch(con, metrics.Query("unserved_population"))
+        gap = metrics.fetch(con, registry.Query("uptake_gap", ("district",), "health_complaints"))
+        ci = metrics.fetch(con, registry.Query("concentration_index", ("service",)))
+        unserved = metrics.fetch(con, registry.Query("unserved_population"))
     assert len(gap) == 35 and gap["value"].notna().all()
     assert len(ci) == 8 and (ci["value"] > 0).all()  # the demo follows access
     # the province total from the seed tables: access = mean of mobile, literacy, grid light
@@ -338,8 +338,8 @@ def test_modelled_metrics_on_demo_data(demo_db):
     by_hand = (people.set_index("district_code")["population"] * (1 - access / 100)).sum()
     assert len(access.dropna()) == 35
     assert unserved["value"].tolist() == pytest.approx([by_hand])
-    with pytest.raises(metrics.MetricError, match="defined per district"):
-        metrics.check(metrics.Query("uptake_gap"))
+    with pytest.raises(registry.MetricError, match="defined per district"):
+        metric_sql.check(registry.Query("uptake_gap"))
 
 
 @pytest.mark.parametrize("code", ["uptake_gap", "gender_parity"])

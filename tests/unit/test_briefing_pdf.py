@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from kp_dash.numbers import metrics, summaries, trends
+from kp_dash.numbers import metrics, registry, summaries, trends
 from kp_dash.store import build, config, db, geo, intake
-from kp_dash.views import briefing, static_charts
+from kp_dash.views import briefing, pdf_layout, static_charts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -28,8 +28,8 @@ def headline_texts(con, code: str | None, month_from: str, month_to: str) -> lis
     """The headline figures as the briefing formats them, computed independently."""
     shown = []
     for metric_code, _ in briefing.HEADLINES:
-        metric = metrics.REGISTRY[metric_code]
-        query = metrics.Query(
+        metric = registry.REGISTRY[metric_code]
+        query = registry.Query(
             metric_code, ("district",) if code else (), None, month_from, month_to
         )
         frame = metrics.fetch(con, query)
@@ -53,7 +53,7 @@ def demo_con(demo_db):
 @pytest.fixture(scope="module")
 def bajaur_pdf(demo_con, layer) -> bytes:
     start = time.perf_counter()
-    data = briefing.briefing_pdf(demo_con, district="Bajaur", layer=layer)
+    data = pdf_layout.briefing_pdf(demo_con, district="Bajaur", layer=layer)
     # reported, not asserted: the target is 5 s on the demonstration data
     print(f"\nBajaur briefing on the demonstration data: {time.perf_counter() - start:.2f} s")
     return data
@@ -78,7 +78,7 @@ def test_district_briefing_text_is_searchable(demo_con, bajaur_pdf) -> None:
 def test_demonstration_notice_on_every_page(bajaur_pdf) -> None:
     pages = pdf_pages(bajaur_pdf)
     assert 1 <= len(pages) <= 2
-    assert all(briefing.DEMO_NOTICE in page for page in pages)
+    assert all(pdf_layout.DEMO_NOTICE in page for page in pages)
 
 
 def test_a_map_image_is_embedded(bajaur_pdf) -> None:
@@ -99,14 +99,14 @@ def test_key_messages_are_printed(demo_con, bajaur_pdf) -> None:
 
 
 def test_province_briefing_lists_top_and_bottom_five(demo_con, layer) -> None:
-    text = " ".join(pdf_pages(briefing.briefing_pdf(demo_con, layer=layer)))
+    text = " ".join(pdf_pages(pdf_layout.briefing_pdf(demo_con, layer=layer)))
     info = db.build_info(demo_con)
     month_from, month_to = briefing.default_period(info, None, None)
     uptake = metrics.fetch(
-        demo_con, metrics.Query("uptake_per_1000", ("district",), None, month_from, month_to)
+        demo_con, registry.Query("uptake_per_1000", ("district",), None, month_from, month_to)
     )
     register = db.query_df(demo_con, "select * from districts")
-    ranking = summaries.district_ranking(metrics.REGISTRY["uptake_per_1000"], uptake, register)
+    ranking = summaries.district_ranking(registry.REGISTRY["uptake_per_1000"], uptake, register)
     assert "KP Digital Inclusion — briefing" in text and "Khyber Pakhtunkhwa" in text
     for row in (*ranking.head(5).itertuples(), *ranking.tail(5).itertuples()):
         assert f"{row.rank} {row.district_name} {row.shown}" in text
@@ -114,20 +114,20 @@ def test_province_briefing_lists_top_and_bottom_five(demo_con, layer) -> None:
 
 def test_fixture_briefing_figures_by_hand(small_db, layer) -> None:
     with db.connect_readonly(small_db) as con:
-        data = briefing.briefing_pdf(con, district="PK528", layer=layer)
+        data = pdf_layout.briefing_pdf(con, district="PK528", layer=layer)
     text = " ".join(pdf_pages(data))
     assert "briefing: Peshawar" in text
     assert "2025-01 to 2025-02" in text  # fewer than 12 months of data: all of them
     # Peshawar 230 / 3,000, Bajaur 15 / 1,000, province 245 / 4,000 digital uses per 1,000
     assert "76.67" in text and "15.00" in text and "61.25" in text
     assert "1 Peshawar 76.67" in text and "2 Bajaur 15.00" in text
-    assert briefing.DEMO_NOTICE not in text
+    assert pdf_layout.DEMO_NOTICE not in text
     assert "Fixture returns" in text and "Fixture census" in text
 
 
 def test_empty_database_says_there_is_no_usage(empty_db, layer) -> None:
     with db.connect_readonly(empty_db) as con:
-        data = briefing.briefing_pdf(con, district="Bajaur", layer=layer)
+        data = pdf_layout.briefing_pdf(con, district="Bajaur", layer=layer)
         access = headline_texts(con, "PK502", "2000-01", "2000-01")[-1]
     pages = pdf_pages(data)
     text = " ".join(pages)
@@ -139,7 +139,7 @@ def test_empty_database_says_there_is_no_usage(empty_db, layer) -> None:
     assert access in text  # census and survey figures exist without usage
     assert "No usage data for this selection" in text
     assert "Sources" in text and "PBS Census 2023" in text
-    assert briefing.DEMO_NOTICE not in text
+    assert pdf_layout.DEMO_NOTICE not in text
 
 
 @pytest.mark.parametrize(
@@ -152,14 +152,14 @@ def test_empty_database_says_there_is_no_usage(empty_db, layer) -> None:
 )
 def test_unknown_district_raises_with_a_suggestion(small_db, name, hint) -> None:
     with db.connect_readonly(small_db) as con, pytest.raises(ValueError) as error:
-        briefing.briefing_pdf(con, district=name)
+        pdf_layout.briefing_pdf(con, district=name)
     assert f"unknown district '{name}'" in str(error.value)
     assert hint in str(error.value)
 
 
 def test_a_district_missing_from_the_database_is_refused(small_db) -> None:
     with db.connect_readonly(small_db) as con, pytest.raises(ValueError, match="Swat \\(PK532\\)"):
-        briefing.briefing_pdf(con, district="Swat")
+        pdf_layout.briefing_pdf(con, district="Swat")
 
 
 @pytest.mark.parametrize(
@@ -184,7 +184,7 @@ def test_default_period_never_starts_before_the_data() -> None:
 def test_write_briefing_returns_the_seconds_taken(small_db, layer, tmp_path) -> None:
     path = tmp_path / "brief.pdf"
     with db.connect_readonly(small_db) as con:
-        seconds = briefing.write_briefing(path, con=con, layer=layer)
+        seconds = pdf_layout.write_briefing(path, con=con, layer=layer)
     assert path.read_bytes().startswith(b"%PDF") and seconds > 0
 
 
@@ -206,7 +206,7 @@ def test_targets_off_track_are_listed(demo_con, layer, monkeypatch) -> None:
     )
     monkeypatch.setattr(trends, "target_status", lambda con, **_: status)
     monkeypatch.setattr(briefing, "targets_loaded", lambda con: 3)  # the demo build has none
-    text = " ".join(pdf_pages(briefing.briefing_pdf(demo_con, layer=layer)))
+    text = " ".join(pdf_pages(pdf_layout.briefing_pdf(demo_con, layer=layer)))
     assert "2 of 3 targets with data are off track" in text
     red = "Bajaur health_card uptake_per_1000 2026 40.0 20.0 50 % red"
     amber = "Peshawar health_card uptake_per_1000 2026 100.0 95.0 95 % amber"
@@ -225,7 +225,7 @@ def test_targets_from_an_import_in_a_district_briefing(isolated_state, tmp_path,
     )
     assert intake.import_file(path).status == "accepted"
     with db.connect_readonly(config.db_path()) as con:
-        text = " ".join(pdf_pages(briefing.briefing_pdf(con, district="Bajaur", layer=layer)))
+        text = " ".join(pdf_pages(pdf_layout.briefing_pdf(con, district="Bajaur", layer=layer)))
     # the province's target is missed, Bajaur's met; Swat's is another district's business
     assert "1 of 2 targets with data are off track" in text
     assert "Khyber Pakhtunkhwa health_card uptake_per_1000 2026 1,000.0" in text

@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from kp_dash.numbers import metrics
+from kp_dash.numbers import registry
 from kp_dash.store import config, db, geo
 from kp_dash.views import catalogue
 
 
 def test_metric_definitions_name_the_registry_and_its_year() -> None:
     frame = catalogue.metric_definitions()
-    assert set(frame["Code"]) == set(metrics.ALL)
+    assert set(frame["Code"]) == set(registry.ALL)
     assert frame.columns[-2:].tolist() == ["Source", "Year"]
     assert frame["Source"].eq("KP Dashboard metric registry (METRICS.md)").all()
     assert frame["Year"].eq(2026).all()

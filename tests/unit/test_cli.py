@@ -101,13 +101,13 @@ def test_missing_database_is_explained(capsys, tmp_path):
 
 
 def test_metrics_lists_every_code(capsys):
-    from kp_dash.numbers import metrics
+    from kp_dash.numbers import registry
 
     code, out, _ = run(capsys, "metrics")
     frame = pd.read_csv(io.StringIO(out))
     assert code == 0
     assert list(frame.columns) == ["code", "label", "unit", "formula"]
-    assert set(frame["code"]) == set(metrics.ALL)
+    assert set(frame["code"]) == set(registry.ALL)
 
 
 def test_build_if_stale_skips_a_current_database(capsys, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from kp_dash import cli
-from kp_dash.numbers import metrics
+from kp_dash.numbers import registry
 from kp_dash.store import config
 
 README = (config.ROOT / "README.md").read_text(encoding="utf-8")
@@ -18,7 +18,7 @@ def test_every_command_is_documented():
 
 
 def test_every_metric_is_documented():
-    for code in metrics.ALL:
+    for code in registry.ALL:
         assert f"`{code}`" in README, code
 
 

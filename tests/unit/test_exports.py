@@ -10,9 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kp_dash.numbers import quality
-from kp_dash.store import config, geo
-from kp_dash.views import data_page, exports
+from kp_dash.store import config, contract, geo
+from kp_dash.views import data_page, exports, quality_view
 
 BOUNDARIES = config.SHARED_DATA_DIR / "boundaries"
 OCHA_KP = BOUNDARIES / "kp_districts_ocha_codab_20220909.geojson"
@@ -293,7 +292,7 @@ def test_geojson_of_real_boundaries_stays_small() -> None:
 
 
 def test_quality_and_data_page_share_the_rule() -> None:
-    assert quality.FORMULA_STARTS == data_page.FORMULA_STARTS == exports.FORMULA_STARTS
+    assert quality_view.FORMULA_STARTS == data_page.FORMULA_STARTS == contract.FORMULA_STARTS
     assert data_page.neutralise("\t=cmd") == "'\t=cmd"
-    data = quality.export_csv(pd.DataFrame({"file": ["@x"], "value": [-3.0]}))
+    data = quality_view.export_csv(pd.DataFrame({"file": ["@x"], "value": [-3.0]}))
     assert _csv(data).iloc[0].tolist() == ["'@x", "-3.0"]

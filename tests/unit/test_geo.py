@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from kp_dash.store import config, geo
+from kp_dash.store import boundary_match, config, geo, tile_grid
 from kp_dash.store.districts import load_register
 
 BOUNDARIES = config.SHARED_DATA_DIR / "boundaries"
@@ -59,7 +59,7 @@ def test_reference_files_match_all_35_by_pcode(path: Path) -> None:
 
 def test_pcode_column_is_found_by_its_values() -> None:
     gdf = geo.read_boundaries(_require(OCHA_KP)).rename(columns={"ADM2_PCODE": "CODE_X"})
-    layer, match = geo.match_boundaries(gdf)
+    layer, match = boundary_match.match_boundaries(gdf)
     assert match.key == "pcode:CODE_X" and match.ok
     assert list(layer.columns) == ["district_code", "district_name", "geometry"]
     assert len(layer) == 35
@@ -93,7 +93,7 @@ def test_unmatched_names_are_quoted_even_when_nothing_matches() -> None:
         geometry=[box(71, 34, 71.5, 34.5)] * 4,
         crs="EPSG:4326",
     )
-    match = geo.match_boundaries(gdf)[1]
+    match = boundary_match.match_boundaries(gdf)[1]
     assert match.key == "name:DISTRICT" and match.matched == {}
     assert match.unmatched == (
         "'Peshawer' matches no KP district (did you mean 'Peshawar' (PK528)?)",
@@ -121,7 +121,7 @@ def test_other_provinces_are_named_with_the_province_their_pcode_gives() -> None
         ["PK528", "PK601", "PK203", "PK901", "PK536", None],
         ["Peshawar", "Lahore", "Quetta", "Nowhere", "New District", "Blank"],
     )
-    match = geo.match_boundaries(gdf)[1]
+    match = boundary_match.match_boundaries(gdf)[1]
     assert match.key == "pcode:CODE" and list(match.matched) == ["PK528"]
     assert match.outside_kp == (
         ("'Lahore' (PK601)", "is in Punjab, not KP"),
@@ -148,7 +148,7 @@ def test_a_province_column_names_the_province_when_the_pcode_does_not() -> None:
         ["Peshawar", "Nowhere", "Somewhere"],
         PROVINCE=["Khyber Pakhtunkhwa", "Atlantis", "Atlantis"],
     )
-    match = geo.match_boundaries(gdf)[1]
+    match = boundary_match.match_boundaries(gdf)[1]
     assert match.outside_kp == (
         ("'Nowhere' (PK901)", "is in Atlantis, not KP"),
         ("'Somewhere' (PK902)", "is in Atlantis, not KP"),
@@ -172,9 +172,11 @@ def test_province_pcodes_are_those_of_the_ocha_adm1_file() -> None:
     # OCHA writes 'Islamabad'; the project's province list spells out the territory.
     assert written.pop("PK4") == "Islamabad"
     expected = {**written, "PK4": "Islamabad Capital Territory"}
-    assert geo.PROVINCE_PCODES == dict(sorted(expected.items()))
+    assert boundary_match.PROVINCE_PCODES == dict(sorted(expected.items()))
     non_kp = pd.read_csv(config.SEED_DIR / "non_kp_districts.csv", dtype=str)
-    assert set(non_kp["province"]) == set(geo.PROVINCE_PCODES.values()) - {"Khyber Pakhtunkhwa"}
+    assert set(non_kp["province"]) == set(boundary_match.PROVINCE_PCODES.values()) - {
+        "Khyber Pakhtunkhwa"
+    }
 
 
 def test_several_features_of_one_district_are_dissolved() -> None:
@@ -183,7 +185,7 @@ def test_several_features_of_one_district_are_dissolved() -> None:
         geometry=[box(72, 35, 72.5, 35.5), box(72.5, 35, 73, 35.5), box(72, 34, 73, 34.5)],
         crs="EPSG:4326",
     )
-    layer, match = geo.match_boundaries(gdf)
+    layer, match = boundary_match.match_boundaries(gdf)
     assert match.matched["PK532"] == "Swat + Swat"
     swat = layer.set_index("district_code").geometry["PK532"]
     assert swat.area == pytest.approx(0.5)
@@ -230,11 +232,11 @@ def test_find_boundary_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 
 
 def test_tile_grid_has_every_district_once_without_overlaps() -> None:
-    grid = geo.load_hex_grid()
+    grid = tile_grid.load_hex_grid()
     assert sorted(grid["district_code"]) == sorted(CODES)
     assert not grid.duplicated(["hex_col", "hex_row"]).any()
     assert set(grid["source"]) == {"project-made tile layout"}
-    tiles = geo.tile_grid_layer()
+    tiles = tile_grid.tile_grid_layer()
     assert len(tiles) == 35 and tiles["district_name"].notna().all()
     assert tiles.crs.to_epsg() == 4326
     geoms = list(tiles.geometry)
@@ -245,18 +247,18 @@ def test_tile_grid_has_every_district_once_without_overlaps() -> None:
 
 
 def test_tile_grid_keeps_most_real_neighbours_next_to_each_other() -> None:
-    grid = geo.load_hex_grid().set_index("district_code")
-    layer, _ = geo.match_boundaries(geo.read_boundaries(_require(OCHA_KP)))
-    pairs = geo.district_adjacency(layer)
+    grid = tile_grid.load_hex_grid().set_index("district_code")
+    layer, _ = boundary_match.match_boundaries(geo.read_boundaries(_require(OCHA_KP)))
+    pairs = tile_grid.district_adjacency(layer)
     cell = {code: (int(r.hex_col), int(r.hex_row)) for code, r in grid.iterrows()}
-    kept = sum(cell[b] in geo.hex_neighbours(*cell[a]) for a, b in pairs)
+    kept = sum(cell[b] in tile_grid.hex_neighbours(*cell[a]) for a, b in pairs)
     assert kept / len(pairs) >= 0.75
 
 
 def test_draft_hex_grid_gives_distinct_cells() -> None:
     register = load_register()
     centroids = register.rename(columns={"centroid_lon": "lon", "centroid_lat": "lat"})
-    draft = geo.draft_hex_grid(centroids[["district_code", "lon", "lat"]])
+    draft = tile_grid.draft_hex_grid(centroids[["district_code", "lon", "lat"]])
     assert len(draft) == 35 and not draft.duplicated(["hex_col", "hex_row"]).any()
     assert draft["hex_col"].min() >= 0 and draft["hex_row"].min() == 0
 

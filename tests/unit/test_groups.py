@@ -20,8 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kp_dash.numbers import groups, metrics
+from kp_dash.numbers import group_rows, groups, metrics, registry
 from kp_dash.store import build, db
+from kp_dash.views import group_tables
 from tests.conftest import small_seed
 
 HC = "health_complaints"
@@ -35,7 +36,7 @@ def con(small_db):
 
 @pytest.fixture(scope="module")
 def table(con) -> pd.DataFrame:
-    return groups.group_table(con).set_index("group_key")
+    return group_rows.group_table(con).set_index("group_key")
 
 
 # Both districts equal on access (mobile 90, literacy 50, grid 80 → 73.33) and female literacy
@@ -115,7 +116,7 @@ def test_women_against_men_is_the_gender_parity_score(con, table) -> None:
     assert women["group_uptake_per_1000"] == pytest.approx(53.0)
     assert women["comparison_uptake_per_1000"] == pytest.approx(69.5)
     assert women["ratio"] == pytest.approx(106 / 139)
-    parity = metrics.fetch(con, metrics.Query("gender_parity"))["value"].iloc[0]
+    parity = metrics.fetch(con, registry.Query("gender_parity"))["value"].iloc[0]
     assert women["ratio"] == pytest.approx(parity)
     # (106 / 245) ÷ (2,000 / 4,000)
     assert women["representation_ratio"] == pytest.approx((106 / 245) / 0.5)
@@ -174,7 +175,7 @@ def test_groups_without_usage_breakdown_say_so_never_zero(table) -> None:
 
 
 def test_one_service_uses_its_own_eligible_population(con) -> None:
-    women = groups.group_table(con, HC).set_index("group_key").loc["women"]
+    women = group_rows.group_table(con, HC).set_index("group_key").loc["women"]
     # health_complaints (adults): women 6 + 100 on 300 + 1,000; men 9 + 100 on 300 + 1,000
     assert women["group_uptake_per_1000"] == pytest.approx(1000 * 106 / 1300)
     assert women["comparison_uptake_per_1000"] == pytest.approx(1000 * 109 / 1300)
@@ -182,26 +183,26 @@ def test_one_service_uses_its_own_eligible_population(con) -> None:
 
 
 def test_a_period_keeps_only_its_months(con) -> None:
-    merged = groups.group_table(con, None, "2025-02", "2025-02").set_index("group_key")
+    merged = group_rows.group_table(con, None, "2025-02", "2025-02").set_index("group_key")
     # February: Bajaur 3 digital, Peshawar 50 + 30
     assert merged.loc["merged", "ratio"] == pytest.approx((3 / 1000) / (80 / 3000))
 
 
 def test_a_group_with_no_population_and_no_usage_is_no_data(con) -> None:
     # college_admissions: age 15-24, which the fixture's population does not have, and no usage
-    frame = groups.group_table(con, "college_admissions").set_index("group_key")
+    frame = group_rows.group_table(con, "college_admissions").set_index("group_key")
     rates = frame[["group_uptake_per_1000", "comparison_uptake_per_1000", "ratio"]]
     assert rates.isna().all().all()
     assert frame.loc["women", "status"].startswith("no data in this selection")
     assert frame.loc["age_60plus", "status"] == groups.NOT_ELIGIBLE
     assert frame.loc[["women", "rural", "merged"], "people_below_access_median"].isna().all()
-    shown = groups.group_display(frame.reset_index())
+    shown = group_tables.group_display(frame.reset_index())
     assert not (shown["Rate ratio (1 = parity)"] == "0.00").any()
     assert (shown["Rate ratio (1 = parity)"] == groups.NO_DATA).all()
 
 
 def test_age_group_from_age_bands_with_all_districts_equal(equal) -> None:
-    frame = groups.group_table(equal).set_index("group_key")
+    frame = group_rows.group_table(equal).set_index("group_key")
     age = frame.loc["age_60plus"]
     # 60+: digital 2 (Bajaur) + 3 (Peshawar) on 100 + 300 = 12.5 per 1,000; under 60: 18 + 60
     # on 900 + 2,700 = 21.67 (the 'unknown' age row of 10 is left out of both)
@@ -220,7 +221,7 @@ def test_age_group_from_age_bands_with_all_districts_equal(equal) -> None:
 
 
 def test_all_districts_equal_on_female_literacy_leave_no_comparison(equal) -> None:
-    low = groups.group_table(equal).set_index("group_key").loc["low_female_literacy"]
+    low = group_rows.group_table(equal).set_index("group_key").loc["low_female_literacy"]
     assert low["status"] == groups.NO_COMPARISON
     assert low["group_uptake_per_1000"] == pytest.approx(1000 * 93 / 4000)
     assert math.isnan(low["comparison_uptake_per_1000"]) and math.isnan(low["ratio"])
@@ -302,7 +303,7 @@ def test_group_heatmap_diverges_around_one_and_greys_no_data() -> None:
         {"Women ÷ men": [0.5, math.nan], "Rural ÷ urban": [1.0, 1.5]},
         index=pd.Index(["Bajaur", "Peshawar"], name="district"),
     )
-    ratios, missing = groups.group_heatmap(matrix).data
+    ratios, missing = group_tables.group_heatmap(matrix).data
     assert (ratios.zmin, ratios.zmid, ratios.zmax) == (0.0, 1.0, 2.0)
     assert list(ratios.y) == ["Bajaur", "Peshawar"]
     assert "District: %{y}" in ratios.hovertemplate and "Group: %{x}" in ratios.hovertemplate
@@ -321,14 +322,14 @@ def test_unserved_table_per_district_and_province(con) -> None:
     assert table.loc["KP", "eligible_population"] == 4000
     adults = groups.unserved_table(con, HC).set_index("district_code")
     assert adults.loc["PK502", "unserved_population"] == pytest.approx(600 * (1 - 145 / 300))
-    shown = groups.unserved_display(table.reset_index())
+    shown = group_tables.unserved_display(table.reset_index())
     estimate = "People the service cannot reach online (estimate)"
     assert list(shown[estimate]) == ["≈ 520", "≈ 350", "≈ 870"]
     assert shown["Year"].iloc[0] == "2019-2023"
 
 
 def test_round_people() -> None:
-    assert groups.round_people(866.67) == "≈ 870"
-    assert groups.round_people(123_456) == "≈ 123,000"
-    assert groups.round_people(10_008_776) == "≈ 10.0 million"
-    assert groups.round_people(math.nan) == groups.NO_DATA
+    assert group_tables.round_people(866.67) == "≈ 870"
+    assert group_tables.round_people(123_456) == "≈ 123,000"
+    assert group_tables.round_people(10_008_776) == "≈ 10.0 million"
+    assert group_tables.round_people(math.nan) == groups.NO_DATA

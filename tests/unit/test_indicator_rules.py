@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from kp_dash.numbers import metrics
-from kp_dash.numbers.metrics import Query
+from kp_dash.numbers.registry import Query
 from kp_dash.store import build, config, db, intake
 from tests.conftest import census_population
 

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kp_dash.store import ingest
-from kp_dash.store.ingest import parse_month
+from kp_dash.store import ingest, rules
+from kp_dash.store.cells import parse_month
 
 TODAY = date(2026, 11, 26)
 USAGE_HEADER = "month,district,service,channel,sex,area,transactions,users"
@@ -353,15 +353,15 @@ def test_parse_month_forms():
 
 
 def test_guess_kind():
-    assert ingest.guess_kind(["Month", "District", "Service", "Channel", "Transactions"]) == "usage"
-    assert ingest.guess_kind(IND_HEADER.split(",")) == "indicators"
-    assert ingest.guess_kind(["service", "district", "metric", "year", "target"]) == "targets"
-    assert ingest.guess_kind(["a", "b"]) is None
+    assert rules.guess_kind(["Month", "District", "Service", "Channel", "Transactions"]) == "usage"
+    assert rules.guess_kind(IND_HEADER.split(",")) == "indicators"
+    assert rules.guess_kind(["service", "district", "metric", "year", "target"]) == "targets"
+    assert rules.guess_kind(["a", "b"]) is None
 
 
-@pytest.mark.parametrize("kind", ingest.KINDS)
+@pytest.mark.parametrize("kind", rules.KINDS)
 def test_every_kind_has_required_columns_in_its_spec(kind):
-    assert set(ingest.REQUIRED[kind]) <= set(ingest.COLUMNS[kind])
+    assert set(rules.REQUIRED[kind]) <= set(rules.COLUMNS[kind])
 
 
 def test_a_target_may_give_a_year_alone_when_both_columns_exist(tmp_path):

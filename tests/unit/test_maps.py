@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from kp_dash.store import geo
-from kp_dash.views import maps
+from kp_dash.store import geo, tile_grid
+from kp_dash.views import decks, maps
 
 NO_BASEMAP_STYLE = "__MAP_STYLE__"
 
@@ -23,7 +23,7 @@ def _offline_basemap(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def layer() -> geo.DistrictLayer:
-    tiles = geo.tile_grid_layer()
+    tiles = tile_grid.tile_grid_layer()
     return geo.DistrictLayer(tiles, "tile_grid", geo.TILE_GRID_SOURCE, "test")
 
 
@@ -70,7 +70,7 @@ def test_colour_classes_direction_flips_the_palette() -> None:
     _, better_high = maps.colour_classes(series, higher_is_better=True)
     _, better_low = maps.colour_classes(series, higher_is_better=False)
     assert [c for _, c in better_high] == [c for _, c in better_low][::-1]
-    darkness = [sum(maps._hex_to_rgba(c)[:3]) for _, c in better_high]
+    darkness = [sum(maps.hex_to_rgba(c)[:3]) for _, c in better_high]
     assert darkness == sorted(darkness, reverse=True)  # highest value = darkest
 
 
@@ -183,7 +183,7 @@ def _deck_spec(deck) -> dict:
 
 
 def test_choropleth_deck(layer: geo.DistrictLayer, values: pd.DataFrame) -> None:
-    deck = maps.choropleth_deck(layer, values, label="Uptake", unit="%")
+    deck = decks.choropleth_deck(layer, values, label="Uptake", unit="%")
     spec = _deck_spec(deck)
     # pydeck's placeholder style, not None: for None Streamlit loads a basemap from the internet
     assert spec.get("mapProvider") is None and spec["mapStyle"] == NO_BASEMAP_STYLE
@@ -195,7 +195,7 @@ def test_choropleth_deck(layer: geo.DistrictLayer, values: pd.DataFrame) -> None
     assert len(features) == 35
     props = {f["id"]: f["properties"] for f in features}
     assert props["PK533"]["value_text"] == "No data"
-    assert props["PK533"]["fill"] == maps._hex_to_rgba(maps.NO_DATA_COLOUR)
+    assert props["PK533"]["fill"] == maps.hex_to_rgba(maps.NO_DATA_COLOUR)
     assert props["PK501"]["source"] == "Demo survey" and props["PK501"]["year"] == "2024"
     layers = {layer["id"]: layer for layer in spec["layers"]}
     assert len(layers["no-data-hatch"]["data"]) > 2  # Bannu and Tank hatched, as on plotly
@@ -207,14 +207,14 @@ def test_choropleth_deck_carto(
     layer: geo.DistrictLayer, values: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KP_DASH_BASEMAP", "carto")
-    spec = _deck_spec(maps.choropleth_deck(layer, values, label="Uptake", unit="%"))
+    spec = _deck_spec(decks.choropleth_deck(layer, values, label="Uptake", unit="%"))
     assert spec["mapProvider"] == "carto" and "positron" in spec["mapStyle"]
 
 
 def test_proportional_symbols_radius_grows_with_sqrt_of_value(
     layer: geo.DistrictLayer, values: pd.DataFrame
 ) -> None:
-    deck = maps.proportional_symbols_deck(layer, values, label="Users", unit="people")
+    deck = decks.proportional_symbols_deck(layer, values, label="Users", unit="people")
     spec = _deck_spec(deck)
     assert spec.get("mapProvider") is None and spec["mapStyle"] == NO_BASEMAP_STYLE
     circles = {d["district_name"]: d for d in spec["layers"][1]["data"]}

@@ -12,8 +12,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from kp_dash.numbers import metrics
-from kp_dash.numbers.metrics import Query
+from kp_dash.numbers import metric_sql, metrics, registry
+from kp_dash.numbers.registry import Query
 from kp_dash.store import db
 
 HC = "health_complaints"
@@ -163,17 +163,17 @@ def test_metric_without_usage_returns_no_rows(empty_db):
 
 def test_every_district_has_a_value_with_demo_data(demo_db):
     with db.connect_readonly(demo_db) as con:
-        for code in metrics.REGISTRY:
+        for code in registry.REGISTRY:
             frame = metrics.fetch(con, Query(code, ("district",)))
             assert len(frame) == 35, code
             assert frame["value"].notna().all(), code
 
 
 def test_unknown_metric_and_breakdown_are_refused():
-    with pytest.raises(metrics.MetricError, match="unknown metric 'nope'"):
-        metrics.metric_sql(Query("nope"))
-    with pytest.raises(metrics.MetricError, match="cannot be broken down by month"):
-        metrics.metric_sql(Query("literacy_pct", ("month",)))
+    with pytest.raises(registry.MetricError, match="unknown metric 'nope'"):
+        metric_sql.metric_sql(Query("nope"))
+    with pytest.raises(registry.MetricError, match="cannot be broken down by month"):
+        metric_sql.metric_sql(Query("literacy_pct", ("month",)))
 
 
 def test_filters_are_parameters_not_sql(con):
@@ -184,7 +184,7 @@ def test_filters_are_parameters_not_sql(con):
 
 def test_registry_and_sql_views_match_one_to_one():
     files = {f.name: f for f in db.sql_files("metrics")}
-    assert set(files) == set(metrics.REGISTRY)
+    assert set(files) == set(registry.REGISTRY)
     for code, sql_file in files.items():
         assert {"grain", "formula", "unit"} <= set(sql_file.header), code
         assert f"create or replace view metric_{code} as" in sql_file.statement
@@ -198,7 +198,7 @@ def test_every_sql_file_has_a_header():
 
 
 def test_every_component_exists_in_its_view(con):
-    for metric in metrics.REGISTRY.values():
+    for metric in registry.REGISTRY.values():
         names = set(db.query_df(con, f"select distinct component from {metric.view}")["component"])
         assert {c.rows for c in metric.components} == names, metric.code
 

@@ -23,8 +23,9 @@ import math
 import pandas as pd
 import pytest
 
-from kp_dash.numbers import groups, metrics, profile, summaries, trends
+from kp_dash.numbers import groups, metrics, profile, profile_usage, registry, summaries, trends
 from kp_dash.store import config, db
+from kp_dash.views import profile_tables
 
 BAJAUR, PESHAWAR = "PK502", "PK528"
 HC = "health_complaints"
@@ -166,7 +167,7 @@ def test_real_seed_bajaur_against_malakand(demo_con) -> None:
 def test_real_seed_province_equals_the_registry(demo_con, code: str) -> None:
     frame = profile.profile_figures(demo_con, BAJAUR)
     ours = _values(frame, code)["province"]
-    theirs = metrics.fetch(demo_con, metrics.Query(code))["value"].iloc[0]
+    theirs = metrics.fetch(demo_con, registry.Query(code))["value"].iloc[0]
     assert ours == pytest.approx(theirs)
 
 
@@ -181,7 +182,7 @@ def test_parent_district_flag_on_lower_chitral(demo_con) -> None:
     frame = profile.profile_figures(demo_con, "PK507")
     flagged = frame[(frame["level"] == "district") & frame["parent_estimate"]]["figure"]
     assert set(flagged) == {"mobile_hh_pct", "access_index", "unserved_population"}
-    notes = profile.figures_display(frame).set_index("Figure")["Note"]
+    notes = profile_tables.figures_display(frame).set_index("Figure")["Note"]
     assert "parent district" in notes["Access index"]
     assert notes["Literacy, age 10+"] == ""
 
@@ -209,7 +210,7 @@ def test_aggregate_skips_districts_without_data() -> None:
 def test_figures_display_says_no_data_never_zero(con) -> None:
     frame = profile.profile_figures(con, BAJAUR)
     frame.loc[frame["figure"] == "grid_light_pct", "value"] = math.nan
-    shown = profile.figures_display(frame).set_index("Figure")
+    shown = profile_tables.figures_display(frame).set_index("Figure")
     assert list(shown.columns[:3]) == ["Bajaur", "Malakand division", "Khyber Pakhtunkhwa"]
     assert (shown.loc["Households lit by grid electricity", shown.columns[:3]] == "No data").all()
     assert shown.loc["Literacy, age 10+", "Khyber Pakhtunkhwa"] == "62.5"
@@ -220,7 +221,7 @@ def test_figures_display_says_no_data_never_zero(con) -> None:
 
 
 def test_service_table_by_hand(con) -> None:
-    table = profile.service_table(con, BAJAUR, *PERIOD).set_index("service_code")
+    table = profile_usage.service_table(con, BAJAUR, *PERIOD).set_index("service_code")
     assert list(table.index[:1]) == ["all"]
     every = table.loc["all"]
     assert every["service_name"] == "All services"
@@ -236,14 +237,14 @@ def test_service_table_by_hand(con) -> None:
     assert math.isnan(card["uptake_per_1000"])  # no Bajaur use: no data, never 0
     # only Peshawar reports the health card: 30 on its 3,000 people (Bajaur is no data, not 0)
     assert card["province_uptake_per_1000"] == pytest.approx(10.0)
-    assert (table["target_status"] == profile.NO_TARGET).all()
+    assert (table["target_status"] == profile_usage.NO_TARGET).all()
     assert "Fixture returns" in complaints["source"]
 
 
 def test_service_trend_is_the_last_12_months(con) -> None:
-    table = profile.service_table(con, BAJAUR, *PERIOD).set_index("service_code")
+    table = profile_usage.service_table(con, BAJAUR, *PERIOD).set_index("service_code")
     months = table.loc["all", "trend_months"]
-    assert months == profile.trend_window("2025-02")
+    assert months == profile_usage.trend_window("2025-02")
     assert (len(months), months[0], months[-1]) == (12, "2024-03", "2025-02")
     assert table.loc[HC, "trend"] == [None] * 10 + [pytest.approx(20.0), pytest.approx(5.0)]
     assert table.loc["all", "trend"][-2:] == [pytest.approx(12.0), pytest.approx(3.0)]
@@ -267,16 +268,16 @@ def test_service_table_with_targets(con, monkeypatch) -> None:
         }
     )
     monkeypatch.setattr(trends, "target_status", lambda con, **_: status)
-    table = profile.service_table(con, BAJAUR, *PERIOD).set_index("service_code")
+    table = profile_usage.service_table(con, BAJAUR, *PERIOD).set_index("service_code")
     assert table.loc[HC, "target_status"] == "red"  # the worst of its two targets
     assert "female_share_pct 2025: 80 % of the target 50.0 (red)" in table.loc[HC, "target_detail"]
     assert table.loc["all", "target_status"] == "green"
-    assert table.loc["health_card", "target_status"] == profile.NO_TARGET
-    assert table.loc["telemedicine", "target_status"] == profile.NO_TARGET
+    assert table.loc["health_card", "target_status"] == profile_usage.NO_TARGET
+    assert table.loc["telemedicine", "target_status"] == profile_usage.NO_TARGET
 
 
 def test_service_display_text(con) -> None:
-    shown = profile.service_display(profile.service_table(con, BAJAUR, *PERIOD))
+    shown = profile_tables.service_display(profile_usage.service_table(con, BAJAUR, *PERIOD))
     card = shown[shown["Service"].str.startswith("Health card")].iloc[0]
     assert card["Uptake per 1,000 eligible"] == "No data"
     assert card["Province uptake per 1,000"] == "10.00"
@@ -284,16 +285,16 @@ def test_service_display_text(con) -> None:
 
 
 def test_service_table_without_usage(empty_con) -> None:
-    table = profile.service_table(empty_con, BAJAUR)
+    table = profile_usage.service_table(empty_con, BAJAUR)
     assert table["uptake_per_1000"].isna().all()
     assert table["trend"].map(len).eq(0).all()
-    shown = profile.service_display(table)
+    shown = profile_tables.service_display(table)
     assert (shown["Uptake per 1,000 eligible"] == "No data").all()
 
 
 def test_trend_window() -> None:
-    assert profile.trend_window(None) == []
-    assert profile.trend_window("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
+    assert profile_usage.trend_window(None) == []
+    assert profile_usage.trend_window("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
 
 
 # --- rankings ----------------------------------------------------------------------------------
@@ -324,13 +325,13 @@ def test_rankings_match_the_ranking_table_on_demo(demo_con) -> None:
     assert (ranks["districts"] == 35).all() and ranks["rank"].notna().all()
     register = db.query_df(demo_con, "select * from districts")
     for code in ("uptake_per_1000", "literacy_female_pct", "unserved_population"):
-        metric = metrics.get(code)
+        metric = registry.get(code)
         frame = metrics.fetch(
-            demo_con, metrics.Query(code, ("district",), None, "2025-11", "2026-10")
+            demo_con, registry.Query(code, ("district",), None, "2025-11", "2026-10")
         )
         table = summaries.district_ranking(metric, frame, register).set_index("district_code")
         assert ranks.loc[code, "rank"] == table.loc[BAJAUR, "rank"]
-    shown = profile.rankings_display(ranks.reset_index())
+    shown = profile_tables.rankings_display(ranks.reset_index())
     assert shown["Rank"].str.fullmatch(r"\d+ of 35").all()
 
 
@@ -344,35 +345,37 @@ def test_rankings_without_usage(empty_con) -> None:
 
 
 def test_groups_row_by_hand(con) -> None:
-    bajaur = profile.groups_row(con, BAJAUR, *PERIOD).set_index("group_key")
+    bajaur = profile_usage.groups_row(con, BAJAUR, *PERIOD).set_index("group_key")
     assert bajaur.loc["women", "ratio"] == pytest.approx(6 / 9)  # 6 / 500 ÷ 9 / 500
     assert bajaur.loc["women", "parity_band"] == "below parity"
     # a member district's uptake ÷ the pooled uptake outside the group: 15 ÷ 76.67
     assert bajaur.loc["merged", "ratio"] == pytest.approx(15 / (230 / 3))
     assert bajaur.loc["disability", "status"] == groups.NO_DISABILITY
-    peshawar = profile.groups_row(con, PESHAWAR, *PERIOD).set_index("group_key")
-    assert peshawar.loc["merged", "status"] == profile.NOT_MEMBER
-    assert peshawar.loc["low_female_literacy", "status"] == profile.NOT_MEMBER
-    shown = profile.groups_display(peshawar.reset_index())
+    peshawar = profile_usage.groups_row(con, PESHAWAR, *PERIOD).set_index("group_key")
+    assert peshawar.loc["merged", "status"] == profile_usage.NOT_MEMBER
+    assert peshawar.loc["low_female_literacy", "status"] == profile_usage.NOT_MEMBER
+    shown = profile_tables.groups_display(peshawar.reset_index())
     # Peshawar's rural residents made no digital transactions: a real 0, beside 'No data'
     assert list(shown["Rate ratio (1 = parity)"][:3]) == ["0.77", "0.00", "No data"]
 
 
 def test_completeness_by_hand(con) -> None:
-    row = profile.completeness_row(con, BAJAUR, *PERIOD).iloc[0]
+    row = profile_usage.completeness_row(con, BAJAUR, *PERIOD).iloc[0]
     # 2 months × 2 services with data; Bajaur sent health_complaints both months, no health_card
     assert (row["expected"], row["received"]) == (4, 2)
     assert row["completeness_pct"] == pytest.approx(50.0)
     assert row["province_completeness_pct"] == pytest.approx(62.5)  # 5 of 8
     assert row["months_no_data"] == []
-    sentence = profile.completeness_sentence(profile.completeness_row(con, BAJAUR, *PERIOD))
+    sentence = profile_tables.completeness_sentence(
+        profile_usage.completeness_row(con, BAJAUR, *PERIOD)
+    )
     assert sentence.startswith("Received 2 of 4 months × services (50.0 %; province 62.5 %)")
 
 
 def test_completeness_without_usage(empty_con) -> None:
-    row = profile.completeness_row(empty_con, BAJAUR)
+    row = profile_usage.completeness_row(empty_con, BAJAUR)
     assert math.isnan(row["completeness_pct"].iloc[0])
-    assert profile.completeness_sentence(row).startswith("No data")
+    assert profile_tables.completeness_sentence(row).startswith("No data")
 
 
 def test_district_from_url_value() -> None:
@@ -388,12 +391,12 @@ def test_district_from_url_value() -> None:
 def test_heading_and_options(con) -> None:
     register = db.query_df(con, "select * from districts")
     assert list(profile.district_options(register)) == [BAJAUR, PESHAWAR]
-    heading = profile.district_heading(register, BAJAUR)
+    heading = profile_tables.district_heading(register, BAJAUR)
     assert heading == "Bajaur — Malakand division · merged district (ex-FATA) · 1,290 km²"
 
 
 def test_for_export_drops_the_sparkline_lists(con) -> None:
-    table = profile.service_table(con, BAJAUR, *PERIOD)
-    exported = profile.for_export(table)
+    table = profile_usage.service_table(con, BAJAUR, *PERIOD)
+    exported = profile_tables.for_export(table)
     assert "trend" not in exported and "trend_months" not in exported
     assert list(exported["uptake_per_1000"].iloc[:1]) == [pytest.approx(15.0)]

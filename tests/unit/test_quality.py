@@ -24,8 +24,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kp_dash.numbers import quality
+from kp_dash.numbers import freshness, quality
 from kp_dash.store import batches, build, db
+from kp_dash.views import quality_view
 from tests.conftest import small_seed
 
 FIXTURE_DIR = Path(__file__).parents[1] / "fixtures" / "quality"
@@ -180,8 +181,8 @@ def _cell(trace, district: str, month: str):
 
 
 def test_heatmap_shares_of_expected_services(con) -> None:
-    figure = quality.completeness_heatmap(quality.completeness(con))
-    shares, no_data = _trace(figure, "Share received"), _trace(figure, quality.NO_DATA)
+    figure = quality_view.completeness_heatmap(quality.completeness(con))
+    shares, no_data = _trace(figure, "Share received"), _trace(figure, quality_view.NO_DATA)
     assert list(shares.y) == ["Abbottabad", "Bajaur", "Bannu", "Haripur", "Kohat", "Peshawar"]
     assert len(shares.x) == 12
     assert _cell(shares, "Bajaur", "2025-04") == pytest.approx(3 / 4)
@@ -193,8 +194,8 @@ def test_heatmap_shares_of_expected_services(con) -> None:
 
 
 def test_heatmap_draws_no_data_in_its_own_grey_class(con) -> None:
-    figure = quality.completeness_heatmap(quality.completeness(con, "health_complaints"))
-    shares, no_data = _trace(figure, "Share received"), _trace(figure, quality.NO_DATA)
+    figure = quality_view.completeness_heatmap(quality.completeness(con, "health_complaints"))
+    shares, no_data = _trace(figure, "Share received"), _trace(figure, quality_view.NO_DATA)
     assert math.isnan(_cell(shares, "Bajaur", "2025-04"))  # not a 0 on the colour scale
     assert _cell(no_data, "Bajaur", "2025-04") == 1
     filled = [
@@ -204,14 +205,14 @@ def test_heatmap_draws_no_data_in_its_own_grey_class(con) -> None:
         if v is not None and not math.isnan(v)
     ]
     assert filled == [("Bajaur", "2025-04")]
-    assert {c[1] for c in no_data.colorscale} == {quality.NO_DATA_COLOUR}
+    assert {c[1] for c in no_data.colorscale} == {quality_view.NO_DATA_COLOUR}
     assert not any(v == 0 for row in shares.z for v in row)
     text = no_data.text[list(no_data.y).index("Bajaur")][list(no_data.x).index("2025-04")]
-    assert quality.NO_DATA in text and "Rows: 0" in text
+    assert quality_view.NO_DATA in text and "Rows: 0" in text
 
 
 def test_heatmap_of_nothing_says_so() -> None:
-    figure = quality.completeness_heatmap(pd.DataFrame())
+    figure = quality_view.completeness_heatmap(pd.DataFrame())
     assert not figure.data
     assert figure.layout.annotations[0].text == "No usage data"
 
@@ -511,7 +512,7 @@ def test_consistency_filters_service_and_months(con) -> None:
 
 
 def test_timeliness_of_usage_imports_and_seed(con) -> None:
-    frame = quality.timeliness(con, MANIFEST, today=date(2026, 11, 26)).set_index("name")
+    frame = freshness.timeliness(con, MANIFEST, today=date(2026, 11, 26)).set_index("name")
     usage = frame.loc["quality"]
     assert usage["kind"] == "usage"
     assert usage["file"] == "Returns Jan-Dec 2025.xlsx"
@@ -531,7 +532,7 @@ def test_timeliness_of_usage_imports_and_seed(con) -> None:
 
 
 def test_timeliness_without_manifest_uses_the_build_time(con) -> None:
-    frame = quality.timeliness(con, None).set_index("name")
+    frame = freshness.timeliness(con, None).set_index("name")
     loaded = frame.loc["quality", "imported_at"]
     assert pd.notna(loaded)
     assert (
@@ -553,20 +554,20 @@ def test_usage_sources_name_the_usage_in_the_database_with_its_years(con) -> Non
         "last_month": "2026-01",
     }
     manifest = pd.concat([MANIFEST, manifest_frame([waiting])], ignore_index=True)
-    frame = quality.timeliness(con, manifest, today=date(2026, 11, 26))
-    assert quality.NOT_LOADED in set(frame["source"])  # accepted, not built into the database
+    frame = freshness.timeliness(con, manifest, today=date(2026, 11, 26))
+    assert freshness.NOT_LOADED in set(frame["source"])  # accepted, not built into the database
     # the seed tables and the import not yet built in are not what the checks ran on
-    assert quality.usage_sources(frame) == [("Fixture returns", "2025")]
+    assert freshness.usage_sources(frame) == [("Fixture returns", "2025")]
 
 
 def test_usage_sources_of_no_usage_are_none(empty_quality_db: Path) -> None:
     with db.connect_readonly(empty_quality_db) as con:
-        assert quality.usage_sources(quality.timeliness(con, None)) == []
+        assert freshness.usage_sources(freshness.timeliness(con, None)) == []
 
 
 def test_import_log_is_readable_and_newest_first() -> None:
-    log = quality.import_log(MANIFEST)
-    assert list(log.columns) == list(quality.IMPORT_LOG_COLUMNS.values())
+    log = quality_view.import_log(MANIFEST)
+    assert list(log.columns) == list(quality_view.IMPORT_LOG_COLUMNS.values())
     assert log["File"].tolist() == ["Returns Jan-Dec 2025.xlsx", "owners.csv", "wrong month.csv"]
     assert log["Months"].tolist() == ["2025-01 to 2025-12", "", "2025-10"]
     assert log.loc[2, "Status"] == "withdrawn"
@@ -576,9 +577,9 @@ def test_import_log_is_readable_and_newest_first() -> None:
 
 def test_import_log_of_nothing_has_its_columns() -> None:
     for manifest in (None, manifest_frame([])):
-        log = quality.import_log(manifest)
+        log = quality_view.import_log(manifest)
         assert log.empty
-        assert list(log.columns) == list(quality.IMPORT_LOG_COLUMNS.values())
+        assert list(log.columns) == list(quality_view.IMPORT_LOG_COLUMNS.values())
 
 
 # --- display, export, empty database -----------------------------------------------------------
@@ -586,19 +587,19 @@ def test_import_log_of_nothing_has_its_columns() -> None:
 
 def test_display_names_and_demo_label_in_exports(con) -> None:
     frame = quality.consistency(con)
-    shown = quality.for_display(frame)
+    shown = quality_view.for_display(frame)
     assert "check" not in shown.columns
     assert {"Check", "District", "What is wrong"} <= set(shown.columns)
-    outliers = quality.for_display(quality.outliers(con))
+    outliers = quality_view.for_display(quality.outliers(con))
     assert outliers["Modified z"].tolist() == [119.85, 21.6]  # see the outlier working above
     assert outliers["Expected"].tolist() == [28.2, 32.2]
-    assert outliers[list(quality.OUTLIER_COUNTS)].values.tolist() == [[150, 28.2], [90, 32.2]]
+    assert outliers[list(quality_view.OUTLIER_COUNTS)].values.tolist() == [[150, 28.2], [90, 32.2]]
     assert outliers[["Source", "Year"]].values.tolist() == [["Fixture returns", "2025"]] * 2
-    demo = pd.read_csv(io.BytesIO(quality.export_csv(frame, demo=True)), encoding="utf-8-sig")
+    demo = pd.read_csv(io.BytesIO(quality_view.export_csv(frame, demo=True)), encoding="utf-8-sig")
     assert list(demo.columns) == [*shown.columns, "Note"]
-    assert demo["Note"].eq(quality.DEMO_NOTE).all()
+    assert demo["Note"].eq(quality_view.DEMO_NOTE).all()
     assert len(demo) == len(frame)
-    plain = pd.read_csv(io.BytesIO(quality.export_csv(frame)), encoding="utf-8-sig")
+    plain = pd.read_csv(io.BytesIO(quality_view.export_csv(frame)), encoding="utf-8-sig")
     assert list(plain.columns) == list(shown.columns)
 
 
@@ -608,7 +609,7 @@ def test_empty_database_has_nothing_to_flag(empty_quality_db: Path) -> None:
         assert quality.least_complete(quality.completeness(con)).empty
         assert quality.outliers(con).empty
         assert quality.consistency(con).empty
-        timeliness = quality.timeliness(con, None)
+        timeliness = freshness.timeliness(con, None)
     assert set(timeliness["kind"]) == {"seed"}
     assert timeliness["age_years"].notna().all()
 
@@ -616,6 +617,6 @@ def test_empty_database_has_nothing_to_flag(empty_quality_db: Path) -> None:
 def test_exported_text_cannot_run_as_a_formula() -> None:
     manifest = manifest_frame([{"batch_id": "u-1", "file_name": "=HYPERLINK(1).csv"}])
     log = pd.read_csv(
-        io.BytesIO(quality.export_csv(quality.import_log(manifest))), encoding="utf-8-sig"
+        io.BytesIO(quality_view.export_csv(quality_view.import_log(manifest))), encoding="utf-8-sig"
     )
     assert log.loc[0, "File"] == "'=HYPERLINK(1).csv"

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from kp_dash.store import ingest
+from kp_dash.store import ingest, reader
 
 TODAY = date(2026, 11, 26)
 USAGE = ["month", "district", "service", "channel", "transactions"]
@@ -383,4 +383,4 @@ def test_an_unknown_kind_is_still_a_usage_error(tmp_path):
 def test_frames_from_every_reader_have_text_column_names(tmp_path):
     frame = pd.DataFrame({c: ["x"] for c in USAGE})
     frame.to_parquet(tmp_path / "f.parquet")
-    assert list(ingest.read_file(tmp_path / "f.parquet").columns) == USAGE
+    assert list(reader.read_file(tmp_path / "f.parquet").columns) == USAGE

@@ -59,10 +59,10 @@ def _boundary_source_copy(tmp_path: Path, change) -> Path:
     """A reference folder whose KP boundary file has been changed by `change(gdf)`."""
     import geopandas as gpd
 
-    from kp_dash.store import seedgen
+    from kp_dash.store import seed_boundaries
 
-    gdf = gpd.read_file(SHARED_DATA_DIR / seedgen.BOUNDARIES)
-    target = tmp_path / seedgen.BOUNDARIES
+    gdf = gpd.read_file(SHARED_DATA_DIR / seed_boundaries.BOUNDARIES)
+    target = tmp_path / seed_boundaries.BOUNDARIES
     target.parent.mkdir(parents=True)
     change(gdf).to_file(target, driver="GeoJSON")
     return tmp_path
@@ -72,7 +72,7 @@ def _boundary_source_copy(tmp_path: Path, change) -> Path:
 def test_boundaries_refuse_a_source_that_is_not_a_coverage(tmp_path: Path) -> None:
     from shapely import affinity
 
-    from kp_dash.store import seedgen
+    from kp_dash.store import seed_boundaries
 
     def shift_peshawar(gdf):
         moved = gdf["ADM2_PCODE"] == "PK528"
@@ -83,16 +83,16 @@ def test_boundaries_refuse_a_source_that_is_not_a_coverage(tmp_path: Path) -> No
 
     shared = _boundary_source_copy(tmp_path, shift_peshawar)
     with pytest.raises(ValueError, match="not a valid coverage"):
-        seedgen.build_boundaries(shared, seed("districts"))
+        seed_boundaries.build_boundaries(shared, seed("districts"))
 
 
 @needs_shared
 def test_boundaries_refuse_a_source_without_every_district(tmp_path: Path) -> None:
-    from kp_dash.store import seedgen
+    from kp_dash.store import seed_boundaries
 
     shared = _boundary_source_copy(tmp_path, lambda gdf: gdf[gdf["ADM2_PCODE"] != "PK535"])
     with pytest.raises(ValueError, match="exactly the register's 35 KP districts"):
-        seedgen.build_boundaries(shared, seed("districts"))
+        seed_boundaries.build_boundaries(shared, seed("districts"))
 
 
 def test_35_districts_seven_merged() -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.numbers import analysis, metrics, summaries
+from kp_dash.numbers import analysis, registry, summaries
 from kp_dash.store import db
+from kp_dash.views import charts
 from kp_dash.views.source_list import SourceList
 
 REGISTER = pd.DataFrame(
@@ -32,36 +33,36 @@ FRAME = pd.DataFrame(
 
 
 def test_ranking_puts_best_first_and_no_data_last():
-    table = summaries.district_ranking(metrics.get("uptake_per_1000"), FRAME, REGISTER)
+    table = summaries.district_ranking(registry.get("uptake_per_1000"), FRAME, REGISTER)
     assert table["district_code"].tolist() == ["PK503", "PK501", "PK502"]
     assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])
     assert table["shown"].tolist() == ["40.00", "12.50", "No data"]
 
 
 def test_ranking_direction_lower_is_better():
-    lower = metrics.Metric(
-        "x", "X", "u", "lower_is_better", "f", "admin", metrics.get("literacy_pct").components, "1"
+    lower = registry.Metric(
+        "x", "X", "u", "lower_is_better", "f", "admin", registry.get("literacy_pct").components, "1"
     )
     table = summaries.district_ranking(lower, FRAME, REGISTER)
     assert table["district_code"].tolist()[:2] == ["PK501", "PK503"]
 
 
 def test_ranking_display_names_the_unit_and_merged_districts():
-    metric = metrics.get("uptake_per_1000")
+    metric = registry.get("uptake_per_1000")
     shown = summaries.ranking_display(summaries.district_ranking(metric, FRAME, REGISTER), metric)
     assert f"{metric.label} ({metric.unit})" in shown.columns
     assert shown.set_index("District").loc["Bajaur", "Merged district"] == "merged (ex-FATA)"
 
 
 def test_headline_without_data_says_so():
-    metric = metrics.get("uptake_per_1000")
+    metric = registry.get("uptake_per_1000")
     empty = FRAME.iloc[0:0]
     assert summaries.headline(metric, empty).text == "No data"
     nan = pd.DataFrame({"value": [math.nan], "source": [""], "year": [""]})
     assert summaries.headline(metric, nan).value is None
     one = pd.DataFrame({"value": [82.69], "source": ["Census"], "year": ["2023"]})
     assert summaries.headline(metric, one).text == "82.69"
-    share = summaries.headline(metrics.get("digital_share_pct"), one)
+    share = summaries.headline(registry.get("digital_share_pct"), one)
     assert share.text == "82.7 %"
 
 
@@ -132,7 +133,7 @@ def _access_frame(parents: list[bool]) -> pd.DataFrame:
 def test_access_note_cites_the_access_sources_by_number():
     sources = SourceList()
     sources.cite([("Usage", "2025")])
-    note = summaries.access_note(_access_frame([True, True, False]), sources)
+    note = charts.access_note(_access_frame([True, True, False]), sources)
     assert note == (
         "The access index averages census counts and survey estimates (Sources: [2]–[4]): the "
         "survey parts are estimates with sampling error, not counts. ⚑ Lower Chitral, Upper "
@@ -148,11 +149,11 @@ def test_access_note_cites_the_access_sources_by_number():
 
 def test_access_note_without_parent_values_or_access():
     sources = SourceList()
-    no_parents = summaries.access_note(_access_frame([False]), sources)
+    no_parents = charts.access_note(_access_frame([False]), sources)
     assert no_parents.endswith(
         "(Sources: [1], [2]): the survey parts are estimates with sampling error, not counts."
     )
-    nothing = summaries.access_note(_access_frame([False]).iloc[0:0], SourceList())
+    nothing = charts.access_note(_access_frame([False]).iloc[0:0], SourceList())
     assert nothing == (
         "The access index averages census counts and survey estimates (Sources: none for this "
         "selection): the survey parts are estimates with sampling error, not counts."

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from kp_dash.store import batches, config, ingest, intake
+from kp_dash.store import batches, config, ingest, intake, rules
 from kp_dash.views import data_page, templates
 
 # The columns as CONTRACTS.md lists them, in its order (usage: the table; the others: the text).
@@ -98,9 +98,9 @@ def test_usage_workbook_lists_codes_and_has_drop_downs(tmp_path: Path) -> None:
         "helpline",
         "counter",
     }
-    assert list(codes["sex"].dropna()) == list(ingest.SEXES)
-    assert list(codes["area"].dropna()) == list(ingest.AREAS)
-    assert list(codes["age_band"].dropna()) == list(ingest.AGE_BANDS)
+    assert list(codes["sex"].dropna()) == list(rules.SEXES)
+    assert list(codes["area"].dropna()) == list(rules.AREAS)
+    assert list(codes["age_band"].dropna()) == list(rules.AGE_BANDS)
 
     book = load_workbook(path)
     data = book["data"]

@@ -27,9 +27,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from kp_dash.numbers import metrics, trends
-from kp_dash.numbers.metrics import MetricError, Query
+from kp_dash.numbers import metrics, registry, trends
+from kp_dash.numbers.registry import MetricError, Query
 from kp_dash.store import build, db, intake
+from kp_dash.views import trends_view
 from tests.conftest import small_seed
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "trends"
@@ -251,7 +252,7 @@ def test_rag_thresholds_come_from_configuration(monkeypatch):
     assert trends.rag(85.0) == "amber"
     assert trends.rag(79.0) == "red"
     assert trends.rag(85.0, (100.0, 90.0)) == "red"
-    assert "Green ≥ 95 %, amber ≥ 80 %" in trends.thresholds_caption()
+    assert "Green ≥ 95 %, amber ≥ 80 %" in trends_view.thresholds_caption()
 
 
 def test_attainment_of_a_lower_is_better_metric():
@@ -263,8 +264,10 @@ def test_attainment_of_a_lower_is_better_metric():
     assert trends.attainment(0.0, 100.0, lower_is_better=True)[1] == "green"
     assert trends.attainment(5.0, math.nan) == (pytest.approx(math.nan, nan_ok=True), "no target")
     assert trends.attainment(math.nan, 5.0)[1] == "no data"
-    assert "above 100 is worse" in trends.attainment_formula(metrics.get("unserved_population"))
-    assert "worse" not in trends.attainment_formula(metrics.get(UPTAKE))
+    assert "above 100 is worse" in trends_view.attainment_formula(
+        registry.get("unserved_population")
+    )
+    assert "worse" not in trends_view.attainment_formula(registry.get(UPTAKE))
 
 
 def row(table: pd.DataFrame, district: str | None, service: str, period: str) -> pd.Series:
@@ -341,7 +344,7 @@ def test_no_targets_loaded_gives_an_empty_table(small_db):
 
 def test_series_figure_has_a_line_per_group_and_gaps_for_no_data(con):
     frame = trends.series(con, UPTAKE, service=HC, level="district", **Q1)
-    figure = trends.series_figure(frame, metrics.get(UPTAKE))
+    figure = trends_view.series_figure(frame, registry.get(UPTAKE))
     assert isinstance(figure, go.Figure)
     assert [t.name for t in figure.data] == ["Bajaur", "Charsadda", "Peshawar"]
     charsadda = figure.data[1]
@@ -352,22 +355,24 @@ def test_series_figure_has_a_line_per_group_and_gaps_for_no_data(con):
 
 def test_series_figure_says_no_data_when_empty(con):
     frame = trends.series(con, UPTAKE, service="telemedicine", **Q1)
-    figure = trends.series_figure(frame, metrics.get(UPTAKE))
+    figure = trends_view.series_figure(frame, registry.get(UPTAKE))
     assert any("No data" in a.text for a in figure.layout.annotations)
 
 
 def test_change_table_reads_no_data_never_zero(con):
     frame = trends.series(con, UPTAKE, service=HC, level="district", **Q1)
-    table = trends.change_table(frame, metrics.get(UPTAKE), "2025-02")
+    table = trends_view.change_table(frame, registry.get(UPTAKE), "2025-02")
     shown = table.set_index("Group")
     assert shown.loc["Charsadda"].iloc[1:4].tolist() == ["No data"] * 3
     assert shown.loc["Bajaur", "Change on previous month (per 1,000 eligible people)"] == "-20.00"
-    assert trends.change_table(frame, metrics.get(UPTAKE))["Month"].unique().tolist() == ["2025-03"]
+    assert trends_view.change_table(frame, registry.get(UPTAKE))["Month"].unique().tolist() == [
+        "2025-03"
+    ]
 
 
 def test_target_display_and_status_style(con):
     table = trends.target_status(con, service=HC, **Q1)
-    shown = trends.target_display(
+    shown = trends_view.target_display(
         table, pd.DataFrame({"service_code": [HC], "service_name": ["Online complaints"]})
     )
     assert set(shown["Service"]) == {"Online complaints"}
@@ -375,8 +380,10 @@ def test_target_display_and_status_style(con):
     assert (bajaur["Target"], bajaur["Attainment (%)"]) == ("no target", "no target")
     charsadda = shown[(shown["District"] == "Charsadda") & (shown["Period"] == "2025-02")].iloc[0]
     assert (charsadda["Actual"], charsadda["Attainment (%)"]) == ("No data", "No data")
-    html = trends.status_style(shown).to_html()
-    assert trends.STATUS_COLOURS["amber"] in html and trends.STATUS_COLOURS["green"] in html
+    html = trends_view.status_style(shown).to_html()
+    assert (
+        trends_view.STATUS_COLOURS["amber"] in html and trends_view.STATUS_COLOURS["green"] in html
+    )
 
 
 def test_member_options(con):

@@ -1,0 +1,311 @@
+"""Opening a department file as a table of text cells: CSV (UTF-8, with or without BOM), Excel
+or Parquet, and its header row (unnamed, repeated or misplaced columns). Whatever the content,
+the only exception is a ReadError, whose problem rows say what is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa_arrow
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from kp_dash.store.cells import file_problem, problem_rows, texts
+from kp_dash.store.rules import is_known_header, key
+
+
+class ReadError(Exception):
+    """The file cannot be read as a table; `problems` says why, for people."""
+
+    def __init__(self, problems: pd.DataFrame):
+        self.problems = problems
+        super().__init__("; ".join(problems["message"]))
+
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def read_file(
+    path: Path, sheet: str | None = None, display_name: str | None = None
+) -> pd.DataFrame:
+    """A CSV (UTF-8, with or without BOM), Excel (.xlsx: first sheet or `sheet`) or Parquet file
+    as a frame; text files keep every cell as text (numbers are validated later). Whatever the
+    content, the only exception is a ReadError."""
+    name = display_name or path.name
+    if not path.exists() or path.stat().st_size == 0:
+        raise ReadError(file_problem(name, "empty_file", "the file is empty"))
+    suffix = Path(name).suffix.lower() or path.suffix.lower()
+    if suffix == ".parquet":
+        header, frame = _read_parquet(path, name)
+        return _named_columns(header, frame, name, header_row=1, letters=False)
+    if suffix in EXCEL_SUFFIXES:
+        header, frame, header_row = _read_excel(path, name, sheet)
+        return _named_columns(header, frame, name, header_row, letters=True)
+    header, frame = _read_csv(path, name)
+    return _named_columns(header, frame, name, header_row=1, letters=True)
+
+
+def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        row = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex().upper()
+        message = (
+            f"the file is not UTF-8 text (byte 0x{byte} cannot be read); in Excel use "
+            "'Save as' → 'CSV UTF-8 (Comma delimited)' and import again"
+        )
+        raise ReadError(file_problem(name, "wrong_encoding", message, row)) from None
+    if text.startswith("\ufeff"):
+        data, text = data[3:], text[1:]
+    if not text or text.isspace():
+        raise ReadError(file_problem(name, "empty_file", "the file is empty"))
+    # the header from the file's first MiB: copying a large file for one row is slow
+    header = _csv_records(text[: 1 << 20], name)[0]
+    _refuse_other_separator(header, name)
+    width = len(header)
+    # every column as text: codes such as '007' and dates stay as written. The header is read
+    # as a row, so that blank or repeated names reach the header checks as they were written.
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"f{i}": pa_arrow.string() for i in range(width)},
+                strings_can_be_null=False,
+            ),
+        )
+    except pa_arrow.ArrowException as error:
+        raise ReadError(_csv_problem(text, name, width, error)) from None
+    header = [column[0].as_py() for column in table.columns] if table.num_rows else []
+    data_rows = table.slice(1).rename_columns([str(i) for i in range(table.num_columns)])
+    frame = data_rows.to_pandas()
+    frame.columns = range(table.num_columns)
+    return header, frame
+
+
+def _csv_records(text: str, name: str, limit: int = 1) -> list[list[str]]:
+    """The first `limit` rows as Python's csv module reads them, blank lines skipped as Arrow
+    skips them; a row it cannot read (a cell over its size limit) is a problem."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for record in reader:
+            if record:
+                records.append(record)
+            if len(records) == limit:
+                break
+    except csv.Error as error:
+        row = len(records) + 1
+        message = f"this row cannot be read as CSV ({error})"
+        raise ReadError(file_problem(name, "unreadable", message, row)) from None
+    return records or [[]]
+
+
+def _refuse_other_separator(header: list[str], name: str) -> None:
+    """A header that is one column but splits into known names on ';' or a tab: the file was
+    saved with another separator (Excel does so where the decimal mark is a comma)."""
+    if len(header) != 1:
+        return
+    for separator, label in ((";", "semicolons"), ("\t", "tabs")):
+        if sum(is_known_header(part.strip()) for part in header[0].split(separator)) >= 2:
+            message = (
+                f"the columns are separated by {label}, not commas; in Excel use 'Save as' → "
+                "'CSV UTF-8 (Comma delimited)' and import again"
+            )
+            value = header[0][:80]
+            raise ReadError(problem_rows(name, [1], "", [value], "wrong_separator", [message]))
+
+
+def _csv_problem(text: str, name: str, width: int, error: Exception) -> pd.DataFrame:
+    """Arrow's reason for refusing a CSV, with the row a person should look at where the
+    reason is a row with the wrong number of cells."""
+    reason = _arrow_reason(error)
+    if re.match(r"Expected \d+ columns, got \d+", reason):
+        records = _csv_records(text, name, limit=-1)
+        row, record = next(
+            ((i, r) for i, r in enumerate(records, start=1) if len(r) != width), (0, [])
+        )
+        if row:
+            line = ",".join(record)
+            value = line if len(line) <= 80 else line[:79] + "…"
+            message = (
+                f"this row has {len(record)} cells but the header row has {width}; a value "
+                "holding a comma or a line break must be in double quotes"
+            )
+            return problem_rows(name, [row], "", [value], "wrong_cell_count", [message])
+    message = f"the file cannot be read as CSV ({reason})"
+    return file_problem(name, "unreadable", message)
+
+
+def _arrow_reason(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return re.sub(r"^CSV parse error: ", "", text)
+
+
+def _read_parquet(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
+    try:
+        table = pq.read_table(path)
+        table.validate(full=True)  # text that is not UTF-8 fails here, not in a later check
+        header = [str(n) for n in table.column_names]
+        # the file's own columns by position: pandas' note of its index (which could hide a
+        # column such as 'district' in the index) is left out, and names may repeat
+        columns = [_plain(c) for c in table.columns]
+        frame = pa_arrow.table(columns, names=[str(i) for i in range(len(columns))]).to_pandas()
+    except (pa_arrow.ArrowException, OSError, ValueError) as error:
+        # a damaged file can hold names or text that are not UTF-8 (UnicodeDecodeError), or
+        # dates that no calendar has (ValueError: year … is out of range)
+        message = f"the file cannot be read as Parquet ({_arrow_reason(error)})"
+        raise ReadError(file_problem(name, "unreadable", message)) from None
+    frame.columns = range(len(columns))
+    return header, frame
+
+
+def _plain(column: pa_arrow.ChunkedArray) -> pa_arrow.ChunkedArray:
+    """Nested values (lists, structs, maps) and bytes as text: no contract column holds one,
+    and text is what a problem line can show (bytes that are not UTF-8 as escapes)."""
+    types = pa_arrow.types
+    if types.is_dictionary(column.type) and not types.is_string(column.type.value_type):
+        column = column.cast(column.type.value_type)
+    kind = column.type
+    if types.is_binary(kind) or types.is_large_binary(kind) or types.is_fixed_size_binary(kind):
+        texts = [
+            None if v is None else v.decode("utf-8", "backslashreplace") for v in column.to_pylist()
+        ]
+    elif types.is_nested(kind):
+        texts = [None if v is None else str(v) for v in column.to_pylist()]
+    else:
+        return column
+    return pa_arrow.chunked_array([pa_arrow.array(texts, pa_arrow.string())])
+
+
+def _read_excel(path: Path, name: str, sheet: str | None) -> tuple[list[str], pd.DataFrame, int]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = workbook.sheet_names
+        if sheet is not None and sheet not in sheets:
+            listed = ", ".join(f"'{s}'" for s in sheets)
+            message = f"there is no sheet '{sheet}' (sheets: {listed})"
+            raise ReadError(file_problem(name, "unknown_sheet", message))
+        if not sheets:
+            raise ReadError(file_problem(name, "empty_file", "the workbook has no sheets"))
+        chosen = sheet or sheets[0]
+        cells = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    except (CalamineError, OSError, ValueError) as error:
+        message = f"the file cannot be read as an Excel workbook ({error})"
+        raise ReadError(file_problem(name, "unreadable", message)) from None
+    # the sheet from A1: list positions are the spreadsheet's rows and columns
+    filled = [(i, row) for i, row in enumerate(cells, start=1) if any(_filled(c) for c in row)]
+    if not filled:
+        raise ReadError(file_problem(name, "empty_file", f"sheet '{chosen}' is empty"))
+    (header_row, header), rows = filled[0], [row for _, row in filled[1:]]
+    frame = pd.DataFrame(rows, columns=range(len(header)), dtype=object).map(_excel_text)
+    return [str(_excel_text(c)) for c in header], frame, header_row
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and bool(str(cell).strip())
+
+
+def _excel_text(cell: object) -> object:
+    """Excel gives numbers as floats (5.0) and dates as dates; keep dates, write whole numbers
+    without '.0' so that they read like the spreadsheet."""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, (date, pd.Timestamp)):
+        return cell
+    return "" if cell is None else str(cell)
+
+
+# --- the header row -----------------------------------------------------------------------------
+
+
+def _named_columns(
+    header: list[str], frame: pd.DataFrame, name: str, header_row: int, letters: bool
+) -> pd.DataFrame:
+    """The frame's columns (numbered by position) under the header's names. A column with no
+    name is dropped when it is empty and is a problem when it holds data; two columns with one
+    name that a contract column accepts are a problem; other repeated names get a suffix."""
+    names = [h.strip() for h in header] + [""] * (frame.shape[1] - len(header))
+
+    def place(position: int) -> str:
+        return _column_letter(position) if letters else str(position + 1)
+
+    # a row naming no known column is data or a title, which the header checks explain better
+    is_header = any(is_known_header(n) for n in names)
+    keep, problems = [], []
+    for position, title in enumerate(names):
+        if title:
+            keep.append(position)
+        elif _holds_data(frame[position]):
+            if not is_header:
+                keep.append(position)
+                continue
+            message = (
+                f"column {place(position)} has no name in the header row (row {header_row}); "
+                "give it a name or delete the column; if the header spans two rows, merge them "
+                "into one"
+                if letters
+                else f"column {place(position)} has no name; give it a name or drop it"
+            )
+            field = place(position) if letters else f"column {place(position)}"
+            problems.append(
+                problem_rows(name, [header_row], field, [""], "unnamed_column", [message])
+            )
+    repeated: dict[str, list[int]] = {}
+    for position in keep:
+        if is_known_header(names[position]):
+            repeated.setdefault(key(names[position]), []).append(position)
+    for positions in (p for p in repeated.values() if len(p) > 1):
+        places = [place(p) for p in positions]
+        both = "both" if len(places) == 2 else "all"
+        title = names[positions[0]]
+        message = (
+            f"columns {', '.join(places[:-1])} and {places[-1]} are {both} named '{title}'; "
+            "keep one"
+        )
+        problems.append(
+            problem_rows(name, [header_row], title, [title], "duplicate_column", [message])
+        )
+    if problems:
+        raise ReadError(pd.concat(problems, ignore_index=True))
+    out = frame[keep]
+    out.columns = _unique([names[p] or place(p) for p in keep])
+    return out
+
+
+def _holds_data(column: pd.Series) -> bool:
+    return bool(texts(column).notna().any())
+
+
+def _column_letter(position: int) -> str:
+    """A, B, …, Z, AA, …: the column as a spreadsheet labels it."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        candidate, n = name, 0
+        while candidate in seen:
+            n += 1
+            candidate = f"{name}.{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out

@@ -1,0 +1,170 @@
+"""The pydeck (deck.gl) view of the maps: the same classes and "No data" hatching as the plotly
+maps of `kp_dash.views.maps`, and counts as proportional symbols. No basemap unless one is
+configured."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from kp_dash.store import config
+from kp_dash.store.contract import UTM_43N
+from kp_dash.store.geo import DistrictLayer, layer_geojson
+from kp_dash.views import maps
+
+SYMBOL_COLOUR = (34, 94, 168, 170)
+OUTLINE_COLOUR = (255, 255, 255, 255)
+MAX_SYMBOL_RADIUS_M = 25_000
+DECK_LABEL_PX = 15
+
+
+def _deck(layers: list[pdk.Layer], layer: DistrictLayer, label: str) -> pdk.Deck:
+    lon, lat, zoom = maps.map_view(layer)
+    # Without a basemap the style is left at pydeck's placeholder: given None instead, Streamlit
+    # would load its own default basemap style from the internet.
+    basemap = {"map_provider": "carto", "map_style": "light"} if config.basemap() == "carto" else {}
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
+        **({"map_provider": None} | basemap),
+        tooltip={
+            "html": f"<b>{{district_name}}</b><br/>{label}: {{value_text}}"
+            "<br/>Source: {source} ({year})"
+        },
+        height=maps.MAP_HEIGHT_PX,
+    )
+
+
+def _features(layer: DistrictLayer, frame: pd.DataFrame, columns: list[str]) -> dict:
+    """The layer's GeoJSON with display columns copied into each feature's properties."""
+    geojson = layer_geojson(layer)
+    props = frame.set_index("district_code")[columns].to_dict(orient="index")
+    for feature in geojson["features"]:
+        feature["properties"].update(props[feature["id"]])
+    return geojson
+
+
+def choropleth_deck(
+    layer: DistrictLayer,
+    values: pd.DataFrame,
+    *,
+    label: str,
+    unit: str,
+    higher_is_better: bool = True,
+    value_format: str = "{:,.1f}",
+) -> pdk.Deck:
+    """The same classes as `choropleth_figure`, as a pydeck GeoJsonLayer (no basemap needed)."""
+    frame, legend = maps.classified(layer, values, unit, higher_is_better, value_format)
+    colours = {name: maps.hex_to_rgba(colour) for name, colour in legend}
+    frame["fill"] = frame["label"].map(colours)
+    columns = ["district_name", "value_text", "source", "year", "label", "fill"]
+    polygons = pdk.Layer(
+        "GeoJsonLayer",
+        data=_features(layer, frame, columns),
+        id="districts",
+        pickable=True,
+        stroked=True,
+        filled=True,
+        get_fill_color="properties.fill",
+        get_line_color=list(OUTLINE_COLOUR),
+        line_width_min_pixels=1,
+    )
+    hatch = _hatch_paths(layer, frame.loc[frame["label"] == maps.NO_DATA, "district_code"])
+    texts = _tile_text_layers(maps.tile_labels(layer, frame, legend))
+    return _deck([polygons, *hatch, *texts], layer, label)
+
+
+def _hatch_paths(layer: DistrictLayer, codes: pd.Series) -> list[pdk.Layer]:
+    """The "No data" hatching of the plotly maps, as a deck.gl path layer."""
+    shapes = layer.gdf.set_index("district_code").geometry
+    xs, ys = maps.hatch_lines(shapes[list(codes)])
+    paths, current = [], []
+    for x, y in zip(xs, ys, strict=True):
+        if x is None:
+            paths.append({"path": current})
+            current = []
+        else:
+            current.append([x, y])
+    if not paths:
+        return []
+    colour = maps.hex_to_rgba(maps.HATCH_LINE["color"], 255)
+    return [
+        pdk.Layer(
+            "PathLayer",
+            data=paths,
+            id="no-data-hatch",
+            get_path="path",
+            get_color=colour,
+            width_units="'pixels'",
+            get_width=maps.HATCH_LINE["width"],
+            pickable=False,
+        )
+    ]
+
+
+def _tile_text_layers(labels: pd.DataFrame) -> list[pdk.Layer]:
+    if labels.empty:
+        return []
+    records = labels.assign(rgba=labels["text_colour"].map(lambda c: maps.hex_to_rgba(c, 255)))
+    return [
+        pdk.Layer(
+            "TextLayer",
+            data=records.to_dict(orient="records"),
+            id="tile-labels",
+            get_position=["lon", "lat"],
+            get_text="tile_label",
+            get_size=DECK_LABEL_PX,
+            # quoted: pydeck reads a bare string as an expression over the rows
+            size_units="'pixels'",
+            get_color="rgba",
+            font_family="'Arial, Helvetica, sans-serif'",
+            font_weight=700,
+            pickable=False,
+        )
+    ]
+
+
+def proportional_symbols_deck(
+    layer: DistrictLayer,
+    values: pd.DataFrame,
+    *,
+    label: str,
+    unit: str,
+    value_format: str = "{:,.0f}",
+) -> pdk.Deck:
+    """Counts as circles at district centroids, area proportional to the count."""
+    frame = maps.joined_values(layer, values, value_format, unit)
+    centres = layer.gdf.to_crs(UTM_43N).centroid.to_crs(layer.gdf.crs)
+    frame["lon"], frame["lat"] = centres.x.to_numpy(), centres.y.to_numpy()
+    counts = frame["value"].clip(lower=0)
+    top = float(counts.max()) if counts.notna().any() else 0.0
+    frame["radius_m"] = (np.sqrt(counts / top) * MAX_SYMBOL_RADIUS_M) if top > 0 else 0.0
+    columns = ["district_name", "value_text", "source", "year"]
+    base = pdk.Layer(
+        "GeoJsonLayer",
+        data=_features(layer, frame, columns),
+        id="districts",
+        pickable=True,
+        stroked=True,
+        filled=True,
+        get_fill_color=[235, 235, 235, 255],
+        get_line_color=[150, 150, 150, 255],
+        line_width_min_pixels=1,
+    )
+    drawn = frame[frame["radius_m"].fillna(0) > 0].sort_values("radius_m", ascending=False)
+    records = drawn[[*columns, "lon", "lat", "radius_m"]].to_dict(orient="records")
+    circles = pdk.Layer(
+        "ScatterplotLayer",
+        data=records,
+        id="symbols",
+        pickable=True,
+        get_position=["lon", "lat"],
+        get_radius="radius_m",
+        radius_units="'meters'",
+        get_fill_color=list(SYMBOL_COLOUR),
+        get_line_color=list(OUTLINE_COLOUR),
+        stroked=True,
+        line_width_min_pixels=1,
+    )
+    return _deck([base, circles], layer, label)
