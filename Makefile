@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test bench db setup lint clean
+.PHONY: run test bench loadtest db setup lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: setup
 
 bench: db
 	$(PY) bench/bench.py
+
+loadtest: db
+	$(PY) bench/loadtest.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

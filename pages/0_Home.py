@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kp_dash.numbers import registry, summaries
-from kp_dash.views import cached, ui
+from kp_dash.views import cached, disclosure, ui
 
 page = ui.start_page("KP Digital Inclusion Dashboard")
 st.caption(
@@ -33,7 +33,8 @@ ranking = summaries.district_ranking(metric, frame, cached.register(page.stamp))
 shown = summaries.ranking_display(ranking, metric)
 links = {summaries.PROFILE_COLUMN: st.column_config.LinkColumn(display_text="Open profile")}
 st.dataframe(shown, hide_index=True, key="home_ranking", column_config=links)
-ui.download_table(shown, f"district_ranking_{metric.code}", "home_ranking_download")
+ranked = disclosure.with_counts(shown, frame, metric)
+ui.download_table(ranked, f"district_ranking_{metric.code}", "home_ranking_download")
 st.caption(f"{metric.label}: {metric.formula}. Unit: {metric.unit}.")
 ui.source_caption(frame, sources)
 

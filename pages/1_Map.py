@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kp_dash.numbers import summaries
-from kp_dash.views import cached, decks, maps, ui
+from kp_dash.views import cached, decks, disclosure, maps, ui
 
 page = ui.start_page("District map")
 selection = page.selection
@@ -29,8 +29,9 @@ if view == "plotly":
 else:
     st.pydeck_chart(decks.choropleth_deck(layer, values, **options), key="map_deck")
 ui.map_caption(layer, sources)
-ui.download_table(values, f"map_{metric.code}", "map_table")
-ui.download_geojson(layer, values, f"map_{metric.code}", "map")
+exported = disclosure.with_counts(values, frame, metric)
+ui.download_table(exported, f"map_{metric.code}", "map_table")
+ui.download_geojson(layer, exported, f"map_{metric.code}", "map")
 st.caption(f"{metric.formula}. Hatched grey: no data, never zero. Click a district to open it.")
 ui.source_caption(frame, sources)
 ui.draw_sources(sources)

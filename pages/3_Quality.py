@@ -17,13 +17,13 @@ sources = ui.page_sources(page)
 usage = freshness.usage_sources(timeliness)
 
 
-def table(frame: pd.DataFrame, key: str, empty: str, counts: tuple[str, ...] = ()) -> None:
+def table(frame: pd.DataFrame, key: str, empty: str) -> None:
     """A table (or what its being empty means) and its CSV and Excel downloads."""
     if frame.empty:
         st.caption(empty)
     else:
         st.dataframe(quality_view.for_display(frame), hide_index=True, key=f"quality_{key}")
-    ui.download_table(quality_view.for_display(frame), f"quality_{key}", f"quality_{key}", counts)
+    ui.download_table(quality_view.for_display(frame), f"quality_{key}", f"quality_{key}")
 
 
 st.subheader("Completeness")
@@ -58,12 +58,7 @@ threshold = st.number_input(
     key="quality_threshold",
 )
 found = quality.outliers(con, selection.service, threshold, *selection.period[1:])
-table(
-    found,
-    "outliers",
-    "No month stands out from its district's surrounding months.",
-    quality_view.OUTLIER_COUNTS,
-)
+table(found, "outliers", "No month stands out from its district's surrounding months.")
 st.caption(
     "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
     "transactions after the service's seasonal index (admissions, e-transfer window), over its "

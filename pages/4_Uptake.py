@@ -4,7 +4,7 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 import streamlit as st
 
 from kp_dash.numbers import analysis
-from kp_dash.views import bivariate, cached, charts, ui
+from kp_dash.views import bivariate, cached, charts, disclosure, ui
 
 page = ui.start_page("Uptake vs access")
 selection = page.selection
@@ -53,12 +53,15 @@ with legend_column:
     st.plotly_chart(bivariate.bivariate_legend(terciles), key="ua_legend")
 st.caption(terciles.sentence())
 ui.map_caption(layer, sources)
-ui.download_geojson(layer, charts.map_values(frame), "uptake_access_map", "ua_map")
+mapped = disclosure.with_counts(charts.map_values(frame), frame)
+ui.download_geojson(layer, mapped, "uptake_access_map", "ua_map")
 
 st.subheader("Districts ranked by uptake gap")
 table = charts.gap_table(frame, chosen)
 st.dataframe(charts.highlight_row_style(table), hide_index=True, key="ua_table")
-ui.download_table(charts.gap_export(frame), "uptake_gap", "ua_table_download")
+ui.download_table(
+    disclosure.with_counts(charts.gap_export(frame), frame), "uptake_gap", "ua_table_download"
+)
 st.caption("Most under-served beyond what access explains first; *No data* is never zero.")
 
 st.subheader("Four kinds of district")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from kp_dash.numbers import registry, summaries, trends
 from kp_dash.numbers.registry import MetricError
-from kp_dash.views import cached, trends_view, ui
+from kp_dash.views import cached, disclosure, trends_view, ui
 
 page = ui.start_page("Trends & targets")
 selection = page.selection
@@ -63,7 +63,12 @@ if months and selection.month_from and selection.month_to:
     )
     table = trends_view.delta_display(ranking, metric, period, comparison)
     st.dataframe(table, hide_index=True, key="trends_delta")
-    ui.download_table(ranking, "delta_ranking", "trends_delta_download")
+    now, before = (
+        cached.metric_frame(page.stamp, code, ("district",), selection.service, *months)
+        for months in (period, comparison)
+    )
+    exported = disclosure.with_counts(ranking, now, metric, comparison=before)
+    ui.download_table(exported, "delta_ranking", "trends_delta_download")
     st.caption(trends_view.delta_caption(metric))
 else:
     st.info("No usage period in the data: no delta ranking (no data is never a zero).")

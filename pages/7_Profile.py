@@ -47,8 +47,7 @@ st.caption(
     f"{profile_tables.SERVICES_NOTE} {trends_view.thresholds_caption()} {sources.cite(services)}"
 )
 exported = profile_tables.for_export(services)
-counts = ("digital_transactions",)
-ui.download_table(exported, f"profile_{code}_services", "profile_services_dl", counts)
+ui.download_table(exported, f"profile_{code}_services", "profile_services_dl")
 
 st.subheader(f"Excluded groups — {selection.service_label}")
 group_row = cached.profile_part(page.stamp, "groups", code, *period, selection.service)

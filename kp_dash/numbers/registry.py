@@ -1,9 +1,11 @@
 """The metric registry: every metric's code, label, unit, formula, direction and source kind,
-its additive components (each one SQL view, `kp_dash/store/sql/metrics/CODE.sql`), the metrics
-modelled from the district frame, and the `Query` a caller asks with."""
+its additive components (each one SQL view, `kp_dash/store/sql/metrics/CODE.sql`) and which of
+them count service records, the metrics modelled from the district frame, and the `Query` a
+caller asks with."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -32,6 +34,10 @@ class Component:
     marginal: tuple[str, ...] = ()  # dims whose 'all' rows hold published totals
     cited: bool = True  # False for a weight: cited apart, not as the value's own source and year
     months_of: str | None = None  # counts the distinct months of that component's rows
+    # counts service records (transactions, people using a service): a small one can point at a
+    # person, so exports show it as `<10` (METRICS.md, Rules). Census and survey figures are
+    # published already and months are not people: never suppressed.
+    count: bool = False
 
     @property
     def rows(self) -> str:
@@ -72,9 +78,28 @@ class Metric:
     def higher_is_better(self) -> bool:
         return self.direction != "lower_is_better"
 
+    def counts(self, name: str | None) -> bool:
+        """Whether `name` (one of this metric's components or derived values) counts service
+        records: a counted component, or a derived value computed from one (mean monthly users
+        are users)."""
+        if name is None:
+            return False
+        for component in self.components:
+            if component.name == name:
+                return component.count
+        sql = dict(self.derived).get(name, "")
+        return any(
+            c.count and re.search(rf"\b{c.name}\b", sql) is not None for c in self.components
+        )
+
+
+def _usage(name: str, dims: tuple[str, ...] = USAGE_DIMS) -> Component:
+    """A component that counts service records (transactions or users)."""
+    return Component(name, dims, count=True)
+
 
 def _digital(name: str = "digital_transactions", dims: tuple[str, ...] = USAGE_DIMS) -> Component:
-    return Component(name, dims)
+    return _usage(name, dims)
 
 
 ELIGIBLE = Component("eligible_population", POPULATION_DIMS, ("service", "sex", "area"))
@@ -108,7 +133,7 @@ REGISTRY: dict[str, Metric] = {
             "(monthly unique users cannot be added across months)",
             USAGE_KIND,
             (
-                Component("users", USAGE_DIMS),
+                _usage("users"),
                 ELIGIBLE,
                 Component("user_months", USAGE_DIMS, cited=False, months_of="users"),
             ),
@@ -125,7 +150,7 @@ REGISTRY: dict[str, Metric] = {
             "higher_is_better",
             "100 × digital transactions ÷ all transactions (undefined when there are none)",
             USAGE_KIND,
-            (Component("all_transactions", USAGE_DIMS), _digital()),
+            (_usage("all_transactions"), _digital()),
             "100.0 * digital_transactions / nullif(all_transactions, 0)",
             "digital_transactions",
             "all_transactions",
@@ -138,8 +163,8 @@ REGISTRY: dict[str, Metric] = {
             "100 × assisted transactions (kiosk, facilitation centre, helpline) ÷ all transactions",
             USAGE_KIND,
             (
-                Component("all_transactions", USAGE_DIMS),
-                Component("assisted_transactions", USAGE_DIMS),
+                _usage("all_transactions"),
+                _usage("assisted_transactions"),
             ),
             "100.0 * assisted_transactions / nullif(all_transactions, 0)",
             "assisted_transactions",
@@ -153,8 +178,8 @@ REGISTRY: dict[str, Metric] = {
             "100 × female digital transactions ÷ (female + male) digital transactions",
             USAGE_KIND,
             (
-                Component("female_male_digital_transactions", NO_SEX),
-                Component("female_digital_transactions", NO_SEX),
+                _usage("female_male_digital_transactions", NO_SEX),
+                _usage("female_digital_transactions", NO_SEX),
             ),
             "100.0 * female_digital_transactions / nullif(female_male_digital_transactions, 0)",
             "female_digital_transactions",
@@ -169,8 +194,8 @@ REGISTRY: dict[str, Metric] = {
             "population (parity band 0.98–1.02)",
             USAGE_KIND,
             (
-                Component("male_digital_transactions", NO_SEX),
-                Component("female_digital_transactions", NO_SEX),
+                _usage("male_digital_transactions", NO_SEX),
+                _usage("female_digital_transactions", NO_SEX),
                 Component(
                     "female_population", ("district", "service", "area"), ("service", "area")
                 ),
@@ -362,6 +387,18 @@ def get(code: str) -> Metric | ModelledMetric:
     except KeyError:
         known = ", ".join(sorted(ALL))
         raise MetricError(f"unknown metric '{code}' (known: {known})") from None
+
+
+def counted() -> frozenset[str]:
+    """Every name under which a registered metric counts service records: its counted
+    components and the values derived from them (`digital_transactions`, `users`,
+    `mean_monthly_users`…). The export layer suppresses small values in columns so named."""
+    return frozenset(
+        name
+        for metric in REGISTRY.values()
+        for name in (*(c.name for c in metric.components), *dict(metric.derived))
+        if metric.counts(name)
+    )
 
 
 def by_district() -> list[str]:

@@ -8,6 +8,8 @@ gives fewer messages, never an invented one, and a database without usage gives 
 `briefing_content` gathers every number and sentence of the printable briefing (headline
 figures, top and bottom districts, key messages, targets off track, sources);
 `kp_dash.views.pdf_layout` only places them on A4, so the figures are tested without a PDF.
+The briefing prints rates, never a count of records; under the disclosure rule
+(`kp_dash.views.disclosure`) a rate on fewer than 10 records is marked `*` and not ranked.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pandas as pd
 
 from kp_dash.numbers import analysis, group_rows, groups, metrics, registry, summaries, trends
 from kp_dash.store import db
-from kp_dash.views import group_tables
+from kp_dash.views import disclosure, group_tables
 
 ALL_SERVICES = "all e-services"
 DEMO = " (demonstration data)"
@@ -103,6 +105,8 @@ def _gap_message(frame: pd.DataFrame, words: str, period: str, demo: str) -> Key
     )
     if worst["access_is_parent_estimate"]:
         text += " (its access figure is a parent-district survey estimate)"
+    if disclosure.is_small(worst["digital_transactions"]):
+        text += f" ({SMALL_NOTE})"
     numbers = {
         "uptake_gap": float(worst["uptake_gap"]),
         "uptake_per_1000": float(worst["uptake_per_1000"]),
@@ -204,6 +208,8 @@ PERIOD_MONTHS = 12  # the default briefing period: the last year of data
 OFF_TRACK = ("red", "amber")
 MAX_TARGET_ROWS = 8  # a briefing lists the worst few; the Targets page has them all
 RANK_ROWS = 5
+SMALL_MARK = "*"  # after a rate that rests on fewer than 10 records
+SMALL_NOTE = "fewer than 10 digital transactions: the rate is not exact and is not ranked"
 HEADLINES = (  # metric code, label as printed
     ("uptake_per_1000", "Digital uptake per 1,000 eligible people"),
     ("digital_share_pct", "Digital share of transactions"),
@@ -230,6 +236,11 @@ class RankRow:
     district_code: str
     district_name: str
     shown: str
+    exact: bool = True  # False: fewer than 10 records behind the rate; printed without its rank
+
+    @property
+    def rank_text(self) -> str:
+        return str(self.rank) if self.exact else disclosure.NOT_RANKED
 
 
 @dataclass
@@ -252,6 +263,14 @@ class Briefing:
     targets: pd.DataFrame  # off-track rows, worst first
     targets_note: str
     sources: list[str]
+    small_note: str = ""  # what `SMALL_MARK` means, when a printed rate carries it
+
+
+def _marked(headline: summaries.Headline, frame: pd.DataFrame, metric: registry.Metric) -> str:
+    """The headline's text, marked when its one row's rate rests on fewer than 10 records."""
+    flags = disclosure.small_numerator(frame, metric)
+    small = flags is not None and len(frame) == 1 and bool(flags.fillna(False).iloc[0])
+    return f"{headline.text} {SMALL_MARK}" if small else headline.text
 
 
 def resolve_district(name: str) -> tuple[str, str]:
@@ -299,11 +318,18 @@ def _source_parts(text: object) -> list[str]:
     return [_METRIC_PREFIX.sub(r"\2", p) for p in parts if p]
 
 
-def _ranks(table: pd.DataFrame) -> tuple[list[RankRow], list[RankRow]]:
-    """Top and bottom districts with data; the bottom list never repeats a top district."""
+def _ranks(table: pd.DataFrame, small: set[str]) -> tuple[list[RankRow], list[RankRow]]:
+    """Top and bottom districts with data; the bottom list never repeats a top district. A
+    district in `small` (fewer than 10 records behind its rate) is listed, marked, unranked."""
     ranked = table.dropna(subset=["value"])
     rows = [
-        RankRow(int(r.rank), r.district_code, r.district_name, r.shown)
+        RankRow(
+            int(r.rank),
+            r.district_code,
+            r.district_name,
+            f"{r.shown} {SMALL_MARK}" if r.district_code in small else r.shown,
+            r.district_code not in small,
+        )
         for r in ranked.itertuples(index=False)
     ]
     top = rows[:RANK_ROWS]
@@ -312,11 +338,15 @@ def _ranks(table: pd.DataFrame) -> tuple[list[RankRow], list[RankRow]]:
 
 
 def _district_note(frame: pd.DataFrame, code: str, name: str, n_ranked: int, rank: int) -> str:
-    """Where the district stands: its rank, and its uptake against what its access predicts."""
+    """Where the district stands: its rank (none on fewer than 10 records), and its uptake
+    against what its access predicts."""
     row = frame[frame["district_code"] == code].iloc[0]
     if pd.isna(row["uptake_per_1000"]):
         return f"{name} has no usage data for this selection."
-    text = f"{name} ranks {rank} of {n_ranked} districts on digital uptake"
+    if disclosure.is_small(row["digital_transactions"]):
+        text = f"{name} is not ranked on digital uptake ({SMALL_NOTE})"
+    else:
+        text = f"{name} ranks {rank} of {n_ranked} districts on digital uptake"
     if not pd.isna(row["expected_uptake"]):
         text += (
             f"; at its access index of {row['access_index']:.1f} an uptake of "
@@ -380,7 +410,7 @@ def briefing_content(
     period = period_text(month_from, month_to) if has_usage else ""
     words = service_words(con, service)
 
-    headlines, sources = [], []
+    headlines, sources, marked = [], [], False
     by_district: dict[str, pd.DataFrame] = {}
     for metric_code, label in HEADLINES:
         metric = registry.REGISTRY[metric_code]
@@ -391,21 +421,20 @@ def briefing_content(
             con, registry.Query(metric_code, ("district",), service, month_from, month_to)
         )
         by_district[metric_code] = districts
+        mine = districts[districts["district_code"] == code]
         top = _headline_text(metric, province)
-        own = (
-            _headline_text(metric, districts[districts["district_code"] == code]) if code else None
-        )
+        own = _headline_text(metric, mine) if code else None
         shown = own if own is not None and own.source else top
-        headlines.append(
-            HeadlineRow(
-                metric_code,
-                label,
-                top.text,
-                own.text if own is not None else None,
-                _plain_source(shown.source),
-                shown.year,
-            )
+        row = HeadlineRow(
+            metric_code,
+            label,
+            _marked(top, province, metric),
+            _marked(own, mine, metric) if own is not None else None,
+            _plain_source(shown.source),
+            shown.year,
         )
+        marked |= any(str(t).endswith(SMALL_MARK) for t in (row.province, row.district))
+        headlines.append(row)
         sources += [
             p for text in (*province["source"], *districts["source"]) for p in _source_parts(text)
         ]
@@ -420,7 +449,8 @@ def briefing_content(
     uptake_metric = registry.REGISTRY["uptake_per_1000"]
     uptake = by_district["uptake_per_1000"]
     ranking = summaries.district_ranking(uptake_metric, uptake, register)
-    top, bottom = _ranks(ranking)
+    top, bottom = _ranks(ranking, disclosure.small_districts(uptake, uptake_metric))
+    marked |= any(not row.exact for row in (*top, *bottom))
 
     district_note = ""
     if code:
@@ -462,4 +492,5 @@ def briefing_content(
         targets=targets,
         targets_note=targets_note,
         sources=list(dict.fromkeys(s.strip() for s in sources if s.strip())),
+        small_note=f"{SMALL_MARK} {SMALL_NOTE}." if marked else "",
     )

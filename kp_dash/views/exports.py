@@ -7,9 +7,10 @@ No streamlit here; `kp_dash.views.ui` wires these to download buttons. The rules
   carriage return (OWASP's CSV-injection list), gets a leading single quote, so no spreadsheet runs
   it. Only text is touched: numbers stay numbers, negative ones included. Applying it twice changes
   nothing (a quoted cell starts with `'`), so every writer here applies it again as a safety net.
-- *Small counts are suppressed* in the columns named as counts: a value from 1 to 9 (any value
-  above 0 and below 10) becomes the text `<10`. Zero stays 0 (nothing happened: no person to
-  identify), 10 and above stay as they are, and a missing value stays empty.
+- *Small counts are suppressed* by the one rule of `kp_dash.views.disclosure`: it decides which
+  columns count service records (from the metric registry, never from a page), shows every such
+  count below 10 as `<10` (a missing value stays empty), and flags a rate whose numerator is
+  below 10 (`small_numerator`, its rank withheld, the reason in `note`).
   `KP_DASH_SUPPRESS_SMALL=0` switches this off for internal use
   (`kp_dash.store.config.suppress_small_counts`).
 - *Every row carries its provenance*: `source` and `year` are always the last two columns (empty
@@ -23,7 +24,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from numbers import Integral, Real
 from typing import TYPE_CHECKING
@@ -33,14 +34,15 @@ import pandas as pd
 
 from kp_dash.store import config
 from kp_dash.store.contract import FORMULA_STARTS
+from kp_dash.views import disclosure
 
 if TYPE_CHECKING:
+    from kp_dash.numbers.registry import Metric, ModelledMetric
     from kp_dash.store.geo import DistrictLayer
 
-SMALL_COUNT_LIMIT = 10
-SMALL_COUNT_TEXT = "<10"
+SMALL_COUNT_TEXT = disclosure.SMALL_COUNT_TEXT
 DEMO_NOTE = "Demonstration data (simulated)"
-NOTE_COLUMN = "note"
+NOTE_COLUMN = disclosure.NOTE_COLUMN
 PROVENANCE_COLUMNS = ("source", "year")
 GEOJSON_PROPERTIES = ("district_code", "district_name", "value", "source", "year")
 ABOUT_SHEET = "about"
@@ -88,28 +90,6 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 # --- the export frame ------------------------------------------------------------------------
 
 
-def _whole(value: float) -> object:
-    return int(value) if float(value).is_integer() else value
-
-
-def suppress_counts(series: pd.Series) -> pd.Series:
-    """Counts above 0 and below 10 as the text `<10`; 0, 10 and more, and missing values kept
-    (missing as an empty cell). Text that is not a number is left for neutralising."""
-    numbers = pd.to_numeric(series, errors="coerce")
-    small = numbers.gt(0) & numbers.lt(SMALL_COUNT_LIMIT)
-    if not small.any():
-        return series
-    out = []
-    for original, number, is_small in zip(series.astype(object), numbers, small, strict=True):
-        if is_small:
-            out.append(SMALL_COUNT_TEXT)
-        elif pd.isna(number):
-            out.append(None if _missing(original) else original)
-        else:
-            out.append(_whole(number))
-    return pd.Series(out, index=series.index, name=series.name, dtype=object)
-
-
 def _missing(value: object) -> bool:
     try:
         return bool(pd.isna(value))
@@ -121,24 +101,23 @@ def export_frame(
     frame: pd.DataFrame,
     *,
     demo: bool,
-    count_columns: Sequence[str] = (),
+    metric: Metric | ModelledMetric | None = None,
     suppress: bool | None = None,
 ) -> pd.DataFrame:
     """The frame as it may leave the dashboard.
 
-    Text cells are neutralised; counts from 1 to 9 in `count_columns` become `<10` when
-    `suppress` (default: `config.suppress_small_counts()`, on unless `KP_DASH_SUPPRESS_SMALL=0`);
-    a `note` column says "Demonstration data (simulated)" when `demo`; `source` and `year` are
-    the last two columns (a display table's 'Source' and 'Year' are taken as them), added as
-    empty text when the frame has none. Count columns the frame does not have are ignored.
-    The input frame is not changed."""
+    Text cells are neutralised; when `suppress` (default: `config.suppress_small_counts()`, on
+    unless `KP_DASH_SUPPRESS_SMALL=0`) the disclosure rule applies (`disclosure.protect`: count
+    columns below 10 as `<10`, small numerators flagged and not ranked; `metric` says whose
+    generic `numerator` and `denominator` a metric frame carries); a `note` column says
+    "Demonstration data (simulated)" when `demo`; `source` and `year` are the last two columns
+    (a display table's 'Source' and 'Year' are taken as them), added as empty text when the
+    frame has none. The input frame is not changed."""
     if suppress is None:
         suppress = config.suppress_small_counts()
     out = frame.reset_index(drop=True)  # a new frame: the caller's is never changed
     if suppress:
-        for column in dict.fromkeys(count_columns):
-            if column in out.columns:
-                out[column] = suppress_counts(out[column])
+        out = disclosure.protect(out, metric)
     if demo:
         if NOTE_COLUMN in out.columns:
             existing = out[NOTE_COLUMN].astype(object)
@@ -254,8 +233,7 @@ def geojson_bytes(layer: DistrictLayer, values: pd.DataFrame) -> bytes:
     """The layer's districts as a GeoJSON FeatureCollection (feature id = district code) whose
     properties are district_code, district_name, value, source and year from `values` (one row
     per `district_code`); a district without a row, or with a missing value, has null. A `note`
-    column in `values` (see `export_frame`) is carried too. To suppress small counts, pass
-    `export_frame(values, demo=..., count_columns=("value",))`: `<10` is kept as text."""
+    column and the `small_numerator` flag in `values` (see `export_frame`) are carried too."""
     from kp_dash.store import geo
 
     if "district_code" not in values.columns:
@@ -264,7 +242,7 @@ def geojson_bytes(layer: DistrictLayer, values: pd.DataFrame) -> bytes:
     if not duplicated.empty:
         raise ValueError(f"values have several rows for {', '.join(map(str, duplicated.unique()))}")
     rows = values.set_index(values["district_code"].astype(str), drop=False)
-    extra = (NOTE_COLUMN,) if NOTE_COLUMN in values.columns else ()
+    extra = tuple(c for c in (NOTE_COLUMN, disclosure.SMALL_NUMERATOR) if c in values.columns)
     collection = geo.layer_geojson(layer)
     features = []
     for feature in collection["features"]:

@@ -142,7 +142,7 @@ def _rank_table(pdf: _BriefingPdf, title: str, rows: list[RankRow], brief: Brief
             own = row.district_code == brief.district_code
             style = FontFace(emphasis="BOLD", fill_color=(255, 236, 230)) if own else None
             cells = table.row(style=style)
-            cells.cell(str(row.rank))
+            cells.cell(row.rank_text)
             cells.cell(row.district_name)
             cells.cell(row.shown, align="RIGHT")
     pdf.ln(2)
@@ -183,6 +183,8 @@ def _map_and_ranking(pdf: _BriefingPdf, brief: Briefing, layer: DistrictLayer) -
             _rank_table(pdf, "Lowest uptake", brief.bottom, brief)
     else:
         pdf.paragraph("No usage data for this selection: no district ranking.")
+    if brief.small_note:
+        pdf.paragraph(brief.small_note, size=6.5, colour=MUTED)
     caption = (
         f"Map: {_layer_name(layer)}"
         + ("; one hexagon per district, not real boundaries" if layer.kind == "tile_grid" else "")

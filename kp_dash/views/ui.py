@@ -21,7 +21,7 @@ from kp_dash.numbers import (
     summaries,
 )
 from kp_dash.store import config, db, geo
-from kp_dash.views import cached, exports, plan_page, source_list
+from kp_dash.views import cached, disclosure, exports, plan_page, source_list
 
 BOUNDARY_SHAPES = "boundaries"
 TILE_SHAPES = "tiles"
@@ -269,14 +269,15 @@ def _demo_shown() -> bool:
     return file_stamp is not None and cached.build_info(file_stamp).get("has_demo") == "true"
 
 
-def download_table(
-    frame: pd.DataFrame, name: str, key: str, count_columns: tuple[str, ...] = ()
-) -> None:
-    """CSV and Excel downloads of a cached.table, with source and year, small counts as '<10' and
-    formula-like text neutralised (kp_dash.views.exports)."""
+def download_table(frame: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and Excel downloads of a table, with source and year, formula-like text neutralised
+    and the disclosure rule applied: counts under 10 read '<10' in whichever columns count
+    service records, and a rate on fewer than 10 is flagged and not ranked
+    (kp_dash.views.exports, kp_dash.views.disclosure). Give a table the counts behind its rates
+    with `disclosure.with_counts`."""
     demo = _demo_shown()
-    shown = exports.export_frame(frame, demo=demo, count_columns=count_columns)
-    notes = [exports.DEMO_NOTE] if demo else []
+    shown = exports.export_frame(frame, demo=demo)
+    notes = [*([exports.DEMO_NOTE] if demo else []), *disclosure.about(shown)]
     left, right, _ = st.columns([1, 1, 6])
     left.download_button(
         "CSV", exports.csv_bytes(shown), f"{name}.csv", "text/csv", key=f"{key}_csv"
@@ -291,7 +292,8 @@ def download_table(
 
 
 def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, key: str) -> None:
-    """The map's data as GeoJSON (district shapes with value, source and year)."""
+    """The map's data as GeoJSON (district shapes with value, source and year, and
+    `small_numerator` where `values` carries the counts behind the value)."""
     shown = exports.export_frame(values, demo=_demo_shown())
     st.download_button(
         "GeoJSON",

@@ -6,7 +6,11 @@ creates per run and drops afterwards, so these tests record that manager (a subc
 `app_test` looks it up) and read each file from it; a deferred file (the PDFs) is generated as a
 click would. Checked in every file: the demonstration-data note, `source` and `year` filled in,
 numbers kept as numbers and no cell a spreadsheet would run as a formula; counts under 10 as
-`<10` in the Profile's services and the Quality page's outliers.
+`<10` in the Profile's services and the Quality page's outliers. On a database of real usage
+where some districts have 0 to 9 digital transactions, every download of every page is read
+back: no column that counts records holds a number under 10 (the columns are recognised here by
+their headers, independently of the rule in kp_dash.views.disclosure), a rate on so few is
+flagged and not ranked, and the briefings print no such count.
 """
 
 from __future__ import annotations
@@ -212,7 +216,8 @@ def test_every_download_says_demonstration_data(demo_files, key: str) -> None:
         pages = _pdf_pages(download)
         assert pages and all(PDF_DEMO_NOTICE in text for text in pages)
         return
-    assert all(record["note"] == DEMO_NOTE for record in _records(download))
+    # a row may say more after the notice (a rate on fewer than 10 records: `small_numerator`)
+    assert all(str(record["note"]).startswith(DEMO_NOTE) for record in _records(download))
     if key in TABLES:
         header, _, about = _table(download)
         assert header[-3:] == ["note", "source", "year"]
@@ -272,7 +277,7 @@ def test_counts_under_ten_read_lt10(on_demo: Path) -> None:
     for suffix in ("csv", "xlsx"):
         counts = _services(files, suffix)
         assert counts["health_complaints"] == counts["college_admissions"] == "<10", counts
-        for service, count in counts.items():  # everything else: 0 or 10 and more
+        for service, count in counts.items():  # everything else: 0, or 10 and more
             assert count == "<10" or float(count) == 0 or float(count) >= 10, (service, count)
 
 
@@ -293,10 +298,10 @@ def test_outlier_counts_under_ten_read_lt10(on_demo: Path) -> None:
         rows = _outliers(files, suffix)
         malakand = rows["PK521", "2023-12"]
         assert malakand["Value"] == "<10" and float(malakand["Expected"]) >= 10, malakand
-        for row in rows.values():  # everything else: 0 or 10 and more
+        for row in rows.values():  # everything else: 10 and more (0 is <10)
             for column in OUTLIER_COUNTS:
                 count = row[column]
-                assert count == "<10" or float(count) == 0 or float(count) >= 10, (column, row)
+                assert count == "<10" or float(count) >= 10, (column, row)
 
 
 def test_small_counts_are_shown_when_suppression_is_off(
@@ -345,3 +350,173 @@ def test_formula_like_text_from_an_import_is_neutralised(
         if column is None:  # the import logs name who imported
             assert f"'{WHO}" in cells, key
         assert not [c for c in cells if c.startswith(FORMULA_STARTS)], key
+
+
+# --- disclosure control on real usage with small counts ----------------------------------------
+
+# digital (online) transactions over the three months of the fixture's usage file, by district;
+# every other district has 40 a month per service and sex
+SMALL_DIGITAL = {
+    "PK502": [0, 0, 0],  # Bajaur: counter use only, a true zero
+    "PK515": [4, 0, 5],  # Lower Kohistan: 9 in all
+    "PK516": [0, 10, 0],  # Upper Kohistan: 10, just enough
+    "PK517": [0, 3, 0],  # Kolai Palas Kohistan: 3
+}
+MONTHS = ("2025-01", "2025-02", "2025-03")
+SERVICES = ("health_card", "fee_payment")
+# what the reader of a file takes for a count of records: a header ending in "transactions" or
+# "users" (any spelling: `digital_transactions`, "Transactions", `comparison_…`), a metric
+# frame's `numerator`, and the Quality tables' "Value" / "Expected" (monthly transactions)
+COUNT_HEADER = re.compile(r"(^|[ _])(transactions|users)$|^numerator$", re.IGNORECASE)
+QUALITY_COUNTS = {"quality_outliers": ("Value", "Expected"), "quality_consistency": ("Value",)}
+SMALL_COUNT = re.compile(r"(?<![\d.,])[0-9] (digital |monthly )?(transactions|users|people)\b")
+
+
+def _small_usage_csv(path: Path) -> Path:
+    """Real-shaped usage for all 35 districts: online use split between women and men, counter
+    use beside it; the districts of SMALL_DIGITAL have only those few online transactions (on
+    the health card, women first)."""
+    lines = ["month,district,service,channel,sex,transactions,users"]
+    for number in range(501, 536):
+        code = f"PK{number}"
+        for month_index, month in enumerate(MONTHS):
+            for service in SERVICES:
+                lines.append(f"{month},{code},{service},counter,unknown,30,20")
+                if code in SMALL_DIGITAL:
+                    total = SMALL_DIGITAL[code][month_index] if service == SERVICES[0] else 0
+                    women = total // 3
+                    split = {"female": women, "male": total - women}
+                else:
+                    split = {"female": 40, "male": 40}
+                for sex, count in split.items():
+                    lines.append(f"{month},{code},{service},online,{sex},{count},{count}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+SMALL_PAGES = [*DOWNLOADS, "pages/2_Data.py"]
+SMALL_PARAMS = {"pages/7_Profile.py": {"district": "PK517"}}
+
+
+@pytest.fixture(scope="module")
+def small_count_pages(tmp_path_factory) -> dict[str, dict[str, Download]]:
+    """Every page's downloads on real usage with small counts (the demonstration data gone)."""
+    root = tmp_path_factory.mktemp("small_counts")
+    (root / "state").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KP_DASH_STATE", str(root / "state"))
+        patch.setenv("KP_DASH_DB", str(root / "kp_dash.duckdb"))
+        patch.delenv("KP_DASH_SUPPRESS_SMALL", raising=False)
+        build.build(config.db_path(), with_demo=False)
+        result = intake.import_file(_small_usage_csv(root / "returns.csv"), who="fixture")
+        assert result.status == "accepted", result
+        pages = {page: _run(page, SMALL_PARAMS.get(page)) for page in SMALL_PAGES}
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return pages
+
+
+def _count_headers(name: str, header: list[str]) -> list[str]:
+    quality = QUALITY_COUNTS.get(name.removesuffix("_csv").removesuffix("_xlsx"), ())
+    return [h for h in header if COUNT_HEADER.search(h) or h in quality]
+
+
+def _small(cell: object) -> bool:
+    """A count from 1 to 9 (0 is no one, so it may show), however a file holds it."""
+    if cell is None or isinstance(cell, bool) or str(cell).strip() in ("", "<10"):
+        return False
+    try:
+        return 0 < float(str(cell).replace(",", "")) < 10
+    except ValueError:
+        return False
+
+
+def test_the_small_count_database_has_downloads_on_every_page(small_count_pages) -> None:
+    for page, files in small_count_pages.items():
+        assert files, f"{page}: no download"
+    found = {key for files in small_count_pages.values() for key in files}
+    assert {"map_table_csv", "map_geojson", "home_briefing_pdf", "profile_brief"} <= found
+
+
+def test_no_count_column_holds_a_number_under_ten(small_count_pages) -> None:
+    checked, suppressed = 0, 0
+    for page, files in small_count_pages.items():
+        for key, download in files.items():
+            if not key.endswith(("_csv", "_xlsx")):
+                continue
+            header, rows, _ = _table(download)
+            for column in _count_headers(key, header):
+                position = header.index(column)
+                cells = [row[position] for row in rows]
+                small = [c for c in cells if _small(c)]
+                assert not small, f"{page} {key}: {column} holds {small[:5]}"
+                checked += 1
+                suppressed += cells.count("<10")
+    assert checked >= 10 and suppressed >= 10, (checked, suppressed)
+
+
+def _map_rows(files: dict[str, Download], suffix: str) -> dict[str, dict[str, object]]:
+    return {str(r["district_code"]): r for r in _records(files[f"map_table_{suffix}"])}
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_the_map_table_carries_suppressed_numerators_and_flags(small_count_pages, suffix) -> None:
+    rows = _map_rows(small_count_pages["pages/1_Map.py"], suffix)
+    assert len(rows) == 35
+    assert float(rows["PK502"]["digital_transactions"]) == 0  # a true zero: no one to identify
+    for code in ("PK502", "PK515", "PK517"):
+        assert code == "PK502" or rows[code]["digital_transactions"] == "<10", rows[code]
+        assert str(rows[code]["small_numerator"]) == "True"
+        assert "small_numerator: fewer than 10 digital transactions" in str(rows[code]["note"])
+    upper = rows["PK516"]  # 10 transactions: shown, not flagged
+    assert float(upper["digital_transactions"]) == 10 and str(upper["small_numerator"]) == "False"
+    assert float(rows["PK501"]["digital_transactions"]) == 480
+    assert float(rows["PK517"]["eligible_population"]) > 10_000  # census: published, not hidden
+
+
+def test_the_map_geojson_flags_small_numerators(small_count_pages) -> None:
+    records = _records(small_count_pages["pages/1_Map.py"]["map_geojson"])
+    flags = {r["district_code"]: r["small_numerator"] for r in records}
+    assert flags["PK517"] is True and flags["PK502"] is True and flags["PK516"] is False
+    assert all("digital_transactions" not in r for r in records)
+
+
+@pytest.mark.parametrize(
+    ("page", "name", "district"),
+    [
+        ("pages/0_Home.py", "home_ranking_download", "District"),
+        ("pages/4_Uptake.py", "ua_table_download", "District"),
+        ("pages/6_Trends.py", "trends_delta_download", "district_name"),
+    ],
+)
+def test_a_ranking_gives_no_exact_rank_to_a_rate_on_few_records(
+    small_count_pages, page: str, name: str, district: str
+) -> None:
+    for key in _keys(name):
+        rows = {r[district]: r for r in _records(small_count_pages[page][key])}
+        rank = "Rank" if "Rank" in next(iter(rows.values())) else "rank"
+        small = rows["Kolai Palas Kohistan"]
+        assert small[rank] == "—" and str(small["small_numerator"]) == "True", small
+        assert "rank is withheld" in str(small["note"])
+        assert str(rows["Peshawar"][rank]).isdigit()
+
+
+def test_the_profile_of_a_small_district_suppresses_and_flags(small_count_pages) -> None:
+    files = small_count_pages["pages/7_Profile.py"]
+    for suffix in ("csv", "xlsx"):
+        rows = {r["service_code"]: r for r in _records(files[f"profile_services_dl_{suffix}"])}
+        assert rows["health_card"]["digital_transactions"] == "<10"
+        assert float(rows["fee_payment"]["digital_transactions"]) == 0  # a true zero shows
+        assert str(rows["health_card"]["small_numerator"]) == "True"
+
+
+@pytest.mark.parametrize("key", ["home_briefing_pdf", "profile_brief"])
+def test_the_briefings_print_no_small_count(small_count_pages, key) -> None:
+    files = {k: f for page in small_count_pages.values() for k, f in page.items()}
+    text = " ".join(" ".join(page.split()) for page in _pdf_pages(files[key]))
+    assert not SMALL_COUNT.findall(text), SMALL_COUNT.findall(text)
+    assert "* fewer than 10 digital transactions: the rate is not exact and is not ranked" in text
+    if key == "profile_brief":  # Kolai Palas Kohistan's own briefing
+        assert "Kolai Palas Kohistan is not ranked on digital uptake" in text
+    else:  # Bajaur (0) is the lowest: listed without a rank
+        assert "— Bajaur 0.00 *" in text

@@ -89,15 +89,16 @@ def test_mixed_and_categorical_text_columns_neutralised() -> None:
 def test_input_frame_is_not_changed() -> None:
     frame = _frame()
     before = frame.copy()
-    exports.export_frame(frame, demo=True, count_columns=("transactions",), suppress=True)
+    exports.export_frame(frame, demo=True, suppress=True)
     pd.testing.assert_frame_equal(frame, before)
 
 
 # --- small numbers -------------------------------------------------------------------------
 
 
-def test_counts_one_to_nine_are_shown_as_under_ten() -> None:
-    out = exports.export_frame(_frame(), demo=False, count_columns=("transactions",), suppress=True)
+def test_counts_under_ten_are_shown_as_under_ten() -> None:
+    # `transactions` is a count by the one rule (kp_dash.views.disclosure): no caller names it
+    out = exports.export_frame(_frame(), demo=False, suppress=True)
     assert out["transactions"].tolist()[:4] == [0, "<10", 10, "<10"]  # 0 and 10 are not hidden
     assert out["transactions"].isna().tolist() == [False] * 4 + [True]  # missing stays missing
     shown = _csv(exports.csv_bytes(out))
@@ -105,23 +106,21 @@ def test_counts_one_to_nine_are_shown_as_under_ten() -> None:
     assert shown["change"].tolist()[0] == "-3.0"  # only the count columns are suppressed
 
 
-def test_only_named_count_columns_are_suppressed() -> None:
-    out = exports.export_frame(_frame(), demo=False, count_columns=("absent",), suppress=True)
-    assert out["transactions"].tolist()[:4] == [0, 5, 10, 9]
+def test_columns_that_do_not_count_records_are_kept() -> None:
+    frame = _frame().rename(columns={"transactions": "rows"})  # file rows are not people
+    out = exports.export_frame(frame, demo=False, suppress=True)
+    assert out["rows"].tolist()[:4] == [0, 5, 10, 9]
 
 
 def test_suppression_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KP_DASH_SUPPRESS_SMALL", raising=False)
-    on = exports.export_frame(_frame(), demo=False, count_columns=("transactions",))
+    on = exports.export_frame(_frame(), demo=False)
     assert on["transactions"][1] == "<10"
     monkeypatch.setenv("KP_DASH_SUPPRESS_SMALL", "0")
-    off = exports.export_frame(_frame(), demo=False, count_columns=("transactions",))
+    off = exports.export_frame(_frame(), demo=False)
     assert off["transactions"].tolist()[:4] == [0, 5, 10, 9]
     assert (
-        exports.export_frame(_frame(), demo=False, count_columns=("transactions",), suppress=True)[
-            "transactions"
-        ][1]
-        == "<10"
+        exports.export_frame(_frame(), demo=False, suppress=True)["transactions"][1] == "<10"
     )  # an explicit choice wins over the environment
 
 
@@ -147,7 +146,7 @@ def test_demo_exports_say_so() -> None:
 
 
 def test_empty_frame_still_has_its_columns() -> None:
-    out = exports.export_frame(_frame().iloc[:0], demo=True, count_columns=("transactions",))
+    out = exports.export_frame(_frame().iloc[:0], demo=True)
     assert list(out.columns) == [*_frame().columns, "note", "source", "year"]
     assert out.empty
 
@@ -172,7 +171,7 @@ def test_csv_neutralises_even_an_unprepared_frame() -> None:
 
 
 def test_xlsx_reads_back_with_an_about_sheet() -> None:
-    out = exports.export_frame(_frame(), demo=True, count_columns=("transactions",), suppress=True)
+    out = exports.export_frame(_frame(), demo=True, suppress=True)
     notes = ["Source: demonstration data", "Suppressed: counts under 10"]
     data = exports.xlsx_bytes(out, sheet="uptake", notes=notes)
     sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, engine="calamine", header=None)
@@ -260,14 +259,26 @@ def test_geojson_has_every_district_and_null_for_no_data(tile_layer: geo.Distric
     assert len(data) < 300_000
 
 
-def test_geojson_carries_suppression_and_demo_note(tile_layer: geo.DistrictLayer) -> None:
-    values = pd.DataFrame({"district_code": ["PK502", "PK528"], "value": [4, 40]})
-    prepared = exports.export_frame(values, demo=True, count_columns=("value",), suppress=True)
+def test_geojson_carries_the_small_numerator_flag_and_demo_note(
+    tile_layer: geo.DistrictLayer,
+) -> None:
+    values = pd.DataFrame(
+        {
+            "district_code": ["PK502", "PK528", "PK501"],
+            "value": [4.0, 40.0, np.nan],
+            "digital_transactions": [4, 40, np.nan],
+        }
+    )
+    prepared = exports.export_frame(values, demo=True, suppress=True)
     collection = json.loads(exports.geojson_bytes(tile_layer, prepared))
     features = {f["id"]: f["properties"] for f in collection["features"]}
-    assert features["PK502"]["value"] == "<10"
-    assert features["PK528"]["value"] == 40
+    assert features["PK502"]["small_numerator"] is True
+    assert features["PK502"]["value"] == 4.0  # a rate, flagged: not a count
+    assert features["PK528"]["small_numerator"] is False
+    assert features["PK501"]["small_numerator"] is None  # no data: no flag
+    assert "digital_transactions" not in features["PK502"]  # the map's data is its value
     assert features["PK528"]["note"] == exports.DEMO_NOTE
+    assert features["PK502"]["note"].startswith(exports.DEMO_NOTE + "; small_numerator")
     assert features["PK528"]["source"] is None  # empty text added by export_frame
 
 

@@ -1,0 +1,125 @@
+"""`streamlit run app.py` on a free loopback port over a demo database of its own, as the browser
+tests start it, for measurements that need a real server (`bench/loadtest.py`).
+
+The database and the state folder live in a folder the caller gives (a temporary one): the
+developer's own data is never read or written.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEALTH_TIMEOUT_S = 60
+BUILD_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int  # the streamlit process: its /proc entry gives the server's memory
+    log: Path
+    env: dict[str, str]  # what the app runs with: KP_DASH_DB, KP_DASH_STATE, …
+    db: Path
+
+
+def app_env(root: Path) -> dict[str, str]:
+    """The environment of the app and of the command line: a database and state under `root`."""
+    state = root / "state"
+    state.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "KP_DASH_DB": str(root / "demo.duckdb"),
+        "KP_DASH_STATE": str(state),
+        "KP_DASH_BASEMAP": "none",
+    }
+    env.pop("KP_DASH_BOUNDARIES", None)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited ({process.returncode}):\n{log.read_text()}")
+        if _healthy(url):
+            return
+        time.sleep(0.25)  # a polling interval, bounded by the deadline
+    raise RuntimeError(f"streamlit not healthy within {HEALTH_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+def build_demo(env: dict[str, str]) -> None:
+    """The demo database at `KP_DASH_DB` of `env`, built by the command line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "kp_dash", "build", "--db", env["KP_DASH_DB"]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"demo build failed ({done.returncode}):\n{done.stderr}")
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[Server]:
+    """Build the demo database under `root`, start `streamlit run app.py` on it, stop it after."""
+    env = app_env(root)
+    build_demo(env)
+    port = free_port()
+    log = root / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield Server(url, process.pid, log, env, Path(env["KP_DASH_DB"]))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

@@ -1,0 +1,434 @@
+"""What many people using the app at once cost (`make loadtest`): page-run times, errors, memory.
+
+Builds a demo database in a temporary folder (the developer's own data is never touched), starts
+`streamlit run app.py` on a free loopback port, and runs `--sessions` people at once: each is a
+browser context of its own (one Chromium for every ten sessions) that opens the app and then moves
+through every page in the sidebar's navigation, in a loop, with `--think` seconds between page
+runs, until `--seconds` have passed. Arrivals are spread over one think time and each session
+starts on another page (spread over all of them), so that the pages are asked for in a mix.
+Meanwhile, once, a usage file of `--import-rows` rows is imported through the command line into the
+running app's database and state (the first real usage: the database is rebuilt without the
+demonstration data and the sessions' next page runs read the new one).
+
+A page run is timed from the click on its navigation link (the session's first, and any after a
+failed one, is a page load of its address) to the app's idle state: the script has run to its end
+and nothing shows as running (checked every 50 ms). It is an error when the page then shows an
+exception, when the navigation fails, or when it is not idle within `--page-timeout`. Before
+the sessions, one visit of every page, one after the other, warms the server up (not counted;
+`--no-warm-up` leaves it out).
+
+The server's memory is sampled from /proc (VmHWM, the kernel's high-water mark, and VmRSS), as
+are the browsers' (proportional set size, shared pages split between processes) and the
+machine's available memory, and so is the CPU time of the server, the browsers, the import, this
+script and everything else on the machine. The browsers run on the server's machine: where it
+has few CPUs they take most of them, and the page-run times are then the loaded machine's rather
+than the server's alone (the CPU line says who used what). Nothing is asserted about timings; the
+exit status is 1 when there was an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# appserver, procstats and bench are neighbours in bench/ (run as `python bench/loadtest.py`)
+import appserver
+import procstats
+from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from bench import _usage_file
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SESSIONS_PER_BROWSER = 10
+# the app's pages by their address, in the order of the sidebar's navigation ("" is Home)
+PATHS = (
+    "",
+    "Map",
+    "Uptake",
+    "Groups",
+    "Planning",
+    "Profile",
+    "Trends",
+    "Data",
+    "Quality",
+    "Sources",
+)
+NAV_LINK = '[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]'
+EXCEPTION = '[data-testid="stException"]'
+IMPORT_TIMEOUT_S = 600
+# Counts the changes of the app root's script state, so that a page run is seen to have started
+# and finished again even when the state read "notRunning" before the click.
+OBSERVE_SCRIPT_STATE = """
+window.__scriptStateChanges = 0;
+new MutationObserver((records) => { window.__scriptStateChanges += records.length; }).observe(
+  document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]}
+);
+"""
+# idle: the state changed since the navigation began, reads notRunning, and nothing is running
+IDLE_AFTER = """(before) => window.__scriptStateChanges > before
+  && document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]') !== null
+  && document.querySelector('[data-testid="stStatusWidgetRunningIcon"]') === null"""
+
+
+def _name(path: str) -> str:
+    return path or "Home"
+
+
+@dataclass(frozen=True)
+class PageRun:
+    session: int
+    page: str
+    at_s: float  # when the navigation began, from the start of the load
+    ms: float
+    error: str | None  # "exception: …", "navigation: …" or "timeout: …"
+
+
+@dataclass
+class ImportRun:
+    rows: int
+    started_at_s: float = math.nan
+    seconds: float = math.nan
+    returncode: int | None = None
+    message: str = ""
+    peak_kb: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# sessions
+
+
+def _first_line(error: BaseException | str) -> str:
+    text = str(error).strip()
+    return (text.splitlines() or [type(error).__name__])[0][:200]
+
+
+async def _page_run(
+    page: Page, url: str, path: str, by_link: bool, timeout_ms: float
+) -> tuple[float, str | None]:
+    """One page run: (milliseconds, error or None)."""
+    start = time.perf_counter()
+    before = 0  # a page load starts counting afresh
+
+    def elapsed_ms() -> float:
+        return (time.perf_counter() - start) * 1000
+
+    try:
+        if by_link:
+            before = await page.evaluate("window.__scriptStateChanges")
+            start = time.perf_counter()
+            await page.locator(f'{NAV_LINK}[href="{url}/{path}"]').click(timeout=timeout_ms)
+        else:
+            await page.goto(f"{url}/{path}", timeout=timeout_ms)
+    except PlaywrightError as error:
+        return elapsed_ms(), f"navigation: {_first_line(error)}"
+    try:
+        remaining = max(1.0, timeout_ms - elapsed_ms())
+        await page.wait_for_function(IDLE_AFTER, arg=before, polling=50, timeout=remaining)
+    except PlaywrightTimeout:
+        return elapsed_ms(), f"timeout: not idle within {timeout_ms / 1000:.0f} s"
+    except PlaywrightError as error:
+        return elapsed_ms(), f"navigation: {_first_line(error)}"
+    ms = elapsed_ms()
+    try:
+        shown = page.locator(EXCEPTION)
+        if await shown.count():
+            return ms, f"exception: {_first_line(await shown.first.inner_text())}"
+    except PlaywrightError as error:
+        return ms, f"navigation: {_first_line(error)}"
+    return ms, None
+
+
+async def _session(
+    index: int, browser: Browser, url: str, args: argparse.Namespace, t0: float, out: list
+) -> None:
+    """One person: a page load of the app, then the sidebar's links, page after page, in a loop;
+    page runs begin until `--seconds` have passed since `t0`."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = await context.new_page()
+        await page.add_init_script(OBSERVE_SCRIPT_STATE)
+        await asyncio.sleep(index * args.think / args.sessions)  # arrivals spread out
+        deadline = t0 + args.seconds
+        step, by_link = index * len(PATHS) // args.sessions, False  # start pages spread out
+        while time.monotonic() < deadline:
+            path = PATHS[step % len(PATHS)]
+            at_s = time.monotonic() - t0
+            ms, error = await _page_run(page, url, path, by_link, args.page_timeout * 1000)
+            out.append(PageRun(index, _name(path), at_s, ms, error))
+            # after a failed navigation or a timeout, the next page is loaded by its address
+            by_link = error is None or error.startswith("exception")
+            step += 1
+            await asyncio.sleep(min(args.think, max(0.0, deadline - time.monotonic())))
+    finally:
+        await context.close()
+
+
+async def _import(
+    command: list[str], env: dict, run: ImportRun, sampler: procstats.Sampler, t0: float
+):
+    run.started_at_s = time.monotonic() - t0
+    start = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        cwd=appserver.ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    sampler.import_pid = process.pid
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), IMPORT_TIMEOUT_S)
+    except TimeoutError:
+        process.kill()
+        stdout, stderr = await process.communicate()
+        run.message = f"killed after {IMPORT_TIMEOUT_S} s"
+    run.seconds = time.perf_counter() - start
+    run.returncode = process.returncode
+    run.peak_kb = sampler.import_hwm_kb
+    sampler.import_pid = None
+    lines = (stderr.decode(errors="replace") + stdout.decode(errors="replace")).splitlines()
+    if not run.message:
+        accepted = [line for line in lines if "accepted" in line]
+        run.message = (accepted or lines[-1:] or [""])[-1][:300]
+
+
+@dataclass
+class Load:
+    browsers: int
+    warm_up: list[PageRun] = field(default_factory=list)
+    runs: list[PageRun] = field(default_factory=list)
+    imported: ImportRun = field(default_factory=lambda: ImportRun(0))
+    seconds: float = math.nan
+    server_rss_kb: int = 0  # after the warm-up, before the sessions
+    cores: dict[str, float] = field(default_factory=dict)  # CPUs used on average, by whom
+    machine_busy: float = math.nan  # share of all CPUs' time busy
+
+
+async def _warm_up(browser: Browser, url: str, args: argparse.Namespace, load: Load) -> None:
+    """Every page once, one after the other, so that the sessions meet a server that has loaded
+    its modules and filled its caches, as a server that has been up a while has."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = await context.new_page()
+        await page.add_init_script(OBSERVE_SCRIPT_STATE)
+        by_link = False
+        for path in PATHS:
+            ms, error = await _page_run(page, url, path, by_link, args.page_timeout * 1000)
+            load.warm_up.append(PageRun(-1, _name(path), 0.0, ms, error))
+            by_link = error is None or error.startswith("exception")
+    finally:
+        await context.close()
+
+
+async def _load(
+    server: appserver.Server, args: argparse.Namespace, usage: Path, sampler: procstats.Sampler
+):
+    load = Load(
+        math.ceil(args.sessions / SESSIONS_PER_BROWSER), imported=ImportRun(args.import_rows)
+    )
+    command = [sys.executable, "-m", "kp_dash", "import", str(usage), "--db", str(server.db)]
+    import_after = args.seconds / 2 if args.import_after is None else args.import_after
+    async with async_playwright() as playwright:
+        browsers = [
+            await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            for _ in range(load.browsers)
+        ]
+        try:
+            if args.warm_up:
+                await _warm_up(browsers[0], server.url, args, load)
+            load.server_rss_kb = procstats.status_kb(server.pid).get("VmRSS", 0)
+            t0 = time.monotonic()
+            before = procstats.cpu_snapshot(sampler)
+
+            async def later_import() -> None:
+                await asyncio.sleep(import_after)
+                await _import(command, server.env, load.imported, sampler, t0)
+
+            sessions = [
+                _session(i, browsers[i % load.browsers], server.url, args, t0, load.runs)
+                for i in range(args.sessions)
+            ]
+            await asyncio.gather(later_import(), *sessions)
+            load.seconds = time.monotonic() - t0
+            after = procstats.cpu_snapshot(sampler)
+        finally:
+            for browser in browsers:
+                await browser.close()
+    load.machine_busy = (after["busy"] - before["busy"]) / max(1, after["all"] - before["all"])
+    used = {key: (after[key] - before[key]) / load.seconds for key in procstats.CPU_USERS}
+    cpus = os.cpu_count() or 1
+    used["other processes"] = max(0.0, load.machine_busy * cpus - sum(used.values()))
+    load.cores = used
+    return load
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else math.nan
+
+
+def _mb(kb: float) -> str:
+    return f"{kb / 1024:,.0f} MB"
+
+
+def _print_times(runs: list[PageRun]) -> None:
+    by_page = {"all pages": [run.ms for run in runs]}
+    by_page |= {_name(p): [run.ms for run in runs if run.page == _name(p)] for p in PATHS}
+    width = max(len("page run (ms)"), *map(len, by_page))
+    print(f"{'page run (ms)':<{width}}  {'runs':>5}  {'p50':>7}  {'p95':>7}  {'max':>7}")
+    for name, values in by_page.items():
+        p50, p95 = _percentile(values, 0.5), _percentile(values, 0.95)
+        top = max(values, default=math.nan)
+        print(f"{name:<{width}}  {len(values):>5}  {p50:>7.0f}  {p95:>7.0f}  {top:>7.0f}")
+
+
+def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) -> dict:
+    done = [run for run in load.runs if run.error is None]
+    errors = [run for run in load.warm_up + load.runs if run.error is not None]
+    per_session = Counter(run.session for run in done)
+    counts = [per_session.get(i, 0) for i in range(args.sessions)]
+    imported = load.imported
+    cpus = os.cpu_count() or 1
+    warm_s = sum(run.ms for run in load.warm_up) / 1000
+    print(
+        f"load test: {args.sessions} sessions in {load.browsers} Chromium, {args.seconds:g} s, "
+        f"think {args.think:g} s, import {args.import_rows:,} rows; this machine: {cpus} CPUs, "
+        f"{_mb(procstats.meminfo_kb('MemTotal'))} memory"
+    )
+    if args.warm_up:
+        print(f"warm-up               every page once, one after the other: {warm_s:.1f} s")
+    else:
+        print("warm-up               none: the sessions meet a server that has just started")
+    print(f"sessions              {args.sessions}")
+    print(
+        f"duration              {load.seconds:.1f} s (until the page runs begun by "
+        f"{args.seconds:g} s and the import have ended)"
+    )
+    print(
+        f"page runs completed   {len(done)} (per session: min {min(counts)}, "
+        f"max {max(counts)}; {len(done) / load.seconds:.2f} per second)"
+    )
+    print(f"errors                {len(errors)}")
+    grouped = Counter(
+        (run.page if run.session >= 0 else f"{run.page} (warm-up)", run.error) for run in errors
+    )
+    for (page, error), times in sorted(grouped.items()):
+        print(f"  {times:>4} × {page}: {error}")
+    print()
+    _print_times(done)
+    state = "accepted" if imported.returncode == 0 else f"exit {imported.returncode}"
+    print(
+        f"\nimport                {imported.rows:,} rows through the command line: "
+        f"{imported.seconds:.1f} s ({state}), begun at {imported.started_at_s:.1f} s, "
+        f"peak memory {_mb(imported.peak_kb)}"
+    )
+    print(f"                      {imported.message}")
+    print(
+        f"server memory         VmHWM {_mb(sampler.server_hwm_kb)}, peak RSS (sampled) "
+        f"{_mb(sampler.server_rss_kb)}; RSS after the warm-up {_mb(load.server_rss_kb)} "
+        f"(peak {_mb(sampler.server_rss_kb - load.server_rss_kb)} above it)"
+    )
+    shares = ", ".join(f"{who} {cores:.2f}" for who, cores in load.cores.items())
+    print(f"CPU                   {cpus} CPUs, {100 * load.machine_busy:.0f} % busy; cores used:")
+    print(f"                      {shares}")
+    if done and not errors:  # a failed run's server time would count against the rest
+        per_run = load.cores["server"] * load.seconds / len(done)
+        print(f"                      server CPU per page run completed: {per_run:.2f} s")
+    print(
+        f"browsers' memory      peak {_mb(sampler.client_pss_kb)} (PSS); the machine's "
+        f"available memory fell to {_mb(sampler.min_available_kb)}"
+    )
+    return {
+        "sessions": args.sessions,
+        "seconds": load.seconds,
+        "page_runs": len(done),
+        "runs_per_session": counts,
+        "errors": [asdict(run) for run in errors],
+        "runs": [asdict(run) for run in load.runs],
+        "warm_up": [asdict(run) for run in load.warm_up],
+        "import": asdict(imported),
+        "server": {
+            "vm_hwm_kb": sampler.server_hwm_kb,
+            "peak_rss_kb": sampler.server_rss_kb,
+            "rss_after_warm_up_kb": load.server_rss_kb,
+        },
+        "browsers": {
+            "count": load.browsers,
+            "peak_pss_kb": sampler.client_pss_kb,
+        },
+        "machine": {"busy": load.machine_busy, "min_available_kb": sampler.min_available_kb},
+        "cores": load.cores,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--sessions", type=int, default=20, help="people using the app at once")
+    parser.add_argument("--seconds", type=float, default=60, help="how long the sessions go on")
+    parser.add_argument("--think", type=float, default=5, help="seconds between page runs")
+    parser.add_argument("--import-rows", type=int, default=1_000_000, help="usage rows imported")
+    parser.add_argument(
+        "--import-after", type=float, help="seconds into the load; none: half of --seconds"
+    )
+    parser.add_argument(
+        "--warm-up",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="visit every page once before the sessions begin",
+    )
+    parser.add_argument("--page-timeout", type=float, default=60, help="seconds per page run")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        parser.exit(2, f"the load test needs Debian's Chromium at {CHROMIUM}\n")
+
+    with tempfile.TemporaryDirectory(prefix="kp_dash_load_") as folder:
+        root = Path(folder)
+        # Set before kp_dash reads them, so nothing touches data/ of the checkout.
+        env = appserver.app_env(root)
+        os.environ.update({key: env[key] for key in ("KP_DASH_DB", "KP_DASH_STATE")})
+        usage = root / "usage.csv"
+        _usage_file(root, args.import_rows).to_csv(usage, index=False)
+        with appserver.serve(root) as server:
+            sampler = procstats.Sampler(server.pid)
+            sampler.start()
+            try:
+                load = asyncio.run(_load(server, args, usage, sampler))
+            finally:
+                sampler.stop()
+    result = _report(args, load, sampler)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    return 1 if result["errors"] or load.imported.returncode != 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
