@@ -17,25 +17,38 @@ if cached.stamp() is None:
     st.info("There is no database yet: the first accepted import builds one.")
 
 
-upload = st.file_uploader("Department file", type=list(dp.UPLOAD_TYPES), key="data_upload")
+server_limit_mb = st.get_option("server.maxUploadSize")
+upload = st.file_uploader(
+    "Department file",
+    type=list(dp.UPLOAD_TYPES),
+    key="data_upload",
+    max_upload_size=dp.upload_limit_mb(server_limit_mb),
+)
+st.caption(dp.upload_note(server_limit_mb))
 left, middle, right = st.columns(3)
 kind = left.selectbox("Kind", dp.KIND_CHOICES, key="data_kind", format_func=dp.kind_label)
 sheet = middle.text_input("Excel sheet (blank: the first)", key="data_sheet")
 who = right.text_input("Your name", key="data_who").strip() or None
-if upload is not None:
+if upload is not None and (refused := dp.too_large(upload.name, upload.size)):
+    getattr(st, refused.level)(refused.message)
+elif upload is not None:
     request = dp.request(upload.name, upload.getvalue(), kind, sheet, who)
     check, go, _ = st.columns([1, 1, 4])
     if check.button("Check file", key="data_check"):
         st.session_state["data_result"] = (request, request.run(dry_run=True))
     if go.button("Import", key="data_import", type="primary"):
-        bar = st.progress(0.0, text=f"Importing {upload.name}")
-        result = request.run(progress=lambda f, text: bar.progress(dp.progress_fraction(f), text))
+        bar = st.progress(0.0, text=dp.importing_text(upload.name))
+        result = request.run(
+            progress=lambda f, text: bar.progress(
+                dp.progress_fraction(f), dp.shown_message(text, upload.name)
+            )
+        )
         st.session_state["data_result"] = (request, result)
         if result.status == "accepted":
             cached.data_changed()
     shown, result = st.session_state.get("data_result", (None, None))
     if result is not None and shown == request:
-        outcome = dp.outcome(result)
+        outcome = dp.outcome(result, request.display_name)
         getattr(st, outcome.level)(outcome.message)
         if not (problems := dp.problem_table(result)).empty:
             st.dataframe(problems, hide_index=True, column_config=dp.PROBLEM_COLUMN_CONFIG)

@@ -19,6 +19,9 @@ SHARED_DATA_DIR = ROOT.parent / "shared" / "data"
 
 BOUNDARY_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg", ".zip")
 BASEMAPS = ("none", "carto")
+# The largest import file, in MB of 1,024 × 1,024 bytes as Streamlit counts them; the Data page's
+# uploads are capped by Streamlit too (`server.maxUploadSize` in .streamlit/config.toml).
+MAX_UPLOAD_MB = 200
 
 
 def db_path() -> Path:
@@ -41,6 +44,20 @@ def basemap() -> str:
     """`none` (default, works offline) or `carto` (needs internet)."""
     value = (os.environ.get("KP_DASH_BASEMAP") or "none").strip().lower()
     return value if value in BASEMAPS else "none"
+
+
+def max_upload_mb() -> float:
+    """The largest file an import reads, in MB: `KP_DASH_MAX_UPLOAD_MB` (a positive number),
+    else `MAX_UPLOAD_MB`."""
+    try:
+        value = float(os.environ.get("KP_DASH_MAX_UPLOAD_MB") or MAX_UPLOAD_MB)
+    except ValueError:
+        return MAX_UPLOAD_MB
+    return value if 0 < value < float("inf") else MAX_UPLOAD_MB
+
+
+def max_upload_bytes() -> int:
+    return int(max_upload_mb() * 1024 * 1024)
 
 
 def rag_thresholds() -> tuple[float, float]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import batches, config
+from kp_dash.store import batches, config, sniff
 from kp_dash.store.ingest import Progress, Validation, validate_file
 
 
@@ -268,7 +268,8 @@ def _accept(
 
     batch_id = _batch_id(validation.kind, digest, batches.read_records())
     progress(0.75, "archiving the file")
-    archive = batches.imports_dir() / "archive" / f"{digest}{Path(name).suffix.lower()}"
+    # named by content hash; the suffix comes from an allow-list, never from the name as given
+    archive = batches.imports_dir() / "archive" / f"{digest}{sniff.safe_suffix(name, path)}"
     if not archive.exists():
         batches.write_atomically(archive, lambda tmp: shutil.copyfile(path, tmp))
     progress(0.8, "writing the batch")

@@ -1,6 +1,7 @@
 """Opening a department file as a table of text cells: CSV (UTF-8, with or without BOM), Excel
 or Parquet, and its header row (unnamed, repeated or misplaced columns). Whatever the content,
-the only exception is a ReadError, whose problem rows say what is wrong.
+the only exception is a ReadError, whose problem rows say what is wrong. No reader opens a file
+before `sniff` has checked its size and that its content is what its name says.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pyarrow as pa_arrow
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from kp_dash.store import sniff
 from kp_dash.store.cells import file_problem, problem_rows, texts
 from kp_dash.store.rules import is_known_header, key
 
@@ -28,23 +30,24 @@ class ReadError(Exception):
         super().__init__("; ".join(problems["message"]))
 
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-
-
 def read_file(
     path: Path, sheet: str | None = None, display_name: str | None = None
 ) -> pd.DataFrame:
     """A CSV (UTF-8, with or without BOM), Excel (.xlsx: first sheet or `sheet`) or Parquet file
-    as a frame; text files keep every cell as text (numbers are validated later). Whatever the
-    content, the only exception is a ReadError."""
+    as a frame; text files keep every cell as text (numbers are validated later). The name's
+    extension picks the reader (`display_name`'s, else the path's). Whatever the content, the
+    only exception is a ReadError."""
     name = display_name or path.name
     if not path.exists() or path.stat().st_size == 0:
         raise ReadError(file_problem(name, "empty_file", "the file is empty"))
-    suffix = Path(name).suffix.lower() or path.suffix.lower()
-    if suffix == ".parquet":
+    suffix = sniff.suffix_of(name, path)
+    if (refused := sniff.refusal(path, name, suffix)) is not None:
+        raise ReadError(refused)
+    reader = sniff.file_format(suffix)
+    if reader == "parquet":
         header, frame = _read_parquet(path, name)
         return _named_columns(header, frame, name, header_row=1, letters=False)
-    if suffix in EXCEL_SUFFIXES:
+    if reader == "excel":
         header, frame, header_row = _read_excel(path, name, sheet)
         return _named_columns(header, frame, name, header_row, letters=True)
     header, frame = _read_csv(path, name)
@@ -65,6 +68,8 @@ def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
         raise ReadError(file_problem(name, "wrong_encoding", message, row)) from None
     if text.startswith("\ufeff"):
         data, text = data[3:], text[1:]
+    if (nul := sniff.nul_problem(data, name)) is not None:
+        raise ReadError(nul)
     if not text or text.isspace():
         raise ReadError(file_problem(name, "empty_file", "the file is empty"))
     # the header from the file's first MiB: copying a large file for one row is slow

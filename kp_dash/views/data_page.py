@@ -6,13 +6,16 @@ No streamlit here, so each piece is unit-testable; the page only wires widgets t
 from __future__ import annotations
 
 import hashlib
+import math
+import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import contract, ingest, intake, rules
+from kp_dash.store import config, contract, ingest, intake, rules, sniff
 from kp_dash.store.ingest import Progress
 from kp_dash.views import exports, templates
 
@@ -62,18 +65,86 @@ def upload_dir() -> Path:
     return Path(tempfile.gettempdir()) / "kp_dash_uploads"
 
 
+def upload_limit_bytes(server_mb: float | None = None) -> int:
+    """The largest upload: the import limit, or Streamlit's `server.maxUploadSize` (MB) when that
+    is lower (Streamlit refuses a larger upload before the page sees it)."""
+    ours = config.max_upload_bytes()
+    return ours if server_mb is None else min(ours, int(server_mb * sniff.MIB))
+
+
+def upload_limit_mb(server_mb: float | None = None) -> int:
+    """The uploader's own limit in whole MB (Streamlit takes no fractions)."""
+    return max(1, math.ceil(upload_limit_bytes(server_mb) / sniff.MIB))
+
+
+def upload_note(server_mb: float | None = None) -> str:
+    return (
+        f"Files up to {sniff.size_text(upload_limit_bytes(server_mb))}: CSV (UTF-8), Excel "
+        "(.xlsx) or Parquet, and the content must be what the name's extension says."
+    )
+
+
+def too_large(name: str, size: int) -> Outcome | None:
+    """An upload over the limit, refused before it is written anywhere."""
+    if size <= config.max_upload_bytes():
+        return None
+    return Outcome("error", f"{name_shown(name)}: {inert(sniff.too_large_message(size))}")
+
+
 def save_upload(name: str, data: bytes, root: Path | None = None) -> Path:
-    """Write an upload to a file the import can read. The folder is named by content hash, so
-    the same bytes always land on the same path; the file keeps the upload's own name, whose
-    suffix tells the reader the format."""
-    folder = (root or upload_dir()) / hashlib.sha256(data).hexdigest()[:32]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / (Path(name).name or "upload.csv")
-    if not path.exists():  # same folder, same bytes: written once, atomically
-        tmp = folder / f".{path.name}.part"
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    """Write an upload to a file the import can read, named by the code alone: the content's
+    hash and a suffix from an allow-list (`sniff.safe_suffix`), so that the same bytes always
+    land on the same path inside the upload folder. The upload's own name is never part of a
+    path; it travels as text (`Request.display_name`)."""
+    folder = root or upload_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(data).hexdigest()}{sniff.safe_suffix(name)}"
+    if not path.exists():  # same bytes, same path: written once, atomically
+        handle, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     return path
+
+
+# characters Streamlit's Markdown acts on (links, images, emphasis, code, LaTeX, HTML, tables,
+# headings; a colon before a word starts a colour directive or an icon); each is shown as
+# itself with a backslash before it
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>$~|#{}]|:(?=\w))")
+
+
+def _one_line(text: object) -> str:
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in str(text))
+
+
+def inert(text: object) -> str:
+    """Text from a file as Streamlit's Markdown shows it literally: one line, no control
+    characters, Markdown's characters escaped. (A bare web address still shows as a link,
+    which is only followed when clicked; a file name goes through `name_shown`.)"""
+    return _MARKDOWN.sub(r"\\\1", _one_line(text))
+
+
+def name_shown(name: str) -> str:
+    """A file name as Markdown shows it exactly: as code, which nothing in it can end (the
+    fence is longer than any run of backticks in the name) and in which nothing is a link,
+    formatting or a directive."""
+    text = _one_line(name)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def shown_message(message: str, name: str | None = None) -> str:
+    """A message (or progress step) for the page: `name` wherever it appears as code, the rest
+    inert."""
+    parts = message.split(name) if name else [message]
+    return name_shown(name or "").join(inert(part) for part in parts)
+
+
+def importing_text(name: str) -> str:
+    return f"Importing {name_shown(name)}"
 
 
 @dataclass(frozen=True)
@@ -113,17 +184,15 @@ class Outcome:
     message: str
 
 
-def outcome(result: intake.ImportResult) -> Outcome:
+def outcome(result: intake.ImportResult, name: str | None = None) -> Outcome:
+    """The result as the page shows it; `name`, the uploaded file's, is shown as code."""
     if result.status == "valid":
         message = f"{result.rows:,} rows are valid ({result.kind}); nothing imported yet."
         if result.demo_removed:
             message += f" Note: {intake.DEMO_WILL_GO}."
         return Outcome("success", message)
-    if result.status == "accepted":
-        return Outcome("success", result.message)
-    if result.status == "already_imported":
-        return Outcome("info", result.message)
-    return Outcome("error", result.message)
+    level = {"accepted": "success", "already_imported": "info"}.get(result.status, "error")
+    return Outcome(level, shown_message(result.message, name))
 
 
 def withdraw(batch_id: str, who: str | None) -> Outcome:
@@ -161,11 +230,18 @@ def report_download(result: intake.ImportResult) -> dict[str, object]:
     return {
         "label": "Download the problem report (CSV)",
         "data": report_csv(result),
-        "file_name": f"{Path(result.validation.file if result.validation else 'file').stem}"
+        "file_name": f"{_download_stem(result.validation.file if result.validation else '')}"
         "_problems.csv",
         "mime": "text/csv",
         "key": "data_report_download",
     }
+
+
+def _download_stem(name: str) -> str:
+    """A download's name made from an uploaded file's name: letters, digits, '.', '-' and '_'
+    only, at most 80 of them."""
+    stem = re.sub(r"[^\w.-]+", "_", Path(name.replace("\\", "/")).stem, flags=re.ASCII)
+    return stem.strip("._")[:80] or "file"
 
 
 def template_downloads(kind: str) -> list[dict[str, object]]:
@@ -198,7 +274,7 @@ class Spelling:
 
     @property
     def label(self) -> str:
-        return f"'{self.spelling}' → {self.district_name} ({self.district_code})"
+        return f"'{inert(self.spelling)}' → {self.district_name} ({self.district_code})"
 
 
 def spellings(result: intake.ImportResult | None) -> list[Spelling]:

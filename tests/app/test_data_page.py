@@ -7,6 +7,7 @@ own state folder (the autouse `isolated_state` fixture).
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -270,3 +271,97 @@ def test_page_runs_on_demo_data(on_demo: Path, run_page: RunPage) -> None:
     assert at.title[0].value == "Data"
     assert not any("no database yet" in text for text in _texts(at.info))
     assert any("No file has been imported yet." in text for text in _texts(at.caption))
+
+
+# --- uploads that cannot hurt the server -------------------------------------------------------
+
+HOSTILE_NAMES = {
+    "traversal": "../../etc/passwd.csv",
+    "backslashes": "..\\..\\Windows\\win.csv",
+    "dot file": ".bashrc.csv",
+    "markup": "<script>alert('x')</script> ![a](http://example.org/a.png) $x$ **b**.csv",
+    "long": "u" * 300 + ".csv",
+}
+
+
+def _saved_uploads(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_the_page_states_the_size_limit(on_empty: Path, run_page: RunPage) -> None:
+    at = _ok(run_page(DATA))
+    note = (
+        "Files up to 200 MB: CSV (UTF-8), Excel (.xlsx) or Parquet, and the content must be "
+        "what the name's extension says."
+    )
+    assert note in _texts(at.caption)
+    assert at.file_uploader(key="data_upload").proto.max_upload_size_mb == 200
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
+def test_a_hostile_file_name_is_only_ever_text(
+    name: str, own_empty: Path, run_page: RunPage, private_uploads: Path
+) -> None:
+    data = GOOD.read_bytes()
+    at = _ok(run_page(DATA))
+    at.file_uploader(key="data_upload").upload(name, data, "text/csv")
+    _click(_ok(at.run()), "data_import")
+    digest = hashlib.sha256(data).hexdigest()
+    # the one file written for the upload is inside the upload folder, named by the code
+    assert _saved_uploads(private_uploads) == [
+        private_uploads / "kp_dash_uploads" / f"{digest}.csv"
+    ]
+    # the message shows the name as code: nothing in it is a link, an image or formatting
+    (message,) = [t for t in _texts(at.success) if "accepted 3 usage rows" in t]
+    assert message.startswith(data_page.name_shown(name) + ": accepted 3 usage rows as batch ")
+    # the manifest keeps the name as it came, as text; the archive is named by content hash
+    manifest = batches.read_manifest()
+    assert list(manifest["file_name"]) == [name]
+    archived = sorted(p.name for p in (batches.imports_dir() / "archive").iterdir())
+    assert archived == [f"{batches.content_hash(GOOD)}.csv"]
+    log = _frame_with(at, "Batch")
+    assert list(log["File"]) == [name]  # a table cell: shown as it is, never as Markdown
+
+
+def test_a_name_with_a_nul_byte_is_refused_before_the_page_sees_it(
+    own_empty: Path, run_page: RunPage, private_uploads: Path
+) -> None:
+    # Streamlit itself refuses the upload (a NUL could hide the real extension)
+    at = run_page(DATA)
+    at.file_uploader(key="data_upload").upload("usage.csv\x00.exe", GOOD.read_bytes(), "text/csv")
+    at.run()
+    assert [e.message for e in at.exception] == ["Filename cannot contain null bytes."]
+    assert _saved_uploads(private_uploads) == []
+    assert batches.read_manifest().empty
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_saved(
+    own_empty: Path, run_page: RunPage, private_uploads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KP_DASH_MAX_UPLOAD_MB", str(256 / 1024 / 1024))  # 256 bytes
+    at = _upload(_ok(run_page(DATA)), GOOD)
+    size = GOOD.stat().st_size
+    assert _texts(at.error) == [
+        f"` usage_good.csv `: the file is {size:,} bytes, over the 256 bytes limit for imports; "
+        "split it into smaller files (for example one per month) and import each"
+    ]
+    assert not [b for b in at.button if b.key in ("data_check", "data_import")]
+    assert _saved_uploads(private_uploads) == []
+    assert "Files up to 256 bytes: " in " ".join(_texts(at.caption))
+
+
+def test_content_that_is_not_what_the_name_says_is_refused(
+    own_empty: Path, run_page: RunPage
+) -> None:
+    at = _ok(run_page(DATA))
+    at.file_uploader(key="data_upload").upload(
+        "returns.xlsx", GOOD.read_bytes(), data_page.XLSX_MIME
+    )
+    _click(_ok(at.run()), "data_check")
+    assert list(_frame_with(at, "rule")["message"]) == [
+        "the file cannot be read as an Excel workbook: its name says it is an Excel workbook "
+        "(.xlsx), but the content is text (as in a CSV file); rename it to .csv and import again"
+    ]
+    assert _texts(at.error) == ["` returns.xlsx `: rejected, 1 problem(s); nothing was written"]
+    _click(at, "data_import")
+    assert batches.read_manifest().empty

@@ -141,14 +141,15 @@ def test_templates_are_the_same_every_time() -> None:
 # --- the Data page's pure helpers --------------------------------------------------------------
 
 
-def test_save_upload_keeps_name_and_is_stable(tmp_path: Path) -> None:
+def test_save_upload_is_named_by_content_and_is_stable(tmp_path: Path) -> None:
     first = data_page.save_upload("../returns March.xlsx", b"abc", root=tmp_path)
-    again = data_page.save_upload("../returns March.xlsx", b"abc", root=tmp_path)
-    assert first == again
-    assert first.name == "returns March.xlsx"
-    assert first.parent.parent == tmp_path  # the name cannot climb out of the upload folder
+    assert first == data_page.save_upload("../returns March.xlsx", b"abc", root=tmp_path)
+    # sha256 of "abc", by hand: the uploaded name never becomes a path
+    digest = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert first.name == f"{digest}.xlsx"
+    assert first.parent == tmp_path
     assert first.read_bytes() == b"abc"
-    assert data_page.save_upload("x.csv", b"other", root=tmp_path).parent != first.parent
+    assert data_page.save_upload("x.csv", b"other", root=tmp_path) != first
 
 
 def test_problem_report_is_csv_with_formulas_neutralised(tmp_path: Path) -> None:
