@@ -1,5 +1,6 @@
 """`streamlit run app.py` on a free loopback port over a demo database of its own, as the browser
-tests start it, for measurements that need a real server (`bench/loadtest.py`).
+tests start it (they share its pieces), for measurements that need a real server
+(`bench/loadtest.py`).
 
 The database and the state folder live in a folder the caller gives (a temporary one): the
 developer's own data is never read or written.
@@ -20,6 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 HEALTH_TIMEOUT_S = 60
 BUILD_TIMEOUT_S = 600
 
@@ -61,7 +72,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -114,7 +125,7 @@ def serve(root: Path) -> Iterator[Server]:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, log)
+        wait_healthy(url, process, log)
         yield Server(url, process.pid, log, env, Path(env["KP_DASH_DB"]))
     finally:
         process.terminate()

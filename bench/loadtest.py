@@ -49,16 +49,6 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from bench import _usage_file
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SESSIONS_PER_BROWSER = 10
 # the app's pages by their address, in the order of the sidebar's navigation ("" is Home)
 PATHS = (
@@ -250,7 +240,9 @@ async def _load(
     import_after = args.seconds / 2 if args.import_after is None else args.import_after
     async with async_playwright() as playwright:
         browsers = [
-            await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            await playwright.chromium.launch(
+                executable_path=str(appserver.CHROMIUM), args=appserver.CHROMIUM_ARGS
+            )
             for _ in range(load.browsers)
         ]
         try:
@@ -407,8 +399,8 @@ def main() -> int:
     parser.add_argument("--page-timeout", type=float, default=60, help="seconds per page run")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args()
-    if not CHROMIUM.exists():
-        parser.exit(2, f"the load test needs Debian's Chromium at {CHROMIUM}\n")
+    if not appserver.CHROMIUM.exists():
+        parser.exit(2, f"the load test needs Debian's Chromium at {appserver.CHROMIUM}\n")
 
     with tempfile.TemporaryDirectory(prefix="kp_dash_load_") as folder:
         root = Path(folder)

@@ -7,12 +7,8 @@ a condition (health endpoint, the app's script state, an element) with a bound, 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,20 +17,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from bench.appserver import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 from kp_dash.store import build
 
 ROOT = Path(__file__).parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-HEALTH_TIMEOUT_S = 60
 SCRIPT_TIMEOUT_MS = 60_000
 # The app root carries the script state; "notRunning" means the page's script has finished.
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -45,32 +31,6 @@ class Server:
     url: str
     log: Path
     env: dict[str, str]  # what the app runs with: KP_DASH_DB, KP_DASH_STATE, …
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited ({process.returncode}):\n{log.read_text()}")
-        if _healthy(url):
-            return
-        # a polling interval, not a wait for the app: the loop is bounded by the deadline
-        time.sleep(0.25)
-    raise RuntimeError(f"streamlit not healthy within {HEALTH_TIMEOUT_S} s:\n{log.read_text()}")
 
 
 @contextmanager
@@ -89,7 +49,7 @@ def _serve(root: Path) -> Iterator[Server]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KP_DASH_STATE", str(state))
         build.build(db_path, with_demo=True)
-    port = _free_port()
+    port = free_port()
     log = root / "streamlit.log"
     command = [
         sys.executable,
@@ -112,7 +72,7 @@ def _serve(root: Path) -> Iterator[Server]:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, log)
+        wait_healthy(url, process, log)
         yield Server(url, log, env)
     finally:
         process.terminate()

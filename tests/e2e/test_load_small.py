@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.appserver import CHROMIUM
+
 ROOT = Path(__file__).parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 SESSIONS = 5
 
 pytestmark = pytest.mark.e2e
