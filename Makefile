@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# open mode (no user yet) serves this machine only; once a user exists HOST=0.0.0.0 may serve others
+HOST ?= 127.0.0.1
 
 .PHONY: run test bench loadtest db setup lint clean
 
@@ -21,7 +23,7 @@ db: setup
 	$(PY) -m kp_dash build --if-stale
 
 run: db
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m kp_dash serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest

@@ -1,55 +1,39 @@
-"""Entry point: `streamlit run app.py`. Sets up the page and the navigation between pages."""
+"""Entry point: `streamlit run app.py`. Sets up the page and the navigation between pages.
+
+The navigation lists the pages the session's user may open; the others stay registered but
+hidden, so their address still reaches the page, which refuses it. Before login it shows none.
+"""
 
 import streamlit as st
 
+from kp_dash.views import auth
+
 st.set_page_config(page_title="KP Digital Inclusion Dashboard", page_icon="📶", layout="wide")
+user = auth.session_user()
+
+
+def page(script: str, title: str, icon: str, url_path: str | None = None) -> st.Page:
+    shown = auth.allowed(url_path or "Home", user)
+    visibility = "visible" if shown else "hidden"
+    if url_path is None:
+        return st.Page(script, title=title, icon=icon, default=True, visibility=visibility)
+    return st.Page(script, title=title, icon=icon, url_path=url_path, visibility=visibility)
+
+
 navigation = st.navigation(
     [
-        st.Page("pages/0_Home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/1_Map.py", title="Map", icon=":material/map:", url_path="Map"),
-        st.Page(
-            "pages/4_Uptake.py",
-            title="Uptake vs access",
-            icon=":material/scatter_plot:",
-            url_path="Uptake",
-        ),
-        st.Page(
-            "pages/5_Groups.py",
-            title="Excluded groups",
-            icon=":material/groups:",
-            url_path="Groups",
-        ),
-        st.Page(
-            "pages/8_Planning.py",
-            title="Connectivity planning",
-            icon=":material/cell_tower:",
-            url_path="Planning",
-        ),
-        st.Page(
-            "pages/7_Profile.py",
-            title="District profile",
-            icon=":material/location_city:",
-            url_path="Profile",
-        ),
-        st.Page(
-            "pages/6_Trends.py",
-            title="Trends & targets",
-            icon=":material/trending_up:",
-            url_path="Trends",
-        ),
-        st.Page("pages/2_Data.py", title="Data", icon=":material/upload_file:", url_path="Data"),
-        st.Page(
-            "pages/3_Quality.py",
-            title="Data quality",
-            icon=":material/fact_check:",
-            url_path="Quality",
-        ),
-        st.Page(
-            "pages/9_Sources.py",
-            title="Sources & definitions",
-            icon=":material/menu_book:",
-            url_path="Sources",
-        ),
-    ]
+        page("pages/0_Home.py", "Home", ":material/home:"),
+        page("pages/1_Map.py", "Map", ":material/map:", "Map"),
+        page("pages/4_Uptake.py", "Uptake vs access", ":material/scatter_plot:", "Uptake"),
+        page("pages/5_Groups.py", "Excluded groups", ":material/groups:", "Groups"),
+        page("pages/8_Planning.py", "Connectivity planning", ":material/cell_tower:", "Planning"),
+        page("pages/7_Profile.py", "District profile", ":material/location_city:", "Profile"),
+        page("pages/6_Trends.py", "Trends & targets", ":material/trending_up:", "Trends"),
+        page("pages/2_Data.py", "Data", ":material/upload_file:", "Data"),
+        page("pages/3_Quality.py", "Data quality", ":material/fact_check:", "Quality"),
+        page("pages/9_Sources.py", "Sources & definitions", ":material/menu_book:", "Sources"),
+        page("pages/10_Admin.py", "Administration", ":material/admin_panel_settings:", "Admin"),
+    ],
+    position="sidebar" if user else "hidden",
 )
 navigation.run()

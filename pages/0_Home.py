@@ -3,9 +3,9 @@
 import streamlit as st
 
 from kp_dash.numbers import registry, summaries
-from kp_dash.views import cached, disclosure, ui
+from kp_dash.views import cached, disclosure, scope, ui
 
-page = ui.start_page("KP Digital Inclusion Dashboard")
+page = ui.start_page("KP Digital Inclusion Dashboard", "Home")
 st.caption(
     "Uptake of Khyber Pakhtunkhwa's health and education e-services against internet and device "
     "access, district by district, to show who is left out."
@@ -29,7 +29,7 @@ for column, code in zip(
 st.subheader("Districts ranked")
 metric = ui.metric_picker(key="home_metric")
 frame = cached.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
-ranking = summaries.district_ranking(metric, frame, cached.register(page.stamp))
+ranking = scope.keep(summaries.district_ranking(metric, frame, cached.register(page.stamp)))
 shown = summaries.ranking_display(ranking, metric)
 links = {summaries.PROFILE_COLUMN: st.column_config.LinkColumn(display_text="Open profile")}
 st.dataframe(shown, hide_index=True, key="home_ranking", column_config=links)

@@ -5,7 +5,7 @@ import streamlit as st
 from kp_dash.numbers import summaries
 from kp_dash.views import cached, decks, disclosure, maps, ui
 
-page = ui.start_page("District map")
+page = ui.start_page("District map", "Map")
 selection = page.selection
 sources = ui.page_sources(page)
 

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from kp_dash.store import batches
-from kp_dash.views import cached, templates, ui
+from kp_dash.views import auth, cached, templates, ui
 from kp_dash.views import data_page as dp
 
-ui.use_app_navigation()
+user = ui.enter("Data")
+address = auth.address()
 st.title("Data")
 st.caption(
     "Usage, indicators or targets files laid out as the templates below; a file is accepted "
@@ -28,11 +29,15 @@ st.caption(dp.upload_note(server_limit_mb))
 left, middle, right = st.columns(3)
 kind = left.selectbox("Kind", dp.KIND_CHOICES, key="data_kind", format_func=dp.kind_label)
 sheet = middle.text_input("Excel sheet (blank: the first)", key="data_sheet")
-who = right.text_input("Your name", key="data_who").strip() or None
+if user.via == "open":  # no login: the name typed is recorded, else the login name
+    who = right.text_input("Your name", key="data_who").strip() or None
+else:
+    who = user.name
+    right.caption(f"Recorded as **{ui.plain(user.name)}**" + dp.districts_note(user.districts))
 if upload is not None and (refused := dp.too_large(upload.name, upload.size)):
     getattr(st, refused.level)(refused.message)
 elif upload is not None:
-    request = dp.request(upload.name, upload.getvalue(), kind, sheet, who)
+    request = dp.request(upload.name, upload.getvalue(), kind, sheet, who, user.districts, address)
     check, go, _ = st.columns([1, 1, 4])
     if check.button("Check file", key="data_check"):
         st.session_state["data_result"] = (request, request.run(dry_run=True))
@@ -54,13 +59,15 @@ elif upload is not None:
             st.dataframe(problems, hide_index=True, column_config=dp.PROBLEM_COLUMN_CONFIG)
             st.download_button(**dp.report_download(result))
             ui.download_table(problems, "import_report", "data_report_table")
-        if spellings := dp.spellings(result):
+        if spellings := dp.spellings(result, user.districts):
             st.markdown("**Close matches for district names**: tick those that are right.")
             boxes = [st.checkbox(s.label, key=f"data_confirm_{i}") for i, s in enumerate(spellings)]
             ticked = [s for s, box in zip(spellings, boxes, strict=True) if box]
             if st.button("Save confirmed spellings", key="data_save_aliases", disabled=not ticked):
                 for spelling in ticked:
-                    batches.confirm_alias(spelling.spelling, spelling.district_code, who=who)
+                    batches.confirm_alias(
+                        spelling.spelling, spelling.district_code, who=who, address=address
+                    )
                 st.session_state["data_result"] = (request, request.run(dry_run=True))
                 st.rerun()
 
@@ -73,11 +80,12 @@ if manifest.empty:
 else:
     st.dataframe(dp.import_log(manifest), hide_index=True)
     ui.download_table(dp.import_log(manifest), "import_log", "data_import_log")
-    batches = dp.withdrawable(manifest)
-    options = {"format_func": batches.get, "index": None, "placeholder": "Choose a batch"}
-    batch = st.selectbox("Batch to withdraw", list(batches), key="data_withdraw_batch", **options)
+    # a district officer withdraws only what they imported themselves
+    choices = dp.withdrawable(manifest, only_by=user.name if user.restricted else None)
+    options = {"format_func": choices.get, "index": None, "placeholder": "Choose a batch"}
+    batch = st.selectbox("Batch to withdraw", list(choices), key="data_withdraw_batch", **options)
     if st.button("Withdraw", key="data_withdraw", disabled=batch is None):
-        st.session_state["data_flash"] = dp.withdraw(batch, who)
+        st.session_state["data_flash"] = dp.withdraw(batch, who, address)
         cached.data_changed()
         st.rerun()
 st.caption(dp.WITHDRAW_NOTE)

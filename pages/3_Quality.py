@@ -5,9 +5,9 @@ import streamlit as st
 
 from kp_dash.numbers import freshness, quality
 from kp_dash.store import batches
-from kp_dash.views import cached, quality_view, ui
+from kp_dash.views import cached, quality_view, scope, ui
 
-page = ui.start_page("Data quality")
+page = ui.start_page("Data quality", "Quality")
 selection = page.selection
 con = cached.connection(page.stamp)
 manifest = batches.read_manifest()
@@ -30,7 +30,7 @@ st.subheader("Completeness")
 if not page.has_usage:
     st.info("There is no usage data yet, so nothing to check. " + quality_view.HOW_TO_IMPORT)
 else:
-    grid = quality.completeness(con, *selection.period)
+    grid = scope.keep(quality.completeness(con, *selection.period))
     st.caption(f"{selection.service_label} · {selection.period_label}")
     st.plotly_chart(quality_view.completeness_heatmap(grid), key="quality_heatmap")
     st.caption(
@@ -57,7 +57,7 @@ threshold = st.number_input(
     0.5,
     key="quality_threshold",
 )
-found = quality.outliers(con, selection.service, threshold, *selection.period[1:])
+found = scope.keep(quality.outliers(con, selection.service, threshold, *selection.period[1:]))
 table(found, "outliers", "No month stands out from its district's surrounding months.")
 st.caption(
     "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
@@ -67,7 +67,7 @@ st.caption(
 )
 
 st.subheader("Consistency")
-failed = quality.consistency(con, manifest, *selection.period)
+failed = scope.keep(quality.consistency(con, manifest, *selection.period))
 table(failed, "consistency", "Every check passes for this selection.")
 st.caption(
     "Female + male ≤ total (count indicators); users ≤ eligible population (Census 2023); "

@@ -4,14 +4,15 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 import streamlit as st
 
 from kp_dash.numbers import analysis
-from kp_dash.views import bivariate, cached, charts, disclosure, ui
+from kp_dash.views import bivariate, cached, charts, disclosure, scope, ui
 
-page = ui.start_page("Uptake vs access")
+page = ui.start_page("Uptake vs access", "Uptake")
 selection = page.selection
 sources = ui.page_sources(page)
 frame = cached.district_frame(page.stamp, *selection.period)
-fit = analysis.fit_uptake(frame)
-names = charts.district_options(frame)
+fit = analysis.fit_uptake(frame)  # the province's line, whoever looks
+mine = scope.keep(frame)
+names = charts.district_options(mine)
 
 
 def _take_pick(chart_key: str) -> None:
@@ -36,12 +37,12 @@ chosen = st.selectbox(
     help="Or click a district on the chart or the map.",
 )
 
-if charts.plotted(frame).any():
-    scatter = charts.uptake_access_scatter(frame, fit, chosen)
+if charts.plotted(mine).any():
+    scatter = charts.uptake_access_scatter(mine, fit, chosen)
     st.plotly_chart(scatter, on_select="rerun", selection_mode="points", key="ua_scatter")
-    st.caption(f"{charts.left_out_sentence(frame)} {charts.model_sentence(frame, fit)}".strip())
+    st.caption(f"{charts.left_out_sentence(mine)} {charts.model_sentence(frame, fit)}".strip())
 else:
-    st.info(charts.no_scatter_message(frame))
+    st.info(charts.no_scatter_message(mine))
 
 classed, terciles = bivariate.bivariate_classes(frame)
 layer = ui.current_layer()
@@ -57,7 +58,7 @@ mapped = disclosure.with_counts(charts.map_values(frame), frame)
 ui.download_geojson(layer, mapped, "uptake_access_map", "ua_map")
 
 st.subheader("Districts ranked by uptake gap")
-table = charts.gap_table(frame, chosen)
+table = scope.keep(charts.gap_table(frame, chosen))
 st.dataframe(charts.highlight_row_style(table), hide_index=True, key="ua_table")
 ui.download_table(
     disclosure.with_counts(charts.gap_export(frame), frame), "uptake_gap", "ua_table_download"

@@ -3,15 +3,16 @@ behind (district × group heat map), and the people the service cannot reach onl
 
 import streamlit as st
 
-from kp_dash.views import cached, group_tables, ui
+from kp_dash.views import cached, group_tables, scope, ui
 
-page = ui.start_page("Excluded groups")
+page = ui.start_page("Excluded groups", "Groups")
 selection = page.selection
 where = f"{selection.service_label} · {selection.period_label}"
 sources = ui.page_sources(page)
 
 st.subheader("Key messages")
 messages = cached.key_messages(page.stamp, *selection.period) if page.has_usage else []
+messages = [m for m in messages if not scope.mentions_others(m.text)]
 if not messages:
     st.info("No key messages: there is no service usage for this selection.")
 for message in messages:
@@ -31,7 +32,7 @@ if page.has_usage:
     )
 
     st.subheader("Where each group falls furthest behind")
-    matrix = cached.group_matrix(page.stamp, *selection.period)
+    matrix = scope.keep(cached.group_matrix(page.stamp, *selection.period))
     cited = cached.group_matrix_sources(page.stamp, *selection.period)
     st.plotly_chart(group_tables.group_heatmap(matrix), key="groups_heatmap")
     st.caption(
@@ -41,7 +42,7 @@ if page.has_usage:
     )
 
 st.subheader(f"People the service cannot reach online — {selection.service_label}")
-unserved = cached.unserved_table(page.stamp, *selection.period)
+unserved = scope.keep(cached.unserved_table(page.stamp, *selection.period))
 st.dataframe(group_tables.unserved_display(unserved), hide_index=True, key="groups_unserved")
 ui.download_table(
     group_tables.unserved_display(unserved), "unserved_population", "groups_unserved_dl"

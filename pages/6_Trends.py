@@ -6,9 +6,9 @@ import streamlit as st
 
 from kp_dash.numbers import registry, summaries, trends
 from kp_dash.numbers.registry import MetricError
-from kp_dash.views import cached, disclosure, trends_view, ui
+from kp_dash.views import cached, disclosure, scope, trends_view, ui
 
-page = ui.start_page("Trends & targets")
+page = ui.start_page("Trends & targets", "Trends")
 selection = page.selection
 con = cached.connection(page.stamp)
 where = f"{selection.service_label} · {selection.period_label}"
@@ -27,7 +27,7 @@ level = right.radio(
     on_change=lambda: st.session_state.pop("trends_members", None),  # other level, other options
 )
 metric = registry.get(code)
-options = trends.member_options(cached.register(page.stamp), level)
+options = trends.member_options(scope.keep(cached.register(page.stamp)), level)
 members = st.multiselect(
     f"{trends.LEVELS[level]} (none chosen: all)",
     list(options),
@@ -38,7 +38,9 @@ members = st.multiselect(
 
 st.subheader(f"{metric.label} over time — {where}")
 try:
-    frame = trends.series(con, code, level=level, members=tuple(members), **chosen)
+    if level == "district" and not members:  # "all" of a district officer is their own
+        members = list(options)
+    frame = scope.keep(trends.series(con, code, level=level, members=tuple(members), **chosen))
 except MetricError as error:
     st.warning(str(error))
     frame = None
@@ -58,8 +60,10 @@ if months and selection.month_from and selection.month_to:
     period = (selection.month_from, selection.month_to)
     default = trends.default_comparison(months, period)
     comparison = st.select_slider("Comparison period", months, default, key="trends_comparison")
-    ranking = trends.delta_ranking(
-        con, code, service=selection.service, period=period, comparison=comparison
+    ranking = scope.keep(
+        trends.delta_ranking(
+            con, code, service=selection.service, period=period, comparison=comparison
+        )
     )
     table = trends_view.delta_display(ranking, metric, period, comparison)
     st.dataframe(table, hide_index=True, key="trends_delta")
@@ -74,7 +78,7 @@ else:
     st.info("No usage period in the data: no delta ranking (no data is never a zero).")
 
 st.subheader(f"Targets — {where}")
-status = trends.target_status(con, **chosen)
+status = scope.keep(trends.target_status(con, **chosen))
 if status.empty:
     st.info(trends_view.NO_TARGETS)
 else:

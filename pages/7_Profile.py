@@ -5,23 +5,30 @@ each e-service with its trend and target, excluded groups, rankings and data com
 import streamlit as st
 
 from kp_dash.numbers import profile
-from kp_dash.views import cached, maps, profile_tables, trends_view, ui
+from kp_dash.views import cached, maps, profile_tables, scope, trends_view, ui
 
-page = ui.start_page("District profile")
+page = ui.start_page("District profile", "Profile")
 selection = page.selection
 sources = ui.page_sources(page)
 period = (selection.month_from, selection.month_to)
 register = cached.register(page.stamp)
 names = profile.district_options(register)
+mine = profile.district_options(scope.keep(register))
 
 asked = st.query_params.get(profile.URL_PARAM)
 from_url = profile.district_from_param(asked, names)
 if asked and from_url is None:
-    st.warning(f"No district '{asked}' in the register: choose one below.")
+    st.warning(f"No district '{ui.plain(asked[:80])}' in the register: choose one below.")
+elif from_url is not None and from_url not in mine:
+    st.error(
+        f"{names[from_url]} is not one of your districts: its profile is not shown. "
+        "Choose one of yours below."
+    )
+    from_url = None
 # the URL gives the first choice; after that the widget keeps its own and writes it back
 if "profile_district" not in st.session_state:
-    st.session_state["profile_district"] = from_url or next(iter(names))
-code = st.selectbox("District", list(names), key="profile_district", format_func=names.get)
+    st.session_state["profile_district"] = from_url or next(iter(mine))
+code = st.selectbox("District", list(mine), key="profile_district", format_func=mine.get)
 ui.keep_in_url(profile.URL_PARAM, code)
 st.subheader(profile_tables.district_heading(register, code))
 layer = ui.current_layer()

@@ -6,9 +6,9 @@ import functools
 import streamlit as st
 
 from kp_dash.numbers import planning
-from kp_dash.views import cached, plan_page, ui
+from kp_dash.views import cached, plan_page, scope, ui
 
-page = ui.start_page("Connectivity planning")
+page = ui.start_page("Connectivity planning", "Planning")
 selection = page.selection
 factors = cached.plan_factors(page.stamp, *selection.period)
 districts, cover = cached.plan_inputs(page.stamp, *selection.period)  # what the downloads cite
@@ -20,7 +20,7 @@ weights = ui.weight_sliders(available, planning.FACTORS, planning.DEFAULT_WEIGHT
 st.caption(plan_page.weights_sentence(weights, available))
 
 st.subheader(f"Districts ranked by priority — {selection.service_label}, {selection.period_label}")
-table = plan_page.ranked(factors, weights)
+table = scope.keep(plan_page.ranked(factors, weights))  # ranked among all 35
 st.dataframe(plan_page.ranking_display(table, available), hide_index=True, key="plan_ranking")
 ranking = plan_page.ranking_export(table, districts, cover)
 st.caption(sources.cite(ranking))
@@ -57,6 +57,7 @@ gaps = cached.plan_coverage(page.stamp, *selection.period)
 if gaps is None:
     st.info(planning.MISSING_COVERAGE)
 else:
+    gaps = scope.keep(gaps)
     st.dataframe(plan_page.coverage_display(gaps), hide_index=True, key="plan_coverage")
     exported = plan_page.coverage_export(gaps, districts, cover)
     st.caption(sources.cite(exported))
@@ -73,12 +74,11 @@ memo = functools.partial(
     ui.plan_sources(factors),
     page.info.get("has_demo") == "true",
 )
-st.download_button(
+ui.download_pdf(
     "Planning memo (PDF)",
     memo,
     "kp-connectivity-priorities.pdf",
-    "application/pdf",
-    key="plan_memo",
-    on_click="ignore",
+    "plan_memo",
+    f"{selection.service_label} · {selection.period_label}",
 )
 ui.draw_sources(sources)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from kp_dash.views import cached, catalogue, ui
 
-ui.use_app_navigation()
+ui.enter("Sources")
 st.title("Sources & definitions")
 st.caption(
     "Rendered from the metric registry and the SQL the dashboard runs, so what you read "

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import config
+from kp_dash.store import audit, config
 
 MANIFEST_COLUMNS = [
     "batch_id",
@@ -179,7 +179,9 @@ def confirmed_aliases() -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def confirm_alias(spelling: str, district_code: str, who: str | None = None) -> None:
+def confirm_alias(
+    spelling: str, district_code: str, who: str | None = None, address: str | None = None
+) -> None:
     """Save a spelling a person confirmed; later validations resolve it without asking."""
     from kp_dash.store.districts import DistrictResolver
 
@@ -194,6 +196,7 @@ def confirm_alias(spelling: str, district_code: str, who: str | None = None) -> 
     }
     frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
     write_atomically(aliases_path(), lambda tmp: frame.to_csv(tmp, index=False))
+    audit.record("alias_confirmed", row["who"], f"{row['alias']!r} = {district_code}", address)
 
 
 # --- import and withdraw ------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import batches, config, sniff
-from kp_dash.store.ingest import Progress, Validation, validate_file
+from kp_dash.store import audit, batches, cells, config, sniff
+from kp_dash.store.ingest import FIRST_DATA_ROW, Progress, Validation, rejected, validate_file
 
 
 class UnknownBatch(KeyError):
@@ -80,8 +80,12 @@ def import_file(
     db_path: Path | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    districts: tuple[str, ...] = (),
+    address: str | None = None,
 ) -> ImportResult:
-    """Validate a file and, when it is clean, accept it whole (see the module docstring)."""
+    """Validate a file and, when it is clean, accept it whole (see the module docstring).
+    With `districts` (a district officer's P-codes) a row of any other district, or of the
+    province as a whole, is a problem that rejects the file."""
     progress = progress or (lambda fraction, message: None)
     name = display_name or path.name
     digest = batches.content_hash(path) if path.exists() else ""
@@ -96,6 +100,8 @@ def import_file(
         extra_aliases=_alias_frame(),
         progress=progress,
     )
+    if validation.ok and districts:
+        validation = outside_districts(validation, districts)
     if not validation.ok:
         return _rejected(name, validation, "problem(s)")
     if dry_run:
@@ -110,6 +116,7 @@ def import_file(
     progress(1.0, "done")
     rows = len(validation.rows)
     message = f"{name}: accepted {rows:,} {validation.kind} rows as batch {accepted_batch.batch_id}"
+    audit.record("import", who or batches.user(), message, address)
     if accepted_batch.demo_removed:
         message += f"; {DEMO_REMOVED}"
     return ImportResult(
@@ -121,6 +128,27 @@ def import_file(
         message,
         accepted_batch.demo_removed,
     )
+
+
+def outside_districts(validation: Validation, districts: tuple[str, ...]) -> Validation:
+    """The validation with one problem per row that is not for one of `districts`."""
+    codes = validation.rows.get("district_code")
+    if codes is None:
+        return validation
+    outside = ~codes.isin(districts).to_numpy()
+    if not outside.any():
+        return validation
+    allowed = ", ".join(districts)
+    values = codes[outside].fillna("(province)").astype(str)
+    problems = cells.problem_rows(
+        validation.file,
+        codes.index[outside] + FIRST_DATA_ROW,
+        "district",
+        list(values),
+        "outside_your_districts",
+        [f"{v} is not one of your districts ({allowed}); leave its rows out" for v in values],
+    )
+    return rejected(validation.file, validation.kind, [problems])
 
 
 def _accepted_with(digest: str) -> dict | None:
@@ -301,7 +329,13 @@ def _accept(
     return Accepted(batch_id, new_build.demo_removed)
 
 
-def withdraw(batch_id: str, *, who: str | None = None, db_path: Path | None = None) -> None:
+def withdraw(
+    batch_id: str,
+    *,
+    who: str | None = None,
+    db_path: Path | None = None,
+    address: str | None = None,
+) -> None:
     """Take an accepted batch out of the data; its record (and archived file) stay."""
     from kp_dash.store import build
 
@@ -316,6 +350,7 @@ def withdraw(batch_id: str, *, who: str | None = None, db_path: Path | None = No
         with build.staged(db_path, records) as new_build:
             batches.save_records(records)
             new_build.commit()
+    audit.record("withdraw", who or batches.user(), f"batch {batch_id}", address)
 
 
 def _ensure_current(db_path: Path | None, progress: Progress) -> None:

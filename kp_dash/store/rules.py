@@ -356,9 +356,12 @@ def final_types(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def repeated_keys(rows: pd.DataFrame, kind: str, file, rownum, problems) -> None:
-    """A row repeating the key of an earlier one is a problem (the first of them is not)."""
+    """A row repeating the key of an earlier one is a problem (the first of them is not). Rows
+    with a problem already are left out: a value that could not be read is no key to repeat."""
     combined = row_keys(rows[[c for c in KEYS[kind] if c in rows]])
-    repeated = combined.duplicated(keep="first").to_numpy()
+    flagged = {int(r) for found in problems for r in found["row"] if pd.notna(r)}
+    checked = ~pd.Series(rownum).isin(flagged).to_numpy()
+    repeated = combined.duplicated(keep="first").to_numpy() & checked
     if not repeated.any():
         return
     first_row = pd.Series(rownum).groupby(combined).transform("min").to_numpy()

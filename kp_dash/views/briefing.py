@@ -1,9 +1,5 @@
-"""What the briefing says: key messages and the briefing's figures and sentences.
-
-Key messages: a few plain-language sentences drawn from the current selection, each with the
-exact numbers behind it, its period and its sources. The Excluded groups page shows them; the
-briefing prints the same ones. A message is only written when its numbers exist: missing data
-gives fewer messages, never an invented one, and a database without usage gives none.
+"""What the briefing says: the briefing's figures and sentences, with the key messages of
+`kp_dash.views.key_messages`.
 
 `briefing_content` gathers every number and sentence of the printable briefing (headline
 figures, top and bottom districts, key messages, targets off track, sources);
@@ -14,191 +10,23 @@ The briefing prints rates, never a count of records; under the disclosure rule
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis, group_rows, groups, metrics, registry, summaries, trends
+from kp_dash.numbers import analysis, metrics, registry, summaries, trends
 from kp_dash.store import db
-from kp_dash.views import disclosure, group_tables
-
-ALL_SERVICES = "all e-services"
-DEMO = " (demonstration data)"
-
-
-@dataclass
-class KeyMessage:
-    text: str
-    numbers: dict[str, float] = field(default_factory=dict)
-    period: str = ""
-    sources: str = ""
-
-
-def service_words(con: duckdb.DuckDBPyConnection, service: str | None) -> str:
-    """The service's name as it reads inside a sentence, or 'all e-services'."""
-    if not service:
-        return ALL_SERVICES
-    names = db.query_df(con, "select service_name from services where service_code = ?", [service])
-    if names.empty:
-        return service
-    name = str(names["service_name"].iloc[0])
-    return name[:1].lower() + name[1:]
-
-
-def period_text(first: str | None, last: str | None) -> str:
-    """'2025-11 to 2026-10', one month alone, or '' when there is no usage period."""
-    if not first or not last:
-        return ""
-    return first if first == last else f"{first} to {last}"
-
-
-def _during(period: str) -> str:
-    return f"in {period}" if " to " not in period else "from " + period
-
-
-def _sources(*pairs: tuple[object, object]) -> str:
-    """'source (year)' for each distinct pair with a source."""
-    parts = [f"{s} ({y})" if y else str(s) for s, y in pairs if isinstance(s, str) and s]
-    return "; ".join(dict.fromkeys(parts))
-
-
-def _parity_message(
-    con: duckdb.DuckDBPyConnection, selection: tuple, words: str, period: str, demo: str
-) -> KeyMessage | None:
-    """The district where women's uptake relative to men's is lowest, with its female literacy."""
-    parity = metrics.fetch(con, registry.Query("gender_parity", ("district",), *selection))
-    parity = parity.dropna(subset=["value"])
-    if parity.empty:
-        return None
-    worst = parity.sort_values(["value", "district_name"]).iloc[0]
-    literacy = metrics.fetch(con, registry.Query("literacy_female_pct", ("district",)))
-    literacy = literacy[literacy["district_code"] == worst["district_code"]]
-    numbers = {"gender_parity": float(worst["value"])}
-    text = (
-        f"In {worst['district_name']}, women used {words} at {worst['value']:.2f} times the "
-        f"rate of men {_during(period)}{demo}"
-    )
-    sources = [(worst["source"], worst["year"])]
-    if len(literacy) and not pd.isna(literacy["value"].iloc[0]):
-        value = float(literacy["value"].iloc[0])
-        numbers["literacy_female_pct"] = value
-        text += f"; female literacy there is {value:.0f} %"
-        sources.append((literacy["source"].iloc[0], literacy["year"].iloc[0]))
-    return KeyMessage(text + ".", numbers, period, _sources(*sources))
-
-
-def _gap_message(frame: pd.DataFrame, words: str, period: str, demo: str) -> KeyMessage | None:
-    """The district furthest below the uptake its access level predicts."""
-    gaps = frame.dropna(subset=["uptake_gap"])
-    gaps = gaps[gaps["uptake_gap"] < 0]
-    if gaps.empty:
-        return None
-    worst = gaps.sort_values(["uptake_gap", "district_name"]).iloc[0]
-    text = (
-        f"{worst['district_name']} is furthest below the uptake of {words} that its access "
-        f"level predicts: {worst['uptake_per_1000']:.1f} per 1,000 eligible people against "
-        f"an expected {worst['expected_uptake']:.1f}, {_during(period)}{demo}"
-    )
-    if worst["access_is_parent_estimate"]:
-        text += " (its access figure is a parent-district survey estimate)"
-    if disclosure.is_small(worst["digital_transactions"]):
-        text += f" ({SMALL_NOTE})"
-    numbers = {
-        "uptake_gap": float(worst["uptake_gap"]),
-        "uptake_per_1000": float(worst["uptake_per_1000"]),
-        "expected_uptake": float(worst["expected_uptake"]),
-    }
-    return KeyMessage(text + ".", numbers, period, _sources((worst["source"], worst["year"])))
-
-
-def _merged_message(table: pd.DataFrame, words: str, period: str, demo: str) -> KeyMessage | None:
-    """The merged districts' uptake against the rest of the province."""
-    row = table[table["group_key"] == "merged"].iloc[0]
-    if pd.isna(row["ratio"]):
-        return None
-    text = (
-        f"The merged districts used {words} at {row['ratio']:.2f} times the rate of the other "
-        f"districts {_during(period)} ({row['group_uptake_per_1000']:.1f} against "
-        f"{row['comparison_uptake_per_1000']:.1f} per 1,000 eligible people"
-        f"{'; demonstration data' if demo else ''})."
-    )
-    numbers = {
-        "rate_ratio": float(row["ratio"]),
-        "merged_uptake_per_1000": float(row["group_uptake_per_1000"]),
-        "other_uptake_per_1000": float(row["comparison_uptake_per_1000"]),
-    }
-    return KeyMessage(text, numbers, period, _sources((row["source"], row["year"])))
-
-
-def _concentration_message(
-    frame: pd.DataFrame, words: str, period: str, demo: str
-) -> KeyMessage | None:
-    value = analysis.concentration_index(
-        frame["uptake_per_1000"], frame["eligible_population"], frame["access_index"]
-    )
-    if math.isnan(value):
-        return None
-    used = frame.dropna(subset=["uptake_per_1000", "access_index"])
-    meaning = analysis.concentration_meaning(value).removesuffix(".")
-    text = f"{meaning}, for {words} {_during(period)}{demo}."
-    sources = _sources((_joined_text(used["source"]), analysis.year_span(" ".join(used["year"]))))
-    return KeyMessage(text, {"concentration_index": value}, period, sources)
-
-
-def _joined_text(texts: pd.Series) -> str:
-    return "; ".join(dict.fromkeys(p for t in texts.dropna() for p in str(t).split("; ") if p))
-
-
-def _unserved_message(table: pd.DataFrame, words: str, period: str) -> KeyMessage | None:
-    total = table[table["district_code"] == "KP"].iloc[0]
-    if pd.isna(total["unserved_population"]):
-        return None
-    people = group_tables.round_people(float(total["unserved_population"])).removeprefix("≈ ")
-    parents = table[(table["district_code"] != "KP") & table["access_is_parent_estimate"]]
-    text = (
-        f"An estimated {people} people eligible for {words} cannot be reached online "
-        "(eligible population × (1 − access index ÷ 100); the access index rests partly on "
-        "survey data"
-    )
-    if len(parents):
-        text += f", with parent-district survey values for {', '.join(parents['district_name'])}"
-    numbers = {"unserved_population": float(total["unserved_population"])}
-    return KeyMessage(text + ").", numbers, period, _sources((total["source"], total["year"])))
-
-
-def key_messages(
-    con: duckdb.DuckDBPyConnection,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-    limit: int = 5,
-) -> list[KeyMessage]:
-    """Up to `limit` (at most five) key messages for a service (None: all e-services) and period
-    (None: all the usage loaded); none when the database has no usage."""
-    info = db.build_info(con)
-    if int(info.get("usage_rows", "0")) == 0:
-        return []
-    period = period_text(month_from or info.get("first_month"), month_to or info.get("last_month"))
-    demo = DEMO if info.get("has_demo") == "true" else ""
-    words = service_words(con, service)
-    selection = (service, month_from, month_to)
-    frame = analysis.district_frame(con, *selection)
-    has_usage = frame["digital_transactions"].notna().any()
-    candidates = []
-    if has_usage:
-        candidates += [
-            _parity_message(con, selection, words, period, demo),
-            _gap_message(frame, words, period, demo),
-            _merged_message(group_rows.group_table(con, *selection), words, period, demo),
-            _concentration_message(frame, words, period, demo),
-        ]
-    candidates.append(_unserved_message(groups.unserved_table(con, *selection), words, period))
-    return [m for m in candidates if m is not None][: min(limit, 5)]
-
+from kp_dash.views import disclosure, scope
+from kp_dash.views.key_messages import (
+    SMALL_NOTE,
+    KeyMessage,
+    key_messages,
+    period_text,
+    service_words,
+)
 
 # --- the printable briefing: its figures and sentences ------------------------------------------
 
@@ -209,7 +37,6 @@ OFF_TRACK = ("red", "amber")
 MAX_TARGET_ROWS = 8  # a briefing lists the worst few; the Targets page has them all
 RANK_ROWS = 5
 SMALL_MARK = "*"  # after a rate that rests on fewer than 10 records
-SMALL_NOTE = "fewer than 10 digital transactions: the rate is not exact and is not ranked"
 HEADLINES = (  # metric code, label as printed
     ("uptake_per_1000", "Digital uptake per 1,000 eligible people"),
     ("digital_share_pct", "Digital share of transactions"),
@@ -264,6 +91,8 @@ class Briefing:
     targets_note: str
     sources: list[str]
     small_note: str = ""  # what `SMALL_MARK` means, when a printed rate carries it
+    rank_title: str = "Highest uptake"
+    outside_note: str = ""  # a district officer's briefing: the map shows their districts alone
 
 
 def _marked(headline: summaries.Headline, frame: pd.DataFrame, metric: registry.Metric) -> str:
@@ -321,8 +150,15 @@ def _source_parts(text: object) -> list[str]:
 def _ranks(table: pd.DataFrame, small: set[str]) -> tuple[list[RankRow], list[RankRow]]:
     """Top and bottom districts with data; the bottom list never repeats a top district. A
     district in `small` (fewer than 10 records behind its rate) is listed, marked, unranked."""
+    rows = _rank_rows(table, small)
+    top = rows[:RANK_ROWS]
+    bottom = rows[max(RANK_ROWS, len(rows) - RANK_ROWS) :]
+    return top, bottom
+
+
+def _rank_rows(table: pd.DataFrame, small: set[str]) -> list[RankRow]:
     ranked = table.dropna(subset=["value"])
-    rows = [
+    return [
         RankRow(
             int(r.rank),
             r.district_code,
@@ -332,9 +168,6 @@ def _ranks(table: pd.DataFrame, small: set[str]) -> tuple[list[RankRow], list[Ra
         )
         for r in ranked.itertuples(index=False)
     ]
-    top = rows[:RANK_ROWS]
-    bottom = rows[max(RANK_ROWS, len(rows) - RANK_ROWS) :]
-    return top, bottom
 
 
 def _district_note(frame: pd.DataFrame, code: str, name: str, n_ranked: int, rank: int) -> str:
@@ -399,6 +232,7 @@ def briefing_content(
     month_from: str | None = None,
     month_to: str | None = None,
     layer_source: str = "",
+    allowed: tuple[str, ...] = (),
 ) -> Briefing:
     """The briefing's texts and numbers for a district (name, alias or P-code; None: the
     province), a service (None: all e-services) and a period (default: the last 12 months)."""
@@ -449,7 +283,13 @@ def briefing_content(
     uptake_metric = registry.REGISTRY["uptake_per_1000"]
     uptake = by_district["uptake_per_1000"]
     ranking = summaries.district_ranking(uptake_metric, uptake, register)
-    top, bottom = _ranks(ranking, disclosure.small_districts(uptake, uptake_metric))
+    small = disclosure.small_districts(uptake, uptake_metric)
+    top, bottom = _ranks(ranking, small)
+    rank_title = "Highest uptake"
+    if allowed:  # a district officer: their own districts' places, the others left blank
+        top, bottom = [r for r in _rank_rows(ranking, small) if r.district_code in allowed], []
+        rank_title = "Your districts (rank of 35)"
+        uptake = uptake.assign(value=uptake["value"].where(uptake["district_code"].isin(allowed)))
     marked |= any(not row.exact for row in (*top, *bottom))
 
     district_note = ""
@@ -460,9 +300,11 @@ def briefing_content(
         district_note = _district_note(frame, code, str(name), len(uptake), rank)
 
     messages = key_messages(con, service, month_from, month_to) if has_usage else []
+    messages = [m for m in messages if not scope.mentions_others(m.text, allowed)]
     for message in messages:
         sources += _source_parts(message.sources)
     targets, targets_note = _targets_off_track(con, service, month_from, month_to, code)
+    targets = scope.keep(targets, allowed)
     if not targets.empty and "source" in targets:
         sources += [p for text in targets["source"] for p in _source_parts(text)]
     sources += _source_parts(str(register["source"].iloc[0]))
@@ -488,6 +330,8 @@ def briefing_content(
         top=top,
         bottom=bottom,
         map_values=uptake,
+        rank_title=rank_title,
+        outside_note="Districts outside yours are left blank. " if allowed else "",
         messages=messages,
         targets=targets,
         targets_note=targets_note,

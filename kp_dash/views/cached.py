@@ -286,14 +286,17 @@ def briefing_pdf(
     service: str | None = None,
     month_from: str | None = None,
     month_to: str | None = None,
+    allowed: tuple[str, ...] = (),
 ) -> bytes:
-    """The printable briefing (about a second to build: cached per database and selection)."""
+    """The printable briefing (about a second to build: cached per database, selection and a
+    district officer's districts)."""
     return pdf_layout.briefing_pdf(
         connection(file_stamp),
         district=district,
         service=service,
         month_from=month_from,
         month_to=month_to,
+        allowed=allowed,
         layer=boundary_layer(),  # printed on paper: the real boundaries, not the tile map
     )
 

@@ -18,6 +18,7 @@ import pandas as pd
 from kp_dash.store import config, contract, ingest, intake, rules, sniff
 from kp_dash.store.ingest import Progress
 from kp_dash.views import exports, templates
+from kp_dash.views.markdown import inert, name_shown
 
 AUTO = "auto"
 KIND_CHOICES = (AUTO, *rules.KINDS)
@@ -113,29 +114,6 @@ def save_upload(name: str, data: bytes, root: Path | None = None) -> Path:
 # characters Streamlit's Markdown acts on (links, images, emphasis, code, LaTeX, HTML, tables,
 # headings; a colon before a word starts a colour directive or an icon); each is shown as
 # itself with a backslash before it
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>$~|#{}]|:(?=\w))")
-
-
-def _one_line(text: object) -> str:
-    return "".join(ch if ch.isprintable() else "\ufffd" for ch in str(text))
-
-
-def inert(text: object) -> str:
-    """Text from a file as Streamlit's Markdown shows it literally: one line, no control
-    characters, Markdown's characters escaped. (A bare web address still shows as a link,
-    which is only followed when clicked; a file name goes through `name_shown`.)"""
-    return _MARKDOWN.sub(r"\\\1", _one_line(text))
-
-
-def name_shown(name: str) -> str:
-    """A file name as Markdown shows it exactly: as code, which nothing in it can end (the
-    fence is longer than any run of backticks in the name) and in which nothing is a link,
-    formatting or a directive."""
-    text = _one_line(name)
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence} {text} {fence}"
-
-
 def shown_message(message: str, name: str | None = None) -> str:
     """A message (or progress step) for the page: `name` wherever it appears as code, the rest
     inert."""
@@ -156,6 +134,8 @@ class Request:
     sheet: str | None
     who: str | None
     display_name: str
+    districts: tuple[str, ...] = ()  # a district officer's: rows of other districts are problems
+    address: str | None = None
 
     def run(
         self, *, dry_run: bool = False, progress: Progress | None = None
@@ -168,12 +148,23 @@ class Request:
             display_name=self.display_name,
             dry_run=dry_run,
             progress=progress,
+            districts=self.districts,
+            address=self.address,
         )
 
 
-def request(name: str, data: bytes, kind: str, sheet: str, who: str | None) -> Request:
+def request(
+    name: str,
+    data: bytes,
+    kind: str,
+    sheet: str,
+    who: str | None,
+    districts: tuple[str, ...] = (),
+    address: str | None = None,
+) -> Request:
     """The upload saved to disk, with the page's choices (blank text means "not given")."""
-    return Request(save_upload(name, data), kind_argument(kind), sheet.strip() or None, who, name)
+    path = save_upload(name, data)
+    return Request(path, kind_argument(kind), sheet.strip() or None, who, name, districts, address)
 
 
 @dataclass(frozen=True)
@@ -195,10 +186,10 @@ def outcome(result: intake.ImportResult, name: str | None = None) -> Outcome:
     return Outcome(level, shown_message(result.message, name))
 
 
-def withdraw(batch_id: str, who: str | None) -> Outcome:
+def withdraw(batch_id: str, who: str | None, address: str | None = None) -> Outcome:
     """Withdraw a batch; someone else may have withdrawn it since the page was drawn."""
     try:
-        intake.withdraw(batch_id, who=who)
+        intake.withdraw(batch_id, who=who, address=address)
     except intake.UnknownBatch:
         return Outcome("warning", f"Batch {batch_id} is not an accepted batch (any more).")
     return Outcome("success", f"Batch {batch_id} withdrawn; its record stays in the log.")
@@ -277,14 +268,23 @@ class Spelling:
         return f"'{inert(self.spelling)}' → {self.district_name} ({self.district_code})"
 
 
-def spellings(result: intake.ImportResult | None) -> list[Spelling]:
+def spellings(
+    result: intake.ImportResult | None, districts: tuple[str, ...] = ()
+) -> list[Spelling]:
+    """Close matches to confirm (a district officer: those naming one of their districts)."""
     if result is None or result.validation is None:
         return []
     fuzzy = result.validation.fuzzy
     return [
         Spelling(str(row.spelling), str(row.district_code), str(row.district_name))
         for row in fuzzy.itertuples(index=False)
+        if not districts or row.district_code in districts
     ]
+
+
+def districts_note(districts: tuple[str, ...]) -> str:
+    """What a district officer may import, said beside their name."""
+    return f"; rows of {', '.join(districts)} only" if districts else ""
 
 
 def import_log(manifest: pd.DataFrame) -> pd.DataFrame:
@@ -292,9 +292,12 @@ def import_log(manifest: pd.DataFrame) -> pd.DataFrame:
     return manifest[list(LOG_COLUMNS)].rename(columns=LOG_COLUMNS)
 
 
-def withdrawable(manifest: pd.DataFrame) -> dict[str, str]:
-    """Accepted batches, batch id -> a label naming its file, rows and date."""
+def withdrawable(manifest: pd.DataFrame, only_by: str | None = None) -> dict[str, str]:
+    """Accepted batches (`only_by`: those this person imported), batch id -> a label naming its
+    file, rows and date."""
     accepted = manifest[manifest["status"] == "accepted"]
+    if only_by is not None:
+        accepted = accepted[accepted["who"] == only_by]
     return {
         row.batch_id: f"{row.batch_id} · {row.file_name} · {int(row.rows):,} rows · "
         f"{str(row.imported_at)[:10]}"

@@ -11,7 +11,7 @@ import pydeck as pdk
 from kp_dash.store import config
 from kp_dash.store.contract import UTM_43N
 from kp_dash.store.geo import DistrictLayer, layer_geojson
-from kp_dash.views import maps
+from kp_dash.views import maps, scope
 
 SYMBOL_COLOUR = (34, 94, 168, 170)
 OUTLINE_COLOUR = (255, 255, 255, 255)
@@ -56,6 +56,7 @@ def choropleth_deck(
 ) -> pdk.Deck:
     """The same classes as `choropleth_figure`, as a pydeck GeoJsonLayer (no basemap needed)."""
     frame, legend = maps.classified(layer, values, unit, higher_is_better, value_format)
+    frame, legend = scope.mark_outside(frame, legend)
     colours = {name: maps.hex_to_rgba(colour) for name, colour in legend}
     frame["fill"] = frame["label"].map(colours)
     columns = ["district_name", "value_text", "source", "year", "label", "fill"]

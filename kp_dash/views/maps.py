@@ -9,6 +9,7 @@ are "No data". Rates are coloured by quantile class; counts are drawn as proport
 from __future__ import annotations
 
 import functools
+import html
 import math
 from collections.abc import Iterable
 from itertools import pairwise
@@ -20,6 +21,7 @@ import shapely
 
 from kp_dash.store import config
 from kp_dash.store.geo import DistrictLayer, layer_geojson
+from kp_dash.views import scope
 
 NO_DATA = "No data"
 NOT_GIVEN = "not given"  # source or year of a district with no row in the values
@@ -119,8 +121,10 @@ def map_view(layer: DistrictLayer, height_px: int = MAP_HEIGHT_PX) -> tuple[floa
 
 
 def _hover(frame: pd.DataFrame, label: str) -> list[str]:
+    """Plotly reads tags in hover text: a source comes from an imported file, so it is escaped."""
     return [
-        f"<b>{r.district_name}</b><br>{label}: {r.value_text}<br>Source: {r.source} ({r.year})"
+        f"<b>{r.district_name}</b><br>{label}: {r.value_text}<br>"
+        f"Source: {html.escape(str(r.source))} ({html.escape(str(r.year))})"
         for r in frame.itertuples()
     ]
 
@@ -171,7 +175,9 @@ def area_figure(
 ) -> go.Figure:
     """Districts filled by class (`frame`: district_code, district_name, label, hover; `legend`:
     [(class, colour)], `names` the legend text of a class), "No data" hatched, `highlight`
-    outlined. Nothing in it needs a font, tile or style from another host."""
+    outlined; a district officer's other districts "Outside your districts" (`scope`). Nothing
+    in it needs a font, tile or style from another host."""
+    frame, legend = scope.mark_outside(frame, legend)
     names = names or {}
     tiles = layer.kind == "tile_grid"
     if tiles:

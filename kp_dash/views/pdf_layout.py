@@ -178,7 +178,7 @@ def _map_and_ranking(pdf: _BriefingPdf, brief: Briefing, layer: DistrictLayer) -
     pdf.set_left_margin(column_x)
     pdf.set_xy(column_x, top_y)
     if brief.top:
-        _rank_table(pdf, "Highest uptake", brief.top, brief)
+        _rank_table(pdf, brief.rank_title, brief.top, brief)
         if brief.bottom:
             _rank_table(pdf, "Lowest uptake", brief.bottom, brief)
     else:
@@ -189,6 +189,7 @@ def _map_and_ranking(pdf: _BriefingPdf, brief: Briefing, layer: DistrictLayer) -
         f"Map: {_layer_name(layer)}"
         + ("; one hexagon per district, not real boundaries" if layer.kind == "tile_grid" else "")
         + ". Grey: no data (never zero). "
+        + brief.outside_note
         + (f"{brief.district_name} outlined in red." if brief.district_name else "")
     )
     pdf.paragraph(caption.strip(), size=6.5, colour=MUTED)
@@ -271,11 +272,13 @@ def briefing_pdf(
     month_from: str | None = None,
     month_to: str | None = None,
     layer: DistrictLayer | None = None,
+    allowed: tuple[str, ...] = (),
 ) -> bytes:
     """The printable A4 briefing as PDF bytes, built offline (no browser): headline figures, a
     district map, top and bottom districts, key messages, targets off track and sources.
     `district` is a name, alias or P-code (None: the province); unknown names raise ValueError
-    with a suggestion. `layer` defaults to `geo.district_layer()`."""
+    with a suggestion. `layer` defaults to `geo.district_layer()`. With `allowed` (a district
+    officer's P-codes) only those districts' figures are printed; province totals stay."""
     from kp_dash.store import geo
 
     if layer is None:
@@ -287,6 +290,7 @@ def briefing_pdf(
         month_from=month_from,
         month_to=month_to,
         layer_source=f"Map geometry: {_layer_name(layer)}",
+        allowed=allowed,
     )
     return render_pdf(brief, layer)
 

@@ -6,8 +6,7 @@ captions and the page's numbered source list. What it reads comes from `kp_dash.
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,8 +19,8 @@ from kp_dash.numbers import (
     registry,
     summaries,
 )
-from kp_dash.store import config, db, geo
-from kp_dash.views import cached, disclosure, exports, plan_page, source_list
+from kp_dash.store import accounts, audit, config, db, geo
+from kp_dash.views import auth, cached, disclosure, exports, markdown, plan_page, scope, source_list
 
 BOUNDARY_SHAPES = "boundaries"
 TILE_SHAPES = "tiles"
@@ -141,10 +140,17 @@ def use_app_navigation() -> None:
         st.rerun()
 
 
-def start_page(title: str) -> PageContext:
-    """Title, database check, data banner and the shared sidebar filters; stops the page with a
-    how-to message when there is no database."""
+def enter(page: str) -> accounts.User:
+    """The first call of every page: app.py's navigation, then the login form or a refusal
+    unless the session's user may open `page` (its URL path, `Home` for the first page)."""
     use_app_navigation()
+    return auth.require(page)
+
+
+def start_page(title: str, page: str) -> PageContext:
+    """Login check, title, database check, data banner and the shared sidebar filters; stops the
+    page with a how-to message when there is no database."""
+    enter(page)
     st.title(title)
     file_stamp = require_database()
     if file_stamp is None:
@@ -255,12 +261,36 @@ def source_caption(frame: pd.DataFrame, sources: source_list.SourceList) -> None
 def download_briefing(
     file_stamp: tuple, selection: Selection, key: str, district: str | None = None
 ) -> None:
-    """A button for the printable briefing; the PDF is built when clicked (about a second),
-    then cached per database, district and selection."""
+    """A button for the printable briefing (analysts and up); the PDF is built when clicked
+    (about a second), then cached per database, district, selection and the user's districts."""
     label = "Printable briefing for this district (PDF)" if district else "Printable briefing (PDF)"
     name = f"kp-briefing-{district}.pdf" if district else "kp-briefing.pdf"
-    data = functools.partial(cached.briefing_pdf, file_stamp, district, *selection.period)
+    make = functools.partial(
+        cached.briefing_pdf, file_stamp, district, *selection.period, allowed=scope.allowed()
+    )
+    download_pdf(label, make, name, key, f"{selection.service_label} · {selection.period_label}")
+
+
+def download_pdf(label: str, make: Callable[[], bytes], name: str, key: str, what: str) -> None:
+    """A PDF (briefing or memo) for analysts and up, laid out when clicked and recorded then."""
+    if not auth.may_download():
+        return
+    data = audited("briefing", f"{name} · {what}", make)
     st.download_button(label, data, name, "application/pdf", key=key, on_click="ignore")
+
+
+def audited(event: str, what: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """The bytes of a download, made when the button is clicked and recorded in the audit trail
+    then (who and from where are taken now: the click runs outside the page script)."""
+    user = auth.session_user()
+    who = user.name if user else "anonymous"
+    where = auth.address()
+
+    def download() -> bytes:
+        audit.record(event, who, what, where)
+        return make()
+
+    return download
 
 
 def _demo_shown() -> bool:
@@ -270,37 +300,47 @@ def _demo_shown() -> bool:
 
 
 def download_table(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel downloads of a table, with source and year, formula-like text neutralised
-    and the disclosure rule applied: counts under 10 read '<10' in whichever columns count
-    service records, and a rate on fewer than 10 is flagged and not ranked
-    (kp_dash.views.exports, kp_dash.views.disclosure). Give a table the counts behind its rates
-    with `disclosure.with_counts`."""
+    """CSV and Excel downloads of a table (analysts and up), with source and year, formula-like
+    text neutralised, the disclosure rule applied (counts under 10 read '<10' in whichever
+    columns count service records, and a rate on fewer than 10 is flagged and not ranked:
+    kp_dash.views.exports, kp_dash.views.disclosure) and a district officer's rows alone. Give a
+    table the counts behind its rates with `disclosure.with_counts`. The files are made when a
+    button is clicked, and each download is recorded in the audit trail."""
+    if not auth.may_download():
+        return
     demo = _demo_shown()
-    shown = exports.export_frame(frame, demo=demo)
+    shown = exports.export_frame(scope.keep(frame), demo=demo)
     notes = [*([exports.DEMO_NOTE] if demo else []), *disclosure.about(shown)]
+    rows = f"{len(shown):,} rows"
     left, right, _ = st.columns([1, 1, 6])
+    csv_file = audited("export", f"{name}.csv · {rows}", lambda: exports.csv_bytes(shown))
     left.download_button(
-        "CSV", exports.csv_bytes(shown), f"{name}.csv", "text/csv", key=f"{key}_csv"
+        "CSV", csv_file, f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore"
+    )
+    xlsx_file = audited(
+        "export", f"{name}.xlsx · {rows}", lambda: exports.xlsx_bytes(shown, notes=notes)
     )
     right.download_button(
-        "Excel",
-        exports.xlsx_bytes(shown, notes=notes),
-        f"{name}.xlsx",
-        exports.XLSX_MIME,
-        key=f"{key}_xlsx",
+        "Excel", xlsx_file, f"{name}.xlsx", exports.XLSX_MIME, key=f"{key}_xlsx", on_click="ignore"
     )
 
 
 def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, key: str) -> None:
-    """The map's data as GeoJSON (district shapes with value, source and year, and
-    `small_numerator` where `values` carries the counts behind the value)."""
-    shown = exports.export_frame(values, demo=_demo_shown())
+    """The map's data as GeoJSON (analysts and up): district shapes with value, source and year,
+    and `small_numerator` where `values` carries the counts behind the value; a district
+    officer's file has values for their districts alone."""
+    if not auth.may_download():
+        return
+    shown = exports.export_frame(scope.keep(values), demo=_demo_shown())
+    shapes = scope.own_shapes(layer)
+    data = audited("export", f"{name}.geojson", lambda: exports.geojson_bytes(shapes, shown))
     st.download_button(
         "GeoJSON",
-        exports.geojson_bytes(layer, shown),
+        data,
         f"{name}.geojson",
         "application/geo+json",
         key=f"{key}_geojson",
+        on_click="ignore",
     )
 
 
@@ -338,16 +378,13 @@ def draw_sources(sources: source_list.SourceList) -> None:
     """The page's numbered source list, each source once with its year. Source names can come
     from imported files, so they are shown as plain text, never as markdown."""
     st.subheader("Sources")
-    lines = [f"{number}. {_plain(str(entry))}" for number, entry in enumerate(sources.entries, 1)]
+    lines = [f"{number}. {plain(str(entry))}" for number, entry in enumerate(sources.entries, 1)]
     st.caption("\n".join(lines) if lines else sources.caption())
 
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
-
-
-def _plain(text: str) -> str:
-    """Text with every markdown (and LaTeX) character escaped."""
-    return _MARKDOWN.sub(r"\\\1", text)
+def plain(text: str) -> str:
+    """Text with every Markdown (and LaTeX) character escaped, on one line."""
+    return markdown.inert(text)
 
 
 def map_caption(layer: geo.DistrictLayer, sources: source_list.SourceList) -> None:

@@ -34,8 +34,9 @@ APP_TITLES = [
     "Data",
     "Data quality",
     "Sources & definitions",
+    "Administration",  # open mode: the machine's own user is an administrator
 ]
-ROUTES = ["", *("Map Uptake Groups Planning Profile Trends Data Quality Sources".split())]
+ROUTES = ["", *("Map Uptake Groups Planning Profile Trends Data Quality Sources Admin".split())]
 TILES = "Tile map (equal sizes)"
 BOUNDARIES = "District boundaries"
 

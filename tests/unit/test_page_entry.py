@@ -1,6 +1,7 @@
-"""Every page starts by making sure it runs inside app.py's navigation: a page that did not would
+"""Every page starts by entering the app: app.py's navigation first (a page that did not would
 show Streamlit's automatic `pages/` navigation to everyone when a link to it is the server's first
-request (the browser test opens such a link on a fresh server)."""
+request; the browser test opens such a link on a fresh server), then the login and role check
+for the page's own address, so a page shows nothing before it knows who may see it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-PAGES = sorted((Path(__file__).parents[2] / "pages").glob("*.py"))
-ENTRY_CALLS = {"start_page", "use_app_navigation"}
+ROOT = Path(__file__).parents[2]
+PAGES = sorted((ROOT / "pages").glob("*.py"))
+ENTRY_CALLS = {"start_page", "enter"}
 
 
-def _first_call(tree: ast.Module) -> str | None:
-    """The function name of the first statement that is not an import or the docstring."""
+def _first_call(tree: ast.Module) -> ast.Call | None:
+    """The first statement that is not an import or the docstring, when it is a call."""
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
             continue
@@ -22,15 +24,30 @@ def _first_call(tree: ast.Module) -> str | None:
             continue
         value = node.value if isinstance(node, ast.Expr | ast.Assign) else None
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-            return value.func.attr
+            return value
         return None
     return None
 
 
+def _addresses() -> dict[str, str]:
+    """Each page file and its address as app.py registers it (the default page is `Home`)."""
+    found = {}
+    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "page":
+            args = [a.value for a in node.args]
+            found[args[0]] = args[3] if len(args) > 3 else "Home"
+    return found
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_page_first_enters_the_app_navigation(page: Path) -> None:
-    assert _first_call(ast.parse(page.read_text())) in ENTRY_CALLS
+def test_page_first_enters_the_app_with_its_own_address(page: Path) -> None:
+    call = _first_call(ast.parse(page.read_text()))
+    assert call is not None and call.func.attr in ENTRY_CALLS
+    # the role check is for the address the page is reached by, not another page's
+    given = [a.value for a in call.args if isinstance(a, ast.Constant)][-1]
+    assert given == _addresses()[f"pages/{page.name}"]
 
 
-def test_every_page_is_checked() -> None:
-    assert len(PAGES) == 10
+def test_every_page_is_registered_and_checked() -> None:
+    assert len(PAGES) == 11
+    assert set(_addresses()) == {f"pages/{p.name}" for p in PAGES}

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kp_dash.cli import accounts as cli_accounts
 from kp_dash.store import config
 
 if TYPE_CHECKING:  # the commands import pandas only when they need it
@@ -433,6 +434,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--shared", default=str(config.SHARED_DATA_DIR))
     p.add_argument("--out", default=str(config.SEED_DIR))
     p.set_defaults(func=cmd_seed)
+    cli_accounts.add_parsers(sub)
     return root
 
 

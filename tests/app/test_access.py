@@ -1,0 +1,232 @@
+"""Who sees what, page by page: the login form alone before login; roles that decide which pages
+a person may open and whether they may download; and a district officer who sees their own
+districts' figures and no other district's, on every page and in every download."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from kp_dash.store import accounts, audit, config, districts
+from kp_dash.views import auth, scope
+from tests.app.conftest import ROOT, TIMEOUT_S
+from tests.app.test_downloads import _read, _records, recording  # noqa: F401 (a fixture)
+
+PASSWORD = "a long enough password"
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+ANALYSIS = [p for p in PAGES if not p.endswith(("2_Data.py", "10_Admin.py"))]
+IMPORTS = Path(__file__).parents[1] / "fixtures" / "imports"
+BAJAUR = "PK502"
+
+
+@pytest.fixture
+def own_demo(demo_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    target = config.db_path()
+    shutil.copy(demo_db, target)
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return target
+
+
+def _page(page: str, user: str | None = None, **params: str) -> AppTest:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(ROOT / page, default_timeout=TIMEOUT_S)
+    at.query_params.update(params)
+    if user:
+        at.session_state[auth.USER_KEY] = user
+        at.session_state[auth.STARTED_KEY] = datetime.now(UTC)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def _only_the_login_form(at: AppTest) -> None:
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert [b.label for b in at.button] == ["Log in"]
+    for kind in ("dataframe", "plotly_chart", "download_button", "deck_gl_json_chart", "metric"):
+        assert not at.get(kind), f"{kind} shown before login"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_before_login_every_page_shows_the_login_form_alone(page: str, own_demo: Path) -> None:
+    accounts.add_user("someone", "admin", PASSWORD)
+    _only_the_login_form(_page(page, district=BAJAUR, service="telemedicine"))
+
+
+def test_open_mode_shows_the_notice_and_every_page(own_demo: Path) -> None:
+    at = _page("pages/0_Home.py")
+    assert any("Open mode" in text for text in _texts(at.sidebar.caption))
+    assert at.get("download_button")
+    assert not _texts(at.error)
+
+
+def test_logging_in_through_the_form_opens_the_page_and_is_recorded(own_demo: Path) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    at = _page("pages/0_Home.py")
+    at.text_input[0].input("amina")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.dataframe, "the Home ranking after login"
+    assert any("amina · viewer · province" in t for t in _texts(at.sidebar.caption))
+    assert [(e.event, e.who) for e in audit.entries()][-1] == ("login", "amina")
+
+
+def test_a_wrong_password_is_refused_and_five_lock_the_account(own_demo: Path) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    at = _page("pages/0_Home.py")
+    for attempt in range(5):
+        at.text_input[0].input("amina")
+        at.text_input[1].input("not the password")
+        at.button[0].click().run()
+        expected = "Wrong username or password." if attempt < 4 else "locked"
+        assert expected in _texts(at.error)[-1]
+    _only_the_login_form(at)
+
+
+def test_a_removed_user_is_logged_out_at_the_next_click(own_demo: Path) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    accounts.add_user("boss", "admin", PASSWORD)
+    at = _page("pages/0_Home.py", "amina")
+    accounts.remove_user("amina")
+    at.run()
+    _only_the_login_form(at)
+
+
+@pytest.mark.parametrize(
+    ("role", "data", "admin", "downloads"),
+    [
+        ("viewer", False, False, False),
+        ("analyst", False, False, True),
+        ("data_manager", True, False, True),
+        ("admin", True, True, True),
+    ],
+)
+def test_each_role_opens_its_pages_and_downloads(
+    role: str, data: bool, admin: bool, downloads: bool, own_demo: Path
+) -> None:
+    accounts.add_user("person", role, PASSWORD)
+    home = _page("pages/0_Home.py", "person")
+    assert bool(home.get("download_button")) is downloads
+    data_page = _page("pages/2_Data.py", "person")
+    assert bool(data_page.get("file_uploader")) is data
+    if not data:
+        assert "The Data page is for data managers and administrators" in _texts(data_page.error)[0]
+    admin_page = _page("pages/10_Admin.py", "person")
+    assert bool(admin_page.dataframe) is admin
+    refused = [e.what for e in audit.entries() if e.event == "refused"]
+    assert refused == ["page Data"] * (not data) + ["page Admin"] * (not admin)
+
+
+# --- a district officer ---------------------------------------------------------------------
+
+
+def _other_districts() -> tuple[set[str], set[str]]:
+    register = districts.load_register()
+    others = register[register["district_code"] != BAJAUR]
+    return set(others["district_code"]), set(others["district_name"])
+
+
+def _strings(value: object):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _leaks(at: AppTest) -> list[str]:
+    """Every place on the page where another district's figures could be: table cells naming
+    another district, and chart texts naming one beside a number that do not say it is outside
+    the user's."""
+    codes, names = _other_districts()
+    found = []
+    for frame in at.dataframe:
+        # a division may share a district's name (Malakand): look at the district columns
+        named = [c for c in frame.value.columns if re.search("district|group", str(c), re.I)]
+        cells = {str(c) for c in frame.value[named].astype(str).to_numpy().ravel()}
+        found += [f"table: {c}" for c in cells & (codes | names)]
+    province = re.compile(r"Khyber Pakhtunkhwa|\w+ division")
+    words = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
+    for chart in at.get("plotly_chart"):
+        for text in _strings(json.loads(chart.proto.spec)["data"]):
+            # a name alone (a shape's label) is no figure; a name with a number is one
+            named = words.search(province.sub("", text))
+            if named and re.search(r"\d", text) and scope.OUTSIDE not in text:
+                found.append(f"chart: {text[:80]}")
+    return found
+
+
+@pytest.mark.parametrize("page", ANALYSIS)
+def test_a_district_officer_sees_no_other_district_on_any_page_or_download(
+    page: str, own_demo: Path
+) -> None:
+    accounts.add_user("bajaur", "analyst", PASSWORD, [BAJAUR])
+    at = _page(page, "bajaur")
+    assert _leaks(at) == []
+    codes, names = _other_districts()
+    for download in _read(at).values():
+        if download.data.startswith(b"%PDF"):
+            continue  # the briefing: tested in tests/unit/test_scope.py
+        for record in _records(download):
+            cells = {str(v) for k, v in record.items() if "district" in str(k).casefold()}
+            assert not cells & (codes | names), (download.key, cells & (codes | names))
+
+
+def test_a_district_officer_sees_their_own_districts_figures(own_demo: Path) -> None:
+    accounts.add_user("bajaur", "analyst", PASSWORD, [BAJAUR])
+    home = _page("pages/0_Home.py", "bajaur")
+    ranking = home.dataframe[0].value
+    assert list(ranking["District"]) == ["Bajaur"]
+    assert home.metric, "province headlines stay"
+    trends = _page("pages/6_Trends.py", "bajaur", metric="uptake_per_1000")
+    trends.radio(key="trends_level").set_value("district").run()
+    assert trends.multiselect(key="trends_members").options == ["Bajaur"]
+
+
+def test_a_profile_of_another_district_says_it_is_not_theirs(own_demo: Path) -> None:
+    accounts.add_user("bajaur", "analyst", PASSWORD, [BAJAUR])
+    at = _page("pages/7_Profile.py", "bajaur", district="PK501")
+    assert "Abbottabad is not one of your districts" in _texts(at.error)[0]
+    assert at.selectbox(key="profile_district").options == ["Bajaur"]
+    assert "Abbottabad" not in " ".join(_texts(at.subheader))
+
+
+def test_the_map_shades_other_districts_as_outside(own_demo: Path) -> None:
+    accounts.add_user("bajaur", "analyst", PASSWORD, [BAJAUR])
+    at = _page("pages/1_Map.py", "bajaur")
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    outside = [t for t in traces if t.get("name") == scope.OUTSIDE]
+    assert len(outside) == 1 and len(outside[0]["locations"]) == 34
+    assert BAJAUR not in outside[0]["locations"]
+
+
+def test_a_district_data_manager_cannot_import_other_districts_rows(own_demo: Path) -> None:
+    accounts.add_user("bajaur", "data_manager", PASSWORD, [BAJAUR])
+    at = _page("pages/2_Data.py", "bajaur")
+    good = IMPORTS / "usage_good.csv"  # rows of Peshawar, D.I. Khan and Bajaur
+    at.file_uploader(key="data_upload").upload(good.name, good.read_bytes(), "text/csv")
+    at.run()
+    at.button(key="data_import").click().run()
+    problems = next(f.value for f in at.dataframe if "rule" in f.value.columns)
+    outside = problems[problems["rule"] == "outside_your_districts"]
+    assert list(outside["row"]) == [2, 3]
+    assert list(outside["value"]) == ["PK528", "PK509"]  # Peshawar, Dera Ismail Khan
+    assert not [e for e in audit.entries() if e.event == "import"]
