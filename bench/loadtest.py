@@ -1,29 +1,29 @@
 """What many people using the app at once cost (`make loadtest`): page-run times, errors, memory.
 
 Builds a demo database in a temporary folder (the developer's own data is never touched), starts
-`streamlit run app.py` on a free loopback port, and runs `--sessions` people at once: each is a
-browser context of its own (one Chromium for every ten sessions) that opens the app and then moves
-through every page in the sidebar's navigation, in a loop, with `--think` seconds between page
-runs, until `--seconds` have passed. Arrivals are spread over one think time and each session
-starts on another page (spread over all of them), so that the pages are asked for in a mix.
-Meanwhile, once, a usage file of `--import-rows` rows is imported through the command line into the
-running app's database and state (the first real usage: the database is rebuilt without the
-demonstration data and the sessions' next page runs read the new one).
+`streamlit run app.py` on a free loopback port, and runs `--sessions` people at once, each moving
+through every page of the app's navigation, in a loop, with `--think` seconds between page runs,
+until `--seconds` have passed. Arrivals are spread over one think time and each session starts on
+another page (spread over all of them), so that the pages are asked for in a mix. Meanwhile, once,
+a usage file of `--import-rows` rows is imported through the command line into the running app's
+database and state (the first real usage: the database is rebuilt without the demonstration data
+and the sessions' next page runs read the new one).
 
-A page run is timed from the click on its navigation link (the session's first, and any after a
-failed one, is a page load of its address) to the app's idle state: the script has run to its end
-and nothing shows as running (checked every 50 ms). It is an error when the page then shows an
-exception, when the navigation fails, or when it is not idle within `--page-timeout`. Before
-the sessions, one visit of every page, one after the other, warms the server up (not counted;
-`--no-warm-up` leaves it out).
+`--clients websocket` (the default) speaks Streamlit's protocol over the app's websocket
+(`bench/wsclient.py`): a page run is timed from the request to the end of the script's run, and
+the clients cost this script little CPU, so the times are the server's. `--clients browser` drives
+Chromium (`bench/browserclient.py`, one browser context per session): a page run then lasts until
+the page is idle in the browser, and the browsers take most of a small machine's CPU. Either way a
+page run is an error when the page shows an exception or an error message, when the navigation or
+the connection fails, or when the run has not ended within `--page-timeout`. Before the sessions,
+one visit of every page, one after the other, warms the server up (not counted; `--no-warm-up`
+leaves it out).
 
 The server's memory is sampled from /proc (VmHWM, the kernel's high-water mark, and VmRSS), as
 are the browsers' (proportional set size, shared pages split between processes) and the
-machine's available memory, and so is the CPU time of the server, the browsers, the import, this
-script and everything else on the machine. The browsers run on the server's machine: where it
-has few CPUs they take most of them, and the page-run times are then the loaded machine's rather
-than the server's alone (the CPU line says who used what). Nothing is asserted about timings; the
-exit status is 1 when there was an error.
+machine's available memory, and so is the CPU time of the server, the clients, the import and
+everything else on the machine. Nothing is asserted about timings; the exit status is 1 when
+there was an error.
 """
 
 from __future__ import annotations
@@ -40,16 +40,13 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-# appserver, procstats and bench are neighbours in bench/ (run as `python bench/loadtest.py`)
+# appserver, procstats, wsclient and bench are neighbours in bench/ (run as `python bench/...`)
 import appserver
 import procstats
-from playwright.async_api import Browser, Page, async_playwright
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeout
+import wsclient
 
 from bench import _usage_file
 
-SESSIONS_PER_BROWSER = 10
 # the app's pages by their address, in the order of the sidebar's navigation ("" is Home)
 PATHS = (
     "",
@@ -62,22 +59,10 @@ PATHS = (
     "Data",
     "Quality",
     "Sources",
+    "Admin",
 )
-NAV_LINK = '[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]'
-EXCEPTION = '[data-testid="stException"]'
 IMPORT_TIMEOUT_S = 600
-# Counts the changes of the app root's script state, so that a page run is seen to have started
-# and finished again even when the state read "notRunning" before the click.
-OBSERVE_SCRIPT_STATE = """
-window.__scriptStateChanges = 0;
-new MutationObserver((records) => { window.__scriptStateChanges += records.length; }).observe(
-  document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]}
-);
-"""
-# idle: the state changed since the navigation began, reads notRunning, and nothing is running
-IDLE_AFTER = """(before) => window.__scriptStateChanges > before
-  && document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]') !== null
-  && document.querySelector('[data-testid="stStatusWidgetRunningIcon"]') === null"""
+CLIENT_KINDS = ("websocket", "browser")
 
 
 def _name(path: str) -> str:
@@ -90,7 +75,7 @@ class PageRun:
     page: str
     at_s: float  # when the navigation began, from the start of the load
     ms: float
-    error: str | None  # "exception: …", "navigation: …" or "timeout: …"
+    error: str | None  # "exception: …", "error message: …", "connection: …", "timeout: …", …
 
 
 @dataclass
@@ -107,70 +92,32 @@ class ImportRun:
 # sessions
 
 
-def _first_line(error: BaseException | str) -> str:
-    text = str(error).strip()
-    return (text.splitlines() or [type(error).__name__])[0][:200]
+def _clients(kind: str, url: str, sessions: int):
+    """The sessions' factory: websocket clients, or Chromium (imported only when asked for)."""
+    if kind == "browser":
+        import browserclient
+
+        return browserclient.BrowserClients(url, sessions)
+    return wsclient.WebsocketClients(url, sessions)
 
 
-async def _page_run(
-    page: Page, url: str, path: str, by_link: bool, timeout_ms: float
-) -> tuple[float, str | None]:
-    """One page run: (milliseconds, error or None)."""
-    start = time.perf_counter()
-    before = 0  # a page load starts counting afresh
-
-    def elapsed_ms() -> float:
-        return (time.perf_counter() - start) * 1000
-
+async def _session(index: int, clients, args: argparse.Namespace, t0: float, out: list) -> None:
+    """One person: page after page, in a loop; page runs begin until `--seconds` have passed
+    since `t0`."""
+    session = clients.session(index)
     try:
-        if by_link:
-            before = await page.evaluate("window.__scriptStateChanges")
-            start = time.perf_counter()
-            await page.locator(f'{NAV_LINK}[href="{url}/{path}"]').click(timeout=timeout_ms)
-        else:
-            await page.goto(f"{url}/{path}", timeout=timeout_ms)
-    except PlaywrightError as error:
-        return elapsed_ms(), f"navigation: {_first_line(error)}"
-    try:
-        remaining = max(1.0, timeout_ms - elapsed_ms())
-        await page.wait_for_function(IDLE_AFTER, arg=before, polling=50, timeout=remaining)
-    except PlaywrightTimeout:
-        return elapsed_ms(), f"timeout: not idle within {timeout_ms / 1000:.0f} s"
-    except PlaywrightError as error:
-        return elapsed_ms(), f"navigation: {_first_line(error)}"
-    ms = elapsed_ms()
-    try:
-        shown = page.locator(EXCEPTION)
-        if await shown.count():
-            return ms, f"exception: {_first_line(await shown.first.inner_text())}"
-    except PlaywrightError as error:
-        return ms, f"navigation: {_first_line(error)}"
-    return ms, None
-
-
-async def _session(
-    index: int, browser: Browser, url: str, args: argparse.Namespace, t0: float, out: list
-) -> None:
-    """One person: a page load of the app, then the sidebar's links, page after page, in a loop;
-    page runs begin until `--seconds` have passed since `t0`."""
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        page = await context.new_page()
-        await page.add_init_script(OBSERVE_SCRIPT_STATE)
         await asyncio.sleep(index * args.think / args.sessions)  # arrivals spread out
         deadline = t0 + args.seconds
-        step, by_link = index * len(PATHS) // args.sessions, False  # start pages spread out
+        step = index * len(PATHS) // args.sessions  # start pages spread out
         while time.monotonic() < deadline:
             path = PATHS[step % len(PATHS)]
             at_s = time.monotonic() - t0
-            ms, error = await _page_run(page, url, path, by_link, args.page_timeout * 1000)
+            ms, error = await session.run_page(path, args.page_timeout)
             out.append(PageRun(index, _name(path), at_s, ms, error))
-            # after a failed navigation or a timeout, the next page is loaded by its address
-            by_link = error is None or error.startswith("exception")
             step += 1
             await asyncio.sleep(min(args.think, max(0.0, deadline - time.monotonic())))
     finally:
-        await context.close()
+        await session.close()
 
 
 async def _import(
@@ -204,73 +151,74 @@ async def _import(
 
 @dataclass
 class Load:
-    browsers: int
+    clients: str  # "websocket" or "browser"
+    described: str = ""  # how the sessions ran, for the report's first line
+    browsers: int = 0
     warm_up: list[PageRun] = field(default_factory=list)
     runs: list[PageRun] = field(default_factory=list)
     imported: ImportRun = field(default_factory=lambda: ImportRun(0))
     seconds: float = math.nan
     server_rss_kb: int = 0  # after the warm-up, before the sessions
+    script_rss_kb: tuple[int, int] = (0, 0)  # this script's, before and after the sessions
     cores: dict[str, float] = field(default_factory=dict)  # CPUs used on average, by whom
     machine_busy: float = math.nan  # share of all CPUs' time busy
 
 
-async def _warm_up(browser: Browser, url: str, args: argparse.Namespace, load: Load) -> None:
+async def _warm_up(clients, args: argparse.Namespace, load: Load) -> None:
     """Every page once, one after the other, so that the sessions meet a server that has loaded
     its modules and filled its caches, as a server that has been up a while has."""
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    session = clients.session(0)
     try:
-        page = await context.new_page()
-        await page.add_init_script(OBSERVE_SCRIPT_STATE)
-        by_link = False
         for path in PATHS:
-            ms, error = await _page_run(page, url, path, by_link, args.page_timeout * 1000)
+            ms, error = await session.run_page(path, args.page_timeout)
             load.warm_up.append(PageRun(-1, _name(path), 0.0, ms, error))
-            by_link = error is None or error.startswith("exception")
     finally:
-        await context.close()
+        await session.close()
+
+
+def _cores_used(load: Load, before: dict, after: dict) -> dict[str, float]:
+    """CPUs used on average by each party; this script is the clients when they are websockets."""
+    load.machine_busy = (after["busy"] - before["busy"]) / max(1, after["all"] - before["all"])
+    used = {key: (after[key] - before[key]) / load.seconds for key in procstats.CPU_USERS}
+    if load.clients == "websocket":
+        used.pop("browsers")
+        used["websocket clients (this script)"] = used.pop("this script")
+    cpus = os.cpu_count() or 1
+    used["other processes"] = max(0.0, load.machine_busy * cpus - sum(used.values()))
+    return used
+
+
+async def _sessions(server, args, usage: Path, sampler: procstats.Sampler, load: Load, clients):
+    command = [sys.executable, "-m", "kp_dash", "import", str(usage), "--db", str(server.db)]
+    import_after = args.seconds / 2 if args.import_after is None else args.import_after
+    if args.warm_up:
+        await _warm_up(clients, args, load)
+    load.server_rss_kb = procstats.status_kb(server.pid).get("VmRSS", 0)
+    script_rss_before = procstats.status_kb(os.getpid()).get("VmRSS", 0)
+    t0 = time.monotonic()
+    before = procstats.cpu_snapshot(sampler)
+
+    async def later_import() -> None:
+        await asyncio.sleep(import_after)
+        await _import(command, server.env, load.imported, sampler, t0)
+
+    sessions = [_session(i, clients, args, t0, load.runs) for i in range(args.sessions)]
+    await asyncio.gather(later_import(), *sessions)
+    load.seconds = time.monotonic() - t0
+    after = procstats.cpu_snapshot(sampler)
+    load.script_rss_kb = (script_rss_before, procstats.status_kb(os.getpid()).get("VmRSS", 0))
+    load.cores = _cores_used(load, before, after)
 
 
 async def _load(
     server: appserver.Server, args: argparse.Namespace, usage: Path, sampler: procstats.Sampler
-):
-    load = Load(
-        math.ceil(args.sessions / SESSIONS_PER_BROWSER), imported=ImportRun(args.import_rows)
-    )
-    command = [sys.executable, "-m", "kp_dash", "import", str(usage), "--db", str(server.db)]
-    import_after = args.seconds / 2 if args.import_after is None else args.import_after
-    async with async_playwright() as playwright:
-        browsers = [
-            await playwright.chromium.launch(
-                executable_path=str(appserver.CHROMIUM), args=appserver.CHROMIUM_ARGS
-            )
-            for _ in range(load.browsers)
-        ]
-        try:
-            if args.warm_up:
-                await _warm_up(browsers[0], server.url, args, load)
-            load.server_rss_kb = procstats.status_kb(server.pid).get("VmRSS", 0)
-            t0 = time.monotonic()
-            before = procstats.cpu_snapshot(sampler)
-
-            async def later_import() -> None:
-                await asyncio.sleep(import_after)
-                await _import(command, server.env, load.imported, sampler, t0)
-
-            sessions = [
-                _session(i, browsers[i % load.browsers], server.url, args, t0, load.runs)
-                for i in range(args.sessions)
-            ]
-            await asyncio.gather(later_import(), *sessions)
-            load.seconds = time.monotonic() - t0
-            after = procstats.cpu_snapshot(sampler)
-        finally:
-            for browser in browsers:
-                await browser.close()
-    load.machine_busy = (after["busy"] - before["busy"]) / max(1, after["all"] - before["all"])
-    used = {key: (after[key] - before[key]) / load.seconds for key in procstats.CPU_USERS}
-    cpus = os.cpu_count() or 1
-    used["other processes"] = max(0.0, load.machine_busy * cpus - sum(used.values()))
-    load.cores = used
+) -> Load:
+    load = Load(args.clients, imported=ImportRun(args.import_rows))
+    clients = _clients(args.clients, server.url, args.sessions)
+    load.described = clients.describe()
+    load.browsers = getattr(clients, "browsers", 0)
+    async with clients:
+        await _sessions(server, args, usage, sampler, load, clients)
     return load
 
 
@@ -299,6 +247,18 @@ def _print_times(runs: list[PageRun]) -> None:
         print(f"{name:<{width}}  {len(values):>5}  {p50:>7.0f}  {p95:>7.0f}  {top:>7.0f}")
 
 
+def _print_client_memory(load: Load, sampler: procstats.Sampler) -> None:
+    available = f"the machine's available memory fell to {_mb(sampler.min_available_kb)}"
+    if load.clients == "browser":
+        print(f"browsers' memory      peak {_mb(sampler.client_pss_kb)} (PSS); {available}")
+        return
+    before, after = load.script_rss_kb
+    print(
+        f"clients' memory       this script's RSS {_mb(after)} after the sessions, "
+        f"{_mb(before)} before them; {available}"
+    )
+
+
 def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) -> dict:
     done = [run for run in load.runs if run.error is None]
     errors = [run for run in load.warm_up + load.runs if run.error is not None]
@@ -308,7 +268,7 @@ def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) ->
     cpus = os.cpu_count() or 1
     warm_s = sum(run.ms for run in load.warm_up) / 1000
     print(
-        f"load test: {args.sessions} sessions in {load.browsers} Chromium, {args.seconds:g} s, "
+        f"load test: {args.sessions} sessions {load.described}, {args.seconds:g} s, "
         f"think {args.think:g} s, import {args.import_rows:,} rows; this machine: {cpus} CPUs, "
         f"{_mb(procstats.meminfo_kb('MemTotal'))} memory"
     )
@@ -351,12 +311,10 @@ def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) ->
     if done and not errors:  # a failed run's server time would count against the rest
         per_run = load.cores["server"] * load.seconds / len(done)
         print(f"                      server CPU per page run completed: {per_run:.2f} s")
-    print(
-        f"browsers' memory      peak {_mb(sampler.client_pss_kb)} (PSS); the machine's "
-        f"available memory fell to {_mb(sampler.min_available_kb)}"
-    )
+    _print_client_memory(load, sampler)
     return {
         "sessions": args.sessions,
+        "pages": [_name(path) for path in PATHS],
         "seconds": load.seconds,
         "page_runs": len(done),
         "runs_per_session": counts,
@@ -369,9 +327,11 @@ def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) ->
             "peak_rss_kb": sampler.server_rss_kb,
             "rss_after_warm_up_kb": load.server_rss_kb,
         },
-        "browsers": {
-            "count": load.browsers,
-            "peak_pss_kb": sampler.client_pss_kb,
+        "clients": {
+            "kind": load.clients,
+            "browsers": load.browsers,
+            "browsers_peak_pss_kb": sampler.client_pss_kb,
+            "this_script_rss_kb": list(load.script_rss_kb),
         },
         "machine": {"busy": load.machine_busy, "min_available_kb": sampler.min_available_kb},
         "cores": load.cores,
@@ -382,6 +342,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--clients",
+        choices=CLIENT_KINDS,
+        default="websocket",
+        help="websocket: Streamlit's protocol without a browser; browser: Chromium",
     )
     parser.add_argument("--sessions", type=int, default=20, help="people using the app at once")
     parser.add_argument("--seconds", type=float, default=60, help="how long the sessions go on")
@@ -399,7 +365,7 @@ def main() -> int:
     parser.add_argument("--page-timeout", type=float, default=60, help="seconds per page run")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args()
-    if not appserver.CHROMIUM.exists():
+    if args.clients == "browser" and not appserver.CHROMIUM.exists():
         parser.exit(2, f"the load test needs Debian's Chromium at {appserver.CHROMIUM}\n")
 
     with tempfile.TemporaryDirectory(prefix="kp_dash_load_") as folder:

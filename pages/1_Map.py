@@ -23,7 +23,8 @@ if frame.empty:
     st.info("No data for this metric, service and period: every district is shown as *No data*.")
 options = {"label": metric.label, "unit": metric.unit, "higher_is_better": metric.higher_is_better}
 if view == "plotly":
-    figure = maps.choropleth_figure(layer, values, **options)
+    drawn = ("map", page.stamp, metric.code, selection.period, cached.layer_key(layer))
+    figure = ui.figure(drawn, lambda: maps.choropleth_figure(layer, values, **options))
     event = st.plotly_chart(figure, key="map_plotly", on_select="rerun", selection_mode="points")
     ui.open_profile_on_click(event, values["district_code"])
 else:

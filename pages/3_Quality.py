@@ -1,5 +1,7 @@
 """Data quality: completeness, timeliness, outliers, consistency checks and the import log."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -9,10 +11,9 @@ from kp_dash.views import cached, quality_view, scope, ui
 
 page = ui.start_page("Data quality", "Quality")
 selection = page.selection
-con = cached.connection(page.stamp)
 manifest = batches.read_manifest()
 demo = page.info.get("has_demo") == "true"
-timeliness = freshness.timeliness(con, manifest)
+timeliness = cached.quality_part(page.stamp, "timeliness", day=date.today())
 sources = ui.page_sources(page)
 usage = freshness.usage_sources(timeliness)
 
@@ -30,9 +31,11 @@ st.subheader("Completeness")
 if not page.has_usage:
     st.info("There is no usage data yet, so nothing to check. " + quality_view.HOW_TO_IMPORT)
 else:
-    grid = scope.keep(quality.completeness(con, *selection.period))
+    grid = scope.keep(cached.quality_part(page.stamp, "completeness", *selection.period))
     st.caption(f"{selection.service_label} · {selection.period_label}")
-    st.plotly_chart(quality_view.completeness_heatmap(grid), key="quality_heatmap")
+    drawn = ("completeness", page.stamp, selection.period)
+    heatmap = ui.figure(drawn, lambda: quality_view.completeness_heatmap(grid))
+    st.plotly_chart(heatmap, key="quality_heatmap")
     st.caption(
         "Share of the expected services each district sent each month; grey: *no data* (never "
         "zero). A service is expected from every district in every month once it has any data "
@@ -57,7 +60,9 @@ threshold = st.number_input(
     0.5,
     key="quality_threshold",
 )
-found = scope.keep(quality.outliers(con, selection.service, threshold, *selection.period[1:]))
+found = scope.keep(
+    cached.quality_part(page.stamp, "outliers", *selection.period, threshold=threshold)
+)
 table(found, "outliers", "No month stands out from its district's surrounding months.")
 st.caption(
     "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
@@ -67,7 +72,7 @@ st.caption(
 )
 
 st.subheader("Consistency")
-failed = scope.keep(quality.consistency(con, manifest, *selection.period))
+failed = scope.keep(cached.quality_part(page.stamp, "consistency", *selection.period))
 table(failed, "consistency", "Every check passes for this selection.")
 st.caption(
     "Female + male ≤ total (count indicators); users ≤ eligible population (Census 2023); "

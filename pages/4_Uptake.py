@@ -38,7 +38,8 @@ chosen = st.selectbox(
 )
 
 if charts.plotted(mine).any():
-    scatter = charts.uptake_access_scatter(mine, fit, chosen)
+    drawn = ("scatter", page.stamp, selection.period, chosen)
+    scatter = ui.figure(drawn, lambda: charts.uptake_access_scatter(mine, fit, chosen))
     st.plotly_chart(scatter, on_select="rerun", selection_mode="points", key="ua_scatter")
     st.caption(f"{charts.left_out_sentence(mine)} {charts.model_sentence(frame, fit)}".strip())
 else:
@@ -48,10 +49,16 @@ classed, terciles = bivariate.bivariate_classes(frame)
 layer = ui.current_layer()
 map_column, legend_column = st.columns([3, 1])
 with map_column:
-    bivariate_figure = bivariate.bivariate_map(layer, classed, terciles, chosen)
+    drawn = ("bivariate", page.stamp, selection.period, cached.layer_key(layer), chosen)
+    bivariate_figure = ui.figure(
+        drawn, lambda: bivariate.bivariate_map(layer, classed, terciles, chosen)
+    )
     st.plotly_chart(bivariate_figure, on_select="rerun", selection_mode="points", key="ua_map")
 with legend_column:
-    st.plotly_chart(bivariate.bivariate_legend(terciles), key="ua_legend")
+    legend = ui.figure(
+        ("legend", page.stamp, selection.period), lambda: bivariate.bivariate_legend(terciles)
+    )
+    st.plotly_chart(legend, key="ua_legend")
 st.caption(terciles.sentence())
 ui.map_caption(layer, sources)
 mapped = disclosure.with_counts(charts.map_values(frame), frame)

@@ -34,7 +34,9 @@ if page.has_usage:
     st.subheader("Where each group falls furthest behind")
     matrix = scope.keep(cached.group_matrix(page.stamp, *selection.period))
     cited = cached.group_matrix_sources(page.stamp, *selection.period)
-    st.plotly_chart(group_tables.group_heatmap(matrix), key="groups_heatmap")
+    drawn = ("groups", page.stamp, selection.period)
+    heatmap = ui.figure(drawn, lambda: group_tables.group_heatmap(matrix))
+    st.plotly_chart(heatmap, key="groups_heatmap")
     st.caption(
         "Red: the group uses the service less than its comparison in that district; blue: more; "
         "grey: no data. Merged and low-literacy columns compare a member district with the "

@@ -10,9 +10,7 @@ from kp_dash.views import cached, disclosure, scope, trends_view, ui
 
 page = ui.start_page("Trends & targets", "Trends")
 selection = page.selection
-con = cached.connection(page.stamp)
 where = f"{selection.service_label} · {selection.period_label}"
-chosen = dict(zip(("service", "month_from", "month_to"), selection.period, strict=True))
 sources = ui.page_sources(page)
 
 left, right = st.columns([2, 1])
@@ -40,12 +38,15 @@ st.subheader(f"{metric.label} over time — {where}")
 try:
     if level == "district" and not members:  # "all" of a district officer is their own
         members = list(options)
-    frame = scope.keep(trends.series(con, code, level=level, members=tuple(members), **chosen))
+    series = cached.trend_series(page.stamp, code, level, tuple(members), *selection.period)
+    frame = scope.keep(series)
 except MetricError as error:
     st.warning(str(error))
     frame = None
 if frame is not None and frame["value"].notna().any():
-    st.plotly_chart(trends_view.series_figure(frame, metric), key="trends_chart")
+    drawn = ("trends", page.stamp, code, level, tuple(members), selection.period)
+    chart = ui.figure(drawn, lambda: trends_view.series_figure(frame, metric))
+    st.plotly_chart(chart, key="trends_chart")
     st.caption(trends_view.series_caption(metric, level))
     st.markdown(f"**Change in {trends.latest_month(frame)}**")
     st.dataframe(trends_view.change_table(frame, metric), hide_index=True, key="trends_changes")
@@ -61,9 +62,7 @@ if months and selection.month_from and selection.month_to:
     default = trends.default_comparison(months, period)
     comparison = st.select_slider("Comparison period", months, default, key="trends_comparison")
     ranking = scope.keep(
-        trends.delta_ranking(
-            con, code, service=selection.service, period=period, comparison=comparison
-        )
+        cached.delta_ranking(page.stamp, code, selection.service, period, comparison)
     )
     table = trends_view.delta_display(ranking, metric, period, comparison)
     st.dataframe(table, hide_index=True, key="trends_delta")
@@ -78,7 +77,7 @@ else:
     st.info("No usage period in the data: no delta ranking (no data is never a zero).")
 
 st.subheader(f"Targets — {where}")
-status = scope.keep(trends.target_status(con, **chosen))
+status = scope.keep(cached.target_status(page.stamp, *selection.period))
 if status.empty:
     st.info(trends_view.NO_TARGETS)
 else:

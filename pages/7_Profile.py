@@ -32,12 +32,15 @@ code = st.selectbox("District", list(mine), key="profile_district", format_func=
 ui.keep_in_url(profile.URL_PARAM, code)
 st.subheader(profile_tables.district_heading(register, code))
 layer = ui.current_layer()
-st.plotly_chart(maps.locator_figure(layer, register, code), key="profile_map")
+drawn = ("locator", page.stamp, cached.layer_key(layer), code)
+locator = ui.figure(drawn, lambda: maps.locator_figure(layer, register, code))
+st.plotly_chart(locator, key="profile_map")
 ui.map_caption(layer, sources)
 
 st.subheader("Population and access")
 figures = cached.profile_part(page.stamp, "figures", code)
-st.dataframe(profile_tables.figures_display(figures), hide_index=True, key="profile_figures")
+shown = cached.profile_figures_display(page.stamp, code)
+st.dataframe(shown, hide_index=True, key="profile_figures")
 st.caption(f"{profile_tables.FIGURES_NOTE} {sources.cite(figures)}")
 ui.download_table(figures, f"profile_{code}_figures", "profile_figures_download")
 

@@ -10,25 +10,31 @@ the next run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from kp_dash.numbers import (
     analysis,
+    freshness,
     group_rows,
     groups,
     metrics,
     planning,
     profile,
     profile_usage,
+    quality,
     registry,
     summaries,
+    trends,
 )
-from kp_dash.store import config, db, geo
-from kp_dash.views import briefing, pdf_layout
+from kp_dash.store import batches, config, db, geo
+from kp_dash.views import briefing, pdf_layout, profile_tables
 
 
 def build_file_stamp(path: Path) -> tuple[str, int, int]:
@@ -270,9 +276,94 @@ def data_changed() -> None:
         briefing_pdf,
         table,
         build_info,
+        figure,
+        quality_part,
+        trend_series,
+        profile_figures_display,
+        delta_ranking,
+        target_status,
     )
     for cached in cached_functions:
         cached.clear()
+
+
+@st.cache_resource(max_entries=256)
+def figure(key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
+    """A figure built once per `key` and shared by every session that draws it (none changes
+    it). The key names everything it is drawn from: the database stamp, the selection, the
+    shapes (`layer_key`) and the user's districts."""
+    return _build()
+
+
+def layer_key(layer: geo.DistrictLayer) -> tuple[str, str, int]:
+    return layer.kind, layer.source, len(layer.gdf)
+
+
+@st.cache_data(max_entries=64)
+def quality_part(
+    file_stamp: tuple,
+    part: str,
+    service: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    threshold: float | None = None,
+    day: date | None = None,
+) -> pd.DataFrame:
+    """A table of the Data quality page (`completeness`, `outliers`, `consistency`,
+    `timeliness`); the import manifest they read changes only with the database."""
+    con = connection(file_stamp)
+    if part == "completeness":
+        return quality.completeness(con, service, month_from, month_to)
+    if part == "outliers":
+        return quality.outliers(con, service, threshold, month_from, month_to)
+    if part == "consistency":
+        return quality.consistency(con, batches.read_manifest(), service, month_from, month_to)
+    if part == "timeliness":
+        return freshness.timeliness(con, batches.read_manifest(), day)
+    raise ValueError(f"unknown quality table {part!r}")
+
+
+@st.cache_data(max_entries=64)
+def profile_figures_display(file_stamp: tuple, code: str) -> pd.DataFrame:
+    """The profile's figures as people read them (the formatting costs more than the query)."""
+    return profile_tables.figures_display(profile_part(file_stamp, "figures", code))
+
+
+@st.cache_data(max_entries=64)
+def trend_series(
+    file_stamp: tuple, code: str, level: str, members: tuple[str, ...], *period: str | None
+) -> pd.DataFrame:
+    service, month_from, month_to = period
+    return trends.series(
+        connection(file_stamp),
+        code,
+        level=level,
+        members=members,
+        service=service,
+        month_from=month_from,
+        month_to=month_to,
+    )
+
+
+@st.cache_data(max_entries=64)
+def delta_ranking(
+    file_stamp: tuple,
+    code: str,
+    service: str | None,
+    period: tuple[str, str],
+    comparison: tuple[str, str],
+) -> pd.DataFrame:
+    return trends.delta_ranking(
+        connection(file_stamp), code, service=service, period=period, comparison=comparison
+    )
+
+
+@st.cache_data(max_entries=32)
+def target_status(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
+    service, month_from, month_to = period
+    return trends.target_status(
+        connection(file_stamp), service=service, month_from=month_from, month_to=month_to
+    )
 
 
 def register(file_stamp: tuple) -> pd.DataFrame:

@@ -308,17 +308,22 @@ def download_table(frame: pd.DataFrame, name: str, key: str) -> None:
     button is clicked, and each download is recorded in the audit trail."""
     if not auth.may_download():
         return
-    demo = _demo_shown()
-    shown = exports.export_frame(scope.keep(frame), demo=demo)
-    notes = [*([exports.DEMO_NOTE] if demo else []), *disclosure.about(shown)]
-    rows = f"{len(shown):,} rows"
+    mine, demo = scope.keep(frame), _demo_shown()
+
+    def export() -> pd.DataFrame:
+        return exports.export_frame(mine, demo=demo)
+
+    def workbook() -> bytes:
+        shown = export()
+        notes = [*([exports.DEMO_NOTE] if demo else []), *disclosure.about(shown)]
+        return exports.xlsx_bytes(shown, notes=notes)
+
+    what = f"{len(mine):,} rows"
+    csv_file = audited("export", f"{name}.csv · {what}", lambda: exports.csv_bytes(export()))
+    xlsx_file = audited("export", f"{name}.xlsx · {what}", workbook)
     left, right, _ = st.columns([1, 1, 6])
-    csv_file = audited("export", f"{name}.csv · {rows}", lambda: exports.csv_bytes(shown))
     left.download_button(
         "CSV", csv_file, f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore"
-    )
-    xlsx_file = audited(
-        "export", f"{name}.xlsx · {rows}", lambda: exports.xlsx_bytes(shown, notes=notes)
     )
     right.download_button(
         "Excel", xlsx_file, f"{name}.xlsx", exports.XLSX_MIME, key=f"{key}_xlsx", on_click="ignore"
@@ -331,9 +336,12 @@ def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, 
     officer's file has values for their districts alone."""
     if not auth.may_download():
         return
-    shown = exports.export_frame(scope.keep(values), demo=_demo_shown())
-    shapes = scope.own_shapes(layer)
-    data = audited("export", f"{name}.geojson", lambda: exports.geojson_bytes(shapes, shown))
+    mine, demo, shapes = scope.keep(values), _demo_shown(), scope.own_shapes(layer)
+
+    def collection() -> bytes:
+        return exports.geojson_bytes(shapes, exports.export_frame(mine, demo=demo))
+
+    data = audited("export", f"{name}.geojson", collection)
     st.download_button(
         "GeoJSON",
         data,
@@ -342,6 +350,12 @@ def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, 
         key=f"{key}_geojson",
         on_click="ignore",
     )
+
+
+def figure(key: tuple, build: Callable[[], object]) -> object:
+    """A figure drawn once per `key` (everything it is drawn from but the user) and the user's
+    districts, shared across sessions: a page run then only sends it."""
+    return cached.figure((*key, scope.allowed()), build)
 
 
 def open_profile_on_click(event: object, codes: Sequence[str]) -> None:

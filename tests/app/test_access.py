@@ -230,3 +230,30 @@ def test_a_district_data_manager_cannot_import_other_districts_rows(own_demo: Pa
     assert list(outside["row"]) == [2, 3]
     assert list(outside["value"]) == ["PK528", "PK509"]  # Peshawar, Dera Ismail Khan
     assert not [e for e in audit.entries() if e.event == "import"]
+
+
+def test_an_administrator_adds_a_district_officer_and_reads_the_trail(own_demo: Path) -> None:
+    accounts.add_user("boss", "admin", PASSWORD)
+    at = _page("pages/10_Admin.py", "boss")
+    fields = {t.label: t for t in at.text_input}
+    fields["User name"].input("bajaur.do")
+    fields["Password"].input(PASSWORD)
+    fields["Password again"].input(PASSWORD)
+    at.selectbox[0].set_value("analyst")
+    at.multiselect[0].set_value([BAJAUR])
+    next(b for b in at.button if b.label == "Add user").click().run()
+    assert not at.exception
+    assert accounts.find("bajaur.do") == accounts.User("bajaur.do", "analyst", (BAJAUR,))
+    assert "Added bajaur.do · analyst · PK502." in _texts(at.success)
+    trail = at.dataframe[-1].value
+    assert list(trail["event"][:1]) == ["user_added"] and list(trail["who"][:1]) == ["boss"]
+
+
+def test_the_only_administrator_cannot_remove_themselves(own_demo: Path) -> None:
+    accounts.add_user("boss", "admin", PASSWORD)
+    at = _page("pages/10_Admin.py", "boss")
+    at.selectbox[1].set_value("boss")
+    at.checkbox[0].check()
+    next(b for b in at.button if b.label == "Remove").click().run()
+    assert "You are the only administrator" in _texts(at.error)[0]
+    assert accounts.find("boss") is not None
