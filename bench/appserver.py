@@ -98,35 +98,22 @@ def build_demo(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def serve(root: Path) -> Iterator[Server]:
-    """Build the demo database under `root`, start `streamlit run app.py` on it, stop it after."""
-    env = app_env(root)
-    build_demo(env)
+def streamlit_running(script: Path | str, env: dict[str, str], log: Path) -> Iterator[tuple]:
+    """`streamlit run SCRIPT` (from the checkout) on a free loopback port, healthy; yields its
+    address and process, and stops it after."""
     port = free_port()
-    log = root / "streamlit.log"
     command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
+        *(sys.executable, "-m", "streamlit", "run", str(script)),
+        *("--server.port", str(port), "--server.address", "127.0.0.1"),
+        *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
+        *("--server.fileWatcherType", "none"),
     ]
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, log)
-        yield Server(url, process.pid, log, env, Path(env["KP_DASH_DB"]))
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -134,3 +121,13 @@ def serve(root: Path) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[Server]:
+    """Build the demo database under `root`, start `streamlit run app.py` on it, stop it after."""
+    env = app_env(root)
+    build_demo(env)
+    log = root / "streamlit.log"
+    with streamlit_running("app.py", env, log) as (url, process):
+        yield Server(url, process.pid, log, env, Path(env["KP_DASH_DB"]))

@@ -6,9 +6,6 @@ a condition (health endpoint, the app's script state, an element) with a bound, 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from bench.appserver import CHROMIUM, CHROMIUM_ARGS, app_env, streamlit_running
 from kp_dash.store import build
 
 ROOT = Path(__file__).parents[2]
@@ -36,51 +33,13 @@ class Server:
 @contextmanager
 def _serve(root: Path) -> Iterator[Server]:
     """`streamlit run app.py` on a free port over a demo database and state folder of its own."""
-    db_path = root / "demo.duckdb"
-    state = root / "state"
-    state.mkdir()
-    env = {
-        **os.environ,
-        "KP_DASH_DB": str(db_path),
-        "KP_DASH_STATE": str(state),
-        "KP_DASH_BASEMAP": "none",
-    }
-    env.pop("KP_DASH_BOUNDARIES", None)
+    env = app_env(root)
+    db_path, state = Path(env["KP_DASH_DB"]), env["KP_DASH_STATE"]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KP_DASH_STATE", str(state))
+        patch.setenv("KP_DASH_STATE", state)
         build.build(db_path, with_demo=True)
-    port = free_port()
-    log = root / "streamlit.log"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process, log)
-        yield Server(url, log, env)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with streamlit_running("app.py", env, root / "streamlit.log") as (url, _):
+        yield Server(url, root / "streamlit.log", env)
 
 
 @pytest.fixture(scope="session")

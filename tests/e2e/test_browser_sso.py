@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import subprocess
-import sys
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
@@ -128,29 +126,9 @@ def sso_environment(root: Path, provider: str) -> Iterator[Path]:
 def run_streamlit(script: Path, root: Path) -> Iterator[str]:
     """`streamlit run SCRIPT` on a free loopback port; its address as the browser must use it
     (localhost: the host of the redirect URI, where the login cookie is set)."""
-    port = appserver.free_port()
-    log = root / f"{script.stem}.log"
-    command = [
-        *(sys.executable, "-m", "streamlit", "run", str(script)),
-        *("--server.port", str(port), "--server.address", "127.0.0.1"),
-        *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
-        *("--server.fileWatcherType", "none"),
-    ]
     env = appserver.app_env(root)
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=appserver.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        appserver.wait_healthy(f"http://127.0.0.1:{port}", process, log)
-        yield f"http://localhost:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with appserver.streamlit_running(script, env, root / f"{script.stem}.log") as (url, _):
+        yield url.replace("127.0.0.1", "localhost")
 
 
 @pytest.fixture(scope="module")
