@@ -20,6 +20,11 @@ from kp_dash.views import markdown, sso
 USER_KEY = "auth_user_name"
 STARTED_KEY = "auth_started"
 SSO_SEEN_KEY = "auth_sso_seen"
+ENDED_KEY = "auth_ended"
+SESSION_ENDED = {
+    "session ended": f"Your session ended after {accounts.SESSION_HOURS} hours: log in again.",
+    "user removed": "Your account was removed: ask an administrator.",
+}
 # each page that is not for every role, and the least role that may open it
 PAGE_ROLES = {"Data": "data_manager", "Admin": "admin"}
 ROLE_PURPOSE = {"data_manager": "data managers and administrators", "admin": "administrators"}
@@ -103,6 +108,8 @@ def require(page: str) -> accounts.User:
 def login_form() -> None:
     st.title("KP Digital Inclusion Dashboard")
     st.caption("Log in to see the dashboard.")
+    if ended := st.session_state.pop(ENDED_KEY, None):
+        st.info(ended)
     with st.form("login", clear_on_submit=True):
         name = st.text_input("Username", max_chars=64)
         password = st.text_input("Password", type="password", max_chars=256)
@@ -141,3 +148,4 @@ def _end_session(reason: str | None) -> None:
     st.session_state.pop(STARTED_KEY, None)
     if reason and name:
         audit.record("logout", name, reason, address())
+        st.session_state[ENDED_KEY] = SESSION_ENDED.get(reason, "")

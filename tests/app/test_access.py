@@ -8,7 +8,7 @@ import json
 import re
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -257,3 +257,13 @@ def test_the_only_administrator_cannot_remove_themselves(own_demo: Path) -> None
     next(b for b in at.button if b.label == "Remove").click().run()
     assert "You are the only administrator" in _texts(at.error)[0]
     assert accounts.find("boss") is not None
+
+
+def test_a_session_ends_after_eight_hours_and_says_so(own_demo: Path) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    at = _page("pages/0_Home.py", "amina")
+    at.session_state[auth.STARTED_KEY] = datetime.now(UTC) - timedelta(hours=8, minutes=1)
+    at.run()
+    _only_the_login_form(at)
+    assert _texts(at.info) == ["Your session ended after 8 hours: log in again."]
+    assert [(e.event, e.what) for e in audit.entries()][-1] == ("logout", "session ended")
