@@ -55,6 +55,8 @@ elif upload is not None:
     if result is not None and shown == request:
         outcome = dp.outcome(result, request.display_name)
         getattr(st, outcome.level)(outcome.message)
+        if notes := dp.recognised(result):
+            st.markdown("**Recognised in the file** (check before importing)\n\n" + notes)
         if not (problems := dp.problem_table(result)).empty:
             st.dataframe(problems, hide_index=True, column_config=dp.PROBLEM_COLUMN_CONFIG)
             st.download_button(**dp.report_download(result))

@@ -215,6 +215,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         progress=_progress_bar,
     )
+    for note in result.validation.notes if result.validation else []:
+        _say(f"recognised: {note}")
     if result.status == "rejected":
         for line in result.validation.problem_lines():
             _say(line)

@@ -8,8 +8,8 @@ once, which is what keeps a million-row file fast.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from dataclasses import astuple
 from datetime import date
 
 import numpy as np
@@ -17,12 +17,15 @@ import pandas as pd
 import pyarrow as pa_arrow
 from rapidfuzz import process
 
+from kp_dash.store.values import NOT_REPORTED, month_advice, read_month, read_number
+
 WHOLE_FILE = 0  # the row number of problems about the whole file
 FUZZY_COLUMNS = ["spelling", "district_code", "district_name", "score"]
 
 # the months datetime64[ns] holds (1677-09-22 to 2262-04-11)
 FIRST_STORABLE_MONTH = date(1677, 10, 1)
 LAST_STORABLE_MONTH = date(2262, 4, 1)
+MONTH_ADVICE = "write it as YYYY-MM (e.g. 2025-03)"
 
 
 # --- problem rows -------------------------------------------------------------------------------
@@ -98,57 +101,76 @@ def map_texts(texts: pd.Series, fn: Callable[[str], object], blank: object = Non
 
 
 def parse_month(value: object) -> date | None:
-    """`YYYY-MM`, or a date whose month is used."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, (pd.Timestamp, date)):
-        # a Parquet timestamp can lie past the year 9999 that a date holds
-        return date(value.year, value.month, 1) if 1 <= value.year <= 9999 else None
-    text = str(value).strip()
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2})(?:[ T].*)?)?", text)
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1:
-        return None
-    if match.group(3):
-        try:
-            date(year, month, int(match.group(3)))
-        except ValueError:
-            return None
-    return date(year, month, 1)
+    """The month a cell holds (see `values.read_month` for the forms), None when it holds none."""
+    return read_month(value).month
 
 
-def _storable_month(value: object) -> date | None:
-    """parse_month, a later month than datetime64[ns] holds taken as its last one: it is in
-    the future all the same, and the future-month rule reports it as written."""
-    month = parse_month(value)
-    return None if month is None else min(month, LAST_STORABLE_MONTH)
-
-
-def _too_early(value: object) -> bool:
-    month = parse_month(value)
-    return month is not None and month < FIRST_STORABLE_MONTH
-
-
-def parse_months(cells, file, rownum, problems, required: bool = True) -> pd.Series:
-    """Months as datetime64[ns] (NaT when blank or not a month)."""
-    found = map_distinct(cells, _storable_month)
-    blank = map_distinct(cells, lambda value: value is None).astype(bool)
-    early = map_distinct(cells, _too_early).astype(bool)
+def parse_months(
+    cells, file, rownum, problems, required: bool = True, notes: list[str] | None = None
+) -> pd.Series:
+    """Months as datetime64[ns] (NaT when blank or not a month); each month read from another
+    form than YYYY-MM is a sentence in `notes`."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    cleaned = [_clean(u) for u in uniques] + [None]  # code -1 (blank) takes the last
+    reads = [read_month(c) for c in cleaned]
+    months = [r.month for r in reads]
+    # a later month than datetime64[ns] holds is taken as its last one: it is in the future all
+    # the same, and the future-month rule reports it as written
+    storable = np.array([m and min(m, LAST_STORABLE_MONTH) for m in months], dtype=object)
+    too_early = np.array([m is not None and m < FIRST_STORABLE_MONTH for m in months])
+    blank = np.array([c is None for c in cleaned])
+    found = pd.Series(storable[codes], index=cells.index)
+    early = pd.Series(too_early[codes], index=cells.index)
+    not_month = pd.Series(
+        np.array([m is None for m in months])[codes] & (~blank[codes] | required),
+        index=cells.index,
+    )
     for rule_rows, text in (
-        (found.isna() & (~blank | required), "is not a month"),
-        (early, "is too early to be a month of this data"),
+        (not_month, "is not a month; "),
+        (early, "is too early to be a month of this data; "),
     ):
         if rule_rows.any():
             values = cells[rule_rows].astype("string").fillna("")
-            messages = quoted(values) + f" {text}; write it as YYYY-MM (e.g. 2025-03)"
+            advice = values.map(month_advice) if text.startswith("is not") else MONTH_ADVICE
+            messages = quoted(values) + f" {text}" + advice
             problems.append(
                 problem_rows(file, rownum[rule_rows], "month", values, "bad_month", messages)
             )
+    if notes is not None:
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        converted = [
+            (r.month, r.written, int(count))
+            for r, count in zip(reads, counts, strict=False)
+            if r.written and r.month is not None and r.month >= FIRST_STORABLE_MONTH
+        ]
+        converted.sort()
+        notes += _listed(
+            "month",
+            [
+                f"{count:,} {_cells(count)} {text} read as {month:%Y-%m}"
+                for month, text, count in converted
+            ],
+            sum(count for _, _, count in converted),
+        )
     return pd.to_datetime(found.mask(early), errors="coerce").astype("datetime64[ns]")
+
+
+def _cells(count: int) -> str:
+    return "cell" if count == 1 else "cells"
+
+
+MAX_NOTES = 12  # conversions listed one by one per column; the rest are counted
+
+
+def _listed(column: str, sentences: list[str], total_cells: int) -> list[str]:
+    listed = [f"{column}: {s}" for s in sentences[:MAX_NOTES]]
+    if len(sentences) > MAX_NOTES:
+        rest = len(sentences) - MAX_NOTES
+        listed.append(
+            f"{column}: {rest:,} more written values read as their months the same way "
+            f"({total_cells:,} converted cells in all)"
+        )
+    return listed
 
 
 # --- districts ---------------------------------------------------------------------------------
@@ -220,19 +242,25 @@ def _unknown_code_message(value: str, what: str, known: list[str]) -> str:
     return f"'{value}' is not a known {what} code — {hint}"
 
 
-def parse_numbers(cells, column, file, rownum, problems, required: bool) -> pd.Series:
-    """Numbers as floats (NaN when blank); text that is not a number is a problem here, the
-    rules on the numbers are the schema's."""
+def parse_numbers(
+    cells, column, file, rownum, problems, required: bool, notes: list[str] | None = None
+) -> pd.Series:
+    """Numbers as floats (NaN when blank or marked not reported); text that is not a number is a
+    problem here, the rules on the numbers are the schema's. Numbers read from separators or
+    Urdu and Arabic digits, and cells kept as not reported, are sentences in `notes`."""
     # a number column (Parquet) is used as it is; its blanks are still blanks
     types = pd.api.types
     if types.is_numeric_dtype(cells.dtype) and not types.is_bool_dtype(cells.dtype):
         written, found = cells.astype("string"), cells.astype("float64")
+        reads = None
     else:
         written = texts(cells)
-        found = _to_numbers(written)
-    rules = [("not_a_number", found.isna() & written.notna(), "is not a number")]
+        found, reads = _to_numbers(written)
+    unreported = written.isin(NOT_REPORTED).fillna(False).astype(bool)
+    rules = [("not_a_number", found.isna() & written.notna() & ~unreported, "is not a number")]
     if required:
         rules.append(("missing_value", written.isna(), "is blank; give a number"))
+        rules.append(("missing_value", unreported, "marks it not reported; give a number"))
     for rule, mask, text in rules:
         mask = mask.fillna(False).astype(bool)
         if mask.any():
@@ -240,18 +268,59 @@ def parse_numbers(cells, column, file, rownum, problems, required: bool) -> pd.S
             problems.append(
                 problem_rows(file, rownum[mask], column, values, rule, quoted(values) + f" {text}")
             )
+    if notes is not None and reads is not None:
+        notes += _number_notes(column, reads, required)
     return found.astype("float64")
 
 
-def _to_numbers(texts: pd.Series) -> pd.Series:
+def _to_numbers(texts: pd.Series) -> tuple[pd.Series, pd.DataFrame | None]:
     """Text to float, NaN where it is not a number: Arrow's parser for a clean column (fast),
-    pandas' forgiving one (thousands separators, stray text) only when that fails."""
+    `values.read_number` on each distinct text only when that fails; its reads come back too,
+    one row per distinct text, for the notes."""
     try:
         arrow = pa_arrow.array(texts, type=pa_arrow.string(), from_pandas=True)
         numbers = arrow.cast(pa_arrow.float64()).to_numpy(zero_copy_only=False)
-        return pd.Series(numbers, index=texts.index)
+        return pd.Series(numbers, index=texts.index), None
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError):
-        return pd.to_numeric(texts.str.replace(",", "", regex=False), errors="coerce")
+        pass
+    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    reads = pd.DataFrame([astuple(read_number(u)) for u in uniques] or None, columns=_READ_FIELDS)
+    reads["cells"] = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    reads["written"] = list(uniques)
+    numbers = np.append(reads["number"].to_numpy(dtype="float64"), np.nan)[codes]
+    return pd.Series(numbers, index=texts.index), reads
+
+
+_READ_FIELDS = ["number", "separators", "urdu_digits", "arabic_digits", "not_reported"]
+
+
+def _number_notes(column: str, reads: pd.DataFrame, required: bool) -> list[str]:
+    """One sentence for the numbers converted and one for the cells kept as not reported."""
+    read = reads[reads["number"].notna()]
+    counted = [
+        (int(read.loc[read[flag], "cells"].sum()), what)
+        for flag, what in (
+            ("separators", "with thousands separators"),
+            ("urdu_digits", "in Urdu digits"),
+            ("arabic_digits", "in Arabic digits"),
+        )
+    ]
+    parts = [f"{n:,} {what}" for n, what in counted if n]
+    if parts:
+        # the first count names what is counted: "40 numbers with …, 6 in Urdu digits"
+        first = next(n for n, _ in counted if n)
+        parts[0] = parts[0].replace(" ", " number " if first == 1 else " numbers ", 1)
+    notes = [f"{column}: {', '.join(parts)} converted"] if parts else []
+    # a required column refuses a cell not reported, so nothing is kept
+    unreported = reads[reads["not_reported"]] if not required else reads.iloc[:0]
+    if not unreported.empty:
+        kinds = [
+            f"{int(r.cells):,} {_cells(int(r.cells))} '{r.written}'"
+            for r in unreported.sort_values("written").itertuples()
+        ]
+        kept = " and ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
+        notes.append(f"{column}: {kept} kept as not reported")
+    return notes
 
 
 def row_keys(keys: pd.DataFrame) -> pd.Series:

@@ -38,7 +38,7 @@ from kp_dash.store.cells import (
 )
 from kp_dash.store.contract import METRIC_CODES
 from kp_dash.store.districts import DistrictResolver
-from kp_dash.store.reader import ReadError, read_file
+from kp_dash.store.reader import Layout, ReadError, read_layout
 
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
 FIRST_DATA_ROW = 2  # a spreadsheet shows the header as row 1
@@ -59,6 +59,8 @@ class Validation:
     rows: pd.DataFrame
     problems: pd.DataFrame
     fuzzy: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FUZZY_COLUMNS))
+    # what was recognised and converted (layout, values), for a person to check before accepting
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -118,6 +120,7 @@ class Validator:
         file: str,
         kind: str | None = None,
         progress: Progress = _no_progress,
+        layout: Layout | None = None,
     ) -> Validation:
         kind = kind or rules.guess_kind(list(frame.columns))
         if kind is None:
@@ -135,22 +138,30 @@ class Validator:
             message = "the file has no data rows (it is empty or has a header alone)"
             return rejected(file, kind, [file_problem(file, "empty_file", message)])
         cells = {c: frame[mapping[c]].reset_index(drop=True) for c in mapping}
-        rownum = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+        self.notes: list[str] = list(layout.notes) if layout is not None else []
+        # the spreadsheet's own row numbers: title rows or blank rows may come before a data row
+        rownum = (
+            np.asarray(layout.rows)
+            if layout is not None
+            else np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+        )
         parse = getattr(self, f"_parse_{kind}")
         rows, fuzzy = parse(cells, file, rownum, problems, progress)
         rules.repeated_keys(rows, kind, file, rownum, problems)
         if problems:
             result = rejected(file, kind, problems)
-            result.fuzzy = fuzzy
+            result.fuzzy, result.notes = fuzzy, self.notes
             return result
-        return Validation(file, kind, rules.final_types(rows, kind), _empty_problems(), fuzzy)
+        return Validation(
+            file, kind, rules.final_types(rows, kind), _empty_problems(), fuzzy, self.notes
+        )
 
     # usage ---------------------------------------------------------------------------------
 
     def _parse_usage(self, cells, file, rownum, problems, progress):
         out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
         progress(0.1, "checking months")
-        out["month_start"] = parse_months(cells["month"], file, rownum, problems)
+        out["month_start"] = parse_months(cells["month"], file, rownum, problems, notes=self.notes)
         progress(0.25, "resolving districts")
         out["district_code"], fuzzy = self._districts(cells["district"], file, rownum, problems)
         progress(0.4, "checking codes")
@@ -174,9 +185,17 @@ class Validator:
             "users": cells.get("users", pd.Series(pd.NA, index=out.index, dtype="object")),
         }
         out["transactions"] = parse_numbers(
-            raw["transactions"], "transactions", file, rownum, problems, required=True
+            raw["transactions"],
+            "transactions",
+            file,
+            rownum,
+            problems,
+            required=True,
+            notes=self.notes,
         )
-        out["users"] = parse_numbers(raw["users"], "users", file, rownum, problems, required=False)
+        out["users"] = parse_numbers(
+            raw["users"], "users", file, rownum, problems, required=False, notes=self.notes
+        )
         raw["month_start"] = cells["month"]
         problems += rules.schema_problems(
             rules.usage_schema(self.today),
@@ -214,12 +233,16 @@ class Validator:
         out["district_code"], out["parent_name"], fuzzy = self._districts_or_parents(
             cells["district"], file, rownum, problems
         )
-        out["year"] = parse_numbers(cells["year"], "year", file, rownum, problems, required=True)
+        out["year"] = parse_numbers(
+            cells["year"], "year", file, rownum, problems, required=True, notes=self.notes
+        )
         out["indicator"] = self._indicators(cells["indicator"], file, rownum, problems)
         out["grp"] = parse_codes(
             cells["group"], "group", set(rules.GROUPS), {}, file, rownum, problems
         )
-        out["value"] = parse_numbers(cells["value"], "value", file, rownum, problems, required=True)
+        out["value"] = parse_numbers(
+            cells["value"], "value", file, rownum, problems, required=True, notes=self.notes
+        )
         out["unit"] = parse_codes(
             cells["unit"], "unit", set(rules.UNITS), {"%": "pct"}, file, rownum, problems
         )
@@ -279,12 +302,14 @@ class Validator:
         month = cells.get("month")
         year = cells.get("year")
         out["month_start"] = (
-            parse_months(month, file, rownum, problems, required=year is None)
+            parse_months(month, file, rownum, problems, required=year is None, notes=self.notes)
             if month is not None
             else pd.NaT
         )
         out["year"] = (
-            parse_numbers(year, "year", file, rownum, problems, required=month is None)
+            parse_numbers(
+                year, "year", file, rownum, problems, required=month is None, notes=self.notes
+            )
             if year is not None
             else np.nan
         )
@@ -306,7 +331,7 @@ class Validator:
                 )
             )
         out["target"] = parse_numbers(
-            cells["target"], "target", file, rownum, problems, required=True
+            cells["target"], "target", file, rownum, problems, required=True, notes=self.notes
         )
         raw = {
             "target": cells["target"],
@@ -426,8 +451,11 @@ def validate_file(
     name = display_name or path.name
     progress(0.0, f"reading {name}")
     try:
-        frame = read_file(path, sheet, name)
-        result = validator(today, extra_aliases=extra_aliases).validate(frame, name, kind, progress)
+        layout = read_layout(path, sheet, name)
+        frame = layout.frame
+        checker = validator(today, extra_aliases=extra_aliases)
+        result = checker.validate(frame, name, kind, progress, layout)
+        result.notes = result.notes or list(layout.notes)  # a refusal before any cell was read
     except ReadError as error:
         return Validation(name, kind, pd.DataFrame(), error.problems)
     except Exception as error:

@@ -9,15 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa_arrow
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from kp_dash.store import sniff
+from kp_dash.store import layout, sniff
 from kp_dash.store.cells import file_problem, problem_rows, texts
 from kp_dash.store.rules import is_known_header, key
 
@@ -30,51 +32,84 @@ class ReadError(Exception):
         super().__init__("; ".join(problems["message"]))
 
 
+@dataclass
+class Layout:
+    """A file read as a table, with what was recognised about its layout: `rows` holds each data
+    row's number as a spreadsheet shows it, and `notes` the decisions as plain sentences."""
+
+    frame: pd.DataFrame
+    header_row: int
+    rows: np.ndarray
+    notes: list[str] = field(default_factory=list)
+
+
 def read_file(
     path: Path, sheet: str | None = None, display_name: str | None = None
 ) -> pd.DataFrame:
-    """A CSV (UTF-8, with or without BOM), Excel (.xlsx: first sheet or `sheet`) or Parquet file
-    as a frame; text files keep every cell as text (numbers are validated later). The name's
-    extension picks the reader (`display_name`'s, else the path's). Whatever the content, the
-    only exception is a ReadError."""
+    """`read_layout`'s table alone."""
+    return read_layout(path, sheet, display_name).frame
+
+
+def read_layout(path: Path, sheet: str | None = None, display_name: str | None = None) -> Layout:
+    """A CSV, Excel (.xlsx: the sheet with a header, or `sheet`) or Parquet file as a frame, and
+    its layout; text files keep every cell as text (numbers are validated later). CSV may be
+    UTF-8, UTF-16, Windows-1252 or Windows-1256 text separated by `,` `;` tab or `|`, with title
+    rows above the header. The name's extension picks the reader (`display_name`'s, else the
+    path's). Whatever the content, the only exception is a ReadError."""
     name = display_name or path.name
     if not path.exists() or path.stat().st_size == 0:
         raise ReadError(file_problem(name, "empty_file", "the file is empty"))
     suffix = sniff.suffix_of(name, path)
-    if (refused := sniff.refusal(path, name, suffix)) is not None:
-        raise ReadError(refused)
     reader = sniff.file_format(suffix)
-    if reader == "parquet":
-        header, frame = _read_parquet(path, name)
-        return _named_columns(header, frame, name, header_row=1, letters=False)
-    if reader == "excel":
-        header, frame, header_row = _read_excel(path, name, sheet)
-        return _named_columns(header, frame, name, header_row, letters=True)
-    header, frame = _read_csv(path, name)
-    return _named_columns(header, frame, name, header_row=1, letters=True)
-
-
-def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
-    data = path.read_bytes()
+    refused = sniff.refusal(path, name, suffix)
+    if refused is not None and not (reader == "csv" and _utf16(path, refused)):
+        raise ReadError(refused)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        row = data[: error.start].count(b"\n") + 1
-        byte = data[error.start : error.start + 1].hex().upper()
-        message = (
-            f"the file is not UTF-8 text (byte 0x{byte} cannot be read); in Excel use "
-            "'Save as' → 'CSV UTF-8 (Comma delimited)' and import again"
-        )
-        raise ReadError(file_problem(name, "wrong_encoding", message, row)) from None
-    if text.startswith("\ufeff"):
-        data, text = data[3:], text[1:]
-    if (nul := sniff.nul_problem(data, name)) is not None:
-        raise ReadError(nul)
+        if reader == "parquet":
+            header, frame = _read_parquet(path, name)
+            frame = _named_columns(header, frame, name, header_row=1, letters=False)
+            return Layout(frame, 1, np.arange(2, 2 + len(frame)))
+        if reader == "excel":
+            header, frame, header_row, rows, notes = _read_excel(path, name, sheet)
+        else:
+            header, frame, header_row, notes = _read_csv(path, name)
+            rows = np.arange(header_row + 1, header_row + 1 + len(frame))
+    except layout.LayoutError as error:
+        raise ReadError(error.problems) from None
+    frame = _named_columns(header, frame, name, header_row, letters=True)
+    return Layout(frame, header_row, rows, notes)
+
+
+def _utf16(path: Path, refused: pd.DataFrame) -> bool:
+    """The refusal is of UTF-16 text, which the CSV reader converts."""
+    with path.open("rb") as handle:
+        bom = handle.read(2)
+    return refused["rule"].tolist() == ["wrong_encoding"] and bom in (b"\xff\xfe", b"\xfe\xff")
+
+
+def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame, int, list[str]]:
+    data = path.read_bytes()
+    text, notes = layout.decode(data, name)
+    plain = not notes and not data.startswith(b"\xef\xbb\xbf")  # Arrow can take the bytes
+    if "\x00" in text:
+        raise ReadError(sniff.nul_problem(text.encode("utf-8"), name))
     if not text or text.isspace():
         raise ReadError(file_problem(name, "empty_file", "the file is empty"))
-    # the header from the file's first MiB: copying a large file for one row is slow
-    header = _csv_records(text[: 1 << 20], name)[0]
-    _refuse_other_separator(header, name)
+    # the layout from the file's first MiB: copying a large file for a few rows is slow
+    head = text[: 1 << 20]
+    delimiter, at = layout.find_delimiter(head, name)
+    notes += layout.delimiter_note(delimiter)
+    if at is None:
+        start, blank = 0, text[: len(text) - len(text.lstrip("\r\n"))]
+        header_row = blank.count("\n") + blank.count("\r") - blank.count("\r\n") + 1
+    else:
+        records, starts = layout.head_records(head, delimiter, at + 1)
+        start, header_row = starts[at], at + 1
+        notes += layout.header_note(header_row, records[:at])
+    if start or not plain:
+        text = text[start:]
+        data = text.encode("utf-8")
+    header = _csv_records(text[: 1 << 20], name, delimiter, header_row)[0]
     width = len(header)
     # every column as text: codes such as '007' and dates stay as written. The header is read
     # as a row, so that blank or repeated names reach the header checks as they were written.
@@ -82,26 +117,29 @@ def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
         table = pa_csv.read_csv(
             io.BytesIO(data),
             read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{i}": pa_arrow.string() for i in range(width)},
                 strings_can_be_null=False,
             ),
         )
     except pa_arrow.ArrowException as error:
-        raise ReadError(_csv_problem(text, name, width, error)) from None
+        raise ReadError(_csv_problem(text, name, width, error, delimiter, header_row)) from None
     header = [column[0].as_py() for column in table.columns] if table.num_rows else []
     data_rows = table.slice(1).rename_columns([str(i) for i in range(table.num_columns)])
     frame = data_rows.to_pandas()
     frame.columns = range(table.num_columns)
-    return header, frame
+    return header, frame, header_row, notes
 
 
-def _csv_records(text: str, name: str, limit: int = 1) -> list[list[str]]:
+def _csv_records(
+    text: str, name: str, delimiter: str, first_row: int, limit: int = 1
+) -> list[list[str]]:
     """The first `limit` rows as Python's csv module reads them, blank lines skipped as Arrow
-    skips them; a row it cannot read (a cell over its size limit) is a problem."""
+    skips them; a row it cannot read (a cell over its size limit) is a problem. The text's
+    first row is the spreadsheet's `first_row`."""
     records: list[list[str]] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for record in reader:
             if record:
@@ -109,38 +147,25 @@ def _csv_records(text: str, name: str, limit: int = 1) -> list[list[str]]:
             if len(records) == limit:
                 break
     except csv.Error as error:
-        row = len(records) + 1
+        row = len(records) + first_row
         message = f"this row cannot be read as CSV ({error})"
         raise ReadError(file_problem(name, "unreadable", message, row)) from None
     return records or [[]]
 
 
-def _refuse_other_separator(header: list[str], name: str) -> None:
-    """A header that is one column but splits into known names on ';' or a tab: the file was
-    saved with another separator (Excel does so where the decimal mark is a comma)."""
-    if len(header) != 1:
-        return
-    for separator, label in ((";", "semicolons"), ("\t", "tabs")):
-        if sum(is_known_header(part.strip()) for part in header[0].split(separator)) >= 2:
-            message = (
-                f"the columns are separated by {label}, not commas; in Excel use 'Save as' → "
-                "'CSV UTF-8 (Comma delimited)' and import again"
-            )
-            value = header[0][:80]
-            raise ReadError(problem_rows(name, [1], "", [value], "wrong_separator", [message]))
-
-
-def _csv_problem(text: str, name: str, width: int, error: Exception) -> pd.DataFrame:
+def _csv_problem(
+    text: str, name: str, width: int, error: Exception, delimiter: str, first_row: int
+) -> pd.DataFrame:
     """Arrow's reason for refusing a CSV, with the row a person should look at where the
     reason is a row with the wrong number of cells."""
     reason = _arrow_reason(error)
     if re.match(r"Expected \d+ columns, got \d+", reason):
-        records = _csv_records(text, name, limit=-1)
+        records = _csv_records(text, name, delimiter, first_row, limit=-1)
         row, record = next(
-            ((i, r) for i, r in enumerate(records, start=1) if len(r) != width), (0, [])
+            ((i, r) for i, r in enumerate(records, start=first_row) if len(r) != width), (0, [])
         )
         if row:
-            line = ",".join(record)
+            line = delimiter.join(record)
             value = line if len(line) <= 80 else line[:79] + "…"
             message = (
                 f"this row has {len(record)} cells but the header row has {width}; a value "
@@ -192,9 +217,12 @@ def _plain(column: pa_arrow.ChunkedArray) -> pa_arrow.ChunkedArray:
     return pa_arrow.chunked_array([pa_arrow.array(texts, pa_arrow.string())])
 
 
-def _read_excel(path: Path, name: str, sheet: str | None) -> tuple[list[str], pd.DataFrame, int]:
+def _read_excel(
+    path: Path, name: str, sheet: str | None
+) -> tuple[list[str], pd.DataFrame, int, np.ndarray, list[str]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    notes: list[str] = []
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = workbook.sheet_names
@@ -204,8 +232,11 @@ def _read_excel(path: Path, name: str, sheet: str | None) -> tuple[list[str], pd
             raise ReadError(file_problem(name, "unknown_sheet", message))
         if not sheets:
             raise ReadError(file_problem(name, "empty_file", "the workbook has no sheets"))
-        chosen = sheet or sheets[0]
-        cells = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        if sheet is not None or len(sheets) == 1:
+            chosen = sheet or sheets[0]
+            cells = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        else:
+            chosen, cells, notes = _pick_sheet(workbook, sheets, name)
     except (CalamineError, OSError, ValueError) as error:
         message = f"the file cannot be read as an Excel workbook ({error})"
         raise ReadError(file_problem(name, "unreadable", message)) from None
@@ -213,9 +244,37 @@ def _read_excel(path: Path, name: str, sheet: str | None) -> tuple[list[str], pd
     filled = [(i, row) for i, row in enumerate(cells, start=1) if any(_filled(c) for c in row)]
     if not filled:
         raise ReadError(file_problem(name, "empty_file", f"sheet '{chosen}' is empty"))
-    (header_row, header), rows = filled[0], [row for _, row in filled[1:]]
-    frame = pd.DataFrame(rows, columns=range(len(header)), dtype=object).map(_excel_text)
-    return [str(_excel_text(c)) for c in header], frame, header_row
+    # no header among the first rows: the first filled row, which the header checks explain
+    at = layout.header_index([row for _, row in filled]) or 0
+    (header_row, header), below = filled[at], filled[at + 1 :]
+    notes += layout.header_note(header_row, cells[: header_row - 1])
+    frame = pd.DataFrame([r for _, r in below], columns=range(len(header)), dtype=object)
+    rows = np.array([i for i, _ in below], dtype=np.int64)
+    return [str(_excel_text(c)) for c in header], frame.map(_excel_text), header_row, rows, notes
+
+
+def _pick_sheet(workbook, sheets: list[str], name: str) -> tuple[str, list, list[str]]:
+    """The one sheet whose first rows hold a header with every required column (the first sheet
+    when none does); a workbook with several is refused, as which to import is a person's
+    choice."""
+    found = {}
+    for title in sheets:
+        cells = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        filled = [row for row in cells if any(_filled(c) for c in row)]
+        at = layout.header_index(filled)
+        if at is not None and layout.is_complete_header(filled[at]):
+            found[title] = cells
+    if len(found) == 1:
+        ((title, cells),) = found.items()
+        return title, cells, [f"sheet '{title}' used (the only one with a valid header)"]
+    if not found:
+        return sheets[0], workbook.get_sheet_by_name(sheets[0]).to_python(skip_empty_area=False), []
+    listed = ", ".join(f"'{s}'" for s in found)
+    message = (
+        f"{len(found)} sheets hold a table with a header row ({listed}); choose the sheet to "
+        "import with --sheet (or the sheet field on the Data page) and import each on its own"
+    )
+    raise ReadError(file_problem(name, "several_sheets", message))
 
 
 def _filled(cell: object) -> bool:

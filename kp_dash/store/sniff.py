@@ -4,7 +4,8 @@ size (a zip bomb, a Parquet file of a billion repeated cells, a sheet with one c
 corner). Each check returns the problem rows that refuse the file, or None.
 
 The name's extension picks the reader: `.xlsx`, `.xlsm` and `.xls` are Excel, `.parquet` is
-Parquet, anything else is CSV. CSV must be UTF-8 text (with or without BOM) without NUL bytes;
+Parquet, anything else is CSV. CSV must be text without NUL bytes (UTF-8 with or without BOM;
+the reader converts UTF-16 with its BOM, Windows-1252 and -1256, `kp_dash.store.layout`);
 an `.xlsx` must be a zip holding `[Content_Types].xml` and `xl/workbook.xml`; a Parquet file
 starts and ends with `PAR1`.
 """

@@ -175,6 +175,12 @@ class Outcome:
     message: str
 
 
+def recognised(result: intake.ImportResult) -> str:
+    """What the importer recognised and converted, as a Markdown list of inert lines."""
+    notes = result.validation.notes if result.validation else []
+    return "\n".join(f"- {inert(note)}" for note in notes)
+
+
 def outcome(result: intake.ImportResult, name: str | None = None) -> Outcome:
     """The result as the page shows it; `name`, the uploaded file's, is shown as code."""
     if result.status == "valid":

@@ -365,3 +365,12 @@ def test_content_that_is_not_what_the_name_says_is_refused(
     assert _texts(at.error) == ["` returns.xlsx `: rejected, 1 problem(s); nothing was written"]
     _click(at, "data_import")
     assert batches.read_manifest().empty
+
+
+def test_what_was_recognised_is_listed_before_importing(own_empty: Path, run_page: RunPage) -> None:
+    semicolons = Path(__file__).parents[1] / "fixtures" / "field" / "layouts" / "semicolon.csv"
+    at = _upload(_ok(run_page(DATA)), semicolons)
+    _click(at, "data_check")
+    shown = [m for m in _texts(at.markdown) if m.startswith("**Recognised in the file**")]
+    assert shown == ["**Recognised in the file** (check before importing)\n\n- delimiter ';'"]
+    assert batches.read_manifest().empty

@@ -93,7 +93,7 @@ def test_every_problem_is_reported_in_one_pass(tmp_path):
         tmp_path,
         GOOD_ROW,
         "2027-01,PK502,health_card,online,female,rural,5,4",
-        "Jan 2025,PK502,health_card,online,female,rural,-2,",
+        "Jan 25,PK502,health_card,online,female,rural,-2,",
         "2025-01,PK502,passports,fax,female,rural,2.5,",
         "2025-01,PK502,health_card,online,female,urban,5,9",
         "2025-01,Lahore,health_card,online,x,rural,5,4",
@@ -103,7 +103,8 @@ def test_every_problem_is_reported_in_one_pass(tmp_path):
     )
     assert lines == [
         "returns.csv: row 3, month: '2027-01' is in the future (latest allowed month is 2026-11)",
-        "returns.csv: row 4, month: 'Jan 2025' is not a month; write it as YYYY-MM (e.g. 2025-03)",
+        "returns.csv: row 4, month: 'Jan 25' is not a month; write it as YYYY-MM (e.g. 2025-03), "
+        "a date such as 2025-03-01 or 01/03/2025 (day first), Mar-2025, March 2025 or مارچ 2025",
         "returns.csv: row 4, transactions: '-2' is negative; counts are whole numbers ≥ 0",
         "returns.csv: row 5, channel: 'fax' is not a known channel (use one of: counter, "
         "facilitation_centre, helpline, kiosk, mobile_app, online)",
@@ -168,11 +169,12 @@ def test_empty_file_and_header_alone(tmp_path):
 
 
 def test_wrong_encoding_names_the_row(tmp_path):
+    # Windows-1252 text is converted, so the cell is checked as written
     text = f"{USAGE_HEADER}\n{GOOD_ROW}\n2025-01,Peshawar é,health_card,online,male,rural,5,4\n"
     path = write(tmp_path, text, "latin.csv", encoding="latin-1")
     assert ingest.validate_file(path, today=TODAY).problem_lines() == [
-        "latin.csv: row 3: the file is not UTF-8 text (byte 0xE9 cannot be read); in Excel use "
-        "'Save as' → 'CSV UTF-8 (Comma delimited)' and import again"
+        "latin.csv: row 3, district: 'Peshawar é' is not a KP district — did you mean "
+        "'Peshawar' (PK528)?"
     ]
 
 

@@ -115,11 +115,10 @@ def test_the_same_header_twice(tmp_path):
 
 
 def test_semicolon_separated_file(tmp_path):
+    # read as it is (the delimiter is told from the header), and said so
     text = "month;district;service;channel;transactions\n2025-01;PK502;health_card;online;5\n"
-    assert lines(csv_file(tmp_path, text)) == [
-        "returns.csv: row 1: the columns are separated by semicolons, not commas; in Excel use "
-        "'Save as' → 'CSV UTF-8 (Comma delimited)' and import again"
-    ]
+    assert lines(csv_file(tmp_path, text)) == []
+    assert reader.read_layout(tmp_path / "returns.csv").notes == ["delimiter ';'"]
 
 
 # --- CSV structure ------------------------------------------------------------------------------
