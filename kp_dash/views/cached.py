@@ -370,6 +370,12 @@ def register(file_stamp: tuple) -> pd.DataFrame:
     return table(file_stamp, "districts")
 
 
+def district_names(file_stamp: tuple) -> dict[str, str]:
+    """P-code -> district name, in register order."""
+    frame = register(file_stamp)
+    return dict(zip(frame["district_code"], frame["district_name"], strict=True))
+
+
 @st.cache_data(max_entries=16, show_spinner="Preparing the briefing…")
 def briefing_pdf(
     file_stamp: tuple,

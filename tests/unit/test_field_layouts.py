@@ -192,6 +192,12 @@ def test_a_bad_value_below_titles_names_its_spreadsheet_row(tmp_path):
     assert line.startswith("returns.csv: row 4, transactions:")
 
 
+def _dry_run(path: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KP_DASH_STATE": str(tmp_path / "state")}
+    command = [sys.executable, "-m", "kp_dash", "import", str(path), "--dry-run"]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+
+
 @pytest.mark.parametrize(
     ("name", "recognised"),
     [
@@ -201,31 +207,14 @@ def test_a_bad_value_below_titles_names_its_spreadsheet_row(tmp_path):
     ],
 )
 def test_dry_run_import_from_the_command_line(name, recognised, tmp_path):
-    env = {**os.environ, "KP_DASH_STATE": str(tmp_path / "state")}
-    done = subprocess.run(
-        [sys.executable, "-m", "kp_dash", "import", str(LAYOUTS / name), "--dry-run"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
+    done = _dry_run(LAYOUTS / name, tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{name}: 3 usage rows are valid (dry run: nothing was written)" in done.stderr
     assert recognised in done.stderr  # every decision is said before anything is accepted
 
 
 def test_dry_run_of_a_refused_layout_exits_1(tmp_path):
-    env = {**os.environ, "KP_DASH_STATE": str(tmp_path / "state")}
-    path = LAYOUTS / "two_sheets.xlsx"
-    done = subprocess.run(
-        [sys.executable, "-m", "kp_dash", "import", str(path), "--dry-run"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
+    done = _dry_run(LAYOUTS / "two_sheets.xlsx", tmp_path)
     assert done.returncode == 1
     assert "2 sheets hold a table with a header row ('Aug 2026', 'Sep 2026')" in done.stderr
 
