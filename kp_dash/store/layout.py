@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 import pandas as pd
 
 from kp_dash.store.cells import file_problem
+from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.rules import COLUMNS, REQUIRED, guess_kind, is_known_header, match_columns
 
 HEADER_SEARCH_ROWS = 20  # the header is looked for in the first 20 rows of a sheet or file
@@ -88,10 +89,17 @@ def is_complete_header(cells: Sequence[object]) -> bool:
     return all(column in mapping for column in REQUIRED[kind])
 
 
-def header_index(rows: Sequence[Sequence[object]]) -> int | None:
+def header_index(
+    rows: Sequence[Sequence[object]], mapping: ColumnMapping | None = None
+) -> int | None:
     """The position of the header among the first rows, or None. Rows above it are titles and
-    notes, which name no column: a row naming some but too few is a damaged header, not one."""
+    notes, which name no column: a row naming some but too few is a damaged header, not one.
+    With a confirmed column mapping, the header is the row the mapping was confirmed for."""
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if mapping is not None:
+            if mapping.matches(row):
+                return i
+            continue
         if is_header(row):
             return i
         if any(is_known_header(str(c).strip()) for c in row if c is not None):
@@ -146,9 +154,12 @@ def _splits(records: list[list[str]]) -> bool:
     return bool(rows) and all(len(r) > 1 for r in rows) and len({len(r) for r in rows}) == 1
 
 
-def find_delimiter(head: str, name: str) -> tuple[str, int | None]:
+def find_delimiter(
+    head: str, name: str, mapping: ColumnMapping | None = None
+) -> tuple[str, int | None]:
     """The delimiter among `,` `;` tab `|` that splits a header row (and the rows below it
-    alike), and that header's position; (',', None) when no delimiter gives a header."""
+    alike), and that header's position; (',', None) when no delimiter gives a header. With a
+    column mapping, the header is the mapping's."""
     limit = HEADER_SEARCH_ROWS + SAMPLE_ROWS + 1
     found: dict[str, tuple[int, bool]] = {}
     parsed: dict[str, list[list[str]]] = {}
@@ -157,7 +168,7 @@ def find_delimiter(head: str, name: str) -> tuple[str, int | None]:
             parsed[delimiter] = records = head_records(head, delimiter, limit)[0]
         except csv.Error:
             continue
-        if (at := header_index(records)) is not None:
+        if (at := header_index(records, mapping)) is not None:
             found[delimiter] = (at, _consistent(records[at + 1 :], len(records[at])))
     good = [d for d, (_, consistent) in found.items() if consistent]
     if len(good) == 1:

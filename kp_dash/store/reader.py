@@ -21,6 +21,8 @@ import pyarrow.parquet as pq
 
 from kp_dash.store import layout, sniff
 from kp_dash.store.cells import file_problem, problem_rows, texts
+from kp_dash.store.districts import DistrictResolver
+from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.rules import is_known_header, key
 
 
@@ -50,12 +52,21 @@ def read_file(
     return read_layout(path, sheet, display_name).frame
 
 
-def read_layout(path: Path, sheet: str | None = None, display_name: str | None = None) -> Layout:
+def read_layout(
+    path: Path,
+    sheet: str | None = None,
+    display_name: str | None = None,
+    *,
+    mapping: ColumnMapping | None = None,
+    resolver: DistrictResolver | None = None,
+) -> Layout:
     """A CSV, Excel (.xlsx: the sheet with a header, or `sheet`) or Parquet file as a frame, and
     its layout; text files keep every cell as text (numbers are validated later). CSV may be
     UTF-8, UTF-16, Windows-1252 or Windows-1256 text separated by `,` `;` tab or `|`, with title
     rows above the header. The name's extension picks the reader (`display_name`'s, else the
-    path's). Whatever the content, the only exception is a ReadError."""
+    path's). A confirmed column `mapping` names the header row and the contract column of each
+    of its cells; `resolver` tells district names written as column headers. Whatever the
+    content, the only exception is a ReadError."""
     name = display_name or path.name
     if not path.exists() or path.stat().st_size == 0:
         raise ReadError(file_problem(name, "empty_file", "the file is empty"))
@@ -67,17 +78,45 @@ def read_layout(path: Path, sheet: str | None = None, display_name: str | None =
     try:
         if reader == "parquet":
             header, frame = _read_parquet(path, name)
+            header_row, notes = 1, []
+            if mapping is not None and not mapping.matches(header):
+                raise ReadError(_mapping_problem(name, mapping))
+            header, frame = _mapped(header, frame, mapping, notes)
             frame = _named_columns(header, frame, name, header_row=1, letters=False)
-            return Layout(frame, 1, np.arange(2, 2 + len(frame)))
+            return Layout(frame, 1, np.arange(2, 2 + len(frame)), notes)
         if reader == "excel":
-            header, frame, header_row, rows, notes = _read_excel(path, name, sheet)
+            header, frame, header_row, rows, notes = _read_excel(path, name, sheet, mapping)
         else:
-            header, frame, header_row, notes = _read_csv(path, name)
+            header, frame, header_row, notes = _read_csv(path, name, mapping)
             rows = np.arange(header_row + 1, header_row + 1 + len(frame))
     except layout.LayoutError as error:
         raise ReadError(error.problems) from None
+    header, frame = _mapped(header, frame, mapping, notes)
     frame = _named_columns(header, frame, name, header_row, letters=True)
     return Layout(frame, header_row, rows, notes)
+
+
+def _mapped(
+    header: list[str], frame: pd.DataFrame, mapping: ColumnMapping | None, notes: list[str]
+) -> tuple[list[str], pd.DataFrame]:
+    """The header under the mapping's contract names, its ignored columns left out."""
+    if mapping is None:
+        return header, frame
+    names, keep = mapping.renamed(header)
+    notes.append(mapping.note())
+    kept = frame[[p for p in keep if p in frame.columns]]
+    kept.columns = range(kept.shape[1])
+    return names, kept
+
+
+def _mapping_problem(name: str, mapping: ColumnMapping) -> pd.DataFrame:
+    shown = ", ".join(f"'{h}'" for h in mapping.header)
+    message = (
+        f"the column mapping given is for a header row ({shown}) that is not among the first "
+        f"{layout.HEADER_SEARCH_ROWS} rows of the file; give the mapping made for this file's "
+        "headers, or none to have the headers recognised"
+    )
+    return file_problem(name, "mapping_not_matching", message, 1)
 
 
 def _utf16(path: Path, refused: pd.DataFrame) -> bool:
@@ -87,7 +126,9 @@ def _utf16(path: Path, refused: pd.DataFrame) -> bool:
     return refused["rule"].tolist() == ["wrong_encoding"] and bom in (b"\xff\xfe", b"\xfe\xff")
 
 
-def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame, int, list[str]]:
+def _read_csv(
+    path: Path, name: str, mapping: ColumnMapping | None = None
+) -> tuple[list[str], pd.DataFrame, int, list[str]]:
     data = path.read_bytes()
     text, notes = layout.decode(data, name)
     plain = not notes and not data.startswith(b"\xef\xbb\xbf")  # Arrow can take the bytes
@@ -97,8 +138,10 @@ def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame, int, list
         raise ReadError(file_problem(name, "empty_file", "the file is empty"))
     # the layout from the file's first MiB: copying a large file for a few rows is slow
     head = text[: 1 << 20]
-    delimiter, at = layout.find_delimiter(head, name)
+    delimiter, at = layout.find_delimiter(head, name, mapping)
     notes += layout.delimiter_note(delimiter)
+    if at is None and mapping is not None:
+        raise ReadError(_mapping_problem(name, mapping))
     if at is None:
         start, blank = 0, text[: len(text) - len(text.lstrip("\r\n"))]
         header_row = blank.count("\n") + blank.count("\r") - blank.count("\r\n") + 1
@@ -218,7 +261,7 @@ def _plain(column: pa_arrow.ChunkedArray) -> pa_arrow.ChunkedArray:
 
 
 def _read_excel(
-    path: Path, name: str, sheet: str | None
+    path: Path, name: str, sheet: str | None, mapping: ColumnMapping | None = None
 ) -> tuple[list[str], pd.DataFrame, int, np.ndarray, list[str]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -236,7 +279,7 @@ def _read_excel(
             chosen = sheet or sheets[0]
             cells = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
         else:
-            chosen, cells, notes = _pick_sheet(workbook, sheets, name)
+            chosen, cells, notes = _pick_sheet(workbook, sheets, name, mapping)
     except (CalamineError, OSError, ValueError) as error:
         message = f"the file cannot be read as an Excel workbook ({error})"
         raise ReadError(file_problem(name, "unreadable", message)) from None
@@ -245,7 +288,10 @@ def _read_excel(
     if not filled:
         raise ReadError(file_problem(name, "empty_file", f"sheet '{chosen}' is empty"))
     # no header among the first rows: the first filled row, which the header checks explain
-    at = layout.header_index([row for _, row in filled]) or 0
+    at = layout.header_index([row for _, row in filled], mapping)
+    if at is None and mapping is not None:
+        raise ReadError(_mapping_problem(name, mapping))
+    at = at or 0
     (header_row, header), below = filled[at], filled[at + 1 :]
     notes += layout.header_note(header_row, cells[: header_row - 1])
     frame = pd.DataFrame([r for _, r in below], columns=range(len(header)), dtype=object)
@@ -253,16 +299,18 @@ def _read_excel(
     return [str(_excel_text(c)) for c in header], frame.map(_excel_text), header_row, rows, notes
 
 
-def _pick_sheet(workbook, sheets: list[str], name: str) -> tuple[str, list, list[str]]:
-    """The one sheet whose first rows hold a header with every required column (the first sheet
-    when none does); a workbook with several is refused, as which to import is a person's
-    choice."""
+def _pick_sheet(
+    workbook, sheets: list[str], name: str, mapping: ColumnMapping | None = None
+) -> tuple[str, list, list[str]]:
+    """The one sheet whose first rows hold a header with every required column (or the header
+    of the column mapping; the first sheet when none does); a workbook with several is refused,
+    as which to import is a person's choice."""
     found = {}
     for title in sheets:
         cells = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
         filled = [row for row in cells if any(_filled(c) for c in row)]
-        at = layout.header_index(filled)
-        if at is not None and layout.is_complete_header(filled[at]):
+        at = layout.header_index(filled, mapping)
+        if at is not None and (mapping is not None or layout.is_complete_header(filled[at])):
             found[title] = cells
     if len(found) == 1:
         ((title, cells),) = found.items()
