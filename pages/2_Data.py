@@ -1,4 +1,5 @@
-"""Data: check and import department files, confirm district spellings, import log, templates."""
+"""Data: check and import department files, map their columns, confirm district spellings, import
+log, templates."""
 
 import streamlit as st
 
@@ -26,8 +27,9 @@ upload = st.file_uploader(
     max_upload_size=dp.upload_limit_mb(server_limit_mb),
 )
 st.caption(dp.upload_note(server_limit_mb))
-left, middle, right = st.columns(3)
+left, beside, middle, right = st.columns(4)
 kind = left.selectbox("Kind", dp.KIND_CHOICES, key="data_kind", format_func=dp.kind_label)
+source = beside.text_input(dp.SOURCE_LABEL, key="data_source", max_chars=120)
 sheet = middle.text_input("Excel sheet (blank: the first)", key="data_sheet")
 if user.via == "open":  # no login: the name typed is recorded, else the login name
     who = right.text_input("Your name", key="data_who").strip() or None
@@ -37,7 +39,9 @@ else:
 if upload is not None and (refused := dp.too_large(upload.name, upload.size)):
     getattr(st, refused.level)(refused.message)
 elif upload is not None:
-    request = dp.request(upload.name, upload.getvalue(), kind, sheet, who, user.districts, address)
+    request = dp.request(
+        upload.name, upload.getvalue(), kind, sheet, who, user.districts, address, source
+    )
     check, go, _ = st.columns([1, 1, 4])
     if check.button("Check file", key="data_check"):
         st.session_state["data_result"] = (request, request.run(dry_run=True))
@@ -52,6 +56,8 @@ elif upload is not None:
         if result.status == "accepted":
             cached.data_changed()
     shown, result = st.session_state.get("data_result", (None, None))
+    if flash := st.session_state.pop("data_map_flash", None):
+        getattr(st, flash.level)(flash.message)
     if result is not None and shown == request:
         outcome = dp.outcome(result, request.display_name)
         getattr(st, outcome.level)(outcome.message)
@@ -70,6 +76,17 @@ elif upload is not None:
                     batches.confirm_alias(
                         spelling.spelling, spelling.district_code, who=who, address=address
                     )
+                st.session_state["data_result"] = (request, request.run(dry_run=True))
+                st.rerun()
+        if form := dp.mapping_form(request, result):
+            st.markdown(dp.MAPPING_INTRO)
+            map_kind = form.kind or st.selectbox(**dp.MAP_KIND_WIDGET)
+            picks = [st.selectbox(**box) for box in form.selectboxes(map_kind)]
+            if wait := dp.mapping_wait(form, map_kind, picks, source):
+                st.warning(wait)
+            if st.button("Confirm mapping", key="data_map_confirm", disabled=bool(wait)):
+                saved = dp.confirm_mapping(form, map_kind, picks, source, who, address)
+                st.session_state["data_map_flash"] = saved
                 st.session_state["data_result"] = (request, request.run(dry_run=True))
                 st.rerun()
 

@@ -200,12 +200,20 @@ def _progress_bar(fraction: float, message: str) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kp_dash.store import intake
+    from kp_dash.store import intake, mappings
 
     path = Path(args.file)
     if not path.exists():
         _say(f"{path}: no such file")
         return EXIT_USAGE
+    mapping = None
+    if args.mapping is not None:
+        try:
+            mapping = mappings.load_file(args.mapping)
+        except mappings.MappingError as error:
+            _say(f"{error} (nothing was read or written)")
+            return EXIT_USAGE
+        _say(f"using the column mapping in {args.mapping}")
     result = intake.import_file(
         path,
         kind=args.kind,
@@ -214,6 +222,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         db_path=args.db,
         dry_run=args.dry_run,
         progress=_progress_bar,
+        mapping=mapping,
+        source=args.source or "",
     )
     for note in result.validation.notes if result.validation else []:
         _say(f"recognised: {note}")
@@ -376,6 +386,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path)
     p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
     p.add_argument("--who", help="recorded in the import manifest (default: the login name)")
+    p.add_argument(
+        "--source",
+        help="the department or office that sent the file: recorded with the batch, and the "
+        "column mapping saved for it is applied to a file with the same headers",
+    )
+    p.add_argument(
+        "--mapping",
+        type=Path,
+        help="a column mapping file (JSON, as the Data page saves under KP_DASH_STATE/"
+        "column_maps/) naming the contract column of each header cell",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("withdraw", help="withdraw an accepted batch (its record stays)")

@@ -25,6 +25,7 @@ EVENTS = (
     "import",
     "withdraw",
     "alias_confirmed",
+    "mapping_confirmed",
     "export",
     "briefing",
     "user_added",

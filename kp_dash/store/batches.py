@@ -30,6 +30,7 @@ MANIFEST_COLUMNS = [
     "batch_id",
     "kind",
     "file_name",
+    "source",
     "content_hash",
     "rows",
     "who",

@@ -192,6 +192,8 @@ def district_message(text: str, resolution) -> str:
         return f"'{text}' names an old parent district: {resolution.suggestion()}"
     if resolution.method == "ambiguous":
         return f"'{text}' matches more than one district; use the P-code"
+    if resolution.method == "successor":  # only one that cannot be placed reaches here
+        return f"'{text}' is not one of the 2023 census districts — {resolution.suggestion()}"
     suggestion = resolution.suggestion()
     tail = f" — {suggestion}" if suggestion else "; give a P-code (PK501-PK535) or a district name"
     return f"'{text}' is not a KP district{tail}"

@@ -1,7 +1,10 @@
 """The register of KP's 35 districts, district-name normalisation and alias resolution.
 
-A name resolves to a P-code only without doubt: by P-code, by a known alias, or by a known
-alias after normalisation (`name_rules.csv`). Fuzzy matches are only ever suggestions.
+A name resolves to a P-code only without doubt: by P-code, by a known alias or spelling (Latin or
+Urdu script), or by one after normalisation (`name_rules.csv`, plus the Arabic-script folding
+below). A district created after the 2023 census resolves to the census district holding all of
+its area, with its lineage; one whose area cannot be placed in one census district resolves to
+nothing. Fuzzy matches are only ever suggestions.
 """
 
 from __future__ import annotations
@@ -25,6 +28,29 @@ FUZZY_LIMIT = 5
 PCODE_RE = re.compile(r"PK\d{3}")
 _NON_WORD = re.compile(r"[\W_]+")
 
+# Arabic-script letters typed in several ways (Arabic or Urdu keyboards, old fonts) folded to the
+# Urdu letter, so that a name typed either way gives the same key.
+_ARABIC_FOLDS = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # Arabic yeh -> Farsi yeh
+        "\u0649": "\u06cc",  # alef maksura -> Farsi yeh
+        "\u0643": "\u06a9",  # Arabic kaf -> keheh
+        "\u0647": "\u06c1",  # Arabic heh -> heh goal
+        "\u0629": "\u06c1",  # teh marbuta -> heh goal
+        "\u06d5": "\u06c1",  # ae -> heh goal
+        "\u06be": "\u06c1",  # heh doachashmee, often typed for heh goal ('ھری پور')
+        "\u0671": "\u0627",  # alef wasla -> alef
+        "\u0640": None,  # tatweel: stretches a word, no letter
+    }
+)
+# Urdu words around a name, as the Latin ones in `name_rules.csv` ('ضلع پشاور', 'خیبر ایجنسی').
+SCRIPT_RULES = (
+    ("drop_word", "ضلع", ""),  # district
+    ("drop_word", "ضلعی", ""),  # of the district
+    ("drop_word", "ڈسٹرکٹ", ""),  # 'district' transliterated
+    ("drop_word", "ایجنسی", ""),  # agency (the merged districts before 2018)
+)
+
 # (pattern words, replacement words), longest pattern first so phrases beat single words.
 RuleSet = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 Keys = dict[str, set[str]]
@@ -33,9 +59,8 @@ Keys = dict[str, set[str]]
 def compile_rules(rules: pd.DataFrame) -> RuleSet:
     """Turn `name_rules.csv` rows into word-sequence substitutions."""
     compiled = []
-    for rule, pattern, replacement in zip(
-        rules["rule"], rules["pattern"], rules["replacement"], strict=True
-    ):
+    given = zip(rules["rule"], rules["pattern"], rules["replacement"], strict=True)
+    for rule, pattern, replacement in (*given, *SCRIPT_RULES):
         if rule not in ("drop_word", "replace_word"):
             raise ValueError(f"unknown name rule {rule!r}")
         words = tuple(_split(pattern))
@@ -50,10 +75,21 @@ def _seed_rules(seed_dir: Path) -> RuleSet:
     return compile_rules(_read_seed(seed_dir, "name_rules"))
 
 
+def fold_script(text: str) -> str:
+    """Case, marks and Arabic-script letter variants folded; word breaks kept.
+
+    Diacritics (harakat, madda, hamza above) and zero-width joiners and marks are dropped rather
+    than read as word breaks: Peshawar with a kasra, or Abbottabad with a zero-width non-joiner
+    between its two words, gives the same key as the plain spelling.
+    """
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    kept = "".join(c for c in text if unicodedata.category(c) not in ("Mn", "Cf"))
+    return unicodedata.normalize("NFC", kept).translate(_ARABIC_FOLDS).casefold()
+
+
 def _split(text: str) -> list[str]:
     """Lower-case words; punctuation separates words ('D.I.Khan' -> d, i, khan)."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _NON_WORD.sub(" ", text).split()
+    return _NON_WORD.sub(" ", fold_script(text)).split()
 
 
 def _apply_rules(words: list[str], rules: RuleSet) -> list[str]:
@@ -91,8 +127,8 @@ def normalise(name: str, rules: pd.DataFrame | None = None) -> str:
 
 
 def _exact_key(name: str) -> str:
-    """Case and spacing only: the key of an alias 'as written'."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """Case, spacing and script variants only: the key of an alias 'as written'."""
+    return " ".join(fold_script(name).split())
 
 
 def _is_missing(value: object) -> bool:
@@ -118,6 +154,12 @@ class Resolution:
     candidates: tuple[tuple[str, str, float], ...] = ()
     parent_codes: tuple[str, ...] = ()
     province: str | None = None
+    lineage: str | None = None  # for a district created after the 2023 census
+    created: str | None = None  # the year it was created
+
+    @property
+    def is_successor(self) -> bool:
+        return self.method == "successor"
 
     def suggestion(self) -> str | None:
         """A sentence for the user, or None when there is nothing to suggest."""
@@ -133,11 +175,39 @@ class Resolution:
         if self.method == "ambiguous":
             names = _listing([f"{name} ({code})" for code, name, _ in self.candidates])
             return f"'{self.query}' matches more than one district: {names}; give the P-code"
+        if self.method == "successor" and self.district_code is None:
+            return (
+                f"'{self.query}' was created in {self.created} ({self.lineage}); its rows cannot "
+                "be counted under one census district, so give them under the census districts "
+                "it was made from"
+            )
         return None
 
 
 def _read_seed(seed_dir: Path, table: str) -> pd.DataFrame:
     return pd.read_csv(Path(seed_dir) / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+SPELLING_COLUMNS = ("alias", "district_code", "script", "source")
+SUCCESSOR_COLUMNS = ("successor", "district_code", "created", "lineage", "source")
+
+
+def _read_optional(seed_dir: Path, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A hand-written name table; a seed folder without it (an older copy) has no such names."""
+    if not (Path(seed_dir) / f"{table}.csv").is_file():
+        return pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
+    return _read_seed(seed_dir, table)
+
+
+def load_spellings(seed_dir: Path = SEED_DIR) -> pd.DataFrame:
+    """Urdu-script and Roman-Urdu spellings of the 35 districts (`district_spellings.csv`)."""
+    return _read_optional(seed_dir, "district_spellings", SPELLING_COLUMNS)
+
+
+def load_successors(seed_dir: Path = SEED_DIR) -> pd.DataFrame:
+    """Districts created after the 2023 census (`district_successors.csv`); `district_code` is
+    the census district holding all of a successor's area, blank when there is none."""
+    return _read_optional(seed_dir, "district_successors", SUCCESSOR_COLUMNS)
 
 
 def load_register(seed_dir: Path = SEED_DIR) -> pd.DataFrame:
@@ -161,6 +231,7 @@ class DistrictResolver:
         parents: pd.DataFrame,
         rules: pd.DataFrame,
         non_kp: pd.DataFrame,
+        successors: pd.DataFrame | None = None,
     ) -> None:
         self.register = register
         self._rules = compile_rules(rules)
@@ -170,6 +241,7 @@ class DistrictResolver:
         self._compact: Keys = {}
         self._parent_codes: Keys = {}
         self._non_kp: Keys = {}
+        self._successors: dict[str, set[tuple[str, str, str]]] = {}
         self._cache: dict[str, Resolution] = {}
         codes = register["district_code"]
         self._add_pairs(
@@ -185,18 +257,39 @@ class DistrictResolver:
         for name, province in zip(non_kp["name"], non_kp["province"], strict=True):
             for key in (_exact_key(name), *self._keys(name)):
                 self._non_kp.setdefault(key, set()).add(province)
+        if successors is not None:
+            self._add_successors(successors)
+
+    def _add_successors(self, successors: pd.DataFrame) -> None:
+        codes = successors["district_code"].str.strip().str.upper()
+        unknown = sorted(set(codes) - set(self._names) - {""})
+        if unknown:
+            raise ValueError(f"district successors name unknown district codes: {unknown}")
+        for name, code, created, lineage in zip(
+            successors["successor"],
+            codes,
+            successors["created"],
+            successors["lineage"],
+            strict=True,
+        ):
+            for key in (_exact_key(name), *self._keys(name)):
+                if key:
+                    self._successors.setdefault(key, set()).add((code, created, lineage))
 
     @classmethod
     def from_seed(
         cls, seed_dir: Path = SEED_DIR, extra_aliases: pd.DataFrame | None = None
     ) -> DistrictResolver:
         """Build from `data/seed`; `extra_aliases` (alias, district_code): confirmed spellings."""
+        aliases = _read_seed(seed_dir, "district_aliases")
+        spellings = load_spellings(seed_dir)[["alias", "district_code"]]
         resolver = cls(
             load_register(seed_dir),
-            _read_seed(seed_dir, "district_aliases"),
+            pd.concat([aliases[["alias", "district_code"]], spellings], ignore_index=True),
             _read_seed(seed_dir, "district_parents"),
             _read_seed(seed_dir, "name_rules"),
             _read_seed(seed_dir, "non_kp_districts"),
+            load_successors(seed_dir),
         )
         if extra_aliases is not None and len(extra_aliases):
             resolver.add_aliases(extra_aliases)
@@ -259,6 +352,9 @@ class DistrictResolver:
         if found:
             return self._decided(query, found, "normalised")
         for key in (_exact_key(query), sorted_key, compact):
+            if key in self._successors:
+                return self._successor(query, self._successors[key])
+        for key in (_exact_key(query), sorted_key, compact):
             if key in self._parent_codes:
                 children = tuple(sorted(self._parent_codes[key]))
                 return Resolution(
@@ -270,6 +366,13 @@ class DistrictResolver:
                 return Resolution(query, None, "non_kp", province=province)
         candidates = self._fuzzy(sorted_key)
         return Resolution(query, None, "fuzzy" if candidates else "none", candidates)
+
+    def _successor(self, query: str, found: set[tuple[str, str, str]]) -> Resolution:
+        codes = {code for code, _, _ in found}
+        if len(found) > 1 and len(codes) > 1:  # one name, two successors: never guessed
+            return Resolution(query, None, "ambiguous", self._as_candidates(sorted(codes - {""})))
+        code, created, lineage = sorted(found)[0]
+        return Resolution(query, code or None, "successor", lineage=lineage, created=created)
 
     def _decided(self, query: str, codes: set[str], method: str) -> Resolution:
         if len(codes) == 1:

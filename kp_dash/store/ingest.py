@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kp_dash.store import config, rules
+from kp_dash.store import config, lineage, rules
 from kp_dash.store.cells import (
     FUZZY_COLUMNS,
     district_message,
@@ -38,6 +38,7 @@ from kp_dash.store.cells import (
 )
 from kp_dash.store.contract import METRIC_CODES
 from kp_dash.store.districts import DistrictResolver
+from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.reader import Layout, ReadError, read_layout
 
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
@@ -123,15 +124,12 @@ class Validator:
         layout: Layout | None = None,
     ) -> Validation:
         kind = kind or rules.guess_kind(list(frame.columns))
+        header_row = layout.header_row if layout is not None else 1
         if kind is None:
-            message = (
-                "cannot tell whether this is a usage, indicators or targets file from its "
-                "header; give the kind (--kind, or the choice on the Data page)"
-            )
-            return rejected(file, None, [file_problem(file, "unknown_kind", message, 1)])
+            return rejected(file, None, [rules.unknown_kind(frame, file, header_row)])
         if kind not in rules.KINDS:
             raise ValueError(f"unknown kind '{kind}' (known: {', '.join(rules.KINDS)})")
-        mapping, problems = rules.header_problems(frame, file, kind)
+        mapping, problems = rules.header_problems(frame, file, kind, header_row)
         if problems:
             return rejected(file, kind, problems)
         if frame.empty:
@@ -147,6 +145,8 @@ class Validator:
         )
         parse = getattr(self, f"_parse_{kind}")
         rows, fuzzy = parse(cells, file, rownum, problems, progress)
+        if kind == "usage":
+            rows, rownum = self._count_successors(rows, cells["district"], rownum)
         rules.repeated_keys(rows, kind, file, rownum, problems)
         if problems:
             result = rejected(file, kind, problems)
@@ -155,6 +155,22 @@ class Validator:
         return Validation(
             file, kind, rules.final_types(rows, kind), _empty_problems(), fuzzy, self.notes
         )
+
+    def _count_successors(self, rows, written, rownum):
+        """Rows under districts made after the 2023 census, summed into their census district."""
+        names = texts(written)
+        successor = map_texts(names, lambda t: self.resolver.resolve(t).is_successor, False)
+        rows, rownum, notes = lineage.combine_successors(
+            rows,
+            successor.astype(bool),
+            rownum,
+            rules.KEYS["usage"],
+            ("transactions", "users"),
+            written=names,
+            resolver=self.resolver,
+        )
+        self.notes += notes
+        return rows, rownum
 
     # usage ---------------------------------------------------------------------------------
 
@@ -443,17 +459,21 @@ def validate_file(
     today: date | None = None,
     extra_aliases: pd.DataFrame | None = None,
     progress: Progress | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> Validation:
-    """Read and validate one file; never raises for bad content (problems say what is wrong)."""
+    """Read and validate one file; never raises for bad content (problems say what is wrong).
+    A confirmed column `mapping` names the file's header row and the contract column of each
+    of its cells."""
     if kind is not None and kind not in rules.KINDS:
         raise ValueError(f"unknown kind '{kind}' (known: {', '.join(rules.KINDS)})")
     progress = progress or _no_progress
     name = display_name or path.name
     progress(0.0, f"reading {name}")
     try:
-        layout = read_layout(path, sheet, name)
-        frame = layout.frame
+        # the validator first: its resolver tells district names written as column headers
         checker = validator(today, extra_aliases=extra_aliases)
+        layout = read_layout(path, sheet, name, mapping=mapping, resolver=checker.resolver)
+        frame = layout.frame
         result = checker.validate(frame, name, kind, progress, layout)
         result.notes = result.notes or list(layout.notes)  # a refusal before any cell was read
     except ReadError as error:

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import audit, batches, cells, config, sniff
+from kp_dash.store import audit, batches, cells, config, mappings, sniff
 from kp_dash.store.ingest import FIRST_DATA_ROW, Progress, Validation, rejected, validate_file
+from kp_dash.store.mappings import ColumnMapping
 
 
 class UnknownBatch(KeyError):
@@ -82,23 +83,33 @@ def import_file(
     progress: Progress | None = None,
     districts: tuple[str, ...] = (),
     address: str | None = None,
+    mapping: ColumnMapping | None = None,
+    source: str = "",
 ) -> ImportResult:
     """Validate a file and, when it is clean, accept it whole (see the module docstring).
     With `districts` (a district officer's P-codes) a row of any other district, or of the
-    province as a whole, is a problem that rejects the file."""
+    province as a whole, is a problem that rejects the file. The file's columns are read
+    through `mapping` when given, else through the mapping saved for its header and `source`
+    (the department or office that sent it, recorded with the batch) when there is one."""
     progress = progress or (lambda fraction, message: None)
     name = display_name or path.name
     digest = batches.content_hash(path) if path.exists() else ""
     if not dry_run and (previous := _accepted_with(digest)):
         _ensure_current(db_path, progress)
         return _already(name, previous)
+    source = mappings.clean_source(source)
+    try:
+        mapping = mapping or mappings.saved_for_file(path, name, sheet, source)
+    except (mappings.SeveralSources, mappings.MappingError) as refused:
+        return _rejected(name, _mapping_refused(name, kind, refused), "problem(s)")
     validation = validate_file(
         path,
-        kind=kind,
+        kind=kind or (mapping.kind if mapping else None),
         sheet=sheet,
         display_name=name,
         extra_aliases=_alias_frame(),
         progress=progress,
+        mapping=mapping,
     )
     if validation.ok and districts:
         validation = outside_districts(validation, districts)
@@ -112,7 +123,7 @@ def import_file(
         overlap = overlapping_rows(validation, db_path)
         if overlap.total:
             return _repeats(name, validation, overlap)
-        accepted_batch = _accept(path, name, digest, validation, who, db_path, progress)
+        accepted_batch = _accept(path, name, digest, validation, who, db_path, progress, source)
     progress(1.0, "done")
     rows = len(validation.rows)
     message = f"{name}: accepted {rows:,} {validation.kind} rows as batch {accepted_batch.batch_id}"
@@ -128,6 +139,13 @@ def import_file(
         message,
         accepted_batch.demo_removed,
     )
+
+
+def _mapping_refused(name: str, kind: str | None, refused: Exception) -> Validation:
+    """A file whose saved column mapping cannot be told (several sources) or read."""
+    several = isinstance(refused, mappings.SeveralSources)
+    rule = "mapping_source_needed" if several else "mapping_unreadable"
+    return rejected(name, kind, [cells.file_problem(name, rule, str(refused), 1)])
 
 
 def outside_districts(validation: Validation, districts: tuple[str, ...]) -> Validation:
@@ -291,6 +309,7 @@ def _accept(
     who: str | None,
     db_path: Path | None,
     progress: Progress,
+    source: str = "",
 ) -> Accepted:
     from kp_dash.store import build
 
@@ -320,6 +339,7 @@ def _accept(
         "withdrawn_by": "",
         "first_month": first,
         "last_month": last,
+        "source": source,  # the department or office that sent the file, as given
     }
     records = [*batches.read_records(), record]
     progress(0.85, "updating the database")

@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import pandas as pd
 
 from kp_dash.store.cells import file_problem
-from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.rules import COLUMNS, REQUIRED, guess_kind, is_known_header, match_columns
 
 HEADER_SEARCH_ROWS = 20  # the header is looked for in the first 20 rows of a sheet or file
@@ -25,6 +26,12 @@ DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|' cha
 SAVE_AS_CSV = "in Excel use 'Save as' → 'CSV UTF-8 (Comma delimited)' and import again"
 # two Arabic-script letters in a row: a word, which text in a Western code page never decodes to
 _ARABIC_WORD = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]{2}")
+
+
+class HeaderMatch(Protocol):
+    """A confirmed column mapping, as far as finding its header row goes."""
+
+    def matches(self, cells: Sequence[object]) -> bool: ...
 
 
 class LayoutError(Exception):
@@ -90,7 +97,7 @@ def is_complete_header(cells: Sequence[object]) -> bool:
 
 
 def header_index(
-    rows: Sequence[Sequence[object]], mapping: ColumnMapping | None = None
+    rows: Sequence[Sequence[object]], mapping: HeaderMatch | None = None
 ) -> int | None:
     """The position of the header among the first rows, or None. Rows above it are titles and
     notes, which name no column: a row naming some but too few is a damaged header, not one.
@@ -105,6 +112,27 @@ def header_index(
         if any(is_known_header(str(c).strip()) for c in row if c is not None):
             return None
     return None
+
+
+def row_width(row: Sequence[object]) -> int:
+    """Cells up to the last filled one."""
+    filled = [i for i, c in enumerate(row) if c is not None and str(c).strip()]
+    return filled[-1] + 1 if filled else 0
+
+
+def table_start(rows: Sequence[Sequence[object]], below_titles: bool = True) -> int | None:
+    """Where a table whose header is not recognised appears to start: the first of the first
+    rows as wide as most rows of over one cell are. With `below_titles`, only where every row
+    above it is a title (one cell) or blank: a wider row above is a damaged table, which the
+    cell count check names. None when there is no such row."""
+    widths = Counter(w for w in map(row_width, rows) if w > 1)
+    if not widths:
+        return None
+    width, _ = max(widths.items(), key=lambda item: (item[1], item[0]))
+    at = next((i for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]) if row_width(r) >= width), None)
+    if at is None or (below_titles and any(row_width(r) > 1 for r in rows[:at])):
+        return None
+    return at
 
 
 def header_note(header_row: int, above: Sequence[Sequence[object]]) -> list[str]:
@@ -155,7 +183,7 @@ def _splits(records: list[list[str]]) -> bool:
 
 
 def find_delimiter(
-    head: str, name: str, mapping: ColumnMapping | None = None
+    head: str, name: str, mapping: HeaderMatch | None = None
 ) -> tuple[str, int | None]:
     """The delimiter among `,` `;` tab `|` that splits a header row (and the rows below it
     alike), and that header's position; (',', None) when no delimiter gives a header. With a
@@ -194,7 +222,8 @@ def find_delimiter(
         )
         raise LayoutError(file_problem(name, "ambiguous_delimiter", message, row))
     # no header at all: the header checks explain that; keep the only delimiter that splits
-    splits = [d for d, r in parsed.items() if _splits(r)]
+    # the table alike (below its title rows)
+    splits = [d for d, r in parsed.items() if _splits(r[table_start(r) or 0 :])]
     return (splits[0] if len(splits) == 1 else ","), None
 
 

@@ -19,11 +19,12 @@ import pyarrow as pa_arrow
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from kp_dash.store import layout, sniff
+from kp_dash.store import config, layout, shapes, sniff
 from kp_dash.store.cells import file_problem, problem_rows, texts
 from kp_dash.store.districts import DistrictResolver
 from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.rules import is_known_header, key
+from kp_dash.store.sheet_totals import column_letter
 
 
 class ReadError(Exception):
@@ -89,11 +90,13 @@ def read_layout(
         else:
             header, frame, header_row, notes = _read_csv(path, name, mapping)
             rows = np.arange(header_row + 1, header_row + 1 + len(frame))
+        header, frame = _mapped(header, frame, mapping, notes)
+        districts = shapes.Districts(resolver, lambda: DistrictResolver.from_seed(config.SEED_DIR))
+        shaped = shapes.reshape(header, frame, rows, header_row, name, districts)
     except layout.LayoutError as error:
         raise ReadError(error.problems) from None
-    header, frame = _mapped(header, frame, mapping, notes)
-    frame = _named_columns(header, frame, name, header_row, letters=True)
-    return Layout(frame, header_row, rows, notes)
+    frame = _named_columns(shaped.header, shaped.frame, name, header_row, letters=True)
+    return Layout(frame, header_row, shaped.rows, notes + shaped.notes)
 
 
 def _mapped(
@@ -142,7 +145,9 @@ def _read_csv(
     notes += layout.delimiter_note(delimiter)
     if at is None and mapping is not None:
         raise ReadError(_mapping_problem(name, mapping))
-    if at is None:
+    if at is None:  # an unrecognised header below titles: the header checks name its columns
+        at = _table_start(head, delimiter)
+    if not at:
         start, blank = 0, text[: len(text) - len(text.lstrip("\r\n"))]
         header_row = blank.count("\n") + blank.count("\r") - blank.count("\r\n") + 1
     else:
@@ -173,6 +178,14 @@ def _read_csv(
     frame = data_rows.to_pandas()
     frame.columns = range(table.num_columns)
     return header, frame, header_row, notes
+
+
+def _table_start(head: str, delimiter: str) -> int | None:
+    try:
+        records = layout.head_records(head, delimiter, layout.HEADER_SEARCH_ROWS)[0]
+    except csv.Error:  # a cell over the csv module's limit, which the header read names
+        return None
+    return layout.table_start(records)
 
 
 def _csv_records(
@@ -291,7 +304,8 @@ def _read_excel(
     at = layout.header_index([row for _, row in filled], mapping)
     if at is None and mapping is not None:
         raise ReadError(_mapping_problem(name, mapping))
-    at = at or 0
+    if at is None:
+        at = layout.table_start([row for _, row in filled]) or 0
     (header_row, header), below = filled[at], filled[at + 1 :]
     notes += layout.header_note(header_row, cells[: header_row - 1])
     frame = pd.DataFrame([r for _, r in below], columns=range(len(header)), dtype=object)
@@ -351,7 +365,7 @@ def _named_columns(
     names = [h.strip() for h in header] + [""] * (frame.shape[1] - len(header))
 
     def place(position: int) -> str:
-        return _column_letter(position) if letters else str(position + 1)
+        return column_letter(position) if letters else str(position + 1)
 
     # a row naming no known column is data or a title, which the header checks explain better
     is_header = any(is_known_header(n) for n in names)
@@ -398,16 +412,6 @@ def _named_columns(
 
 def _holds_data(column: pd.Series) -> bool:
     return bool(texts(column).notna().any())
-
-
-def _column_letter(position: int) -> str:
-    """A, B, …, Z, AA, …: the column as a spreadsheet labels it."""
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _unique(names: list[str]) -> list[str]:

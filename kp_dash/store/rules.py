@@ -137,28 +137,49 @@ def guess_kind(columns: list[object]) -> str | None:
     return best if scores[best] >= MIN_KIND_SCORE and ranked[0] > ranked[1] else None
 
 
-def header_problems(frame: pd.DataFrame, file: str, kind: str) -> tuple[dict, list]:
+def unknown_kind(frame: pd.DataFrame, file: str, header_row: int = 1) -> pd.DataFrame:
+    """The problem of a header that names too few contract columns to tell the kind; where it
+    names none (or lies below titles), its columns are a department's own, which a mapping
+    names."""
+    message = (
+        "cannot tell whether this is a usage, indicators or targets file from its header; "
+        "give the kind (--kind, or the choice on the Data page)"
+    )
+    if header_row > 1 or not any(map(is_known_header, frame.columns)):
+        message += (
+            ", and which column holds what (Map the columns on the Data page, or import "
+            "--mapping FILE)"
+        )
+    return file_problem(file, "unknown_kind", message, header_row)
+
+
+def header_problems(
+    frame: pd.DataFrame, file: str, kind: str, header_row: int = 1
+) -> tuple[dict, list]:
+    """The header's problems, on the spreadsheet row that holds it."""
     mapping, clashes = match_columns(list(frame.columns), COLUMNS[kind])
     problems = []
     if not mapping and any(_looks_like_data(c) for c in frame.columns):
         first = ", ".join(str(c) for c in list(frame.columns)[:4])
         message = (
-            f"the sheet has no header row: row 1 holds data ('{first}', …); insert a row "
-            f"with the column names ({', '.join(REQUIRED[kind])}) above it"
+            f"the sheet has no header row: row {header_row} holds data ('{first}', …); insert "
+            f"a row with the column names ({', '.join(REQUIRED[kind])}) above it"
         )
-        return mapping, [file_problem(file, "no_header_row", message, 1)]
+        return mapping, [file_problem(file, "no_header_row", message, header_row)]
     for contract, column, first in clashes:
         message = f"columns '{first}' and '{column}' both give '{contract}'; keep one"
         problems.append(
-            problem_rows(file, [1], str(column), [column], "duplicate_column", [message])
+            problem_rows(file, [header_row], str(column), [column], "duplicate_column", [message])
         )
     for column in (c for c in REQUIRED[kind] if c not in mapping):
         names = ", ".join(f"'{n}'" for n in (column, *COLUMNS[kind][column]))
         message = f"required column is missing (accepted headers: {names})"
-        problems.append(problem_rows(file, [1], column, [""], "missing_column", [message]))
+        problems.append(problem_rows(file, [header_row], column, [""], "missing_column", [message]))
     if kind == "targets" and "month" not in mapping and "year" not in mapping:
         message = "a targets file needs a 'month' (YYYY-MM) or a 'year' column"
-        problems.append(problem_rows(file, [1], "month", [""], "missing_column", [message]))
+        problems.append(
+            problem_rows(file, [header_row], "month", [""], "missing_column", [message])
+        )
     return mapping, problems
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -21,6 +20,9 @@ from streamlit.testing.v1 import AppTest
 
 from kp_dash.store import batches, config
 from kp_dash.views import data_page, templates
+from tests.app.conftest import ok as _ok
+
+pytestmark = pytest.mark.usefixtures("private_uploads")
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 DATA = "pages/2_Data.py"
@@ -31,33 +33,11 @@ BAD = IMPORTS / "usage_bad.csv"
 MISSPELLED = IMPORTS / "usage_misspelled.csv"
 
 
-@pytest.fixture(autouse=True)
-def private_uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Uploads are saved under the temporary folder; keep this test's apart."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
-
-
-@pytest.fixture
-def own_empty(empty_db: Path) -> Path:
-    """A private copy of the no-usage database at KP_DASH_DB (imports replace that file)."""
-    target = config.db_path()
-    shutil.copy(empty_db, target)
-    return target
-
-
 @pytest.fixture
 def own_demo(demo_db: Path) -> Path:
     target = config.db_path()
     shutil.copy(demo_db, target)
     return target
-
-
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _texts(elements) -> list[str]:
@@ -291,8 +271,8 @@ def _saved_uploads(folder: Path) -> list[Path]:
 def test_the_page_states_the_size_limit(on_empty: Path, run_page: RunPage) -> None:
     at = _ok(run_page(DATA))
     note = (
-        "Files up to 200 MB: CSV (UTF-8), Excel (.xlsx) or Parquet, and the content must be "
-        "what the name's extension says."
+        "Files up to 200 MB: CSV or tab-separated text (.csv, .tsv, .txt), Excel (.xlsx) or "
+        "Parquet, and the content must be what the name's extension says."
     )
     assert note in _texts(at.caption)
     assert at.file_uploader(key="data_upload").proto.max_upload_size_mb == 200

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.e2e.steps import EXCEPTION, WaitForApp
+from tests.e2e.steps import press as _press
+from tests.e2e.steps import upload as _upload
 
 ROOT = Path(__file__).parents[2]
 
@@ -16,22 +19,6 @@ pytestmark = pytest.mark.e2e
 expect.set_options(timeout=30_000)
 
 IMPORTS = ROOT / "tests" / "fixtures" / "imports"
-EXCEPTION = '[data-testid="stException"]'
-FILE_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
-
-WaitForApp = Callable[[Page], None]
-
-
-def _press(page: Page, name: str, wait_for_app: WaitForApp) -> None:
-    page.get_by_role("button", name=name, exact=True).click()
-    wait_for_app(page)
-
-
-def _upload(page: Page, path: Path, wait_for_app: WaitForApp) -> None:
-    page.locator(FILE_INPUT).set_input_files(path)
-    expect(page.get_by_text(path.name, exact=True).first).to_be_visible()
-    expect(page.get_by_role("button", name="Check file", exact=True)).to_be_visible()
-    wait_for_app(page)
 
 
 def test_upload_check_and_import_then_a_bad_file(

@@ -233,3 +233,41 @@ def test_a_sheet_of_code_lists_is_not_a_second_table(tmp_path):
     found = reader.read_layout(path)
     assert found.notes == ["sheet 'returns' used (the only one with a valid header)"]
     assert normalised(ingest.validate_file(path, today=TODAY).rows) == MARCH[2:]
+
+
+def test_headers_not_recognised_below_titles_are_named_on_their_own_row(tmp_path):
+    # a department's own column names under a title: the header checks name the header's row
+    # and say how to map the columns, instead of a cell count against the one-cell title
+    path = tmp_path / "returns.csv"
+    path.write_text(
+        "Mahkama Sehat KP — mahana report\n\nMahina,Zila,Khidmat,Tareeqa,Kul\n"
+        "2026-09,Peshawar,health_card,online,12\n",
+        encoding="utf-8",
+    )
+    guessed = ingest.validate_file(path, today=TODAY)
+    assert guessed.problem_lines() == [
+        "returns.csv: row 3: cannot tell whether this is a usage, indicators or targets file "
+        "from its header; give the kind (--kind, or the choice on the Data page), and which "
+        "column holds what (Map the columns on the Data page, or import --mapping FILE)"
+    ]
+    assert guessed.notes == ["header found on row 3 (rows 1–2: title and notes, left out)"]
+    given = ingest.validate_file(path, kind="usage", today=TODAY)
+    assert set(given.problems["row"]) == {3}
+    assert sorted(given.problems["column"]) == [
+        "channel",
+        "district",
+        "month",
+        "service",
+        "transactions",
+    ]
+    assert set(given.problems["rule"]) == {"missing_column"}
+
+
+def test_a_wider_row_above_the_table_is_not_taken_for_a_title(tmp_path):
+    # two cells above a row of five: a damaged table, not titles; the cell count is named
+    path = tmp_path / "returns.csv"
+    path.write_text("Mahina,Zila\nKhidmat,Tareeqa,Kul,Jins,Umar\n1,2,3,4,5\n", encoding="utf-8")
+    assert ingest.validate_file(path, today=TODAY).problem_lines() == [
+        "returns.csv: row 2: this row has 5 cells but the header row has 2; a value holding a "
+        "comma or a line break must be in double quotes"
+    ]

@@ -43,7 +43,7 @@ TRAVERSAL = "../../etc/passwd"
 WINDOWS = "..\\..\\windows"
 NUL = "a\x00b"
 LONG = "x" * 10_000
-URDU = "\u067e\u0634\u0627\u0648\u0631"  # Peshawar in Urdu script
+URDU = "\u0633\u0644\u0627\u0645 \u062f\u0646\u06cc\u0627"  # "hello world": Urdu, no district
 RTL = "\u202etxt.exe"  # a right-to-left override: shows as 'exe.txt'
 # text a CSV or workbook cell can hold (a NUL byte refuses a CSV file whole)
 TEXT = [SQL_DROP, SQL_OR, FORMULA, HYPERLINK, SCRIPT, IMG, TRAVERSAL, WINDOWS, LONG, URDU, RTL]

@@ -154,8 +154,8 @@ def test_the_data_page_refuses_an_upload_over_the_limit_before_writing_it(limit_
         f"` big_<b>.csv `: the file is 4.9 KB, over the 4 KB limit for imports; {SPLIT}",
     )
     assert data_page.upload_note() == (
-        "Files up to 4 KB: CSV (UTF-8), Excel (.xlsx) or Parquet, and the content must be what "
-        "the name's extension says."
+        "Files up to 4 KB: CSV or tab-separated text (.csv, .tsv, .txt), Excel (.xlsx) or "
+        "Parquet, and the content must be what the name's extension says."
     )
     assert data_page.upload_limit_mb() == 1  # Streamlit takes whole MB
 
