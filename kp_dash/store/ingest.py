@@ -159,7 +159,9 @@ class Validator:
     def _count_successors(self, rows, written, rownum):
         """Rows under districts made after the 2023 census, summed into their census district."""
         names = texts(written)
-        successor = map_texts(names, lambda t: self.resolver.resolve(t).is_successor, False)
+        successor = map_distinct(
+            names, lambda t: t is not None and self.resolver.resolve(t).is_successor
+        )
         rows, rownum, notes = lineage.combine_successors(
             rows,
             successor.astype(bool),

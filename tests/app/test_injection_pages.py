@@ -20,7 +20,8 @@ from streamlit.testing.v1 import AppTest
 from kp_dash.store import batches, config, intake
 from kp_dash.views import data_page
 from tests.app.conftest import ROOT, TIMEOUT_S
-from tests.app.test_data_page import own_empty, private_uploads  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.usefixtures("private_uploads")  # uploads apart per test
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGES = {
