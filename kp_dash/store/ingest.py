@@ -137,6 +137,7 @@ class Validator:
             return rejected(file, kind, [file_problem(file, "empty_file", message)])
         cells = {c: frame[mapping[c]].reset_index(drop=True) for c in mapping}
         self.notes: list[str] = list(layout.notes) if layout is not None else []
+        self.notes += rules.left_out_note(list(frame.columns), mapping)
         # the spreadsheet's own row numbers: title rows or blank rows may come before a data row
         rownum = (
             np.asarray(layout.rows)

@@ -84,6 +84,7 @@ KEY_WORDS = {
     "indicators": "district, year, indicator, group",
     "targets": "service, district, metric, month or year",
 }
+LISTED_COLUMNS = 8  # columns left out are named up to this many, then counted
 MIN_KIND_SCORE = 0.4  # share of a kind's required columns a header needs for the kind to be guessed
 
 
@@ -181,6 +182,18 @@ def header_problems(
             problem_rows(file, [header_row], "month", [""], "missing_column", [message])
         )
     return mapping, problems
+
+
+def left_out_note(columns: list[object], mapping: dict[str, object]) -> list[str]:
+    """The file's columns that no contract column reads, said so that none is dropped unseen."""
+    used = {str(c) for c in mapping.values()}
+    left = [str(c) for c in columns if str(c) not in used]
+    if not left:
+        return []
+    shown = ", ".join(f"'{name[:40]}'" for name in left[:LISTED_COLUMNS])
+    more = f" and {len(left) - LISTED_COLUMNS} more" if len(left) > LISTED_COLUMNS else ""
+    which = "column" if len(left) == 1 else "columns"
+    return [f"{which} {shown}{more} not in the data contract, left out"]
 
 
 def _looks_like_data(header: object) -> bool:

@@ -271,3 +271,26 @@ def test_a_wider_row_above_the_table_is_not_taken_for_a_title(tmp_path):
         "returns.csv: row 2: this row has 5 cells but the header row has 2; a value holding a "
         "comma or a line break must be in double quotes"
     ]
+
+
+def test_columns_the_contract_does_not_read_are_said(tmp_path):
+    result = ingest.validate_file(LAYOUTS / "cp1252.csv", today=TODAY)
+    assert result.notes == [
+        "encoding Windows-1252 converted to UTF-8",
+        "column 'remarks' not in the data contract, left out",
+    ]
+    extra = [f"note {n}" for n in range(1, 11)]
+    path = tmp_path / "returns.csv"
+    path.write_text(
+        ",".join(HEADER + extra)
+        + "\n"
+        + ",".join(["2026-09", "PK502", "health_card", "online"])
+        + ",female,urban,25-59,5,4"
+        + "," * len(extra)
+        + "\n",
+        encoding="utf-8",
+    )
+    shown = ", ".join(f"'note {n}'" for n in range(1, 9))
+    assert ingest.validate_file(path, today=TODAY).notes == [
+        f"columns {shown} and 2 more not in the data contract, left out"
+    ]
