@@ -129,18 +129,19 @@ def without_total_rows(
         return frame, rows
     district = frame[positions["district"]]
     kinds = {v: total_kind(cell_text(v)) for v in pd.unique(district)}
-    if not any(k is not None for k in kinds.values()):
+    keys = [p for c, p in positions.items() if c not in ("district", *MEASURES)]
+    found = district.map(kinds).astype(object)
+    said_in = _totals_beside_a_blank_district(frame, district, keys, found)
+    if not found.notna().any():
         return frame, rows
-    found = district.map(kinds)
     is_total = found.notna().to_numpy(dtype=bool)
     counts = numbers(frame[positions["transactions"]])
-    keys = [p for c, p in positions.items() if c not in ("district", *MEASURES)]
     checks = []
     previous = -1
     for index in np.flatnonzero(is_total):
         kind, division = found.iloc[index]
         covered = ~is_total
-        for position in keys:
+        for position in (p for p in keys if p != said_in[index]):
             wanted = cell_text(frame.iat[index, position]).casefold()
             if wanted:
                 covered &= frame[position].map(cell_text).str.casefold().eq(wanted).to_numpy()
@@ -149,7 +150,7 @@ def without_total_rows(
         if kind == "division":
             covered &= _in_division(district, division, districts)
         previous = index
-        written = cell_text(district.iloc[index])
+        written = cell_text(district.iloc[index]) or cell_text(frame.iat[index, said_in[index]])
         checks.append(
             TotalCheck(
                 int(rows[index]),
@@ -163,6 +164,25 @@ def without_total_rows(
         )
     notes += _total_row_notes(checks)
     return frame[~is_total].reset_index(drop=True), rows[~is_total]
+
+
+def _totals_beside_a_blank_district(
+    frame: pd.DataFrame, district: pd.Series, keys: list[int], found: pd.Series
+) -> np.ndarray:
+    """Rows whose district is blank and whose month, service or channel cell says 'Total'
+    (as a sheet's last row often does) marked as totals in `found`; the position of the cell
+    that says so, -1 for other rows."""
+    said_in = np.full(len(frame), -1)
+    blank = district.map(cell_text).eq("").to_numpy(dtype=bool)
+    for position in keys if blank.any() else ():
+        column = frame[position]
+        labels = {v: total_kind(cell_text(v)) for v in pd.unique(column[blank])}
+        labels = {v: k for v, k in labels.items() if k is not None and k[0] != "division"}
+        hit = blank & found.isna().to_numpy() & column.isin(list(labels)).to_numpy()
+        for index in np.flatnonzero(hit):
+            found.iat[index] = labels[column.iat[index]]
+            said_in[index] = position
+    return said_in
 
 
 def _melted_detail(frame: pd.DataFrame, index: int, rows: np.ndarray, keys: list[int]) -> str:

@@ -98,6 +98,15 @@ ACCEPTED = {
             "transactions: 1 number with thousands separators converted",
         ],
     ),
+    # the district cell blank: 'Sub-total' under the service, 'Grand Total' in the first column
+    "totals_in_other_columns.csv": (
+        "totals_in_other_columns.expected.csv",
+        [
+            "row 4 'Sub-total' left out (a total: 15 = the sum of rows 2–3)",
+            "row 6 'Sub-total' left out (a total: 7 = the sum of row 5)",
+            "row 7 'Grand Total' left out (a total: 22 = the sum of rows 2–3 and 5)",
+        ],
+    ),
     "urdu_totals.csv": (
         "urdu_totals.expected.csv",
         [
@@ -606,3 +615,32 @@ def test_the_resolver_is_built_once_for_a_wide_file():
     assert built == [1]
     assert shaped.header == ["Month", "Service", "Channel", "district", "transactions"]
     assert shaped.frame[3].tolist() == ["PK532", "PK523"]
+
+
+def test_a_blank_district_without_a_total_word_is_still_a_problem(tmp_path):
+    path = csv_file(
+        tmp_path,
+        [
+            "month,district,service,channel,transactions",
+            "2026-09,,health_card,online,10",
+        ],
+    )
+    assert validate(path).problem_lines() == [
+        f"{path.name}: row 2, district: district is blank; give a P-code (PK501-PK535) or a name"
+    ]
+
+
+def test_a_total_word_beside_a_district_is_no_total_row(tmp_path):
+    # a row naming a district is that district's, whatever its service cell says
+    path = csv_file(
+        tmp_path,
+        [
+            "month,district,service,channel,transactions",
+            "2026-09,Swat,health_card,online,10",
+            "2026-09,Swat,Total,online,10",
+            "2026-09,,Total,,20",
+        ],
+    )
+    result = validate(path)
+    assert result.problems[["row", "column", "value"]].values.tolist() == [[3, "service", "Total"]]
+    assert result.notes == ["row 4 'Total' left out (a total: 20 = the sum of rows 2–3)"]
