@@ -173,7 +173,8 @@ def _totals_beside_a_blank_district(
     (as a sheet's last row often does) marked as totals in `found`; the position of the cell
     that says so, -1 for other rows."""
     said_in = np.full(len(frame), -1)
-    blank = district.map(cell_text).eq("").to_numpy(dtype=bool)
+    blanks = [v for v in pd.unique(district) if not cell_text(v)]  # few values, many rows
+    blank = district.isin(blanks).to_numpy(dtype=bool)
     for position in keys if blank.any() else ():
         column = frame[position]
         labels = {v: total_kind(cell_text(v)) for v in pd.unique(column[blank])}
