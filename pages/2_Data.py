@@ -5,6 +5,7 @@ import streamlit as st
 
 from kp_dash.store import batches
 from kp_dash.views import auth, cached, templates, ui
+from kp_dash.views import column_mapping as cm
 from kp_dash.views import data_page as dp
 
 user = ui.enter("Data")
@@ -78,14 +79,14 @@ elif upload is not None:
                     )
                 st.session_state["data_result"] = (request, request.run(dry_run=True))
                 st.rerun()
-        if form := dp.mapping_form(request, result):
-            st.markdown(dp.MAPPING_INTRO)
-            map_kind = form.kind or st.selectbox(**dp.MAP_KIND_WIDGET)
+        if form := cm.mapping_form(request, result):
+            st.markdown(cm.MAPPING_INTRO)
+            map_kind = form.kind or st.selectbox(**cm.MAP_KIND_WIDGET)
             picks = [st.selectbox(**box) for box in form.selectboxes(map_kind)]
-            if wait := dp.mapping_wait(form, map_kind, picks, source):
+            if wait := cm.mapping_wait(form, map_kind, picks, source):
                 st.warning(wait)
             if st.button("Confirm mapping", key="data_map_confirm", disabled=bool(wait)):
-                saved = dp.confirm_mapping(form, map_kind, picks, source, who, address)
+                saved = cm.confirm_mapping(form, map_kind, picks, source, who, address)
                 st.session_state["data_map_flash"] = saved
                 st.session_state["data_result"] = (request, request.run(dry_run=True))
                 st.rerun()

@@ -14,7 +14,7 @@ import pytest
 from kp_dash import cli
 from kp_dash.store import audit, batches, build, config, ingest, intake, mappings
 from kp_dash.store.mappings import IGNORE, ColumnMapping
-from kp_dash.views import data_page
+from kp_dash.views import column_mapping, data_page
 
 ROOT = Path(__file__).parents[2]
 MAPPING = ROOT / "tests" / "fixtures" / "field" / "mapping"
@@ -332,22 +332,25 @@ def _request(path: Path, source: str = "") -> data_page.Request:
 def test_the_form_is_offered_for_a_header_refusal_only():
     build.build(config.db_path(), with_demo=False)
     request = _request(SEPTEMBER)
-    form = data_page.mapping_form(request, request.run(dry_run=True))
+    form = column_mapping.mapping_form(request, request.run(dry_run=True))
     assert form.header == HEADER and form.kind is None
     assert [c.samples for c in form.columns][:2] == [
         ("2026-09", "2026-09", "2026-09"),
         ("Peshawar", "D.I. Khan", "PK502"),
     ]
     good = _request(LAYOUTS / "tab.tsv")
-    assert data_page.mapping_form(good, good.run(dry_run=True)) is None
+    assert column_mapping.mapping_form(good, good.run(dry_run=True)) is None
     bad = _request(ROOT / "tests" / "fixtures" / "imports" / "usage_bad.csv")
-    assert data_page.mapping_form(bad, bad.run(dry_run=True)) is None
+    assert column_mapping.mapping_form(bad, bad.run(dry_run=True)) is None
 
 
 def test_the_forms_picks_give_a_field_for_every_header_cell():
     header = ("Mahina", "", "Kul")
-    columns = (data_page.MappedColumn(0, "Mahina", ()), data_page.MappedColumn(2, "Kul", ()))
-    form = data_page.MappingForm(header, columns, "usage")
+    columns = (
+        column_mapping.MappedColumn(0, "Mahina", ()),
+        column_mapping.MappedColumn(2, "Kul", ()),
+    )
+    form = column_mapping.MappingForm(header, columns, "usage")
     assert form.fields(["month", "transactions"]) == ("month", IGNORE, "transactions")
-    assert form.preselected("usage", data_page.MappedColumn(0, "Mode", ())) == 3  # channel
+    assert form.preselected("usage", column_mapping.MappedColumn(0, "Mode", ())) == 3  # channel
     assert form.preselected("usage", columns[0]) == 9  # ignore, after the nine fields
