@@ -98,13 +98,17 @@ def build_demo(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def streamlit_running(script: Path | str, env: dict[str, str], log: Path) -> Iterator[tuple]:
-    """`streamlit run SCRIPT` (from the checkout) on a free loopback port, healthy; yields its
-    address and process, and stops it after."""
+def streamlit_running(
+    script: Path | str, env: dict[str, str], log: Path, listen: str | None = "127.0.0.1"
+) -> Iterator[tuple]:
+    """`streamlit run SCRIPT` (from the checkout) on a free port, healthy; yields its address
+    and process, and stops it after. It listens on `listen`, or, with None, where Streamlit
+    listens when no address is given (every address, as its documentation starts apps)."""
     port = free_port()
     command = [
         *(sys.executable, "-m", "streamlit", "run", str(script)),
-        *("--server.port", str(port), "--server.address", "127.0.0.1"),
+        *("--server.port", str(port)),
+        *(("--server.address", listen) if listen else ()),
         *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
         *("--server.fileWatcherType", "none"),
     ]

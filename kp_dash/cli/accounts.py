@@ -6,16 +6,14 @@ from __future__ import annotations
 import argparse
 import csv
 import getpass
-import ipaddress
 import os
 import sys
 from datetime import date
 
-from kp_dash.store import accounts, audit, config
+from kp_dash.store import accounts, audit, config, network
 from kp_dash.views import exports
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-LOOPBACK_HOSTS = ("localhost",)
 
 
 def _say(message: str) -> None:
@@ -103,18 +101,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the app: on loopback while no user exists, anywhere once login is on."""
-    if not is_loopback(args.host) and not accounts.login_mode():
+    try:
+        network.trusted_proxies()
+    except ValueError as problem:
+        _say(str(problem))
+        return EXIT_FAILED
+    if not network.is_local(args.host) and not accounts.login_mode():
         _say(
             f"refusing to listen on {args.host}: no user exists yet, so the app is in open mode "
             "(no login) and serves this machine only. Add the first user with "

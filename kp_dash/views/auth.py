@@ -9,12 +9,11 @@ removing a user or changing their role takes effect at their next click.
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, datetime
 
 import streamlit as st
 
-from kp_dash.store import accounts, audit, batches
+from kp_dash.store import accounts, audit, batches, network
 from kp_dash.views import markdown, sso
 
 USER_KEY = "auth_user_name"
@@ -36,22 +35,24 @@ OPEN_MODE_NOTE = (
 
 
 def address() -> str | None:
-    """The connection's address for the audit trail (None: this machine)."""
+    """The visitor's address, for the audit trail and the open-mode check (None: this
+    machine): the connection's own, or whom a trusted proxy names (`kp_dash.store.network`)."""
     try:
-        value = st.context.ip_address
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except Exception:  # outside a session (e.g. a bare script run) there is no connection
         return None
-    return value if isinstance(value, str) else None  # a test harness has no real connection
+    if not isinstance(peer, str):  # a test harness has no real connection
+        return None
+    try:
+        return network.visitor(peer, forwarded)
+    except ValueError:  # a broken KP_DASH_TRUSTED_PROXIES trusts nobody (`serve` names it)
+        return peer
 
 
 def _from_this_machine() -> bool:
     where = address()
-    if where is None:
-        return True
-    try:
-        return ipaddress.ip_address(where).is_loopback
-    except ValueError:
-        return False
+    return where is None or network.is_local(where)
 
 
 def session_user() -> accounts.User | None:

@@ -74,6 +74,63 @@ def test_open_mode_shows_the_notice_and_every_page(own_demo: Path) -> None:
     assert not _texts(at.error)
 
 
+def _connected_from(monkeypatch: pytest.MonkeyPatch, peer: str, forwarded: str = "") -> None:
+    """Streamlit's connection address and headers as a real server would give them (under
+    AppTest the address is not a string, which counts as this machine)."""
+    context = type(st.context)
+    monkeypatch.setattr(context, "ip_address", property(lambda _: peer))
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    monkeypatch.setattr(context, "headers", property(lambda _: headers))
+
+
+OPEN_MODE_REFUSAL = "This app is in open mode and serves only the computer it runs on."
+
+
+@pytest.mark.parametrize("peer", ["203.0.113.9", "::ffff:192.168.1.4", "10.0.0.7"])
+def test_open_mode_refuses_another_computer(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch, peer: str
+) -> None:
+    _connected_from(monkeypatch, peer)
+    at = _page("pages/0_Home.py")
+    assert _texts(at.error) == [OPEN_MODE_REFUSAL]
+    assert not at.get("download_button") and not at.get("metric")
+
+
+@pytest.mark.parametrize("peer", ["127.0.0.1", "::1", "::ffff:127.0.0.1"])
+def test_open_mode_serves_this_machine_in_every_form(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch, peer: str
+) -> None:
+    _connected_from(monkeypatch, peer)
+    at = _page("pages/0_Home.py")
+    assert not _texts(at.error) and at.get("download_button")
+
+
+def test_a_forwarded_address_counts_only_from_a_trusted_proxy(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a proxy on this machine passes on a visitor from elsewhere: refused only if trusted
+    _connected_from(monkeypatch, "127.0.0.1", forwarded="203.0.113.9")
+    assert not _texts(_page("pages/0_Home.py").error)
+    monkeypatch.setenv("KP_DASH_TRUSTED_PROXIES", "127.0.0.1")
+    assert _texts(_page("pages/0_Home.py").error) == [OPEN_MODE_REFUSAL]
+    # a visitor from elsewhere who claims to be this machine is still refused
+    _connected_from(monkeypatch, "203.0.113.9", forwarded="127.0.0.1")
+    assert _texts(_page("pages/0_Home.py").error) == [OPEN_MODE_REFUSAL]
+
+
+def test_the_audit_trail_records_the_visitor_a_trusted_proxy_names(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    monkeypatch.setenv("KP_DASH_TRUSTED_PROXIES", "10.0.0.1")
+    _connected_from(monkeypatch, "10.0.0.1", forwarded="198.51.100.7, 203.0.113.9")
+    at = _page("pages/0_Home.py")
+    at.text_input[0].input("amina")
+    at.text_input[1].input("wrong password, sadly")
+    at.button[0].click().run()
+    assert [(e.event, e.address) for e in audit.entries()][-1] == ("login_failed", "203.0.113.9")
+
+
 def test_logging_in_through_the_form_opens_the_page_and_is_recorded(own_demo: Path) -> None:
     accounts.add_user("amina", "viewer", PASSWORD)
     at = _page("pages/0_Home.py")

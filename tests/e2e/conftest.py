@@ -31,15 +31,17 @@ class Server:
 
 
 @contextmanager
-def _serve(root: Path) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port over a demo database and state folder of its own."""
+def _serve(root: Path, listen: str | None = "127.0.0.1") -> Iterator[Server]:
+    """`streamlit run app.py` on a free port over a demo database and state folder of its own
+    (listening on `listen`; None: Streamlit's own default, every address)."""
     env = app_env(root)
     db_path, state = Path(env["KP_DASH_DB"]), env["KP_DASH_STATE"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KP_DASH_STATE", state)
         build.build(db_path, with_demo=True)
-    with streamlit_running("app.py", env, root / "streamlit.log") as (url, _):
-        yield Server(url, root / "streamlit.log", env)
+    log = root / "streamlit.log"
+    with streamlit_running("app.py", env, log, listen) as (url, _):
+        yield Server(url, log, env)
 
 
 @pytest.fixture(scope="session")

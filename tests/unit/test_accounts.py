@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from kp_dash.cli import main
-from kp_dash.cli.accounts import is_loopback
-from kp_dash.store import accounts, audit
+from kp_dash.store import accounts, audit, network
 
 PASSWORD = "district officer 502"
 ROOT = Path(__file__).parents[2]
@@ -207,10 +206,18 @@ def test_serve_refuses_the_network_in_open_mode_and_names_the_fix() -> None:
      ("192.168.1.4", False), ("example.org", False)],
 )  # fmt: skip
 def test_which_hosts_are_this_machine(host: str, loopback: bool) -> None:
-    assert is_loopback(host) is loopback
+    assert network.is_local(host) is loopback
 
 
 def test_the_printed_trail_cannot_run_as_a_spreadsheet_formula() -> None:
     audit.record("export", "amina", '=HYPERLINK("http://x","y").csv')
     rows = _cli("audit").stdout.splitlines()
     assert rows[1].endswith(',export,"\'=HYPERLINK(""http://x"",""y"").csv",local')
+
+
+def test_serve_refuses_a_trusted_proxy_setting_it_cannot_read(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("KP_DASH_TRUSTED_PROXIES", "10.0.0.1, proxy.local")
+    assert main(["serve", "--host", "127.0.0.1"]) == 1
+    assert "'proxy.local' is not an address" in capsys.readouterr().err

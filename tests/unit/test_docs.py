@@ -22,9 +22,25 @@ def test_every_metric_is_documented():
         assert f"`{code}`" in README, code
 
 
+def _code_files() -> list:
+    """Every module of the package (in its subpackages too), the app and its pages."""
+    return [
+        *config.PACKAGE_DIR.rglob("*.py"),
+        config.ROOT / "app.py",
+        *(config.ROOT / "pages").glob("*.py"),
+    ]
+
+
+def test_the_code_files_include_every_subpackage():
+    folders = {p.parent.name for p in _code_files()}
+    assert {"store", "numbers", "views", "cli", "pages"} <= folders
+
+
 def test_every_environment_variable_is_documented():
-    source = "\n".join(p.read_text() for p in config.PACKAGE_DIR.glob("*.py"))
-    for name in set(re.findall(r"KP_DASH_[A-Z_]+", source)):
+    source = "\n".join(p.read_text(encoding="utf-8") for p in _code_files())
+    names = set(re.findall(r"KP_DASH_[A-Z_]+", source))
+    assert {"KP_DASH_DB", "KP_DASH_STATE", "KP_DASH_SSO_MAP"} <= names  # read where they live
+    for name in names:
         assert f"`{name}`" in README, name
 
 
