@@ -31,6 +31,14 @@ MONTH_ADVICE = "write it as YYYY-MM (e.g. 2025-03)"
 # --- problem rows -------------------------------------------------------------------------------
 
 
+class ReadError(Exception):
+    """The file cannot be read as a table; `problems` says why, for people."""
+
+    def __init__(self, problems: pd.DataFrame):
+        self.problems = problems
+        super().__init__("; ".join(problems["message"]))
+
+
 def problem_rows(file: str, rows, column: str, values, rule: str, messages) -> pd.DataFrame:
     rows = np.asarray(rows, dtype="int64")
     # one message (or value) may stand for every row

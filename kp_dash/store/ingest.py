@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kp_dash.store import config, lineage, rules
+from kp_dash.store import config, lineage, rules, sniff
 from kp_dash.store.cells import (
     FUZZY_COLUMNS,
     district_message,
@@ -454,7 +454,7 @@ def validator(
 
 
 def validate_file(
-    path: Path,
+    path: Path | sniff.Checked,
     *,
     kind: str | None = None,
     sheet: str | None = None,
@@ -466,11 +466,12 @@ def validate_file(
 ) -> Validation:
     """Read and validate one file; never raises for bad content (problems say what is wrong).
     A confirmed column `mapping` names the file's header row and the contract column of each
-    of its cells."""
+    of its cells. A path is checked before it is read (`sniff.check`); a checked file is not
+    checked again."""
     if kind is not None and kind not in rules.KINDS:
         raise ValueError(f"unknown kind '{kind}' (known: {', '.join(rules.KINDS)})")
     progress = progress or _no_progress
-    name = display_name or path.name
+    name = path.name if isinstance(path, sniff.Checked) else display_name or path.name
     progress(0.0, f"reading {name}")
     try:
         # the validator first: its resolver tells district names written as column headers

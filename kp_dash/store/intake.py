@@ -93,20 +93,23 @@ def import_file(
     (the department or office that sent it, recorded with the batch) when there is one."""
     progress = progress or (lambda fraction, message: None)
     name = display_name or path.name
-    digest = batches.content_hash(path) if path.exists() else ""
+    try:  # before anything reads the file: its size, kind and what it unpacks to
+        checked = sniff.check(path, name)
+    except cells.ReadError as refused:
+        return _rejected(name, rejected(name, kind, [refused.problems]), "problem(s)")
+    digest = batches.content_hash(path)
     if not dry_run and (previous := _accepted_with(digest)):
         _ensure_current(db_path, progress)
         return _already(name, previous)
     source = mappings.clean_source(source)
     try:
-        mapping = mapping or mappings.saved_for_file(path, name, sheet, source)
+        mapping = mapping or mappings.saved_for_file(checked, sheet, source)
     except (mappings.SeveralSources, mappings.MappingError) as refused:
         return _rejected(name, _mapping_refused(name, kind, refused), "problem(s)")
     validation = validate_file(
-        path,
+        checked,
         kind=kind or (mapping.kind if mapping else None),
         sheet=sheet,
-        display_name=name,
         extra_aliases=_alias_frame(),
         progress=progress,
         mapping=mapping,

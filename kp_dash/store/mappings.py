@@ -287,12 +287,13 @@ def saved_for(headers: Iterable[Sequence[object]], source: str = "") -> ColumnMa
 
 
 def saved_for_file(
-    path: Path, name: str, sheet: str | None = None, source: str = ""
+    checked: sniff.Checked, sheet: str | None = None, source: str = ""
 ) -> ColumnMapping | None:
-    """The saved mapping for a file's header (see `saved_for`); None when none is saved."""
+    """The saved mapping for a checked file's header (see `saved_for`); None when none is
+    saved."""
     if not maps_dir().is_dir() or not any(maps_dir().glob("*.json")):
         return None
-    return saved_for((row for rows in head_rows(path, name, sheet) for row in rows), source)
+    return saved_for((row for rows in head_rows(checked, sheet) for row in rows), source)
 
 
 # --- the first rows of a file, as they are written ----------------------------------------------
@@ -300,20 +301,19 @@ def saved_for_file(
 HEAD_BYTES = 1 << 20
 
 
-def head_rows(path: Path, name: str, sheet: str | None = None) -> list[list[list[str]]]:
-    """The first rows of a file as text cells, once per way of reading it (each CSV delimiter,
-    each sheet); empty when the file cannot be read, which the reader then explains."""
-    suffix = sniff.suffix_of(name, path)
+def head_rows(checked: sniff.Checked, sheet: str | None = None) -> list[list[list[str]]]:
+    """The first rows of a checked file as text cells, once per way of reading it (each CSV
+    delimiter, each sheet); empty when the file cannot be read, which the reader then
+    explains."""
     limit = layout.HEADER_SEARCH_ROWS + layout.SAMPLE_ROWS
     try:
-        reader = sniff.file_format(suffix)
-        if reader == "parquet":
+        if checked.reader == "parquet":
             import pyarrow.parquet as pq
 
-            return [[[str(n) for n in pq.read_schema(path).names]]]
-        if reader == "excel":
-            return _sheet_rows(path, sheet, limit)
-        text = _head_text(path, name)
+            return [[[str(n) for n in pq.read_schema(checked.path).names]]]
+        if checked.reader == "excel":
+            return _sheet_rows(checked.path, sheet, limit)
+        text = _head_text(checked.path, checked.name)
         rows = []
         for delimiter in layout.DELIMITERS:
             try:

@@ -20,19 +20,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from kp_dash.store import config, layout, shapes, sniff
-from kp_dash.store.cells import file_problem, problem_rows, texts
+from kp_dash.store.cells import ReadError, file_problem, problem_rows, texts
 from kp_dash.store.districts import DistrictResolver
 from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.rules import is_known_header, key
 from kp_dash.store.sheet_totals import column_letter
-
-
-class ReadError(Exception):
-    """The file cannot be read as a table; `problems` says why, for people."""
-
-    def __init__(self, problems: pd.DataFrame):
-        self.problems = problems
-        super().__init__("; ".join(problems["message"]))
 
 
 @dataclass
@@ -54,7 +46,7 @@ def read_file(
 
 
 def read_layout(
-    path: Path,
+    file: Path | sniff.Checked,
     sheet: str | None = None,
     display_name: str | None = None,
     *,
@@ -65,30 +57,25 @@ def read_layout(
     its layout; text files keep every cell as text (numbers are validated later). CSV may be
     UTF-8, UTF-16, Windows-1252 or Windows-1256 text separated by `,` `;` tab or `|`, with title
     rows above the header. The name's extension picks the reader (`display_name`'s, else the
-    path's). A confirmed column `mapping` names the header row and the contract column of each
+    path's). A path is checked first (`sniff.check`); a file already checked is not checked
+    again. A confirmed column `mapping` names the header row and the contract column of each
     of its cells; `resolver` tells district names written as column headers. Whatever the
     content, the only exception is a ReadError."""
-    name = display_name or path.name
-    if not path.exists() or path.stat().st_size == 0:
-        raise ReadError(file_problem(name, "empty_file", "the file is empty"))
-    suffix = sniff.suffix_of(name, path)
-    reader = sniff.file_format(suffix)
-    refused = sniff.refusal(path, name, suffix)
-    if refused is not None and not (reader == "csv" and _utf16(path, refused)):
-        raise ReadError(refused)
+    checked = file if isinstance(file, sniff.Checked) else sniff.check(file, display_name)
+    name = checked.name
     try:
-        if reader == "parquet":
-            header, frame = _read_parquet(path, name)
+        if checked.reader == "parquet":
+            header, frame = _read_parquet(checked)
             header_row, notes = 1, []
             if mapping is not None and not mapping.matches(header):
                 raise ReadError(_mapping_problem(name, mapping))
             header, frame = _mapped(header, frame, mapping, notes)
             frame = _named_columns(header, frame, name, header_row=1, letters=False)
             return Layout(frame, 1, np.arange(2, 2 + len(frame)), notes)
-        if reader == "excel":
-            header, frame, header_row, rows, notes = _read_excel(path, name, sheet, mapping)
+        if checked.reader == "excel":
+            header, frame, header_row, rows, notes = _read_excel(checked, sheet, mapping)
         else:
-            header, frame, header_row, notes = _read_csv(path, name, mapping)
+            header, frame, header_row, notes = _read_csv(checked, mapping)
             rows = np.arange(header_row + 1, header_row + 1 + len(frame))
         header, frame = _mapped(header, frame, mapping, notes)
         districts = shapes.Districts(resolver, lambda: DistrictResolver.from_seed(config.SEED_DIR))
@@ -122,17 +109,11 @@ def _mapping_problem(name: str, mapping: ColumnMapping) -> pd.DataFrame:
     return file_problem(name, "mapping_not_matching", message, 1)
 
 
-def _utf16(path: Path, refused: pd.DataFrame) -> bool:
-    """The refusal is of UTF-16 text, which the CSV reader converts."""
-    with path.open("rb") as handle:
-        bom = handle.read(2)
-    return refused["rule"].tolist() == ["wrong_encoding"] and bom in (b"\xff\xfe", b"\xfe\xff")
-
-
 def _read_csv(
-    path: Path, name: str, mapping: ColumnMapping | None = None
+    checked: sniff.Checked, mapping: ColumnMapping | None = None
 ) -> tuple[list[str], pd.DataFrame, int, list[str]]:
-    data = path.read_bytes()
+    name = checked.name
+    data = checked.path.read_bytes()
     text, notes = layout.decode(data, name)
     plain = not notes and not data.startswith(b"\xef\xbb\xbf")  # Arrow can take the bytes
     if "\x00" in text:
@@ -237,9 +218,10 @@ def _arrow_reason(error: Exception) -> str:
     return re.sub(r"^CSV parse error: ", "", text)
 
 
-def _read_parquet(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
+def _read_parquet(checked: sniff.Checked) -> tuple[list[str], pd.DataFrame]:
+    name = checked.name
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(checked.path)
         table.validate(full=True)  # text that is not UTF-8 fails here, not in a later check
         header = [str(n) for n in table.column_names]
         # the file's own columns by position: pandas' note of its index (which could hide a
@@ -274,13 +256,13 @@ def _plain(column: pa_arrow.ChunkedArray) -> pa_arrow.ChunkedArray:
 
 
 def _read_excel(
-    path: Path, name: str, sheet: str | None, mapping: ColumnMapping | None = None
+    checked: sniff.Checked, sheet: str | None, mapping: ColumnMapping | None = None
 ) -> tuple[list[str], pd.DataFrame, int, np.ndarray, list[str]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
-    notes: list[str] = []
+    name, notes = checked.name, []
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        workbook = CalamineWorkbook.from_path(str(checked.path))
         sheets = workbook.sheet_names
         if sheet is not None and sheet not in sheets:
             listed = ", ".join(f"'{s}'" for s in sheets)

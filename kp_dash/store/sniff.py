@@ -13,14 +13,16 @@ starts and ends with `PAR1`.
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa_arrow
 import pyarrow.parquet as pq
 
 from kp_dash.store import config
-from kp_dash.store.cells import file_problem
+from kp_dash.store.cells import ReadError, file_problem
 from kp_dash.store.workbook_zip import (
     ZIP_ERRORS,
     Extent,
@@ -37,6 +39,9 @@ MAX_PARTS = 10_000  # parts in a workbook (a plain one has a few dozen at most)
 BYTES_PER_CELL = 2  # the fewest a CSV cell takes ("1,"): a table may hold limit / 2 cells
 HEAD = 8192
 MIB = 1024 * 1024
+# a CSV line longer than this is no table's row: 840 cells of a wide monthly file take 10 KiB
+MAX_LINE_BYTES = 256 * 1024
+_LF, _CR = 10, 13
 
 SAVE_AS_CSV_ONLY = "in Excel use 'Save as' → 'CSV UTF-8 (Comma delimited)'"
 SAVE_AS_CSV = f"{SAVE_AS_CSV_ONLY} and import again"
@@ -136,10 +141,35 @@ def _too_many_unpacked(what: str, unpacked: int) -> str:
 # --- the whole check ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A file that passed every check below: what each reader takes (the mapping look-up, the
+    sheet list, the schema, the delimiter sniffing, the table), so that no reader can open a
+    file before its checks. `check` is its only maker (a unit test keeps it so)."""
+
+    path: Path
+    name: str  # as people know it: the upload's or the command line's name
+    suffix: str  # the name's extension, which picks the reader
+    reader: str  # 'csv', 'excel' or 'parquet'
+
+
+def check(path: Path, name: str | None = None) -> Checked:
+    """The file at `path` (shown as `name`) once its size, kind and container are checked;
+    a ReadError naming the file and what to do when it must not be read."""
+    name = name or path.name
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ReadError(file_problem(name, "empty_file", "the file is empty"))
+    suffix = suffix_of(name, path)
+    if (refused := refusal(path, name, suffix)) is not None:
+        raise ReadError(refused)
+    return Checked(path, name, suffix, file_format(suffix))
+
+
 def refusal(path: Path, name: str, suffix: str) -> pd.DataFrame | None:
     """Why the file at `path` (shown as `name`, read as its extension `suffix` says) must not be
-    read, or None: over the size limit, content of another kind than the name says, or a
-    workbook or Parquet table that would unpack to far more than its size."""
+    read, or None: over the size limit, content of another kind than the name says, a line
+    longer than any table's row, or a workbook or Parquet table that would unpack to far more
+    than its size."""
     size = path.stat().st_size
     if size > config.max_upload_bytes():
         return file_problem(name, "file_too_large", too_large_message(size))
@@ -230,15 +260,55 @@ def _mismatch(path: Path, name: str, suffix: str, head: bytes, found: str = "") 
 
 
 def _csv_refusal(path: Path, name: str, suffix: str, head: bytes) -> pd.DataFrame | None:
-    """Content a CSV reader must not be given: a workbook, Parquet, an archive, UTF-16. Text
-    in another 8-bit encoding and NUL bytes further in are found as the text is decoded."""
+    """Content a CSV reader must not be given: a workbook, Parquet, an archive, or a line no
+    table row is as long as. UTF-16 text with its BOM is converted by the reader; text in
+    another 8-bit encoding and NUL bytes further in are found as the text is decoded."""
     found = _kind(path, head)
-    if found == "utf16":
-        message = f"the file is UTF-16 text ('Unicode Text' in Excel), not UTF-8; {SAVE_AS_CSV}"
-        return file_problem(name, "wrong_encoding", message, 1)
-    if found in ("text", "binary"):
-        return None
-    return _mismatch(path, name, suffix, head, found)
+    if found not in ("text", "binary", "utf16"):
+        return _mismatch(path, name, suffix, head, found)
+    row, length = longest_line(path)
+    if length > MAX_LINE_BYTES:
+        message = (
+            f"this line is {size_text(length)} long, more than the {size_text(MAX_LINE_BYTES)} "
+            "a table's row may take (the file may not be a table, or its line breaks were "
+            f"lost); {SAVE_AS_CSV}"
+        )
+        return file_problem(name, "line_too_long", message, row)
+    return None
+
+
+def longest_line(path: Path) -> tuple[int, int]:
+    """The longest line of a text file, in bytes, and its row number (1 for the first), read a
+    MiB at a time: a line ends at LF, CR LF or a CR alone."""
+    best_row, best, run, row = 1, 0, 0, 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(MIB):
+            if chunk.endswith(b"\r"):  # whether a LF follows decides if the CR ends a line
+                chunk += handle.read(1)
+            ends = _line_ends(np.frombuffer(chunk, np.uint8))
+            if not len(ends):
+                run += len(chunk)
+                if run > best:
+                    best_row, best = row, run
+                continue
+            # lengths of the lines ended in this chunk, the first continuing the last chunk's
+            lengths = np.diff(ends, prepend=-1) - 1
+            lengths[0] += run
+            longest = int(lengths.argmax())
+            if lengths[longest] > best:
+                best_row, best = row + longest, int(lengths[longest])
+            row += len(ends)
+            run = len(chunk) - 1 - int(ends[-1])
+            if run > best:
+                best_row, best = row, run
+    return best_row, best
+
+
+def _line_ends(data: np.ndarray) -> np.ndarray:
+    """Positions of the bytes that end a line: each LF, and each CR not followed by a LF."""
+    is_lf, is_cr = data == _LF, data == _CR
+    lone_cr = is_cr & ~np.append(is_lf[1:], False)
+    return np.flatnonzero(is_lf | lone_cr)
 
 
 def nul_problem(data: bytes, name: str) -> pd.DataFrame | None:

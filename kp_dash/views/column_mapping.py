@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kp_dash.store import intake, layout, mappings, rules
+from kp_dash.store import intake, layout, mappings, rules, sniff
 from kp_dash.store.cells import texts
 from kp_dash.store.mappings import IGNORE, ColumnMapping, shortened
 from kp_dash.store.reader import ReadError, read_layout
@@ -123,13 +123,18 @@ def _file_preview(
     path: Path, name: str, sheet: str | None
 ) -> tuple[tuple[str, ...], tuple[MappedColumn, ...]] | None:
     """The header row a file appears to have and its named columns with their first values,
-    read as the import will read them (uploads are named by content, so a path is a content)."""
-    header = mappings.apparent_header(mappings.head_rows(path, name, sheet))
+    read as the import will read them (uploads are named by content, so a path is a content);
+    None for a file its checks refuse, which is never opened."""
+    try:
+        checked = sniff.check(path, name)
+    except ReadError:
+        return None
+    header = mappings.apparent_header(mappings.head_rows(checked, sheet))
     if header is None:
         return None
     placeholders = tuple(f"c{i}" for i in range(len(header)))
     try:
-        frame = read_layout(path, sheet, name, mapping=ColumnMapping(header, placeholders)).frame
+        frame = read_layout(checked, sheet, mapping=ColumnMapping(header, placeholders)).frame
     except ReadError:
         return None
     columns = tuple(

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from kp_dash import cli
-from kp_dash.store import audit, batches, build, config, ingest, intake, mappings
+from kp_dash.store import audit, batches, build, config, ingest, intake, mappings, sniff
+from kp_dash.store.cells import ReadError
 from kp_dash.store.mappings import IGNORE, ColumnMapping
 from kp_dash.views import column_mapping, data_page
 
@@ -206,7 +207,7 @@ def test_with_no_source_the_only_mapping_is_used_and_several_are_named():
 
 def test_a_saved_mapping_is_found_below_the_files_title_rows():
     _saved()
-    assert mappings.saved_for_file(OCTOBER, OCTOBER.name, None, "Health Dept").fields == FIELDS
+    assert mappings.saved_for_file(sniff.check(OCTOBER), None, "Health Dept").fields == FIELDS
 
 
 # --- the header a file appears to have ----------------------------------------------------------
@@ -229,7 +230,7 @@ def test_the_apparent_header_is_the_first_row_as_wide_as_the_table():
     ],
 )
 def test_the_apparent_header_of_each_kind_of_file(path, first):
-    header = mappings.apparent_header(mappings.head_rows(path, path.name))
+    header = mappings.apparent_header(mappings.head_rows(sniff.check(path)))
     assert header[: len(first)] == first
 
 
@@ -240,13 +241,15 @@ def test_the_header_of_a_large_file_is_read_from_its_first_rows(tmp_path):
     row = "2026-09,Peshawar,health_complaints,online,female,12," + "ٹھیک ہے " * 20 + "\n"
     lines = ["Titles\n", ",".join(header) + "\n", row * (2 * 1024 * 1024 // len(row))]
     path.write_text("".join(lines), encoding="utf-8")
-    assert mappings.apparent_header(mappings.head_rows(path, path.name)) == header
+    assert mappings.apparent_header(mappings.head_rows(sniff.check(path))) == header
 
 
-def test_a_file_that_cannot_be_read_has_no_rows(tmp_path):
+def test_a_file_its_checks_refuse_has_no_rows_to_look_up(tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
-    assert mappings.head_rows(broken, broken.name) == []
+    with pytest.raises(ReadError) as refused:
+        sniff.check(broken)
+    assert refused.value.problems["rule"].tolist() == ["wrong_file_type"]
 
 
 # --- reading, importing and the command line -----------------------------------------------------

@@ -138,8 +138,7 @@ def test_the_command_line_import_has_the_same_limit(tmp_path, limit_kb, capsys):
     code = cli.main(["import", str(path), "--dry-run"])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.splitlines() == [
-        "[  0%] reading big.parquet",
+    assert err.splitlines() == [  # refused before it is read
         f"big.parquet: the file is 4.9 KB, over the 4 KB limit for imports; {SPLIT}",
         "big.parquet: rejected, 1 problem(s); nothing was written",
     ]
@@ -515,3 +514,50 @@ def test_the_archive_takes_its_suffix_from_the_allow_list(tmp_path, empty_db, na
     archived = [p.name for p in (batches.imports_dir() / "archive").iterdir()]
     assert archived == [f"{batches.content_hash(path)}.csv"]
     assert [r["file_name"] for r in batches.read_records()] == [name]
+
+
+# --- one entry point: nothing reads a file before its checks ------------------------------------
+
+
+def test_only_the_check_makes_a_checked_file():
+    """Readers take a `sniff.Checked`; a module that made one itself would skip the checks."""
+    makers = [
+        path.relative_to(config.PACKAGE_DIR).as_posix()
+        for path in config.PACKAGE_DIR.rglob("*.py")
+        if "Checked(" in path.read_text(encoding="utf-8")
+    ]
+    assert makers == ["store/sniff.py"]
+
+
+def test_a_line_longer_than_a_table_row_is_refused_naming_its_row(tmp_path):
+    long_row = b"2025-01,PK502,health_card,online," + b"9" * (300 * 1024) + b"\n"
+    path = write(tmp_path, "long.csv", CSV + long_row + CSV.split(b"\n")[1] + b"\n")
+    problems = ingest.validate_file(path, today=TODAY).problems
+    assert problems[["row", "rule"]].values.tolist() == [[3, "line_too_long"]]
+    assert problems["message"][0].startswith(
+        "this line is 300 KB long, more than the 256 KB a table's row may take"
+    )
+
+
+def test_a_line_as_long_as_the_bound_is_read(tmp_path):
+    cells = b"x" * (sniff.MAX_LINE_BYTES - len(b"2025-01,PK502,health_card,online,5,"))
+    path = write(tmp_path, "wide.csv", CSV + b"2025-01,PK502,health_card,online,5," + cells)
+    assert "line_too_long" not in rules(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "row", "length"),
+    [
+        (b"", 1, 0),
+        (b"abc", 1, 3),
+        (b"a\nbbbb\ncc\n", 2, 4),
+        (b"a,b\r\nccc,dd\r\n", 2, 6 + 1),  # a CR before LF belongs to its line
+        (b"a\rbbbbb\rc", 2, 5),  # CR alone ends a line (old Mac files)
+        (b"\n\n\nxy", 4, 2),
+    ],
+)
+def test_the_longest_line_and_its_row(tmp_path, monkeypatch, data, row, length):
+    path = write(tmp_path, "lines.csv", data)
+    assert sniff.longest_line(path) == (row, length)
+    monkeypatch.setattr(sniff, "MIB", 2)  # lines across chunks, and CR LF split between them
+    assert sniff.longest_line(path) == (row, length)
