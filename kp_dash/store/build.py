@@ -270,7 +270,7 @@ def _write_database(
         demo.write_demo()
     sources = [*([demo_source()] if with_demo else []), *extra_usage]
     validations = validate_sources(sources, seed_dir, today, progress)
-    with duckdb.connect(str(path)) as con:
+    with duckdb.connect(str(path), config=config.duckdb_settings()) as con:
         db.apply_layer(con, "schema")
         progress("loading seed tables")
         _load_seed(con, seed_dir)
@@ -405,7 +405,7 @@ def _refresh(
     progress: Progress,
 ) -> None:
     shutil.copyfile(db.current_build(db_path), tmp)
-    with duckdb.connect(str(tmp)) as con:
+    with duckdb.connect(str(tmp), config=config.duckdb_settings()) as con:
         copied = db.build_info(con)
         with_demo = copied.get("has_demo") == "true"
         for record in added:

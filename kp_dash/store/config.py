@@ -60,6 +60,31 @@ def max_upload_bytes() -> int:
     return int(max_upload_mb() * 1024 * 1024)
 
 
+IMPORT_MEMORY_MB = 4096
+
+
+def import_memory_mb() -> int:
+    """The memory (address space, MB) an import's or a check's own process may take:
+    `KP_DASH_IMPORT_MEMORY_MB` (at least 1,024), else `IMPORT_MEMORY_MB`."""
+    try:
+        value = int(os.environ.get("KP_DASH_IMPORT_MEMORY_MB") or IMPORT_MEMORY_MB)
+    except ValueError:
+        return IMPORT_MEMORY_MB
+    return max(value, 1024)
+
+
+def import_memory_bytes() -> int:
+    return import_memory_mb() * 1024 * 1024
+
+
+def duckdb_settings() -> dict[str, str]:
+    """What a database build connects with: half the import's memory for DuckDB, which spills
+    the rest to a folder under `KP_DASH_STATE`."""
+    spill = state_dir() / "tmp" / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    return {"memory_limit": f"{import_memory_mb() // 2}MB", "temp_directory": str(spill)}
+
+
 def rag_thresholds() -> tuple[float, float]:
     """Target attainment (%) at or above which a district is green, and amber; red below.
     `KP_DASH_RAG_GREEN` and `KP_DASH_RAG_AMBER` override the METRICS.md defaults 100 and 90."""

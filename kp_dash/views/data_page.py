@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import config, contract, ingest, intake, mappings, rules, sniff
+from kp_dash.store import config, contract, ingest, intake, isolated, mappings, rules, sniff
 from kp_dash.store.ingest import Progress
 from kp_dash.views import exports, templates
 from kp_dash.views.markdown import inert, name_shown
@@ -145,7 +145,9 @@ class Request:
     def run(
         self, *, dry_run: bool = False, progress: Progress | None = None
     ) -> intake.ImportResult:
-        return intake.import_file(
+        """Check (`dry_run`) or import the file in a process of its own (`store.isolated`):
+        whatever the file does to a reader, the server and every other session go on."""
+        return isolated.run_import(
             self.path,
             kind=self.kind,
             sheet=self.sheet,

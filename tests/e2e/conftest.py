@@ -31,10 +31,13 @@ class Server:
 
 
 @contextmanager
-def _serve(root: Path, listen: str | None = "127.0.0.1") -> Iterator[Server]:
+def _serve(
+    root: Path, listen: str | None = "127.0.0.1", settings: dict[str, str] | None = None
+) -> Iterator[Server]:
     """`streamlit run app.py` on a free port over a demo database and state folder of its own
-    (listening on `listen`; None: Streamlit's own default, every address)."""
-    env = app_env(root)
+    (listening on `listen`; None: Streamlit's own default, every address), with `settings`
+    added to its environment."""
+    env = {**app_env(root), **(settings or {})}
     db_path, state = Path(env["KP_DASH_DB"]), env["KP_DASH_STATE"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KP_DASH_STATE", state)
