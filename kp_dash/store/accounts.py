@@ -9,6 +9,7 @@ user exists the app runs in *open mode* (this machine only); the first user turn
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -191,6 +192,15 @@ def users() -> list[User]:
 def find(name: str) -> User | None:
     record = _read().get(name)
     return _user(name, record) if record else None
+
+
+def password_mark(name: str) -> str | None:
+    """A short digest of the user's stored password hash (None: no such user): a session
+    opened with one password ends when the password changes."""
+    record = _read().get(name)
+    if not record:
+        return None
+    return hashlib.sha256(record["hash"].encode("utf-8")).hexdigest()[:16]
 
 
 def _user(name: str, record: dict) -> User:

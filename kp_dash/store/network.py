@@ -74,6 +74,12 @@ def _trusted(address: Address | None, proxies: tuple[Network, ...]) -> bool:
     return address is not None and any(address in network for network in proxies)
 
 
+def is_trusted_proxy(peer: str | None, proxies: tuple[Network, ...] | None = None) -> bool:
+    """Whether the connection comes from a proxy of `KP_DASH_TRUSTED_PROXIES`, whose
+    forwarding headers are believed."""
+    return _trusted(parse(peer), trusted_proxies() if proxies is None else proxies)
+
+
 def visitor(
     peer: str | None, forwarded_for: str | None, proxies: tuple[Network, ...] | None = None
 ) -> str | None:

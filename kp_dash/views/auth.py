@@ -2,27 +2,33 @@
 
 *Open mode* (no user exists): everyone is the machine's own user with every right, and only
 this machine may connect. *Login mode*: nothing but the login form until someone logs in with a
-local account (`kp_dash.store.accounts`) or through single sign-on (`kp_dash.views.sso`); the
-session ends after eight hours or on *Log out*. The user's record is read again on every run, so
-removing a user or changing their role takes effect at their next click.
+local account (`kp_dash.store.accounts`) or through single sign-on (`kp_dash.views.sso`). A
+password login is a session on the server (`kp_dash.store.sessions`) that the tab holds and the
+browser's cookie brings back after a reload or in another tab (`kp_dash.views.routes` sets it);
+it ends after eight hours, on *Log out* in any tab, or when the user is removed or their
+password changes. The user's record is read again on every run, so removing a user or changing
+their role takes effect at their next click.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
-from kp_dash.store import accounts, audit, batches, network
-from kp_dash.views import markdown, sso
+from kp_dash.store import accounts, audit, batches, network, sessions
+from kp_dash.views import markdown, routes, sso
 
-USER_KEY = "auth_user_name"
-STARTED_KEY = "auth_started"
+SESSION_KEY = "auth_session"  # this tab's session id (server side only)
+HANDOFF_KEY = "auth_handoff"  # a ticket for the browser's cookie, given on the next run
+LEAVING_KEY = "auth_leaving"  # logged out: the browser's cookie is cleared on the next run
 SSO_SEEN_KEY = "auth_sso_seen"
 ENDED_KEY = "auth_ended"
 SESSION_ENDED = {
-    "session ended": f"Your session ended after {accounts.SESSION_HOURS} hours: log in again.",
-    "user removed": "Your account was removed: ask an administrator.",
+    sessions.ENDED_AFTER_HOURS: (
+        f"Your session ended after {accounts.SESSION_HOURS} hours: log in again."
+    ),
+    sessions.USER_REMOVED: "Your account was removed: ask an administrator.",
+    sessions.PASSWORD_CHANGED: "Your password was changed: log in with the new one.",
+    sessions.LOGGED_OUT: "You logged out (in this tab or another): log in again.",
 }
 # each page that is not for every role, and the least role that may open it
 PAGE_ROLES = {"Data": "data_manager", "Admin": "admin"}
@@ -64,15 +70,39 @@ def session_user() -> accounts.User | None:
             st.session_state[SSO_SEEN_KEY] = user.name
             audit.record("login", user.name, "single sign-on", address())
         return user
-    name = st.session_state.get(USER_KEY)
-    if name is None:
+    in_tab = st.session_state.get(SESSION_KEY)
+    session_id = in_tab or _cookie()
+    if session_id is None:
         return None
-    started = st.session_state.get(STARTED_KEY)
-    user = accounts.find(name)
-    if user is None or started is None or accounts.session_expired(started):
-        _end_session("session ended" if user else "user removed")
+    found = sessions.find(session_id)
+    if found.session is None:
+        _session_over(session_id, found, in_tab is not None)
+        return None
+    st.session_state[SESSION_KEY] = session_id
+    user = accounts.find(found.session.user)
+    if user is None:  # removed since the look-up a moment ago
         return None
     return user
+
+
+def _cookie() -> str | None:
+    """The session id the browser sent (its cookie is HttpOnly: only the server reads it)."""
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # outside a session (a bare script run) there are no cookies
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _session_over(session_id: str, found: sessions.Lookup, in_tab: bool) -> None:
+    """The session ended: say why on the login form; the first tab to find out ends it for
+    every other (and records it), the others only say so."""
+    st.session_state.pop(SESSION_KEY, None)
+    if found.live_user is not None:
+        sessions.end(session_id, found.ended)
+        audit.record("logout", found.live_user, found.ended, address())
+    if found.ended and (in_tab or found.ended != sessions.LOGGED_OUT):
+        st.session_state[ENDED_KEY] = SESSION_ENDED[found.ended]
 
 
 def may_download() -> bool:
@@ -95,6 +125,7 @@ def require(page: str) -> accounts.User:
         login_form()
         st.stop()
     sidebar_account(user)
+    hand_over()
     if not allowed(page, user):
         audit.record("refused", user.name, f"page {page}", address())
         role = PAGE_ROLES[page]
@@ -111,6 +142,8 @@ def login_form() -> None:
     st.caption("Log in to see the dashboard.")
     if ended := st.session_state.pop(ENDED_KEY, None):
         st.info(ended)
+    if st.session_state.pop(LEAVING_KEY, False):
+        _go_to(routes.LOGOUT_PATH)
     with st.form("login", clear_on_submit=True):
         name = st.text_input("Username", max_chars=64)
         password = st.text_input("Password", type="password", max_chars=256)
@@ -118,8 +151,9 @@ def login_form() -> None:
     if submitted:
         outcome = accounts.log_in(name.strip(), password, address())
         if outcome.user is not None:
-            st.session_state[USER_KEY] = outcome.user.name
-            st.session_state[STARTED_KEY] = datetime.now(UTC)
+            session_id = sessions.start(outcome.user.name)  # a new id at every login
+            st.session_state[SESSION_KEY] = session_id
+            st.session_state[HANDOFF_KEY] = sessions.ticket(session_id)
             st.rerun()
         st.error(outcome.message)
     if sso.configured():
@@ -140,13 +174,24 @@ def sidebar_account(user: accounts.User) -> None:
         audit.record("logout", user.name, user.via, address())
         if user.via == "sso":
             sso.logout()
-        _end_session(None)
+        sessions.end(st.session_state.pop(SESSION_KEY, None))
+        st.session_state[LEAVING_KEY] = True
         st.rerun()
 
 
-def _end_session(reason: str | None) -> None:
-    name = st.session_state.pop(USER_KEY, None)
-    st.session_state.pop(STARTED_KEY, None)
-    if reason and name:
-        audit.record("logout", name, reason, address())
-        st.session_state[ENDED_KEY] = SESSION_ENDED.get(reason, "")
+def hand_over() -> None:
+    """After a login, have the browser fetch its session cookie from the server's route, which
+    brings it back to the page it is on (a deep link included)."""
+    if ticket := st.session_state.pop(HANDOFF_KEY, None):
+        _go_to(routes.SESSION_PATH, ticket)
+
+
+def _go_to(path: str, ticket: str | None = None) -> None:
+    """Send the browser to one of the server's own routes, which set or clear the cookie and
+    come back to this page. Only fixed text and a ticket of URL-safe letters go into it."""
+    query = f"ticket={ticket}&" if ticket else ""
+    script = (
+        "<script>(function(){var back=window.location.pathname+window.location.search;"
+        f"window.location.replace('{path}?{query}next='+encodeURIComponent(back));}})();</script>"
+    )
+    st.html(script, unsafe_allow_javascript=True)

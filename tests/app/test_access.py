@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from kp_dash.store import accounts, audit, config, districts
+from kp_dash.store import accounts, audit, config, districts, intake, sessions
 from kp_dash.views import auth, scope
 from tests.app.conftest import ROOT, TIMEOUT_S
 from tests.app.test_downloads import _read, _records, recording  # noqa: F401 (a fixture)
@@ -43,8 +43,7 @@ def _page(page: str, user: str | None = None, **params: str) -> AppTest:
     at = AppTest.from_file(ROOT / page, default_timeout=TIMEOUT_S)
     at.query_params.update(params)
     if user:
-        at.session_state[auth.USER_KEY] = user
-        at.session_state[auth.STARTED_KEY] = datetime.now(UTC)
+        at.session_state[auth.SESSION_KEY] = sessions.start(user)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -141,6 +140,85 @@ def test_logging_in_through_the_form_opens_the_page_and_is_recorded(own_demo: Pa
     assert at.dataframe, "the Home ranking after login"
     assert any("amina · viewer · province" in t for t in _texts(at.sidebar.caption))
     assert [(e.event, e.who) for e in audit.entries()][-1] == ("login", "amina")
+
+
+def _with_cookie(monkeypatch: pytest.MonkeyPatch, session_id: str | None) -> None:
+    """The cookies the browser sends, as Streamlit gives them to the script."""
+    cookies = {sessions.COOKIE: session_id} if session_id else {}
+    monkeypatch.setattr(type(st.context), "cookies", property(lambda _: cookies))
+
+
+def _log_in(at: AppTest, name: str = "amina", password: str = PASSWORD) -> AppTest:
+    at.text_input[0].input(name)
+    at.text_input[1].input(password)
+    return at.button[0].click().run()
+
+
+def test_a_login_hands_the_browser_a_ticket_for_its_cookie(own_demo: Path) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    at = _log_in(_page("pages/0_Home.py"))
+    session_id = at.session_state[auth.SESSION_KEY]
+    assert sessions.find(session_id).session.user == "amina"
+    (script,) = [str(e.proto.body) for e in at.get("html")]
+    ticket = re.search(r"/_kp/session\?ticket=([A-Za-z0-9_-]+)&next=", script).group(1)
+    assert session_id not in script  # the page gets a one-time ticket, never the session id
+    assert sessions.redeem(ticket) == session_id
+    at.run()
+    assert not at.get("html")  # handed over once
+
+
+def test_a_second_tab_with_the_cookie_is_logged_in_without_the_form(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    first = _log_in(_page("pages/0_Home.py"))
+    _with_cookie(monkeypatch, first.session_state[auth.SESSION_KEY])
+    second = _page("pages/1_Map.py")  # a new session of the same browser, or a reload
+    assert any("amina · viewer" in t for t in _texts(second.sidebar.caption))
+    assert not [t for t in second.text_input if t.label == "Password"]
+
+
+@pytest.mark.parametrize("session_id", ["made-up", "x" * 5000, ""])
+def test_a_cookie_the_server_never_issued_gets_the_login_form(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch, session_id: str
+) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    _with_cookie(monkeypatch, session_id)
+    at = _page("pages/0_Home.py")
+    _only_the_login_form(at)
+    assert not _texts(at.info)
+
+
+def test_log_out_in_one_tab_ends_the_session_in_the_other(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    first = _log_in(_page("pages/0_Home.py"))
+    _with_cookie(monkeypatch, first.session_state[auth.SESSION_KEY])
+    second = _page("pages/1_Map.py")
+    first.sidebar.button(key="auth_logout").click().run()
+    _only_the_login_form(first)
+    assert "next=" in str(first.get("html")[0].proto.body)  # the cookie is cleared too
+    second.run()
+    _only_the_login_form(second)
+    assert _texts(second.info) == ["You logged out (in this tab or another): log in again."]
+
+
+def test_a_new_password_ends_the_session_and_says_so(own_demo: Path) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    at = _page("pages/0_Home.py", "amina")
+    accounts.set_password("amina", "a brand new password")
+    at.run()
+    _only_the_login_form(at)
+    assert _texts(at.info) == ["Your password was changed: log in with the new one."]
+    assert [(e.event, e.what) for e in audit.entries()][-1] == ("logout", "password changed")
+
+
+def test_logging_in_from_a_deep_link_stays_on_that_page(own_demo: Path) -> None:
+    accounts.add_user("amina", "viewer", PASSWORD)
+    at = _log_in(_page("pages/7_Profile.py", district=BAJAUR))
+    assert at.query_params["district"] in (BAJAUR, [BAJAUR])
+    assert "Bajaur" in " ".join(_texts(at.title) + _texts(at.header) + _texts(at.subheader))
 
 
 def test_a_wrong_password_is_refused_and_five_lock_the_account(own_demo: Path) -> None:
@@ -258,6 +336,34 @@ def test_a_district_officer_sees_their_own_districts_figures(own_demo: Path) -> 
     assert trends.multiselect(key="trends_members").options == ["Bajaur"]
 
 
+def test_a_district_officer_sees_their_targets_alone_where_others_have_targets(
+    own_demo: Path, tmp_path: Path
+) -> None:
+    # targets for Bajaur, two other districts and the province: every district gets a row
+    targets = tmp_path / "targets.csv"
+    targets.write_text(
+        "service,district,metric,year,target\n"
+        f"health_card,{BAJAUR},uptake_per_1000,2026,50\n"
+        "health_card,PK528,uptake_per_1000,2026,80\n"
+        "health_card,PK501,uptake_per_1000,2026,70\n"
+        "health_card,KP,uptake_per_1000,2026,60\n",
+        encoding="utf-8",
+    )
+    imported = intake.import_file(targets, kind="targets", who="tester")
+    assert imported.status == "accepted", imported.message
+    accounts.add_user("bajaur", "analyst", PASSWORD, [BAJAUR])
+    at = _page("pages/6_Trends.py", "bajaur")
+    (shown,) = [d.value for d in at.dataframe if "Attainment (%)" in d.value.columns]
+    places = set(shown["District"])
+    assert "Bajaur" in places  # their own target is there: the test is not vacuous
+    codes, names = _other_districts()
+    assert not places & (codes | names), places & (codes | names)
+    (download,) = [d for k, d in _read(at).items() if k.startswith("trends_targets_download")][:1]
+    rows = _records(download)
+    assert {str(r.get("district_code")) for r in rows} <= {BAJAUR, "None", "", "nan"}
+    assert BAJAUR in {str(r.get("district_code")) for r in rows}
+
+
 def test_a_profile_of_another_district_says_it_is_not_theirs(own_demo: Path) -> None:
     accounts.add_user("bajaur", "analyst", PASSWORD, [BAJAUR])
     at = _page("pages/7_Profile.py", "bajaur", district="PK501")
@@ -316,10 +422,13 @@ def test_the_only_administrator_cannot_remove_themselves(own_demo: Path) -> None
     assert accounts.find("boss") is not None
 
 
-def test_a_session_ends_after_eight_hours_and_says_so(own_demo: Path) -> None:
+def test_a_session_ends_after_eight_hours_and_says_so(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     accounts.add_user("amina", "viewer", PASSWORD)
     at = _page("pages/0_Home.py", "amina")
-    at.session_state[auth.STARTED_KEY] = datetime.now(UTC) - timedelta(hours=8, minutes=1)
+    later = datetime.now(UTC) + timedelta(hours=8, minutes=1)
+    monkeypatch.setattr(sessions, "_now", lambda: later)
     at.run()
     _only_the_login_form(at)
     assert _texts(at.info) == ["Your session ended after 8 hours: log in again."]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import stat
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +14,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from kp_dash.store import accounts, audit, batches, config
+from kp_dash.store import accounts, audit, batches, config, sessions
 from kp_dash.views import auth
 from tests.app.conftest import ok as _ok
 from tests.field_cases import Case, cases, expected_rows, stored_rows
@@ -43,8 +43,7 @@ def _page(user: str | None = None) -> AppTest:
     st.cache_data.clear()
     at = AppTest.from_file(ROOT / DATA, default_timeout=60)
     if user:
-        at.session_state[auth.USER_KEY] = user
-        at.session_state[auth.STARTED_KEY] = datetime.now(UTC)
+        at.session_state[auth.SESSION_KEY] = sessions.start(user)
     return _ok(at.run())
 
 

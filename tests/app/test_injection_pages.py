@@ -181,12 +181,14 @@ def test_no_page_or_view_allows_raw_html() -> None:
     # unless a call asks otherwise: any such call must be reviewed for what it shows
     code = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "kp_dash").rglob("*.py")]
     found = [
-        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        f"{path.relative_to(ROOT)}: {line.strip()}"
         for path in code
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for line in path.read_text(encoding="utf-8").splitlines()
         if re.search(r"unsafe_allow_html|st\.html\(|components\.v1|\.html\(", line)
     ]
-    assert found == []
+    # reviewed: the script that sends the browser to the session route holds fixed text, a
+    # route path and a ticket of URL-safe letters (tests/unit/test_sessions.py), nothing else
+    assert found == ["kp_dash/views/auth.py: st.html(script, unsafe_allow_javascript=True)"]
 
 
 # --- the Data page: a hostile file, its name and the person's name ------------------------------

@@ -45,8 +45,12 @@ def _kp_dash(server: Server, *args: str, stdin: str = "") -> str:
 
 
 def _log_in(page: Page, url: str, name: str, wait_for_app: WaitForApp) -> None:
+    """Open `url` as `name`: through the login form, unless the browser's session already is
+    theirs."""
     page.goto(url)
     wait_for_app(page)
+    if page.get_by_text(f"Logged in: {name}").count():
+        return
     page.get_by_role("textbox", name="Username").fill(name)
     page.get_by_role("textbox", name="Password").fill(PASSWORDS[name])
     page.get_by_role("button", name="Log in", exact=True).click()
@@ -115,7 +119,8 @@ def test_login_district_officer_data_manager_and_the_audit_trail(
     trail = list(csv.DictReader(io.StringIO(_kp_dash(own_server, "audit"))))
     events = [(row["event"], row["who"]) for row in trail]
     assert ("login_failed", "bajaur.officer") in events
-    assert events.count(("login", "bajaur.officer")) == 3
+    # one login for the three pages: the session outlives each new address typed
+    assert events.count(("login", "bajaur.officer")) == 1
     assert ("refused", "bajaur.officer") in events
     assert ("logout", "bajaur.officer") in events
     assert ("login", "pmdu.data") in events
