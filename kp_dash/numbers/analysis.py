@@ -236,32 +236,6 @@ def concentration_index(values, population, rank_by) -> float:
     return float((share * (2 * midpoint - 1) * data["y"]).sum() / mean)
 
 
-def theil_between(values, population, groups) -> float:
-    """Σ_k p_k r_k ln r_k, r_k = μ_k ÷ μ (population-weighted means); a group with no uptake
-    contributes 0 (the limit of r ln r); NaN when μ = 0 or there is no population."""
-    data = pd.DataFrame({"y": values, "p": population, "g": groups}).dropna()
-    data = data[data["p"] > 0]
-    if data.empty:
-        return math.nan
-    total = data["p"].sum()
-    mean = float((data["p"] * data["y"]).sum() / total)
-    if mean <= 0:
-        return math.nan
-    result = 0.0
-    for _, part in data.groupby("g"):
-        share = part["p"].sum() / total
-        ratio = float((part["p"] * part["y"]).sum() / part["p"].sum()) / mean
-        result += share * ratio * math.log(ratio) if ratio > 0 else 0.0
-    return result
-
-
-def theil_total(values, population) -> float:
-    """Theil T across districts (each district its own group): what `theil_between` is a share
-    of."""
-    data = pd.DataFrame({"y": values, "p": population}).dropna()
-    return theil_between(data["y"], data["p"], range(len(data)))
-
-
 def representation_ratio(
     group_count: float, total_count: float, group_population: float, total_population: float
 ) -> float:
@@ -284,20 +258,4 @@ def concentration_meaning(value: float) -> str:
     return (
         f"Concentration index {value:+.2f}: uptake is {where} (0 = even; the index runs "
         "from −1 to +1, districts ranked by access)."
-    )
-
-
-def theil_meaning(between: float, total: float, groups_label: str) -> str:
-    """One sentence saying what a between-groups Theil index means."""
-    if pd.isna(between) or pd.isna(total):
-        return f"The Theil index between {groups_label} cannot be computed (no uptake)."
-    share = between / total if total > 0 else math.nan
-    part = (
-        f"{share:.0%} of the inequality in uptake across districts"
-        if not pd.isna(share)
-        else "none of the inequality"
-    )
-    return (
-        f"Theil index between {groups_label} {between:.3f}: the difference between these "
-        f"groups accounts for {part} (0 = the groups use the service at the same rate)."
     )

@@ -54,10 +54,16 @@ def audit_path() -> Path:
 
 
 def _clean(text: object) -> str:
-    """One line of plain text: control characters (newlines included) become spaces, so a
-    hostile name cannot forge a second entry."""
-    cleaned = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in str(text or ""))
+    """One line of plain text for any reader: control characters (C0, DEL and C1, which holds
+    NEL) and the Unicode line and paragraph separators become spaces, so a hostile name cannot
+    forge a second entry or move a terminal's cursor."""
+    cleaned = "".join(" " if _breaks(c) else c for c in str(text or ""))
     return cleaned[:MAX_TEXT]
+
+
+def _breaks(character: str) -> bool:
+    code = ord(character)
+    return code < 32 or 127 <= code <= 159 or character in "\u2028\u2029"
 
 
 def record(event: str, who: str, what: str = "", address: str | None = None) -> Entry:

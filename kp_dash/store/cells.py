@@ -108,11 +108,6 @@ def map_texts(texts: pd.Series, fn: Callable[[str], object], blank: object = Non
 # --- months -------------------------------------------------------------------------------------
 
 
-def parse_month(value: object) -> date | None:
-    """The month a cell holds (see `values.read_month` for the forms), None when it holds none."""
-    return read_month(value).month
-
-
 def parse_months(
     cells, file, rownum, problems, required: bool = True, notes: list[str] | None = None
 ) -> pd.Series:

@@ -4,18 +4,14 @@ configured."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pydeck as pdk
 
 from kp_dash.store import config
-from kp_dash.store.contract import UTM_43N
 from kp_dash.store.geo import DistrictLayer, layer_geojson
 from kp_dash.views import maps, scope
 
-SYMBOL_COLOUR = (34, 94, 168, 170)
 OUTLINE_COLOUR = (255, 255, 255, 255)
-MAX_SYMBOL_RADIUS_M = 25_000
 DECK_LABEL_PX = 15
 
 
@@ -124,48 +120,3 @@ def _tile_text_layers(labels: pd.DataFrame) -> list[pdk.Layer]:
             pickable=False,
         )
     ]
-
-
-def proportional_symbols_deck(
-    layer: DistrictLayer,
-    values: pd.DataFrame,
-    *,
-    label: str,
-    unit: str,
-    value_format: str = "{:,.0f}",
-) -> pdk.Deck:
-    """Counts as circles at district centroids, area proportional to the count."""
-    frame = maps.joined_values(layer, values, value_format, unit)
-    centres = layer.gdf.to_crs(UTM_43N).centroid.to_crs(layer.gdf.crs)
-    frame["lon"], frame["lat"] = centres.x.to_numpy(), centres.y.to_numpy()
-    counts = frame["value"].clip(lower=0)
-    top = float(counts.max()) if counts.notna().any() else 0.0
-    frame["radius_m"] = (np.sqrt(counts / top) * MAX_SYMBOL_RADIUS_M) if top > 0 else 0.0
-    columns = ["district_name", "value_text", "source", "year"]
-    base = pdk.Layer(
-        "GeoJsonLayer",
-        data=_features(layer, frame, columns),
-        id="districts",
-        pickable=True,
-        stroked=True,
-        filled=True,
-        get_fill_color=[235, 235, 235, 255],
-        get_line_color=[150, 150, 150, 255],
-        line_width_min_pixels=1,
-    )
-    drawn = frame[frame["radius_m"].fillna(0) > 0].sort_values("radius_m", ascending=False)
-    records = drawn[[*columns, "lon", "lat", "radius_m"]].to_dict(orient="records")
-    circles = pdk.Layer(
-        "ScatterplotLayer",
-        data=records,
-        id="symbols",
-        pickable=True,
-        get_position=["lon", "lat"],
-        get_radius="radius_m",
-        radius_units="'meters'",
-        get_fill_color=list(SYMBOL_COLOUR),
-        get_line_color=list(OUTLINE_COLOUR),
-        stroked=True,
-        line_width_min_pixels=1,
-    )
-    return _deck([base, circles], layer, label)

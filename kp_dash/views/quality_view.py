@@ -158,14 +158,3 @@ def export_csv(frame: pd.DataFrame, demo: bool = False) -> bytes:
     if demo:
         shown = shown.assign(Note=DEMO_NOTE)
     return exports.csv_bytes(shown)
-
-
-def download_args(frame: pd.DataFrame, key: str, demo: bool = False) -> dict[str, object]:
-    """Arguments of a table's CSV download button (label, data, file name, type, widget key)."""
-    return {
-        "label": "Download CSV",
-        "data": export_csv(frame, demo),
-        "file_name": f"quality_{key}.csv",
-        "mime": "text/csv",
-        "key": f"quality_{key}_csv",
-    }

@@ -69,21 +69,6 @@ def change_table(frame: pd.DataFrame, metric: Metric, month: str | None = None) 
     ).reset_index(drop=True)
 
 
-def series_display(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """The whole series at full precision with column names for people (for download)."""
-    unit = change_unit(metric)
-    return frame.rename(
-        columns={
-            "month": "Month",
-            "group": "Group",
-            "group_code": "Code",
-            "value": f"{metric.label} ({metric.unit})",
-            "mom_change": f"Change on previous month ({unit})",
-            "yoy_change": f"Change on same month last year ({unit})",
-        }
-    )
-
-
 def series_figure(frame: pd.DataFrame, metric: Metric) -> go.Figure:
     """One line per group; months without data are gaps (never drawn as 0); the hover gives the
     value and its month-on-month and year-on-year change."""
@@ -165,14 +150,6 @@ def thresholds_caption(thresholds: tuple[float, float] | None = None) -> str:
         "For a lower-is-better metric above 100 is worse, and the status is judged on "
         "target ÷ actual. *no target*: the district has none; *No data*: no actual value."
     )
-
-
-def attainment_formula(metric: Metric | ModelledMetric) -> str:
-    """The attainment formula for one metric, saying when above 100 is worse."""
-    text = f"{metric.label}: attainment = 100 × actual ÷ target"
-    if metric.direction == "lower_is_better":
-        text += " (lower is better for this metric: above 100 is worse)"
-    return text
 
 
 def target_display(table: pd.DataFrame, services: pd.DataFrame | None = None) -> pd.DataFrame:

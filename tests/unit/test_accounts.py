@@ -136,6 +136,28 @@ def test_audit_entries_are_one_line_each_whatever_the_text() -> None:
     assert audit.entries()[0].what == 'x.csv {"at": "forged"} '
 
 
+@pytest.mark.parametrize(
+    "breaker",
+    ["\u2028", "\u2029", "\x85", "\x9b", "\x80", "\x9f", "\x1c", "\x1e", "\x0b", "\x0c", "\r\n"],
+)
+def test_no_character_that_any_reader_takes_for_a_line_break_gets_into_the_trail(
+    breaker: str,
+) -> None:
+    # JavaScript ends lines at U+2028 and U+2029, Python's splitlines also at NEL (\x85), the
+    # file separators and the form feed; C1 controls (\x80-\x9f) move terminals' cursors
+    audit.record(
+        "export", f"bajaur{breaker}x", f'x.csv{breaker}{{"at": "forged"}}', f"10.0.0.7{breaker}"
+    )
+    text = audit.audit_path().read_text(encoding="utf-8")
+    assert len(text.splitlines()) == 1 and text.endswith("}\n")
+    assert not [ch for ch in text[:-1] if (ch.isspace() and ch != " ") or ord(ch) < 32]
+    assert not [ch for ch in text if 0x80 <= ord(ch) <= 0x9F]
+    (entry,) = audit.entries()
+    gap = " " * len(breaker)
+    assert (entry.who, entry.address) == (f"bajaur{gap}x", f"10.0.0.7{gap}")
+    assert entry.what.startswith("x.csv ")
+
+
 def test_audit_since_keeps_the_days_from_then_on() -> None:
     audit.record("login", "a")
     today = datetime.now(UTC).date()

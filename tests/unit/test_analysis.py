@@ -119,7 +119,7 @@ def test_quadrant(access, uptake, expected):
     assert expected in analysis.QUADRANTS or expected == analysis.NO_DATA
 
 
-# --- concentration and Theil --------------------------------------------------------------------
+# --- concentration and representation -------------------------------------------------------------
 
 
 def test_concentration_index_by_hand():
@@ -132,6 +132,16 @@ def test_concentration_index_by_hand():
     assert analysis.concentration_index([4, 0], [1, 3], [1, 2]) == pytest.approx(-0.75)
 
 
+def test_concentration_index_weighs_each_district_by_its_population():
+    # uptake 10, 20, 40 per 1,000 with 100, 300 and 600 people, ranked by access 3, 1, 2:
+    # in access order p = 0.3, 0.6, 0.1 and y = 20, 40, 10; X = 0.15, 0.6, 0.95;
+    # μ = 0.3·20 + 0.6·40 + 0.1·10 = 31; Σ p (2X − 1) y = −4.2 + 4.8 + 0.9 = 1.5 → CI = 1.5/31
+    value = analysis.concentration_index([10, 20, 40], [100, 300, 600], [3, 1, 2])
+    assert value == pytest.approx(1.5 / 31)
+    # unweighted (each district a third) it would be (1/3)(−2/3·20 + 0 + 2/3·10)/(70/3) = −2/21
+    assert value != pytest.approx(-2 / 21)
+
+
 def test_concentration_index_edge_cases():
     assert analysis.concentration_index([3, 3, 3], [1, 2, 3], [1, 2, 3]) == pytest.approx(0)
     assert math.isnan(analysis.concentration_index([0, 0], [1, 1], [1, 2]))
@@ -142,25 +152,12 @@ def test_concentration_index_edge_cases():
     )
 
 
-def test_theil_between_by_hand():
-    # A: population 1, uptake 2; B: population 1, uptake 4; μ = 3, r = 2/3 and 4/3, p = 1/2:
-    # T = ½·⅔·ln ⅔ + ½·(4/3)·ln(4/3) = −0.135155 + 0.191788 = 0.056633
-    assert analysis.theil_between([2, 4], [1, 1], ["A", "B"]) == pytest.approx(0.056633, abs=1e-6)
-    # a group with no uptake adds 0 (the limit of r ln r): μ = 2, r_B = 2, T = ½·2·ln 2
-    assert analysis.theil_between([0, 4], [1, 1], ["A", "B"]) == pytest.approx(math.log(2))
-    assert analysis.theil_between([3, 3, 3], [1, 2, 3], ["A", "A", "B"]) == pytest.approx(0)
-    assert math.isnan(analysis.theil_between([0, 0], [1, 1], ["A", "B"]))
-    # the total across districts is at least the part between groups
-    values, population, groups = [1, 2, 3, 8], [1, 1, 1, 1], ["A", "A", "B", "B"]
-    between = analysis.theil_between(values, population, groups)
-    total = analysis.theil_total(values, population)
-    assert 0 < between < total
-    assert "share" not in analysis.theil_meaning(between, total, "A and B")
-    assert f"{between / total:.0%}" in analysis.theil_meaning(between, total, "A and B")
-
-
 def test_representation_ratio():
     assert analysis.representation_ratio(20, 100, 30, 100) == pytest.approx(2 / 3)
+    # women: 60 of 300 transactions, 4,800 of 10,000 people → (0.2) ÷ (0.48)
+    assert analysis.representation_ratio(60, 300, 4_800, 10_000) == pytest.approx(0.2 / 0.48)
+    # the arguments are not interchangeable: swapping count and population shares must differ
+    assert analysis.representation_ratio(4_800, 10_000, 60, 300) != pytest.approx(0.2 / 0.48)
     assert math.isnan(analysis.representation_ratio(20, 100, 0, 100))
     assert math.isnan(analysis.representation_ratio(0, 0, 30, 100))
 

@@ -15,12 +15,18 @@ import pandas as pd
 import pytest
 
 from kp_dash.store import ingest
-from kp_dash.store.cells import parse_month, parse_months, parse_numbers
+from kp_dash.store.cells import parse_months, parse_numbers
+from kp_dash.store.values import read_month
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "field" / "values"
 TODAY = date(2026, 11, 26)
 HEADER = ["month", "district", "service", "channel", "sex", "area", "age_band"]
 HEADER += ["transactions", "users"]
+
+
+def parse_month(value: object) -> date | None:
+    """The month a single cell holds, as the column parser reads it."""
+    return read_month(value).month
 
 
 def rows_of(result: ingest.Validation) -> list[tuple]:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kp_dash.store import ingest, rules
-from kp_dash.store.cells import parse_month
+from kp_dash.store.values import read_month
 
 TODAY = date(2026, 11, 26)
 USAGE_HEADER = "month,district,service,channel,sex,area,transactions,users"
@@ -348,11 +348,11 @@ def test_targets_need_a_month_or_a_year(tmp_path):
 
 
 def test_parse_month_forms():
-    assert parse_month("2025-3") == date(2025, 3, 1)
-    assert parse_month(pd.Timestamp("2025-03-31")) == date(2025, 3, 1)
-    assert parse_month("2025-13") is None
-    assert parse_month("2025-02-30") is None
-    assert parse_month(None) is None
+    assert read_month("2025-3").month == date(2025, 3, 1)
+    assert read_month(pd.Timestamp("2025-03-31")).month == date(2025, 3, 1)
+    assert read_month("2025-13").month is None
+    assert read_month("2025-02-30").month is None
+    assert read_month(None).month is None
 
 
 def test_guess_kind():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pandas as pd
@@ -209,25 +208,3 @@ def test_choropleth_deck_carto(
     monkeypatch.setenv("KP_DASH_BASEMAP", "carto")
     spec = _deck_spec(decks.choropleth_deck(layer, values, label="Uptake", unit="%"))
     assert spec["mapProvider"] == "carto" and "positron" in spec["mapStyle"]
-
-
-def test_proportional_symbols_radius_grows_with_sqrt_of_value(
-    layer: geo.DistrictLayer, values: pd.DataFrame
-) -> None:
-    deck = decks.proportional_symbols_deck(layer, values, label="Users", unit="people")
-    spec = _deck_spec(deck)
-    assert spec.get("mapProvider") is None and spec["mapStyle"] == NO_BASEMAP_STYLE
-    circles = {d["district_name"]: d for d in spec["layers"][1]["data"]}
-    assert "Tank" not in circles and "Bannu" not in circles  # no data: no circle
-    by_value = sorted(
-        circles.values(), key=lambda d: float(d["value_text"].split()[0].replace(",", ""))
-    )
-    radii = [d["radius_m"] for d in by_value]
-    assert radii == sorted(radii)
-    top, other = by_value[-1], by_value[len(by_value) // 2]
-    ratio = float(other["value_text"].split()[0].replace(",", "")) / float(
-        top["value_text"].split()[0].replace(",", "")
-    )
-    assert other["radius_m"] / top["radius_m"] == pytest.approx(math.sqrt(ratio), rel=1e-6)
-    assert len(spec["layers"][0]["data"]["features"]) == 35  # base layer keeps No data visible
-    assert spec["layers"][1]["radiusUnits"] == "meters"  # a literal, not an expression

@@ -206,3 +206,42 @@ def test_every_component_exists_in_its_view(con):
 def test_views_reject_writes(small_db):
     with db.connect_readonly(small_db) as con, pytest.raises(duckdb.Error):
         con.execute("delete from usage")
+
+
+@pytest.fixture(scope="module")
+def unequal_sexes(tmp_path_factory) -> duckdb.DuckDBPyConnection:
+    """The fixture with Bajaur's women and men in unequal numbers: 400 women and 600 men, of
+    whom 200 and 400 adults (the totals stay 1,000 and 600)."""
+    from kp_dash.store import build
+    from tests.conftest import SMALL_USAGE_FILE, small_seed
+
+    root = tmp_path_factory.mktemp("unequal")
+    seed_dir = small_seed(root / "seed")
+    table = seed_dir / "population.csv"
+    rows = table.read_text(encoding="utf-8").splitlines()
+    changed = {
+        "PK502,2023,all,female,all,500": "PK502,2023,all,female,all,400",
+        "PK502,2023,all,male,all,500": "PK502,2023,all,male,all,600",
+        "PK502,2023,18+,female,all,300": "PK502,2023,18+,female,all,200",
+        "PK502,2023,18+,male,all,300": "PK502,2023,18+,male,all,400",
+    }
+    rows = [
+        next((new + r[len(old) :] for old, new in changed.items() if r.startswith(old + ",")), r)
+        for r in rows
+    ]
+    assert sum(r.startswith(tuple(changed.values())) for r in rows) == 4
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = root / "unequal.duckdb"
+    source = build.UsageSource(SMALL_USAGE_FILE, "fixture", "admin", "Fixture returns")
+    build.build(path, with_demo=False, seed_dir=seed_dir, extra_usage=[source])
+    with db.connect_readonly(path) as connection:
+        yield connection
+
+
+def test_gender_parity_divides_each_sex_by_its_own_population(unequal_sexes):
+    # Bajaur: 6 digital transactions by women of 200 adult women, 9 by men of 400 adult men
+    parity = values(unequal_sexes, "gender_parity", service=HC)["PK502"]
+    assert parity == pytest.approx((6 / 200) / (9 / 400))  # 1.33: women use it more per head
+    assert parity != pytest.approx((6 / 400) / (9 / 200))  # each sex's own denominator
+    # all services: the whole population (400 women, 600 men)
+    assert values(unequal_sexes, "gender_parity")["PK502"] == pytest.approx((6 / 400) / (9 / 600))

@@ -264,10 +264,6 @@ def test_attainment_of_a_lower_is_better_metric():
     assert trends.attainment(0.0, 100.0, lower_is_better=True)[1] == "green"
     assert trends.attainment(5.0, math.nan) == (pytest.approx(math.nan, nan_ok=True), "no target")
     assert trends.attainment(math.nan, 5.0)[1] == "no data"
-    assert "above 100 is worse" in trends_view.attainment_formula(
-        registry.get("unserved_population")
-    )
-    assert "worse" not in trends_view.attainment_formula(registry.get(UPTAKE))
 
 
 def row(table: pd.DataFrame, district: str | None, service: str, period: str) -> pd.Series:
