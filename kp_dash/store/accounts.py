@@ -8,7 +8,6 @@ user exists the app runs in *open mode* (this machine only); the first user turn
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -101,17 +100,12 @@ def _save(records: dict[str, dict]) -> None:
 @contextmanager
 def _locked() -> Iterator[dict[str, dict]]:
     """The records for one change at a time: read under the lock, saved when the block ends."""
-    config.state_dir().mkdir(parents=True, exist_ok=True)
-    with (config.state_dir() / ".users.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            records = _read()
-            before = json.dumps(records, sort_keys=True)
-            yield records
-            if json.dumps(records, sort_keys=True) != before:
-                _save(records)
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with batches.exclusive(config.state_dir() / ".users.lock"):
+        records = _read()
+        before = json.dumps(records, sort_keys=True)
+        yield records
+        if json.dumps(records, sort_keys=True) != before:
+            _save(records)
 
 
 def _now() -> datetime:

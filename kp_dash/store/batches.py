@@ -77,15 +77,22 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
 
 
 @contextmanager
-def locked() -> Iterator[None]:
-    """One writer at a time: a second import waits for the first to finish."""
-    imports_dir().mkdir(parents=True, exist_ok=True)
-    with (imports_dir() / ".lock").open("w") as handle:
+def exclusive(lock: Path) -> Iterator[None]:
+    """One holder of the lock file `lock` at a time, across threads and processes."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def locked() -> Iterator[None]:
+    """One writer at a time: a second import waits for the first to finish."""
+    with exclusive(imports_dir() / ".lock"):
+        yield
 
 
 # --- the manifest -------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ for a minute, and the server's route exchanges the ticket for the cookie.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -79,22 +78,17 @@ def _read() -> dict[str, dict]:
 @contextmanager
 def _locked() -> Iterator[dict[str, dict]]:
     """The records for one change at a time, saved (with what has run out left out) after."""
-    config.state_dir().mkdir(parents=True, exist_ok=True)
-    with (config.state_dir() / ".sessions.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            records = _read()
-            yield records
-            _prune(records)
-            text = json.dumps(records, indent=1, sort_keys=True)
+    with batches.exclusive(config.state_dir() / ".sessions.lock"):
+        records = _read()
+        yield records
+        _prune(records)
+        text = json.dumps(records, indent=1, sort_keys=True)
 
-            def write(tmp: Path) -> None:
-                tmp.write_text(text, encoding="utf-8")
-                os.chmod(tmp, 0o600)
+        def write(tmp: Path) -> None:
+            tmp.write_text(text, encoding="utf-8")
+            os.chmod(tmp, 0o600)
 
-            batches.write_atomically(sessions_path(), write)
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        batches.write_atomically(sessions_path(), write)
 
 
 def _prune(records: dict[str, dict]) -> None:

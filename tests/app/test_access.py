@@ -85,23 +85,20 @@ def _connected_from(monkeypatch: pytest.MonkeyPatch, peer: str, forwarded: str =
 OPEN_MODE_REFUSAL = "This app is in open mode and serves only the computer it runs on."
 
 
-@pytest.mark.parametrize("peer", ["203.0.113.9", "::ffff:192.168.1.4", "10.0.0.7"])
-def test_open_mode_refuses_another_computer(
-    own_demo: Path, monkeypatch: pytest.MonkeyPatch, peer: str
+@pytest.mark.parametrize(
+    ("peer", "served"),
+    [
+        ("127.0.0.1", True), ("::1", True), ("::ffff:127.0.0.1", True),
+        ("203.0.113.9", False), ("::ffff:192.168.1.4", False), ("10.0.0.7", False),
+    ],
+)  # fmt: skip
+def test_open_mode_serves_this_machine_alone(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch, peer: str, served: bool
 ) -> None:
     _connected_from(monkeypatch, peer)
     at = _page("pages/0_Home.py")
-    assert _texts(at.error) == [OPEN_MODE_REFUSAL]
-    assert not at.get("download_button") and not at.get("metric")
-
-
-@pytest.mark.parametrize("peer", ["127.0.0.1", "::1", "::ffff:127.0.0.1"])
-def test_open_mode_serves_this_machine_in_every_form(
-    own_demo: Path, monkeypatch: pytest.MonkeyPatch, peer: str
-) -> None:
-    _connected_from(monkeypatch, peer)
-    at = _page("pages/0_Home.py")
-    assert not _texts(at.error) and at.get("download_button")
+    assert _texts(at.error) == ([] if served else [OPEN_MODE_REFUSAL])
+    assert bool(at.get("download_button")) is served and bool(at.get("metric")) is served
 
 
 def test_a_forwarded_address_counts_only_from_a_trusted_proxy(
@@ -167,13 +164,19 @@ def test_a_login_hands_the_browser_a_ticket_for_its_cookie(own_demo: Path) -> No
     assert not at.get("html")  # handed over once
 
 
-def test_a_second_tab_with_the_cookie_is_logged_in_without_the_form(
-    own_demo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _two_tabs(monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, AppTest]:
+    """amina logs in on Home; a second Streamlit session of the same browser (a reload or a
+    second tab) opens the Map with the browser's cookie."""
     accounts.add_user("amina", "viewer", PASSWORD)
     first = _log_in(_page("pages/0_Home.py"))
     _with_cookie(monkeypatch, first.session_state[auth.SESSION_KEY])
-    second = _page("pages/1_Map.py")  # a new session of the same browser, or a reload
+    return first, _page("pages/1_Map.py")
+
+
+def test_a_second_tab_with_the_cookie_is_logged_in_without_the_form(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, second = _two_tabs(monkeypatch)
     assert any("amina · viewer" in t for t in _texts(second.sidebar.caption))
     assert not [t for t in second.text_input if t.label == "Password"]
 
@@ -192,10 +195,7 @@ def test_a_cookie_the_server_never_issued_gets_the_login_form(
 def test_log_out_in_one_tab_ends_the_session_in_the_other(
     own_demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    accounts.add_user("amina", "viewer", PASSWORD)
-    first = _log_in(_page("pages/0_Home.py"))
-    _with_cookie(monkeypatch, first.session_state[auth.SESSION_KEY])
-    second = _page("pages/1_Map.py")
+    first, second = _two_tabs(monkeypatch)
     first.sidebar.button(key="auth_logout").click().run()
     _only_the_login_form(first)
     assert "next=" in str(first.get("html")[0].proto.body)  # the cookie is cleared too
