@@ -1,6 +1,6 @@
-"""An import, or its check, in a process of its own with a memory cap of its own, so that a file
-that makes a reader run wild ends that process alone and never the app's server, which runs every
-session.
+"""An import, its check, or the preview the column-mapping form shows, in a process of its own
+with a memory cap of its own, so that a file that makes a reader run wild ends that process alone
+and never the app's server, which runs every session.
 
 The child is a fresh interpreter (`python -m kp_dash.store.isolated`): a fork of the server
 would copy its threads' locks, and Python's own process pools re-run the calling module in the
@@ -21,24 +21,52 @@ import resource
 import signal
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import config
-from kp_dash.store.cells import file_problem
+from kp_dash.store import config, mappings, sniff
+from kp_dash.store.cells import ReadError, file_problem, texts
 from kp_dash.store.ingest import Progress, Validation
 from kp_dash.store.intake import ImportResult, import_file
+from kp_dash.store.mappings import ColumnMapping
+from kp_dash.store.reader import read_layout
 
 RULE = "import_stopped"
+
+
+Preview = tuple[tuple[str, ...], tuple[tuple[int, str, tuple[str, ...]], ...]]
+PREVIEW_SAMPLES = 3
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    result: object  # what the task returned (None too), when it returned
+    returned: bool
+    failure: str | None  # why it did not, as the child said
+    exit_code: int | None
 
 
 def run_import(path: Path, *, progress: Progress | None = None, **options) -> ImportResult:
     """`intake.import_file(path, progress=…, **options)` in a child process (see the module
     docstring); the result comes back without the accepted rows, which the page never shows."""
-    progress = progress or (lambda fraction, message: None)
     name = options.get("display_name") or path.name
+    outcome = _run("import", Path(path), options, progress)
+    if outcome.returned:
+        return outcome.result
+    why = outcome.failure or _death(outcome.exit_code)
+    return _stopped(name, options.get("kind"), why)
+
+
+def run_preview(path: Path, name: str, sheet: str | None) -> Preview | None:
+    """`file_preview` in a child process: None also when the child could not finish."""
+    outcome = _run("preview", Path(path), {"name": name, "sheet": sheet}, None)
+    return outcome.result if outcome.returned else None
+
+
+def _run(task: str, path: Path, options: dict, progress: Progress | None) -> _Outcome:
+    progress = progress or (lambda fraction, message: None)
     child = subprocess.Popen(
         [sys.executable, "-m", "kp_dash.store.isolated"],
         cwd=config.ROOT,
@@ -46,15 +74,15 @@ def run_import(path: Path, *, progress: Progress | None = None, **options) -> Im
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
-    result, failure = None, None
+    result, returned, failure = None, False, None
     try:
-        pickle.dump({"path": Path(path), "options": options}, child.stdin)
+        pickle.dump({"task": task, "path": path, "options": options}, child.stdin)
         child.stdin.close()
         while (message := _next(child.stdout)) is not None:
             if message[0] == "progress":
                 progress(*message[1:])
             elif message[0] == "result":
-                result = message[1]
+                result, returned = message[1], True
             else:
                 failure = message[1]
     except BrokenPipeError:  # the child died before it read its job
@@ -62,9 +90,7 @@ def run_import(path: Path, *, progress: Progress | None = None, **options) -> Im
     finally:
         child.stdout.close()
         exit_code = child.wait()
-    if result is not None:
-        return result
-    return _stopped(name, options.get("kind"), failure or _death(exit_code))
+    return _Outcome(result, returned, failure, exit_code)
 
 
 def _next(stream) -> tuple | None:
@@ -72,6 +98,30 @@ def _next(stream) -> tuple | None:
         return pickle.load(stream)
     except (EOFError, pickle.UnpicklingError):  # the child ended (or died mid-message)
         return None
+
+
+def file_preview(path: Path, name: str, sheet: str | None) -> Preview | None:
+    """The header row a file appears to have and, for each named column, its position, its
+    header and its first values, read as the import will read them; None for a file its checks
+    refuse (never opened) or whose header cannot be told."""
+    try:
+        checked = sniff.check(path, name)
+    except ReadError:
+        return None
+    header = mappings.apparent_header(mappings.head_rows(checked, sheet))
+    if header is None:
+        return None
+    placeholders = tuple(f"c{i}" for i in range(len(header)))
+    try:
+        frame = read_layout(checked, sheet, mapping=ColumnMapping(header, placeholders)).frame
+    except ReadError:
+        return None
+    columns = tuple(
+        (i, header[i], tuple(str(v) for v in texts(frame[f"c{i}"]).dropna()[:PREVIEW_SAMPLES]))
+        for i in range(len(header))
+        if f"c{i}" in frame.columns
+    )
+    return (header, columns) if columns else None
 
 
 def main() -> int:
@@ -86,14 +136,16 @@ def main() -> int:
         out.flush()
 
     try:
-        result = import_file(
-            job["path"], progress=lambda f, text: send(("progress", f, text)), **job["options"]
-        )
-        send(("result", _without_rows(result)))
+        if job["task"] == "preview":
+            result = file_preview(job["path"], **job["options"])
+        else:
+            progress = lambda f, text: send(("progress", f, text))  # noqa: E731
+            result = _without_rows(import_file(job["path"], progress=progress, **job["options"]))
+        send(("result", result))
     except MemoryError:
         send(("failed", _out_of_memory()))
     except Exception as error:
-        logging.getLogger(__name__).exception("importing %s failed", job["path"])
+        logging.getLogger(__name__).exception("%s of %s failed", job["task"], job["path"])
         send(("failed", f"an internal error ({type(error).__name__}: {error})"))
     return 0
 

@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kp_dash.store import intake, layout, mappings, rules, sniff
-from kp_dash.store.cells import texts
+from kp_dash.store import intake, isolated, layout, mappings, rules
 from kp_dash.store.mappings import IGNORE, ColumnMapping, shortened
-from kp_dash.store.reader import ReadError, read_layout
 from kp_dash.views.data_page import Outcome, Request
 from kp_dash.views.markdown import inert
 
@@ -23,7 +21,6 @@ MAPPING_INTRO = (
     "for. Choose for each column the field it holds (or *ignore*); the mapping is saved for the "
     "source above and applied to its next files with the same headers."
 )
-SAMPLES = 3
 MAP_KIND_WIDGET = {
     "label": "Kind of this file",
     "options": rules.KINDS,
@@ -123,26 +120,13 @@ def _file_preview(
     path: Path, name: str, sheet: str | None
 ) -> tuple[tuple[str, ...], tuple[MappedColumn, ...]] | None:
     """The header row a file appears to have and its named columns with their first values,
-    read as the import will read them (uploads are named by content, so a path is a content);
-    None for a file its checks refuse, which is never opened."""
-    try:
-        checked = sniff.check(path, name)
-    except ReadError:
+    read in a process of its own as the import reads them (`store.isolated`); uploads are named
+    by content, so a path is a content."""
+    preview = isolated.run_preview(path, name, sheet)
+    if preview is None:
         return None
-    header = mappings.apparent_header(mappings.head_rows(checked, sheet))
-    if header is None:
-        return None
-    placeholders = tuple(f"c{i}" for i in range(len(header)))
-    try:
-        frame = read_layout(checked, sheet, mapping=ColumnMapping(header, placeholders)).frame
-    except ReadError:
-        return None
-    columns = tuple(
-        MappedColumn(i, header[i], tuple(str(v) for v in texts(frame[f"c{i}"]).dropna()[:SAMPLES]))
-        for i in range(len(header))
-        if f"c{i}" in frame.columns
-    )
-    return (header, columns) if columns else None
+    header, columns = preview
+    return header, tuple(MappedColumn(*column) for column in columns)
 
 
 def confirm_mapping(

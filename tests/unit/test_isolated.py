@@ -112,3 +112,46 @@ def test_the_cap_never_raises_a_limit_already_set(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=config.ROOT, timeout=60
     )
     assert done.stdout.split() == ["3072", "2048"], done.stderr
+
+
+def test_the_mapping_preview_runs_in_the_child_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = hostile_files.zip_bomb_xlsx(tmp_path / "small.xlsx", hostile_files.MIB)
+    header, columns = isolated.run_preview(small, "small.xlsx", None)
+    assert header == hostile_files.BOMB_HEADER
+    assert columns[0] == (0, "Zila", ("1", "1", "1"))
+    # a sheet that passes every check but needs more than the cap: no preview, no harm here
+    heavy = hostile_files.zip_bomb_xlsx(tmp_path / "heavy.xlsx", 300 * hostile_files.MIB)
+    monkeypatch.setenv("KP_DASH_IMPORT_MEMORY_MB", "1024")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert isolated.run_preview(heavy, "heavy.xlsx", None) is None
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100, f"this process grew by {grown_mb:,.0f} MB"
+
+
+def test_the_mapping_form_reads_a_heavy_file_in_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Data page asks for the form after a header refusal; the file is not read here."""
+    import pandas as pd
+
+    from kp_dash.store import cells, ingest
+    from kp_dash.views import column_mapping, data_page
+
+    heavy = hostile_files.zip_bomb_xlsx(tmp_path / "heavy.xlsx", 300 * hostile_files.MIB)
+    monkeypatch.setenv("KP_DASH_IMPORT_MEMORY_MB", "1024")
+    request = data_page.request("heavy.xlsx", heavy.read_bytes(), "usage", "", None)
+    problem = cells.file_problem("heavy.xlsx", "missing_column", "no column 'district'", 1)
+    refused = intake.ImportResult(
+        "rejected",
+        None,
+        None,
+        0,
+        ingest.Validation("heavy.xlsx", None, pd.DataFrame(), problem),
+        "",
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert column_mapping.mapping_form(request, refused) is None
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100, f"this process grew by {grown_mb:,.0f} MB"
