@@ -20,19 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from kp_dash.views import page_registry
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = (
-    "pages/0_Home.py",
-    "pages/1_Map.py",
-    "pages/2_Data.py",
-    "pages/3_Quality.py",
-    "pages/4_Uptake.py",
-    "pages/5_Groups.py",
-    "pages/6_Trends.py",
-    "pages/7_Profile.py",
-    "pages/8_Planning.py",
-    "pages/9_Sources.py",
-)
+# every page of the app, as its registry lists them
+PAGES = tuple(page.script for page in page_registry.PAGES)
 # pages as a link opens them: the profile from the ranking's link or a click on the map
 LINKED_PAGES = (
     ("pages/7_Profile.py", {"district": "PK502"}),

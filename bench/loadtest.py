@@ -46,21 +46,10 @@ import procstats
 import wsclient
 
 from bench import _usage_file
+from kp_dash.views import page_registry
 
 # the app's pages by their address, in the order of the sidebar's navigation ("" is Home)
-PATHS = (
-    "",
-    "Map",
-    "Uptake",
-    "Groups",
-    "Planning",
-    "Profile",
-    "Trends",
-    "Data",
-    "Quality",
-    "Sources",
-    "Admin",
-)
+PATHS = tuple(page.address for page in page_registry.PAGES if page.load_test)
 IMPORT_TIMEOUT_S = 600
 CLIENT_KINDS = ("websocket", "browser")
 

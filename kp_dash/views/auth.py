@@ -15,7 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kp_dash.store import accounts, audit, batches, network, sessions
-from kp_dash.views import markdown, routes, sso
+from kp_dash.views import markdown, page_registry, routes, sso
 
 SESSION_KEY = "auth_session"  # this tab's session id (server side only)
 HANDOFF_KEY = "auth_handoff"  # a ticket for the browser's cookie, given on the next run
@@ -30,8 +30,6 @@ SESSION_ENDED = {
     sessions.PASSWORD_CHANGED: "Your password was changed: log in with the new one.",
     sessions.LOGGED_OUT: "You logged out (in this tab or another): log in again.",
 }
-# each page that is not for every role, and the least role that may open it
-PAGE_ROLES = {"Data": "data_manager", "Admin": "admin"}
 ROLE_PURPOSE = {"data_manager": "data managers and administrators", "admin": "administrators"}
 OPEN_MODE_NOTE = (
     "Open mode: no user account exists, so there is no login and this app serves this computer "
@@ -111,7 +109,7 @@ def may_download() -> bool:
 
 
 def allowed(page: str, user: accounts.User | None) -> bool:
-    return user is not None and user.may(PAGE_ROLES.get(page, "viewer"))
+    return user is not None and user.may(page_registry.least_role(page))
 
 
 def require(page: str) -> accounts.User:
@@ -128,7 +126,7 @@ def require(page: str) -> accounts.User:
     hand_over()
     if not allowed(page, user):
         audit.record("refused", user.name, f"page {page}", address())
-        role = PAGE_ROLES[page]
+        role = page_registry.least_role(page)
         st.error(
             f"The {page} page is for {ROLE_PURPOSE[role]}; you are logged in as "
             f"{user.name} ({accounts.ROLE_LABELS[user.role]})."

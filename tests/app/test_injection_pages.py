@@ -18,7 +18,7 @@ from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
 from kp_dash.store import batches, config, intake
-from kp_dash.views import data_page
+from kp_dash.views import data_page, page_registry
 from tests.app.conftest import ROOT, TIMEOUT_S
 
 pytestmark = pytest.mark.usefixtures("private_uploads")  # uploads apart per test
@@ -26,17 +26,7 @@ pytestmark = pytest.mark.usefixtures("private_uploads")  # uploads apart per tes
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGES = {
     "entry": "app.py",
-    "home": "pages/0_Home.py",
-    "map": "pages/1_Map.py",
-    "data": "pages/2_Data.py",
-    "quality": "pages/3_Quality.py",
-    "uptake": "pages/4_Uptake.py",
-    "groups": "pages/5_Groups.py",
-    "trends": "pages/6_Trends.py",
-    "profile": "pages/7_Profile.py",
-    "planning": "pages/8_Planning.py",
-    "sources": "pages/9_Sources.py",
-    "admin": "pages/10_Admin.py",
+    **{(page.address or "home").lower(): page.script for page in page_registry.PAGES},
 }
 DATA = PAGES["data"]
 PROFILE = PAGES["profile"]

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
 
+from kp_dash.views import page_registry
 from tests.e2e.conftest import SCRIPT_TIMEOUT_MS, Server
 
 pytestmark = pytest.mark.e2e
@@ -21,22 +22,10 @@ EXCEPTION = '[data-testid="stException"]'
 SIDEBAR_NAV = '[data-testid="stSidebarNav"]'
 PLOTLY = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 DECK_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
-# the app's own titles, in its own order; the automatic `pages/` navigation would show "app"
-# and the file names ("Home", "Map", "Data", "Quality", "Uptake", …) instead
-APP_TITLES = [
-    "Home",
-    "Map",
-    "Uptake vs access",
-    "Excluded groups",
-    "Connectivity planning",
-    "District profile",
-    "Trends & targets",
-    "Data",
-    "Data quality",
-    "Sources & definitions",
-    "Administration",  # open mode: the machine's own user is an administrator
-]
-ROUTES = ["", *("Map Uptake Groups Planning Profile Trends Data Quality Sources Admin".split())]
+# the app's own titles, in its own order (open mode: the machine's own user is an administrator,
+# so every page shows); the automatic `pages/` navigation would show "app" and the file names
+APP_TITLES = [page.title for page in page_registry.PAGES]
+ROUTES = [page.address for page in page_registry.PAGES]
 TILES = "Tile map (equal sizes)"
 BOUNDARIES = "District boundaries"
 

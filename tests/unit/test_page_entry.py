@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kp_dash.views import page_registry
+
 ROOT = Path(__file__).parents[2]
 PAGES = sorted((ROOT / "pages").glob("*.py"))
 ENTRY_CALLS = {"start_page", "enter"}
@@ -30,13 +32,8 @@ def _first_call(tree: ast.Module) -> ast.Call | None:
 
 
 def _addresses() -> dict[str, str]:
-    """Each page file and its address as app.py registers it (the default page is `Home`)."""
-    found = {}
-    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "page":
-            args = [a.value for a in node.args]
-            found[args[0]] = args[3] if len(args) > 3 else "Home"
-    return found
+    """Each page file and its name as the registry gives it (the default page is `Home`)."""
+    return {page.script: page.name for page in page_registry.PAGES}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -51,3 +48,10 @@ def test_page_first_enters_the_app_with_its_own_address(page: Path) -> None:
 def test_every_page_is_registered_and_checked() -> None:
     assert len(PAGES) == 11
     assert set(_addresses()) == {f"pages/{p.name}" for p in PAGES}
+
+
+def test_app_builds_its_navigation_from_the_registry_alone() -> None:
+    text = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert "pages/" not in text and "page_registry.PAGES" in text
+    assert page_registry.PAGES[0].name == "Home"  # the default page first
+    assert len({page.address for page in page_registry.PAGES}) == len(page_registry.PAGES)
