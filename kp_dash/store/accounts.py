@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,13 +87,7 @@ def _read() -> dict[str, dict]:
 
 
 def _save(records: dict[str, dict]) -> None:
-    text = json.dumps(records, indent=1, sort_keys=True)
-
-    def write(tmp: Path) -> None:
-        tmp.write_text(text, encoding="utf-8")
-        os.chmod(tmp, 0o600)
-
-    batches.write_atomically(users_path(), write)
+    batches.write_private(users_path(), json.dumps(records, indent=1, sort_keys=True))
 
 
 @contextmanager

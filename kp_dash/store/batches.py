@@ -76,6 +76,17 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def write_private(path: Path, text: str) -> None:
+    """`text` written atomically to a file only its owner may read (mode 0600): users,
+    sessions, column mappings."""
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+        os.chmod(tmp, 0o600)
+
+    write_atomically(path, write)
+
+
 @contextmanager
 def exclusive(lock: Path) -> Iterator[None]:
     """One holder of the lock file `lock` at a time, across threads and processes."""

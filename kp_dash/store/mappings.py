@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -248,15 +247,9 @@ def save(mapping: ColumnMapping, who: str | None = None, address: str | None = N
         mapping.header, mapping.fields, mapping.kind, source, date.today().isoformat()
     )
     who = who or batches.user()
-    text = json.dumps(to_record(saved, who), indent=1, ensure_ascii=False)
-
-    def write(tmp: Path) -> None:
-        tmp.write_text(text, encoding="utf-8")
-        os.chmod(tmp, 0o600)
-
     path = map_path(source, saved.signature)
     maps_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
-    batches.write_atomically(path, write)
+    batches.write_private(path, json.dumps(to_record(saved, who), indent=1, ensure_ascii=False))
     pairs = ", ".join(
         f"{shortened(h, 20)}={f}" for h, f in zip(saved.header, saved.fields, strict=True)
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,13 +81,7 @@ def _locked() -> Iterator[dict[str, dict]]:
         records = _read()
         yield records
         _prune(records)
-        text = json.dumps(records, indent=1, sort_keys=True)
-
-        def write(tmp: Path) -> None:
-            tmp.write_text(text, encoding="utf-8")
-            os.chmod(tmp, 0o600)
-
-        batches.write_atomically(sessions_path(), write)
+        batches.write_private(sessions_path(), json.dumps(records, indent=1, sort_keys=True))
 
 
 def _prune(records: dict[str, dict]) -> None:
@@ -176,6 +169,5 @@ def redeem(value: str | None) -> str | None:
         return None
     with _locked() as records:
         record = records["tickets"].pop(_digest(value), None)
-    if record is None or _when(record["expires"]) < _now():
-        return None
-    return record["id"] if record["session"] in _read()["sessions"] else None
+        live = record is not None and record["session"] in records["sessions"]
+    return record["id"] if live and _when(record["expires"]) >= _now() else None

@@ -18,14 +18,14 @@ from kp_dash.store import accounts, network, sessions
 
 SESSION_PATH = "/_kp/session"
 LOGOUT_PATH = "/_kp/logout"
-# a path on this site: one leading slash, then printable ASCII without spaces or backslashes
-_LOCAL_PATH = re.compile(r"/(?![/\\])[!-~]{0,2000}")
+# a path on this site: one slash (not two), then printable ASCII but space and backslash
+_LOCAL_PATH = re.compile(r"/(?!/)[!-\[\]-~]{0,2000}")
 
 
 def back_to(target: str | None) -> str:
     """Where to send the browser back: `target` when it is a path on this site, else Home (so
     that no link can use the route to send someone elsewhere)."""
-    if target and _LOCAL_PATH.fullmatch(target) and "\\" not in target:
+    if target and _LOCAL_PATH.fullmatch(target):
         return target
     return "/"
 
