@@ -13,7 +13,7 @@ from kp_dash.views import auth, page_registry, routes
 
 def dashboard() -> None:
     st.set_page_config(page_title="KP Digital Inclusion Dashboard", page_icon="📶", layout="wide")
-    user = auth.session_user()
+    user = auth.user_of_run()
 
     def page(entry: page_registry.PageEntry) -> st.Page:
         visibility = "visible" if auth.allowed(entry.name, user) else "hidden"

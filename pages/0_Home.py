@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kp_dash.numbers import registry, summaries
-from kp_dash.views import cached, disclosure, scope, ui
+from kp_dash.views import cached, disclosure, ui
 
 page = ui.start_page("KP Digital Inclusion Dashboard", "Home")
 st.caption(
@@ -21,24 +21,24 @@ for column, code in zip(
     strict=True,
 ):
     metric = registry.get(code)
-    fact = summaries.headline(metric, cached.metric_frame(page.stamp, code, (), *selection.period))
+    fact = summaries.headline(metric, cached.metric_frame(page, code, (), *selection.period))
     column.metric(f"{metric.label} ({metric.unit})", fact.text, help=metric.formula)
     cited = sources.cite([(fact.source, fact.year)])
     column.caption(cited if fact.source else "No data for this selection")
 
 st.subheader("Districts ranked")
 metric = ui.metric_picker(key="home_metric")
-frame = cached.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
-ranking = scope.keep(summaries.district_ranking(metric, frame, cached.register(page.stamp)))
+frame = cached.metric_frame(page, metric.code, ("district",), *selection.period)
+ranking = cached.district_ranking(page, metric.code, *selection.period)
 shown = summaries.ranking_display(ranking, metric)
 links = {summaries.PROFILE_COLUMN: st.column_config.LinkColumn(display_text="Open profile")}
 st.dataframe(shown, hide_index=True, key="home_ranking", column_config=links)
 ranked = disclosure.with_counts(shown, frame, metric)
-ui.download_table(ranked, f"district_ranking_{metric.code}", "home_ranking_download")
+ui.download_table(page.viewer, ranked, f"district_ranking_{metric.code}", "home_ranking_download")
 st.caption(f"{metric.label}: {metric.formula}. Unit: {metric.unit}.")
 ui.source_caption(frame, sources)
 
-ui.download_briefing(page.stamp, selection, "home_briefing_pdf")
+ui.download_briefing(page, "home_briefing_pdf")
 info = page.info
 st.caption(
     f"Usage data: {info.get('first_month', '—')} to {info.get('last_month', '—')} · "

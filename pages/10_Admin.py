@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from kp_dash.store import accounts
-from kp_dash.views import admin_page, auth, cached, ui
+from kp_dash.views import admin_page, auth, ui
 
 admin = ui.enter("Admin")
 st.title("Administration")
@@ -29,8 +29,8 @@ if people:
 else:
     st.caption(auth.OPEN_MODE_NOTE)
 
-file_stamp = cached.stamp()
-names = cached.district_names(file_stamp) if file_stamp else {}
+register = ui.province_register()
+names = dict(zip(register["district_code"], register["district_name"], strict=True))
 with st.form("admin_add", clear_on_submit=True):
     st.markdown("**Add a user**")
     left, middle = st.columns(2)
@@ -66,4 +66,4 @@ since = st.date_input("From", date.today() - timedelta(days=30), key="admin_sinc
 trail = admin_page.trail(since)
 st.caption(f"{len(trail):,} entries from {since:%Y-%m-%d}, newest first (times in UTC).")
 st.dataframe(trail, hide_index=True, key="admin_audit")
-ui.download_table(trail, "audit_trail", "admin_audit_download")
+ui.download_table(admin, trail, "audit_trail", "admin_audit_download")

@@ -15,8 +15,8 @@ with left:
 with right:
     view = st.radio("View", ["plotly", "pydeck"], horizontal=True, key="map_view")
 
-frame = cached.metric_frame(page.stamp, metric.code, ("district",), *selection.period)
-values = summaries.map_values(frame, cached.register(page.stamp))
+frame = cached.metric_frame(page, metric.code, ("district",), *selection.period)
+values = summaries.map_values(frame, cached.register(page))
 layer = ui.current_layer()
 st.caption(f"{metric.label} · {selection.service_label} · {selection.period_label}")
 if frame.empty:
@@ -24,15 +24,18 @@ if frame.empty:
 options = {"label": metric.label, "unit": metric.unit, "higher_is_better": metric.higher_is_better}
 if view == "plotly":
     drawn = ("map", page.stamp, metric.code, selection.period, cached.layer_key(layer))
-    figure = ui.figure(drawn, lambda: maps.choropleth_figure(layer, values, **options))
+    figure = ui.figure(
+        page, drawn, lambda: maps.choropleth_figure(layer, values, outside=page.outside, **options)
+    )
     event = st.plotly_chart(figure, key="map_plotly", on_select="rerun", selection_mode="points")
     ui.open_profile_on_click(event, values["district_code"])
 else:
-    st.pydeck_chart(decks.choropleth_deck(layer, values, **options), key="map_deck")
+    deck = decks.choropleth_deck(layer, values, outside=page.outside, **options)
+    st.pydeck_chart(deck, key="map_deck")
 ui.map_caption(layer, sources)
 exported = disclosure.with_counts(values, frame, metric)
-ui.download_table(exported, f"map_{metric.code}", "map_table")
-ui.download_geojson(layer, exported, f"map_{metric.code}", "map")
+ui.download_table(page.viewer, exported, f"map_{metric.code}", "map_table")
+ui.download_geojson(page.viewer, layer, exported, f"map_{metric.code}", "map")
 st.caption(f"{metric.formula}. Hatched grey: no data, never zero. Click a district to open it.")
 ui.source_caption(frame, sources)
 ui.draw_sources(sources)

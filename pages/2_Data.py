@@ -67,7 +67,7 @@ elif upload is not None:
         if not (problems := dp.problem_table(result)).empty:
             st.dataframe(problems, hide_index=True, column_config=dp.PROBLEM_COLUMN_CONFIG)
             st.download_button(**dp.report_download(result))
-            ui.download_table(problems, "import_report", "data_report_table")
+            ui.download_table(user, problems, "import_report", "data_report_table")
         if spellings := dp.spellings(result, user.districts):
             st.markdown("**Close matches for district names**: tick those that are right.")
             boxes = [st.checkbox(s.label, key=f"data_confirm_{i}") for i, s in enumerate(spellings)]
@@ -99,7 +99,7 @@ if manifest.empty:
     st.caption("No file has been imported yet.")
 else:
     st.dataframe(dp.import_log(manifest), hide_index=True)
-    ui.download_table(dp.import_log(manifest), "import_log", "data_import_log")
+    ui.download_table(user, dp.import_log(manifest), "import_log", "data_import_log")
     # a district officer withdraws only what they imported themselves
     choices = dp.withdrawable(manifest, only_by=user.name if user.restricted else None)
     options = {"format_func": choices.get, "index": None, "placeholder": "Choose a batch"}

@@ -7,13 +7,13 @@ import streamlit as st
 
 from kp_dash.numbers import freshness, quality
 from kp_dash.store import batches
-from kp_dash.views import cached, quality_view, scope, ui
+from kp_dash.views import cached, quality_view, ui
 
 page = ui.start_page("Data quality", "Quality")
 selection = page.selection
 manifest = batches.read_manifest()
 demo = page.info.get("has_demo") == "true"
-timeliness = cached.quality_part(page.stamp, "timeliness", day=date.today())
+timeliness = cached.quality_part(page, "timeliness", day=date.today())
 sources = ui.page_sources(page)
 usage = freshness.usage_sources(timeliness)
 
@@ -24,17 +24,19 @@ def table(frame: pd.DataFrame, key: str, empty: str) -> None:
         st.caption(empty)
     else:
         st.dataframe(quality_view.for_display(frame), hide_index=True, key=f"quality_{key}")
-    ui.download_table(quality_view.for_display(frame), f"quality_{key}", f"quality_{key}")
+    ui.download_table(
+        page.viewer, quality_view.for_display(frame), f"quality_{key}", f"quality_{key}"
+    )
 
 
 st.subheader("Completeness")
 if not page.has_usage:
     st.info("There is no usage data yet, so nothing to check. " + quality_view.HOW_TO_IMPORT)
 else:
-    grid = scope.keep(cached.quality_part(page.stamp, "completeness", *selection.period))
+    grid = cached.quality_part(page, "completeness", *selection.period)
     st.caption(f"{selection.service_label} · {selection.period_label}")
     drawn = ("completeness", page.stamp, selection.period)
-    heatmap = ui.figure(drawn, lambda: quality_view.completeness_heatmap(grid))
+    heatmap = ui.figure(page, drawn, lambda: quality_view.completeness_heatmap(grid))
     st.plotly_chart(heatmap, key="quality_heatmap")
     st.caption(
         "Share of the expected services each district sent each month; grey: *no data* (never "
@@ -60,9 +62,7 @@ threshold = st.number_input(
     0.5,
     key="quality_threshold",
 )
-found = scope.keep(
-    cached.quality_part(page.stamp, "outliers", *selection.period, threshold=threshold)
-)
+found = cached.quality_part(page, "outliers", *selection.period, threshold=threshold)
 table(found, "outliers", "No month stands out from its district's surrounding months.")
 st.caption(
     "Modified z = 0.6745 × (x - median) ÷ MAD of the district's own monthly digital "
@@ -72,7 +72,7 @@ st.caption(
 )
 
 st.subheader("Consistency")
-failed = scope.keep(cached.quality_part(page.stamp, "consistency", *selection.period))
+failed = cached.quality_part(page, "consistency", *selection.period)
 table(failed, "consistency", "Every check passes for this selection.")
 st.caption(
     "Female + male ≤ total (count indicators); users ≤ eligible population (Census 2023); "

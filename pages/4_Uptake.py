@@ -3,16 +3,14 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 
 import streamlit as st
 
-from kp_dash.numbers import analysis
-from kp_dash.views import bivariate, cached, charts, disclosure, scope, ui
+from kp_dash.views import bivariate, cached, charts, disclosure, ui
 
 page = ui.start_page("Uptake vs access", "Uptake")
 selection = page.selection
 sources = ui.page_sources(page)
-frame = cached.district_frame(page.stamp, *selection.period)
-fit = analysis.fit_uptake(frame)  # the province's line, whoever looks
-mine = scope.keep(frame)
-names = charts.district_options(mine)
+view = cached.uptake_view(page, *selection.period)  # line and classes from all 35 districts
+frame, fit = view.districts, view.fit
+names = charts.district_options(frame)
 
 
 def _take_pick(chart_key: str) -> None:
@@ -37,43 +35,46 @@ chosen = st.selectbox(
     help="Or click a district on the chart or the map.",
 )
 
-if charts.plotted(mine).any():
+if charts.plotted(frame).any():
     drawn = ("scatter", page.stamp, selection.period, chosen)
-    scatter = ui.figure(drawn, lambda: charts.uptake_access_scatter(mine, fit, chosen))
+    scatter = ui.figure(page, drawn, lambda: charts.uptake_access_scatter(frame, fit, chosen))
     st.plotly_chart(scatter, on_select="rerun", selection_mode="points", key="ua_scatter")
-    st.caption(f"{charts.left_out_sentence(mine)} {charts.model_sentence(frame, fit)}".strip())
+    st.caption(f"{charts.left_out_sentence(frame)} {charts.model_sentence(frame, fit)}".strip())
 else:
-    st.info(charts.no_scatter_message(mine))
+    st.info(charts.no_scatter_message(frame))
 
-classed, terciles = bivariate.bivariate_classes(frame)
+classed, terciles = view.classed, view.terciles
 layer = ui.current_layer()
 map_column, legend_column = st.columns([3, 1])
 with map_column:
     drawn = ("bivariate", page.stamp, selection.period, cached.layer_key(layer), chosen)
     bivariate_figure = ui.figure(
-        drawn, lambda: bivariate.bivariate_map(layer, classed, terciles, chosen)
+        page, drawn, lambda: bivariate.bivariate_map(layer, classed, terciles, chosen, page.outside)
     )
     st.plotly_chart(bivariate_figure, on_select="rerun", selection_mode="points", key="ua_map")
 with legend_column:
     legend = ui.figure(
-        ("legend", page.stamp, selection.period), lambda: bivariate.bivariate_legend(terciles)
+        page, ("legend", page.stamp, selection.period), lambda: bivariate.bivariate_legend(terciles)
     )
     st.plotly_chart(legend, key="ua_legend")
 st.caption(terciles.sentence())
 ui.map_caption(layer, sources)
 mapped = disclosure.with_counts(charts.map_values(frame), frame)
-ui.download_geojson(layer, mapped, "uptake_access_map", "ua_map")
+ui.download_geojson(page.viewer, layer, mapped, "uptake_access_map", "ua_map")
 
 st.subheader("Districts ranked by uptake gap")
-table = scope.keep(charts.gap_table(frame, chosen))
+table = charts.gap_table(frame, chosen)
 st.dataframe(charts.highlight_row_style(table), hide_index=True, key="ua_table")
 ui.download_table(
-    disclosure.with_counts(charts.gap_export(frame), frame), "uptake_gap", "ua_table_download"
+    page.viewer,
+    disclosure.with_counts(charts.gap_export(frame), frame),
+    "uptake_gap",
+    "ua_table_download",
 )
 st.caption("Most under-served beyond what access explains first; *No data* is never zero.")
 
 st.subheader("Four kinds of district")
-for name, count, sentence in charts.quadrant_counts(frame, analysis.QUADRANTS):
+for name, count, sentence in view.quadrants:
     st.markdown(f"**{name.capitalize()}** — {count} districts: {sentence}.")
 st.caption(charts.access_note(frame, sources))
 ui.source_caption(frame, sources)

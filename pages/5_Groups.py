@@ -3,7 +3,7 @@ behind (district × group heat map), and the people the service cannot reach onl
 
 import streamlit as st
 
-from kp_dash.views import cached, group_tables, scope, ui
+from kp_dash.views import cached, group_tables, ui
 
 page = ui.start_page("Excluded groups", "Groups")
 selection = page.selection
@@ -11,8 +11,7 @@ where = f"{selection.service_label} · {selection.period_label}"
 sources = ui.page_sources(page)
 
 st.subheader("Key messages")
-messages = cached.key_messages(page.stamp, *selection.period) if page.has_usage else []
-messages = [m for m in messages if not scope.mentions_others(m.text)]
+messages = cached.key_messages(page, *selection.period) if page.has_usage else []
 if not messages:
     st.info("No key messages: there is no service usage for this selection.")
 for message in messages:
@@ -21,9 +20,11 @@ for message in messages:
 
 st.subheader(f"Groups against their comparison — {where}")
 if page.has_usage:
-    table = cached.group_table(page.stamp, *selection.period)
+    table = cached.group_table(page, *selection.period)
     st.dataframe(group_tables.group_display(table), hide_index=True, key="groups_table")
-    ui.download_table(group_tables.group_display(table), "excluded_groups", "groups_table_download")
+    ui.download_table(
+        page.viewer, group_tables.group_display(table), "excluded_groups", "groups_table_download"
+    )
     st.caption(
         "Rate ratio = the group's uptake ÷ the comparison's, each on its own eligible population "
         "(for women vs men this is the gender parity score); parity band 0.98–1.02. "
@@ -32,10 +33,10 @@ if page.has_usage:
     )
 
     st.subheader("Where each group falls furthest behind")
-    matrix = scope.keep(cached.group_matrix(page.stamp, *selection.period))
-    cited = cached.group_matrix_sources(page.stamp, *selection.period)
+    matrix = cached.group_matrix(page, *selection.period)
+    cited = cached.group_matrix_sources(page, *selection.period)
     drawn = ("groups", page.stamp, selection.period)
-    heatmap = ui.figure(drawn, lambda: group_tables.group_heatmap(matrix))
+    heatmap = ui.figure(page, drawn, lambda: group_tables.group_heatmap(matrix))
     st.plotly_chart(heatmap, key="groups_heatmap")
     st.caption(
         "Red: the group uses the service less than its comparison in that district; blue: more; "
@@ -44,10 +45,13 @@ if page.has_usage:
     )
 
 st.subheader(f"People the service cannot reach online — {selection.service_label}")
-unserved = scope.keep(cached.unserved_table(page.stamp, *selection.period))
+unserved = cached.unserved_table(page, *selection.period)
 st.dataframe(group_tables.unserved_display(unserved), hide_index=True, key="groups_unserved")
 ui.download_table(
-    group_tables.unserved_display(unserved), "unserved_population", "groups_unserved_dl"
+    page.viewer,
+    group_tables.unserved_display(unserved),
+    "unserved_population",
+    "groups_unserved_dl",
 )
 st.caption(
     "Eligible population × (1 − access index ÷ 100): a survey-based estimate, rounded; "

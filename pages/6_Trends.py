@@ -6,7 +6,7 @@ import streamlit as st
 
 from kp_dash.numbers import registry, summaries, trends
 from kp_dash.numbers.registry import MetricError
-from kp_dash.views import cached, disclosure, scope, trends_view, ui
+from kp_dash.views import cached, disclosure, trends_view, ui
 
 page = ui.start_page("Trends & targets", "Trends")
 selection = page.selection
@@ -25,7 +25,7 @@ level = right.radio(
     on_change=lambda: st.session_state.pop("trends_members", None),  # other level, other options
 )
 metric = registry.get(code)
-options = trends.member_options(scope.keep(cached.register(page.stamp)), level)
+options = trends.member_options(cached.register(page), level)
 members = st.multiselect(
     f"{trends.LEVELS[level]} (none chosen: all)",
     list(options),
@@ -38,19 +38,18 @@ st.subheader(f"{metric.label} over time — {where}")
 try:
     if level == "district" and not members:  # "all" of a district officer is their own
         members = list(options)
-    series = cached.trend_series(page.stamp, code, level, tuple(members), *selection.period)
-    frame = scope.keep(series)
+    frame = cached.trend_series(page, code, level, tuple(members), *selection.period)
 except MetricError as error:
     st.warning(str(error))
     frame = None
 if frame is not None and frame["value"].notna().any():
     drawn = ("trends", page.stamp, code, level, tuple(members), selection.period)
-    chart = ui.figure(drawn, lambda: trends_view.series_figure(frame, metric))
+    chart = ui.figure(page, drawn, lambda: trends_view.series_figure(frame, metric))
     st.plotly_chart(chart, key="trends_chart")
     st.caption(trends_view.series_caption(metric, level))
     st.markdown(f"**Change in {trends.latest_month(frame)}**")
     st.dataframe(trends_view.change_table(frame, metric), hide_index=True, key="trends_changes")
-    ui.download_table(frame, "trends_series", "trends_series_download")
+    ui.download_table(page.viewer, frame, "trends_series", "trends_series_download")
     ui.source_caption(frame, sources)
 elif frame is not None:
     st.info("No data for this metric, service and period: nothing is drawn (never as zero).")
@@ -61,29 +60,27 @@ if months and selection.month_from and selection.month_to:
     period = (selection.month_from, selection.month_to)
     default = trends.default_comparison(months, period)
     comparison = st.select_slider("Comparison period", months, default, key="trends_comparison")
-    ranking = scope.keep(
-        cached.delta_ranking(page.stamp, code, selection.service, period, comparison)
-    )
+    ranking = cached.delta_ranking(page, code, selection.service, period, comparison)
     table = trends_view.delta_display(ranking, metric, period, comparison)
     st.dataframe(table, hide_index=True, key="trends_delta")
     now, before = (
-        cached.metric_frame(page.stamp, code, ("district",), selection.service, *months)
+        cached.metric_frame(page, code, ("district",), selection.service, *months)
         for months in (period, comparison)
     )
     exported = disclosure.with_counts(ranking, now, metric, comparison=before)
-    ui.download_table(exported, "delta_ranking", "trends_delta_download")
+    ui.download_table(page.viewer, exported, "delta_ranking", "trends_delta_download")
     st.caption(trends_view.delta_caption(metric))
 else:
     st.info("No usage period in the data: no delta ranking (no data is never a zero).")
 
 st.subheader(f"Targets — {where}")
-status = scope.keep(cached.target_status(page.stamp, *selection.period))
+status = cached.target_status(page, *selection.period)
 if status.empty:
     st.info(trends_view.NO_TARGETS)
 else:
-    table = trends_view.target_display(status, cached.table(page.stamp, "services"))
+    table = trends_view.target_display(status, cached.table(page, "services"))
     st.dataframe(trends_view.status_style(table), hide_index=True, key="trends_targets")
-    ui.download_table(status, "target_attainment", "trends_targets_download")
+    ui.download_table(page.viewer, status, "target_attainment", "trends_targets_download")
     ui.source_caption(status, sources)
 st.caption(trends_view.thresholds_caption())
 ui.draw_sources(sources)

@@ -5,15 +5,15 @@ each e-service with its trend and target, excluded groups, rankings and data com
 import streamlit as st
 
 from kp_dash.numbers import profile
-from kp_dash.views import cached, maps, profile_tables, scope, trends_view, ui
+from kp_dash.views import cached, maps, profile_tables, trends_view, ui
 
 page = ui.start_page("District profile", "Profile")
 selection = page.selection
 sources = ui.page_sources(page)
 period = (selection.month_from, selection.month_to)
-register = cached.register(page.stamp)
-names = profile.district_options(register)
-mine = profile.district_options(scope.keep(register))
+register = cached.register(page)  # the viewer's districts
+names = profile.district_options(ui.province_register())
+mine = profile.district_options(register)
 
 asked = st.query_params.get(profile.URL_PARAM)
 from_url = profile.district_from_param(asked, names)
@@ -33,19 +33,19 @@ ui.keep_in_url(profile.URL_PARAM, code)
 st.subheader(profile_tables.district_heading(register, code))
 layer = ui.current_layer()
 drawn = ("locator", page.stamp, cached.layer_key(layer), code)
-locator = ui.figure(drawn, lambda: maps.locator_figure(layer, register, code))
+locator = ui.figure(page, drawn, lambda: maps.locator_figure(layer, register, code, page.outside))
 st.plotly_chart(locator, key="profile_map")
 ui.map_caption(layer, sources)
 
 st.subheader("Population and access")
-figures = cached.profile_part(page.stamp, "figures", code)
-shown = cached.profile_figures_display(page.stamp, code)
+figures = cached.profile_part(page, "figures", code)
+shown = cached.profile_figures_display(page, code)
 st.dataframe(shown, hide_index=True, key="profile_figures")
 st.caption(f"{profile_tables.FIGURES_NOTE} {sources.cite(figures)}")
-ui.download_table(figures, f"profile_{code}_figures", "profile_figures_download")
+ui.download_table(page.viewer, figures, f"profile_{code}_figures", "profile_figures_download")
 
 st.subheader(f"E-services — {selection.period_label}")
-services = cached.profile_part(page.stamp, "services", code, *period)
+services = cached.profile_part(page, "services", code, *period)
 sparkline = st.column_config.LineChartColumn("Last 12 months", help="Uptake per 1,000, monthly")
 st.dataframe(
     profile_tables.service_display(services),
@@ -57,24 +57,24 @@ st.caption(
     f"{profile_tables.SERVICES_NOTE} {trends_view.thresholds_caption()} {sources.cite(services)}"
 )
 exported = profile_tables.for_export(services)
-ui.download_table(exported, f"profile_{code}_services", "profile_services_dl")
+ui.download_table(page.viewer, exported, f"profile_{code}_services", "profile_services_dl")
 
 st.subheader(f"Excluded groups — {selection.service_label}")
-group_row = cached.profile_part(page.stamp, "groups", code, *period, selection.service)
+group_row = cached.profile_part(page, "groups", code, *period, selection.service)
 st.dataframe(profile_tables.groups_display(group_row), hide_index=True, key="profile_groups")
-cited = cached.group_matrix_sources(page.stamp, selection.service, *period)
+cited = cached.group_matrix_sources(page, selection.service, *period)
 st.caption(f"{profile_tables.GROUPS_NOTE} {sources.cite(cited)}")
 
 st.subheader(f"Place among the 35 districts — {selection.service_label}")
-ranks = cached.profile_part(page.stamp, "rankings", code, *period, selection.service)
+ranks = cached.profile_part(page, "rankings", code, *period, selection.service)
 st.dataframe(profile_tables.rankings_display(ranks), hide_index=True, key="profile_rankings")
 st.caption(f"{profile_tables.RANKINGS_NOTE} {sources.cite(ranks)}")
-ui.download_table(ranks, f"profile_{code}_rankings", "profile_rankings_download")
+ui.download_table(page.viewer, ranks, f"profile_{code}_rankings", "profile_rankings_download")
 
 st.subheader("Data completeness")
-completeness = cached.profile_part(page.stamp, "completeness", code, *period, selection.service)
+completeness = cached.profile_part(page, "completeness", code, *period, selection.service)
 st.markdown(profile_tables.completeness_sentence(completeness))
 st.caption(f"Months × services expected from every district · {selection.period_label}")
 
-ui.download_briefing(page.stamp, selection, "profile_brief", district=code)
+ui.download_briefing(page, "profile_brief", district=code)
 ui.draw_sources(sources)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from kp_dash.views import cached, catalogue, ui
 
-ui.enter("Sources")
+viewer = ui.enter("Sources")
 st.title("Sources & definitions")
 st.caption(
     "Rendered from the metric registry and the SQL the dashboard runs, so what you read "
@@ -14,7 +14,9 @@ st.caption(
 
 st.subheader("Metrics")
 st.dataframe(catalogue.metric_definitions(), hide_index=True, key="sources_metrics")
-ui.download_table(catalogue.metric_definitions(), "metric_definitions", "sources_metrics_dl")
+ui.download_table(
+    viewer, catalogue.metric_definitions(), "metric_definitions", "sources_metrics_dl"
+)
 for item in catalogue.metric_sql():
     with st.expander(f"SQL of {item.code}"):
         st.code(item.sql, language="sql")
@@ -25,18 +27,15 @@ st.dataframe(catalogue.boundary_sources(layer), hide_index=True, key="sources_bo
 if layer.kind == "tile_grid":
     st.caption(layer.note)
 
-file_stamp = ui.require_database()
-if file_stamp is None:
-    st.stop()
-info = cached.build_info(file_stamp)
-ui.data_banner(info)
+reading = ui.read_as(viewer)
+ui.data_banner(cached.build_info(reading.stamp))
 
 tables = {
-    "Seed tables": catalogue.seed_sources(cached.table(file_stamp, "stg_seed_sources")),
-    "Usage data loaded": catalogue.usage_batches(cached.connection(file_stamp)),
-    "Services": catalogue.services(cached.table(file_stamp, "services")),
+    "Seed tables": catalogue.seed_sources(cached.table(reading, "stg_seed_sources")),
+    "Usage data loaded": cached.usage_batches(reading),
+    "Services": catalogue.services(cached.table(reading, "services")),
 }
 for (title, frame), key in zip(tables.items(), ("seed", "batches", "services"), strict=True):
     st.subheader(title)
     st.dataframe(frame, hide_index=True, key=f"sources_{key}")
-    ui.download_table(frame, f"sources_{key}", f"sources_{key}_download")
+    ui.download_table(viewer, frame, f"sources_{key}", f"sources_{key}_download")

@@ -172,7 +172,8 @@ def district_frame(
 
 
 def model_districts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the fitted expectation, its band, the gap, the quadrant and the unserved population to
+    """Add the fitted expectation, its band, the gap and its rank, the quadrant and the unserved
+    population to
     a frame of districts (uptake_per_1000, access_index, eligible_population, sources)."""
     fit = fit_uptake(frame)
     if fit is None:
@@ -181,6 +182,8 @@ def model_districts(frame: pd.DataFrame) -> pd.DataFrame:
         frame["expected_uptake"] = fit.expected(frame["access_index"])
         frame["expected_low"], frame["expected_high"] = fit.band(frame["access_index"])
     frame["uptake_gap"] = frame["uptake_per_1000"] - frame["expected_uptake"]
+    # the place among all the districts modelled, kept when a district officer's rows are kept
+    frame["gap_rank"] = frame["uptake_gap"].rank(method="min", ascending=True).astype("Int64")
     access_median = frame["access_index"].median()
     uptake_median = frame["uptake_per_1000"].median()
     frame["quadrant"] = [

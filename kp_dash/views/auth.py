@@ -20,6 +20,7 @@ from kp_dash.views import markdown, page_registry, routes, sso
 SESSION_KEY = "auth_session"  # this tab's session id (server side only)
 HANDOFF_KEY = "auth_handoff"  # a ticket for the browser's cookie, given on the next run
 LEAVING_KEY = "auth_leaving"  # logged out: the browser's cookie is cleared on the next run
+RUN_USER_KEY = "auth_run_user"  # the user app.py looked up, handed to this run's page
 SSO_SEEN_KEY = "auth_sso_seen"
 ENDED_KEY = "auth_ended"
 SESSION_ENDED = {
@@ -103,9 +104,12 @@ def _session_over(session_id: str, found: sessions.Lookup, in_tab: bool) -> None
         st.session_state[ENDED_KEY] = SESSION_ENDED[found.ended]
 
 
-def may_download() -> bool:
+def user_of_run() -> accounts.User | None:
+    """The session's user, looked up once for this run: app.py looks them up for the navigation
+    and hands them to the page it runs (`require` takes them)."""
     user = session_user()
-    return user is not None and user.may("analyst")
+    st.session_state[RUN_USER_KEY] = (user,)
+    return user
 
 
 def allowed(page: str, user: accounts.User | None) -> bool:
@@ -118,7 +122,8 @@ def require(page: str) -> accounts.User:
     if not accounts.login_mode() and not _from_this_machine():
         st.error("This app is in open mode and serves only the computer it runs on.")
         st.stop()
-    user = session_user()
+    handed = st.session_state.pop(RUN_USER_KEY, None)
+    user = handed[0] if handed else session_user()  # a page run on its own looks them up
     if user is None:
         login_form()
         st.stop()

@@ -158,6 +158,7 @@ def bivariate_map(
     frame: pd.DataFrame,
     terciles: Terciles,
     highlight: str | None = None,
+    outside: frozenset[str] = frozenset(),
 ) -> go.Figure:
     """The districts coloured by bivariate class (`frame` from `bivariate_classes`), "No data"
     grey and hatched; `highlight` (a district code) outlined in black on top. The legend is the
@@ -166,7 +167,9 @@ def bivariate_map(
     shown["hover"] = [_hover(r) for r in shown.itertuples(index=False)]
     legend = [*PALETTE.items(), (NO_DATA, NO_DATA_COLOUR)]
     names = {code: f"{code}: {class_words(code)}" for code in PALETTE}
-    fig = area_figure(layer, shown, legend, names=names, highlight=highlight, showlegend=False)
+    fig = area_figure(
+        layer, shown, legend, names=names, highlight=highlight, showlegend=False, outside=outside
+    )
     fig.update_layout(showlegend=False, meta={"terciles": terciles.sentence()})
     return fig
 

@@ -18,8 +18,8 @@ import duckdb
 import pandas as pd
 
 from kp_dash.numbers import analysis, metrics, registry, summaries, trends
-from kp_dash.store import db
-from kp_dash.views import disclosure, scope
+from kp_dash.store import db, district_rule
+from kp_dash.views import disclosure
 from kp_dash.views.key_messages import (
     SMALL_NOTE,
     KeyMessage,
@@ -300,11 +300,11 @@ def briefing_content(
         district_note = _district_note(frame, code, str(name), len(uptake), rank)
 
     messages = key_messages(con, service, month_from, month_to) if has_usage else []
-    messages = [m for m in messages if not scope.mentions_others(m.text, allowed)]
+    messages = [m for m in messages if not district_rule.mentions_others(m.text, allowed)]
     for message in messages:
         sources += _source_parts(message.sources)
     targets, targets_note = _targets_off_track(con, service, month_from, month_to, code)
-    targets = scope.keep(targets, allowed)
+    targets = district_rule.restrict(targets, allowed)
     if not targets.empty and "source" in targets:
         sources += [p for text in targets["source"] for p in _source_parts(text)]
     sources += _source_parts(str(register["source"].iloc[0]))

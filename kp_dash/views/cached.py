@@ -1,16 +1,23 @@
-"""Everything the pages read from the database, cached: the read-only connection to the current
-build, metric and district frames, group, profile and planning parts, small tables, the map
-layers and the briefing PDF.
+"""The read boundary: everything the pages read from the database, cached, and restricted to the
+viewer's districts. Metric and district frames, group, profile, quality and planning parts, small
+tables and the briefing PDF are *readers*; the read-only connection to the current build, the map
+layers and the figures are the plumbing beside them.
 
-The only module that uses `st.cache_*`. Cached functions take plain hashable arguments and open a
-cursor inside; the cache key includes the identity of the build the database path points at, so
-a new build (by an import on the Data page, the command line or another process) is picked up on
-the next run.
+Every reader is declared with `@reader` and takes a `Reading` (who reads, which build) first:
+what it computes is cached once for everyone (the key includes the identity of the build the
+database path points at, so a new build by an import on the Data page, the command line or
+another process is picked up on the next run) and what it returns passes through the district
+rule (`kp_dash.store.district_rule`) on its way out, so a district officer gets the rows of their
+districts alone whichever page or download asks. The only module that uses `st.cache_*`.
+A reader's `*period` is the service, first and last month of `Selection.period`.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -33,8 +40,16 @@ from kp_dash.numbers import (
     summaries,
     trends,
 )
-from kp_dash.store import batches, config, db, geo
-from kp_dash.views import briefing, pdf_layout, profile_tables
+from kp_dash.store import accounts, batches, config, db, district_rule, geo
+from kp_dash.views import (
+    bivariate,
+    briefing,
+    catalogue,
+    charts,
+    pdf_layout,
+    plan_page,
+    profile_tables,
+)
 
 
 def build_file_stamp(path: Path) -> tuple[str, int, int]:
@@ -69,7 +84,60 @@ def connection(file_stamp: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
     return _connection(*file_stamp)
 
 
-@st.cache_data(max_entries=256)
+@dataclass(frozen=True)
+class Reading:
+    """What every reader is given first: who reads (their districts decide the rows returned)
+    and the identity of the build read (`stamp()`)."""
+
+    viewer: accounts.User
+    stamp: tuple
+
+    @property
+    def outside(self) -> frozenset[str]:
+        """The districts a map draws as "Outside your districts" for this viewer."""
+        return district_rule.outside(self.viewer.districts)
+
+
+READERS: dict[str, Callable] = {}
+
+
+def reader(
+    max_entries: int,
+    show_spinner: bool | str = True,
+    districts_inside: bool = False,
+    asks_for: str | None = None,
+):
+    """Declare a reader: `compute(file_stamp, *args)` is cached for everyone, and the reader
+    `read(reading, *args)` returns its value restricted to `reading.viewer`'s districts. With
+    `districts_inside` the computation is also told the districts (the briefing lays out a
+    district officer's own ranks), and they join the cache key. `asks_for` names the argument
+    that picks districts (a profile's, the briefing's, a scenario's): a district outside the
+    viewer's is refused before anything is read."""
+
+    def declare(compute: Callable) -> Callable:
+        stored = st.cache_data(max_entries=max_entries, show_spinner=show_spinner)(compute)
+        signature = inspect.signature(compute)
+
+        @functools.wraps(compute)
+        def read(reading: Reading, *args, **kwargs):
+            districts = reading.viewer.districts
+            if asks_for and districts:
+                asked = signature.bind(reading.stamp, *args, **kwargs).arguments.get(asks_for)
+                district_rule.check_asked(asked, districts)
+            if districts_inside:
+                kwargs["districts"] = districts
+            value = stored(reading.stamp, *args, **kwargs)
+            return district_rule.restrict_value(value, districts)
+
+        read.clear = stored.clear
+        read.unrestricted = stored  # for readers built on readers, inside this module only
+        READERS[compute.__name__] = read
+        return read
+
+    return declare
+
+
+@reader(max_entries=256)
 def metric_frame(
     file_stamp: tuple,
     code: str,
@@ -82,59 +150,61 @@ def metric_frame(
     return metrics.fetch(connection(file_stamp), query)
 
 
-@st.cache_data(max_entries=64)
-def district_frame(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    """Uptake, access, expected uptake, gap and quadrant of every district
+@reader(max_entries=64)
+def district_ranking(file_stamp: tuple, code: str, *period: str | None) -> pd.DataFrame:
+    """Every district ranked by a metric (ranks among all 35, kept for a district officer)."""
+    frame = metric_frame.unrestricted(file_stamp, code, ("district",), *period)
+    return summaries.district_ranking(registry.get(code), frame, _register(file_stamp))
+
+
+@reader(max_entries=64)
+def district_frame(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
+    """Uptake, access, expected uptake, gap and its rank, quadrant of every district
     (kp_dash.numbers.analysis)."""
-    return analysis.district_frame(connection(file_stamp), service, month_from, month_to)
+    return analysis.district_frame(connection(file_stamp), *period)
 
 
-@st.cache_data(max_entries=32)
-def group_table(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    return group_rows.group_table(connection(file_stamp), service, month_from, month_to)
+@dataclass(frozen=True)
+class UptakeView:
+    """The Uptake page's reading: the district rows, and what is drawn from all of them (the
+    fitted line, the tercile breaks and how many districts fall in each quadrant)."""
+
+    districts: pd.DataFrame
+    fit: analysis.UptakeFit | None
+    classed: pd.DataFrame
+    terciles: bivariate.Terciles
+    quadrants: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-@st.cache_data(max_entries=32)
-def group_matrix(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    return groups.district_group_matrix(connection(file_stamp), service, month_from, month_to)
+@reader(max_entries=32)
+def uptake_view(file_stamp: tuple, *period: str | None) -> UptakeView:
+    frame = district_frame.unrestricted(file_stamp, *period)
+    classed, terciles = bivariate.bivariate_classes(frame)
+    quadrants = charts.quadrant_counts(frame, analysis.QUADRANTS)
+    return UptakeView(frame, analysis.fit_uptake(frame), classed, terciles, quadrants)
 
 
-@st.cache_data(max_entries=32)
-def unserved_table(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
-    return groups.unserved_table(connection(file_stamp), service, month_from, month_to)
+@reader(max_entries=32)
+def group_table(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
+    return group_rows.group_table(connection(file_stamp), *period)
 
 
-@st.cache_data(max_entries=32)
-def key_messages(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> list[briefing.KeyMessage]:
-    return briefing.key_messages(connection(file_stamp), service, month_from, month_to)
+@reader(max_entries=32)
+def group_matrix(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
+    return groups.district_group_matrix(connection(file_stamp), *period)
 
 
-@st.cache_data(max_entries=64)
+@reader(max_entries=32)
+def unserved_table(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
+    return groups.unserved_table(connection(file_stamp), *period)
+
+
+@reader(max_entries=32)
+def key_messages(file_stamp: tuple, *period: str | None) -> list[briefing.KeyMessage]:
+    return briefing.key_messages(connection(file_stamp), *period)
+
+
+@reader(max_entries=64, asks_for="code")
 def profile_part(
     file_stamp: tuple,
     part: str,
@@ -158,18 +228,22 @@ def profile_part(
     return functions[part](con, code, month_from, month_to, service=service)
 
 
-@st.cache_data(max_entries=32)
-def plan_factors(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
+@reader(max_entries=32)
+def plan_factors(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
     """The connectivity priority factors of every district (kp_dash.numbers.planning)."""
-    return planning.factor_frame(connection(file_stamp), service, month_from, month_to)
+    return planning.factor_frame(connection(file_stamp), *period)
 
 
-@st.cache_data(max_entries=64)
+@reader(max_entries=64)
+def plan_ranking(
+    file_stamp: tuple, weights: tuple[tuple[str, float], ...], *period: str | None
+) -> pd.DataFrame:
+    """The priority ranking under `weights` ((factor, weight) pairs), ranked among all 35, with
+    each district's stability range (kp_dash.views.plan_page.ranked)."""
+    return plan_page.ranked(plan_factors.unrestricted(file_stamp, *period), dict(weights))
+
+
+@reader(max_entries=64, asks_for="districts")
 def plan_scenario(
     file_stamp: tuple,
     districts: tuple[str, ...],
@@ -197,37 +271,34 @@ def plan_scenario(
     )
 
 
-@st.cache_data(max_entries=32)
-def plan_coverage(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame | None:
-    return planning.coverage_usage_gap(connection(file_stamp), service, month_from, month_to)
+@reader(max_entries=32)
+def plan_coverage(file_stamp: tuple, *period: str | None) -> pd.DataFrame | None:
+    return planning.coverage_usage_gap(connection(file_stamp), *period)
 
 
-@st.cache_data(max_entries=32)
-def plan_inputs(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+@reader(max_entries=32)
+def plan_inputs(file_stamp: tuple, *period: str | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """What the planning downloads cite: the district frame (uptake, access and population with
     their sources) and the 4G coverage sources (None when coverage is not loaded)."""
-    cover = planning.coverage_sources(table(file_stamp, "stg_indicators_current"))
-    return district_frame(file_stamp, service, month_from, month_to), cover
+    cover = planning.coverage_sources(table.unrestricted(file_stamp, "stg_indicators_current"))
+    return district_frame.unrestricted(file_stamp, *period), cover
 
 
-@st.cache_data(max_entries=16)
+@reader(max_entries=16)
 def table(file_stamp: tuple, name: str) -> pd.DataFrame:
     """A whole small table or view (register, services, sources); names come from the code."""
     return db.query_df(connection(file_stamp), f"select * from {name}")
 
 
+@reader(max_entries=4)
+def usage_batches(file_stamp: tuple) -> pd.DataFrame:
+    """Every usage batch loaded, with its source and year (kp_dash.views.catalogue)."""
+    return catalogue.usage_batches(connection(file_stamp))
+
+
 @st.cache_data(max_entries=4)
 def build_info(file_stamp: tuple) -> dict[str, str]:
+    """Facts of the build (when, which months, whether demonstration data): none of a district."""
     return db.build_info(connection(file_stamp))
 
 
@@ -258,40 +329,30 @@ def database_problem(path: str, build_file: tuple | None) -> str | None:
     return db.database_problem(Path(path))
 
 
+# Caches that hold no district's rows: the connection, the build's facts, the shapes every map
+# draws (a district officer's others "Outside your districts"), what is wrong with the database
+# file, and figures, which are built from readers' values and keyed by the viewer's districts.
+PLUMBING = (
+    "_connection",
+    "build_info",
+    "district_layer",
+    "tile_layer",
+    "database_problem",
+    "figure",
+)
+
+
 def data_changed() -> None:
     """Forget cached database results after an import or withdrawal (the map layer stays)."""
-    cached_functions = (
-        _connection,
-        metric_frame,
-        district_frame,
-        group_table,
-        group_matrix,
-        unserved_table,
-        key_messages,
-        profile_part,
-        plan_factors,
-        plan_scenario,
-        plan_coverage,
-        plan_inputs,
-        briefing_pdf,
-        table,
-        build_info,
-        figure,
-        quality_part,
-        trend_series,
-        profile_figures_display,
-        delta_ranking,
-        target_status,
-    )
-    for cached in cached_functions:
-        cached.clear()
+    for cached_function in (_connection, build_info, figure, *READERS.values()):
+        cached_function.clear()
 
 
 @st.cache_resource(max_entries=256)
 def figure(key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
     """A figure built once per `key` and shared by every session that draws it (none changes
     it). The key names everything it is drawn from: the database stamp, the selection, the
-    shapes (`layer_key`) and the user's districts."""
+    shapes (`layer_key`) and the viewer's districts."""
     return _build()
 
 
@@ -299,7 +360,7 @@ def layer_key(layer: geo.DistrictLayer) -> tuple[str, str, int]:
     return layer.kind, layer.source, len(layer.gdf)
 
 
-@st.cache_data(max_entries=64)
+@reader(max_entries=64)
 def quality_part(
     file_stamp: tuple,
     part: str,
@@ -323,13 +384,13 @@ def quality_part(
     raise ValueError(f"unknown quality table {part!r}")
 
 
-@st.cache_data(max_entries=64)
+@reader(max_entries=64, asks_for="code")
 def profile_figures_display(file_stamp: tuple, code: str) -> pd.DataFrame:
     """The profile's figures as people read them (the formatting costs more than the query)."""
-    return profile_tables.figures_display(profile_part(file_stamp, "figures", code))
+    return profile_tables.figures_display(profile_part.unrestricted(file_stamp, "figures", code))
 
 
-@st.cache_data(max_entries=64)
+@reader(max_entries=64)
 def trend_series(
     file_stamp: tuple, code: str, level: str, members: tuple[str, ...], *period: str | None
 ) -> pd.DataFrame:
@@ -345,7 +406,7 @@ def trend_series(
     )
 
 
-@st.cache_data(max_entries=64)
+@reader(max_entries=64)
 def delta_ranking(
     file_stamp: tuple,
     code: str,
@@ -358,7 +419,7 @@ def delta_ranking(
     )
 
 
-@st.cache_data(max_entries=32)
+@reader(max_entries=32)
 def target_status(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
     service, month_from, month_to = period
     return trends.target_status(
@@ -366,54 +427,48 @@ def target_status(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
     )
 
 
-def register(file_stamp: tuple) -> pd.DataFrame:
-    return table(file_stamp, "districts")
+def _register(file_stamp: tuple) -> pd.DataFrame:
+    return table.unrestricted(file_stamp, "districts")
 
 
-def district_names(file_stamp: tuple) -> dict[str, str]:
-    """P-code -> district name, in register order."""
-    frame = register(file_stamp)
-    return dict(zip(frame["district_code"], frame["district_name"], strict=True))
+def register(reading: Reading) -> pd.DataFrame:
+    """The district register: the viewer's districts (all 35 for the province)."""
+    return table(reading, "districts")
 
 
-@st.cache_data(max_entries=16, show_spinner="Preparing the briefing…")
+@reader(
+    max_entries=16,
+    show_spinner="Preparing the briefing…",
+    districts_inside=True,
+    asks_for="district",
+)
 def briefing_pdf(
     file_stamp: tuple,
     district: str | None = None,
     service: str | None = None,
     month_from: str | None = None,
     month_to: str | None = None,
-    allowed: tuple[str, ...] = (),
+    districts: tuple[str, ...] = (),
 ) -> bytes:
     """The printable briefing (about a second to build: cached per database, selection and a
-    district officer's districts)."""
+    district officer's districts, whose own ranks it lays out)."""
     return pdf_layout.briefing_pdf(
         connection(file_stamp),
         district=district,
         service=service,
         month_from=month_from,
         month_to=month_to,
-        allowed=allowed,
+        allowed=districts,
         layer=boundary_layer(),  # printed on paper: the real boundaries, not the tile map
     )
 
 
-@st.cache_data(max_entries=32)
-def source_years(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> dict[str, tuple[int, ...]]:
-    return summaries.source_years(connection(file_stamp), service, month_from, month_to)
+@reader(max_entries=32)
+def source_years(file_stamp: tuple, *period: str | None) -> dict[str, tuple[int, ...]]:
+    return summaries.source_years(connection(file_stamp), *period)
 
 
-@st.cache_data(max_entries=32)
-def group_matrix_sources(
-    file_stamp: tuple,
-    service: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> pd.DataFrame:
+@reader(max_entries=32)
+def group_matrix_sources(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
     """Source and year of what the district × group rate ratios divide (kp_dash.numbers.groups)."""
-    return groups.matrix_sources(connection(file_stamp), service, month_from, month_to)
+    return groups.matrix_sources(connection(file_stamp), *period)

@@ -310,11 +310,12 @@ GAP_COLUMNS = {
 
 
 def _by_gap(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """Districts sorted by uptake gap (most under-served first, no gap last) and their ranks."""
+    """Districts sorted by uptake gap (most under-served first, no gap last) and their ranks
+    among all the districts modelled (`gap_rank`, so a district officer's rows keep theirs)."""
     table = frame.sort_values(
         ["uptake_gap", "district_name"], ascending=[True, True], na_position="last"
     ).reset_index(drop=True)
-    return table, table["uptake_gap"].rank(method="min", ascending=True).astype("Int64")
+    return table, table["gap_rank"]
 
 
 def _gap_provenance(table: pd.DataFrame) -> dict[str, list[str]]:

@@ -152,11 +152,12 @@ def choropleth_figure(
     unit: str,
     higher_is_better: bool = True,
     value_format: str = "{:,.1f}",
+    outside: frozenset[str] = frozenset(),
 ) -> go.Figure:
     """Discrete-class choropleth: MapLibre for real boundaries, a plain diagram for the tiles."""
     frame, legend = classified(layer, values, unit, higher_is_better, value_format)
     frame["hover"] = _hover(frame, label)
-    fig = area_figure(layer, frame, legend)
+    fig = area_figure(layer, frame, legend, outside=outside)
     fig.update_layout(
         legend={"title": {"text": f"{label} ({unit})" if unit else label}, "traceorder": "normal"},
     )
@@ -172,12 +173,13 @@ def area_figure(
     highlight: str | None = None,
     showlegend: bool = True,
     height: int = MAP_HEIGHT_PX,
+    outside: frozenset[str] = frozenset(),
 ) -> go.Figure:
     """Districts filled by class (`frame`: district_code, district_name, label, hover; `legend`:
     [(class, colour)], `names` the legend text of a class), "No data" hatched, `highlight`
-    outlined; a district officer's other districts "Outside your districts" (`scope`). Nothing
-    in it needs a font, tile or style from another host."""
-    frame, legend = scope.mark_outside(frame, legend)
+    outlined; the `outside` districts (a district officer's others) "Outside your districts"
+    (`scope`). Nothing in it needs a font, tile or style from another host."""
+    frame, legend = scope.mark_outside(frame, legend, outside)
     names = names or {}
     tiles = layer.kind == "tile_grid"
     if tiles:
@@ -367,7 +369,9 @@ LOCATOR_CLASSES = (
 )
 
 
-def locator_figure(layer: DistrictLayer, register: pd.DataFrame, code: str) -> go.Figure:
+def locator_figure(
+    layer: DistrictLayer, register: pd.DataFrame, code: str, outside: frozenset[str] = frozenset()
+) -> go.Figure:
     """Where a district lies: it in blue, the rest of its division pale blue, the others pale
     grey (`register`: district_code, district_name, division)."""
     rows = register.set_index("district_code")
@@ -382,7 +386,9 @@ def locator_figure(layer: DistrictLayer, register: pd.DataFrame, code: str) -> g
         "division not given"
     )
     frame["hover"] = "<b>" + frame["district_name"] + "</b><br>" + division_text
-    fig = area_figure(layer, frame, list(LOCATOR_CLASSES), height=LOCATOR_HEIGHT_PX)
+    fig = area_figure(
+        layer, frame, list(LOCATOR_CLASSES), height=LOCATOR_HEIGHT_PX, outside=outside
+    )
     fig.update_layout(legend={"title": {"text": ""}})
     return fig
 

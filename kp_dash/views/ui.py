@@ -19,8 +19,9 @@ from kp_dash.numbers import (
     registry,
     summaries,
 )
-from kp_dash.store import accounts, audit, config, db, geo
+from kp_dash.store import accounts, audit, config, db, districts, geo
 from kp_dash.views import auth, cached, disclosure, exports, markdown, plan_page, scope, source_list
+from kp_dash.views.cached import Reading
 
 BOUNDARY_SHAPES = "boundaries"
 TILE_SHAPES = "tiles"
@@ -36,22 +37,26 @@ DEMO_WARNING = (
 )
 
 
-def plan_scenario_export(
-    file_stamp: tuple, selection: Selection, result: planning.Scenario
-) -> pd.DataFrame:
+def plan_scenario_export(page: PageContext, result: planning.Scenario) -> pd.DataFrame:
     """The scenario by service as downloaded, with each service's uptake source and the access
     index's."""
-    uptake = cached.metric_frame(file_stamp, "uptake_per_1000", ("service",), *selection.period)
-    access = cached.metric_frame(file_stamp, "access_index")
+    period = page.selection.period
+    uptake = cached.metric_frame(page, "uptake_per_1000", ("service",), *period)
+    access = cached.metric_frame(page, "access_index")
     return plan_page.scenario_export(result, uptake, access)
 
 
-def plan_sources(factors: pd.DataFrame) -> list[str]:
+def plan_sources(page: PageContext) -> list[str]:
     """The sources behind the planning factors: the usage, the census and the access surveys."""
-    file_stamp = cached.stamp()
-    frame = cached.district_frame(file_stamp) if file_stamp else pd.DataFrame(columns=["source"])
+    frame = cached.district_frame(page)
     parts = [p for text in frame["source"].dropna() for p in str(text).split("; ") if p]
     return list(dict.fromkeys(parts))
+
+
+def province_register() -> pd.DataFrame:
+    """The 35 districts' codes, names and divisions (the published register, no figures): what
+    a link or a form may name, whoever looks."""
+    return districts.load_register()
 
 
 def current_layer() -> geo.DistrictLayer:
@@ -117,10 +122,10 @@ def data_banner(info: dict[str, str]) -> bool:
 
 
 @dataclass(frozen=True)
-class PageContext:
-    """What every data page starts from: the database, its build facts and the selection."""
+class PageContext(Reading):
+    """What every data page starts from, once per run: the viewer and the database (what every
+    reader is given), the database's build facts and the selection."""
 
-    stamp: tuple
     info: dict[str, str]
     selection: Selection
     has_usage: bool
@@ -150,14 +155,21 @@ def enter(page: str) -> accounts.User:
 def start_page(title: str, page: str) -> PageContext:
     """Login check, title, database check, data banner and the shared sidebar filters; stops the
     page with a how-to message when there is no database."""
-    enter(page)
+    reading = read_as(enter(page))
     st.title(title)
+    info = cached.build_info(reading.stamp)
+    has_usage = data_banner(info)
+    selection = sidebar_selection(reading, info)
+    return PageContext(reading.viewer, reading.stamp, info, selection, has_usage)
+
+
+def read_as(viewer: accounts.User) -> Reading:
+    """What `viewer` reads the database with; the page stops with a how-to message when there
+    is no database."""
     file_stamp = require_database()
     if file_stamp is None:
         st.stop()
-    info = cached.build_info(file_stamp)
-    has_usage = data_banner(info)
-    return PageContext(file_stamp, info, sidebar_selection(file_stamp, info), has_usage)
+    return Reading(viewer, file_stamp)
 
 
 @dataclass(frozen=True)
@@ -204,10 +216,10 @@ def _start_from_url(key: str, value: object) -> None:
         st.session_state[key] = value
 
 
-def sidebar_selection(file_stamp: tuple, info: dict[str, str]) -> Selection:
+def sidebar_selection(reading: Reading, info: dict[str, str]) -> Selection:
     """Service and period filters, shared by every page (same keys, so choices persist) and kept
     in the URL (`service`, `from`, `to`)."""
-    services = cached.table(file_stamp, "services")
+    services = cached.table(reading, "services")
     names = dict(zip(services["service_code"], services["service_name"], strict=True))
     # "all" rather than None: a selectbox shows None as an empty placeholder
     _start_from_url("service", url_choice("service", list(names), ALL_CODE))
@@ -258,33 +270,33 @@ def source_caption(frame: pd.DataFrame, sources: source_list.SourceList) -> None
     st.caption(sources.cite(frame))
 
 
-def download_briefing(
-    file_stamp: tuple, selection: Selection, key: str, district: str | None = None
-) -> None:
+def download_briefing(page: PageContext, key: str, district: str | None = None) -> None:
     """A button for the printable briefing (analysts and up); the PDF is built when clicked
     (about a second), then cached per database, district, selection and the user's districts."""
     label = "Printable briefing for this district (PDF)" if district else "Printable briefing (PDF)"
     name = f"kp-briefing-{district}.pdf" if district else "kp-briefing.pdf"
-    make = functools.partial(
-        cached.briefing_pdf, file_stamp, district, *selection.period, allowed=scope.allowed()
-    )
-    download_pdf(label, make, name, key, f"{selection.service_label} · {selection.period_label}")
+    selection = page.selection
+    make = functools.partial(cached.briefing_pdf, page, district, *selection.period)
+    what = f"{selection.service_label} · {selection.period_label}"
+    download_pdf(page.viewer, label, make, name, key, what)
 
 
-def download_pdf(label: str, make: Callable[[], bytes], name: str, key: str, what: str) -> None:
+def download_pdf(
+    viewer: accounts.User, label: str, make: Callable[[], bytes], name: str, key: str, what: str
+) -> None:
     """A PDF (briefing or memo) for analysts and up, laid out when clicked and recorded then."""
-    if not auth.may_download():
+    if not viewer.may("analyst"):
         return
-    data = audited("briefing", f"{name} · {what}", make)
+    data = audited(viewer, "briefing", f"{name} · {what}", make)
     st.download_button(label, data, name, "application/pdf", key=key, on_click="ignore")
 
 
-def audited(event: str, what: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+def audited(
+    viewer: accounts.User, event: str, what: str, make: Callable[[], bytes]
+) -> Callable[[], bytes]:
     """The bytes of a download, made when the button is clicked and recorded in the audit trail
     then (who and from where are taken now: the click runs outside the page script)."""
-    user = auth.session_user()
-    who = user.name if user else "anonymous"
-    where = auth.address()
+    who, where = viewer.name, auth.address()
 
     def download() -> bytes:
         audit.record(event, who, what, where)
@@ -299,28 +311,31 @@ def _demo_shown() -> bool:
     return file_stamp is not None and cached.build_info(file_stamp).get("has_demo") == "true"
 
 
-def download_table(frame: pd.DataFrame, name: str, key: str) -> None:
+def download_table(viewer: accounts.User, frame: pd.DataFrame, name: str, key: str) -> None:
     """CSV and Excel downloads of a table (analysts and up), with source and year, formula-like
-    text neutralised, the disclosure rule applied (counts under 10 read '<10' in whichever
+    text neutralised and the disclosure rule applied (counts under 10 read '<10' in whichever
     columns count service records, and a rate on fewer than 10 is flagged and not ranked:
-    kp_dash.views.exports, kp_dash.views.disclosure) and a district officer's rows alone. Give a
-    table the counts behind its rates with `disclosure.with_counts`. The files are made when a
-    button is clicked, and each download is recorded in the audit trail."""
-    if not auth.may_download():
+    kp_dash.views.exports, kp_dash.views.disclosure). Give a table the counts behind its rates
+    with `disclosure.with_counts`. Its rows come from readers, so a district officer's are their
+    own. The files are made when a button is clicked, and each download is recorded in the
+    audit trail."""
+    if not viewer.may("analyst"):
         return
-    mine, demo = scope.keep(frame), _demo_shown()
+    demo = _demo_shown()
 
     def export() -> pd.DataFrame:
-        return exports.export_frame(mine, demo=demo)
+        return exports.export_frame(frame, demo=demo)
 
     def workbook() -> bytes:
         shown = export()
         notes = [*([exports.DEMO_NOTE] if demo else []), *disclosure.about(shown)]
         return exports.xlsx_bytes(shown, notes=notes)
 
-    what = f"{len(mine):,} rows"
-    csv_file = audited("export", f"{name}.csv · {what}", lambda: exports.csv_bytes(export()))
-    xlsx_file = audited("export", f"{name}.xlsx · {what}", workbook)
+    what = f"{len(frame):,} rows"
+    csv_file = audited(
+        viewer, "export", f"{name}.csv · {what}", lambda: exports.csv_bytes(export())
+    )
+    xlsx_file = audited(viewer, "export", f"{name}.xlsx · {what}", workbook)
     left, right, _ = st.columns([1, 1, 6])
     left.download_button(
         "CSV", csv_file, f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore"
@@ -330,18 +345,20 @@ def download_table(frame: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
-def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, key: str) -> None:
+def download_geojson(
+    viewer: accounts.User, layer: geo.DistrictLayer, values: pd.DataFrame, name: str, key: str
+) -> None:
     """The map's data as GeoJSON (analysts and up): district shapes with value, source and year,
     and `small_numerator` where `values` carries the counts behind the value; a district
-    officer's file has values for their districts alone."""
-    if not auth.may_download():
+    officer's file has their districts' shapes alone (`values` come from readers)."""
+    if not viewer.may("analyst"):
         return
-    mine, demo, shapes = scope.keep(values), _demo_shown(), scope.own_shapes(layer)
+    demo, shapes = _demo_shown(), scope.own_shapes(layer, viewer.districts)
 
     def collection() -> bytes:
-        return exports.geojson_bytes(shapes, exports.export_frame(mine, demo=demo))
+        return exports.geojson_bytes(shapes, exports.export_frame(values, demo=demo))
 
-    data = audited("export", f"{name}.geojson", collection)
+    data = audited(viewer, "export", f"{name}.geojson", collection)
     st.download_button(
         "GeoJSON",
         data,
@@ -352,10 +369,10 @@ def download_geojson(layer: geo.DistrictLayer, values: pd.DataFrame, name: str, 
     )
 
 
-def figure(key: tuple, build: Callable[[], object]) -> object:
-    """A figure drawn once per `key` (everything it is drawn from but the user) and the user's
-    districts, shared across sessions: a page run then only sends it."""
-    return cached.figure((*key, scope.allowed()), build)
+def figure(reading: Reading, key: tuple, build: Callable[[], object]) -> object:
+    """A figure drawn once per `key` (everything it is drawn from but the viewer) and the
+    viewer's districts, shared across sessions: a page run then only sends it."""
+    return cached.figure((*key, reading.viewer.districts), build)
 
 
 def open_profile_on_click(event: object, codes: Sequence[str]) -> None:
@@ -385,7 +402,7 @@ def page_sources(page: PageContext) -> source_list.SourceList:
     """A new, empty source list for this run of a page, dating the sources of joined texts with
     the years the database holds for the page's selection. The page cites into it under each
     table and figure and draws it once at the end (`draw_sources`)."""
-    return source_list.SourceList(cached.source_years(page.stamp, *page.selection.period))
+    return source_list.SourceList(cached.source_years(page, *page.selection.period))
 
 
 def draw_sources(sources: source_list.SourceList) -> None:

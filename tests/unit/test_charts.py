@@ -52,6 +52,7 @@ def _frame(rows: list[tuple] = ROWS) -> pd.DataFrame:
     frame["expected_uptake"] = fit.expected(frame["access_index"])
     frame["expected_low"], frame["expected_high"] = fit.band(frame["access_index"])
     frame["uptake_gap"] = frame["uptake_per_1000"] - frame["expected_uptake"]
+    frame["gap_rank"] = frame["uptake_gap"].rank(method="min").astype("Int64")
     access_median, uptake_median = charts.medians(frame)
     frame["quadrant"] = [
         analysis.quadrant(a, u, access_median, uptake_median)

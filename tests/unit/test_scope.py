@@ -3,6 +3,7 @@ classes, the briefing and the import of a district data manager."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from kp_dash.store import batches, config, intake
+from kp_dash.store import batches, config, district_rule, intake
 from kp_dash.views import briefing, pdf_layout, scope
 
 BAJAUR, ABBOTTABAD, SWAT = "PK502", "PK501", "PK532"
@@ -28,31 +29,69 @@ def test_keep_drops_other_districts_rows_by_code_or_name_and_keeps_totals() -> N
             "value": [1.0, 2.0, 3.0, 4.0],
         }
     )
-    kept = scope.keep(frame, MINE)
+    kept = district_rule.restrict(frame, MINE)
     assert list(kept["District"]) == ["Bajaur", "Khyber Pakhtunkhwa", "Malakand division"]
     codes = pd.DataFrame({"district_code": [BAJAUR, ABBOTTABAD, None], "v": [1, 2, 3]})
-    assert list(scope.keep(codes, MINE)["v"]) == [1, 3]
+    assert list(district_rule.restrict(codes, MINE)["v"]) == [1, 3]
 
 
 def test_keep_reads_every_column_that_names_districts() -> None:
     # a trends series names its districts in `group`, a quality table in "District code"
     series = pd.DataFrame({"group": ["Bajaur", "Swat"], "group_code": [BAJAUR, SWAT]})
-    assert list(scope.keep(series, MINE)["group"]) == ["Bajaur"]
+    assert list(district_rule.restrict(series, MINE)["group"]) == ["Bajaur"]
     outliers = pd.DataFrame({"District code": [SWAT, BAJAUR], "Value": [5, 6]})
-    assert list(scope.keep(outliers, MINE)["Value"]) == [6]
+    assert list(district_rule.restrict(outliers, MINE)["Value"]) == [6]
 
 
 def test_keep_changes_nothing_for_the_province() -> None:
     frame = pd.DataFrame({"district_code": [BAJAUR, ABBOTTABAD]})
-    assert scope.keep(frame, ()).equals(frame)
+    assert district_rule.restrict(frame, ()).equals(frame)
+
+
+def test_restrict_keeps_every_column_type_and_the_rows_order() -> None:
+    frame = pd.DataFrame(
+        {
+            "district_code": [SWAT, BAJAUR, None, ABBOTTABAD, BAJAUR],
+            "rank": pd.array([3, 1, None, 2, 5], dtype="Int64"),
+            "when": pd.to_datetime(["2024-01-01"] * 5),
+        }
+    )
+    kept = district_rule.restrict(frame, MINE)
+    assert kept["rank"].iloc[[0, 2]].tolist() == [1, 5] and pd.isna(kept["rank"].iloc[1])
+    assert kept.index.tolist() == [1, 2, 4]
+    assert kept.dtypes.equals(frame.dtypes)
+
+
+def test_what_a_reader_returns_is_restricted_whatever_its_shape() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Said:
+        text: str
+
+    @dataclasses.dataclass(frozen=True)
+    class Bundle:
+        rows: pd.DataFrame
+        excluded: tuple[str, ...]
+        said: list
+        total: float
+
+    rows = pd.DataFrame({"district_name": ["Swat", "Bajaur"], "v": [1.0, 2.0]})
+    bundle = Bundle(rows, (SWAT, BAJAUR), [Said("Swat leads."), Said("Bajaur trails.")], 7.0)
+    kept = district_rule.restrict_value({"bundle": bundle, "none": None}, MINE)
+    assert list(kept["bundle"].rows["district_name"]) == ["Bajaur"]
+    assert kept["bundle"].excluded == (BAJAUR,)
+    assert [s.text for s in kept["bundle"].said] == ["Bajaur trails."]
+    assert kept["bundle"].total == 7.0 and kept["none"] is None
+    assert district_rule.restrict_value(bundle, ()) is bundle  # the province: untouched
+    with pytest.raises(TypeError, match="set"):
+        district_rule.restrict_value({SWAT}, MINE)  # a kind the rule has not looked at
 
 
 def test_a_sentence_naming_another_district_is_recognised_but_the_province_is_not() -> None:
-    assert scope.mentions_others("Swat is furthest below its access.", MINE)
-    assert not scope.mentions_others("Bajaur is furthest below its access.", MINE)
+    assert district_rule.mentions_others("Swat is furthest below its access.", MINE)
+    assert not district_rule.mentions_others("Bajaur is furthest below its access.", MINE)
     # "Khyber" is a district, "Khyber Pakhtunkhwa" the province
-    assert not scope.mentions_others("Across Khyber Pakhtunkhwa, 1.2 million people.", MINE)
-    assert scope.mentions_others("In Khyber, women used it less.", MINE)
+    assert not district_rule.mentions_others("Across Khyber Pakhtunkhwa, 1.2 million people.", MINE)
+    assert district_rule.mentions_others("In Khyber, women used it less.", MINE)
 
 
 def test_the_map_draws_other_districts_as_outside_with_no_value() -> None:
@@ -66,7 +105,7 @@ def test_the_map_draws_other_districts_as_outside_with_no_value() -> None:
         }
     )
     legend = [("1–2", "#fff"), ("3–4", "#000")]
-    shown, classes = scope.mark_outside(frame, legend, MINE)
+    shown, classes = scope.mark_outside(frame, legend, district_rule.outside(MINE))
     assert list(shown["label"]) == ["1–2", scope.OUTSIDE]
     assert shown["hover"].iloc[1] == f"<b>Abbottabad</b><br>{scope.OUTSIDE}"
     assert pd.isna(shown["value"].iloc[1])
@@ -88,7 +127,7 @@ def test_a_district_officers_briefing_lists_their_district_alone(demo_con) -> No
     assert mine.headlines == province.headlines  # the province's figures stay
     shown = mine.map_values.dropna(subset=["value"])
     assert list(shown["district_code"]) == [BAJAUR]
-    assert all(not scope.mentions_others(m.text, MINE) for m in mine.messages)
+    assert all(not district_rule.mentions_others(m.text, MINE) for m in mine.messages)
     text = "".join(
         page.extract_text()
         for page in PdfReader(io.BytesIO(pdf_layout.briefing_pdf(demo_con, allowed=MINE))).pages
