@@ -1,7 +1,8 @@
 """The metric registry: every metric's code, label, unit, formula, direction and source kind,
 its additive components (each one SQL view, `kp_dash/store/sql/metrics/CODE.sql`) and which of
 them count service records, the metrics modelled from the district frame, and the `Query` a
-caller asks with."""
+caller asks with. Each metric is defined once, in `kp_dash/store/sql/metrics/CODE.toml` beside
+its SQL; this module reads those definitions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import re
 from dataclasses import dataclass
 
 import pandas as pd
+
+from kp_dash.store import db
 
 # --by key -> column in the metric views
 DIMENSIONS = {
@@ -19,8 +22,6 @@ DIMENSIONS = {
     "sex": "sex",
     "area": "area",
 }
-USAGE_DIMS = ("district", "month", "service", "channel", "sex", "area")
-POPULATION_DIMS = ("district", "service", "sex", "area")
 
 
 class MetricError(ValueError):
@@ -65,6 +66,8 @@ class Metric:
     denominator: str | None = None
     decimals: int = 1
     derived: tuple[tuple[str, str], ...] = ()  # (name, SQL over the component sums), in order
+    meaning: str = ""  # the README's one line
+    grain: str = ""  # what one row of its view is
 
     @property
     def view(self) -> str:
@@ -93,214 +96,6 @@ class Metric:
         )
 
 
-def _usage(name: str, dims: tuple[str, ...] = USAGE_DIMS) -> Component:
-    """A component that counts service records (transactions or users)."""
-    return Component(name, dims, count=True)
-
-
-def _digital(name: str = "digital_transactions", dims: tuple[str, ...] = USAGE_DIMS) -> Component:
-    return _usage(name, dims)
-
-
-ELIGIBLE = Component("eligible_population", POPULATION_DIMS, ("service", "sex", "area"))
-NO_SEX = tuple(d for d in USAGE_DIMS if d != "sex")
-USAGE_KIND = "admin"
-
-REGISTRY: dict[str, Metric] = {
-    m.code: m
-    for m in (
-        Metric(
-            "uptake_per_1000",
-            "Digital uptake per 1,000 eligible people",
-            "per 1,000 eligible people",
-            "higher_is_better",
-            "1000 × Σ digital transactions (online, mobile app) in the period ÷ eligible "
-            "population (Census 2023; all services together: total population)",
-            USAGE_KIND,
-            (_digital(), ELIGIBLE),
-            "1000.0 * digital_transactions / nullif(eligible_population, 0)",
-            "digital_transactions",
-            "eligible_population",
-            2,
-        ),
-        Metric(
-            "reach_pct",
-            "Eligible people reached (mean monthly)",
-            "% of eligible people",
-            "higher_is_better",
-            "100 × mean monthly unique users ÷ eligible population: users summed over the "
-            "period's months that report them, divided by the number of those months "
-            "(monthly unique users cannot be added across months)",
-            USAGE_KIND,
-            (
-                _usage("users"),
-                ELIGIBLE,
-                Component("user_months", USAGE_DIMS, cited=False, months_of="users"),
-            ),
-            "100.0 * mean_monthly_users / nullif(eligible_population, 0)",
-            "mean_monthly_users",
-            "eligible_population",
-            2,
-            (("mean_monthly_users", "users / nullif(user_months, 0)"),),
-        ),
-        Metric(
-            "digital_share_pct",
-            "Digital share of transactions",
-            "% of transactions",
-            "higher_is_better",
-            "100 × digital transactions ÷ all transactions (undefined when there are none)",
-            USAGE_KIND,
-            (_usage("all_transactions"), _digital()),
-            "100.0 * digital_transactions / nullif(all_transactions, 0)",
-            "digital_transactions",
-            "all_transactions",
-        ),
-        Metric(
-            "assisted_share_pct",
-            "Assisted-channel share of transactions",
-            "% of transactions",
-            "neutral",
-            "100 × assisted transactions (kiosk, facilitation centre, helpline) ÷ all transactions",
-            USAGE_KIND,
-            (
-                _usage("all_transactions"),
-                _usage("assisted_transactions"),
-            ),
-            "100.0 * assisted_transactions / nullif(all_transactions, 0)",
-            "assisted_transactions",
-            "all_transactions",
-        ),
-        Metric(
-            "female_share_pct",
-            "Women's share of digital transactions",
-            "% of digital transactions",
-            "higher_is_better",
-            "100 × female digital transactions ÷ (female + male) digital transactions",
-            USAGE_KIND,
-            (
-                _usage("female_male_digital_transactions", NO_SEX),
-                _usage("female_digital_transactions", NO_SEX),
-            ),
-            "100.0 * female_digital_transactions / nullif(female_male_digital_transactions, 0)",
-            "female_digital_transactions",
-            "female_male_digital_transactions",
-        ),
-        Metric(
-            "gender_parity",
-            "Gender parity of digital uptake",
-            "ratio (1 = parity)",
-            "higher_is_better",
-            "female uptake per 1,000 ÷ male uptake per 1,000, each on that sex's eligible "
-            "population (parity band 0.98–1.02)",
-            USAGE_KIND,
-            (
-                _usage("male_digital_transactions", NO_SEX),
-                _usage("female_digital_transactions", NO_SEX),
-                Component(
-                    "female_population", ("district", "service", "area"), ("service", "area")
-                ),
-                Component("male_population", ("district", "service", "area"), ("service", "area")),
-            ),
-            "(female_digital_transactions / nullif(female_population, 0))"
-            " / nullif(male_digital_transactions / nullif(male_population, 0), 0)",
-            decimals=2,
-        ),
-        Metric(
-            "mobile_hh_pct",
-            "People in households with a mobile phone",
-            "% of people",
-            "higher_is_better",
-            "% of people living in a household with a working mobile phone (PSLM 2019-20; "
-            "split districts carry their parent district's value); above district level "
-            "weighted by Census 2023 population",
-            "survey",
-            (
-                Component("weighted_value", ("district",)),
-                Component("population_weight", ("district",), cited=False),
-            ),
-            "weighted_value / nullif(population_weight, 0)",
-        ),
-        Metric(
-            "literacy_pct",
-            "Literacy, age 10+",
-            "% of people aged 10+",
-            "higher_is_better",
-            "100 × literate people aged 10+ ÷ people aged 10+ (Census 2023, table 12)",
-            "census",
-            (
-                Component("literate_10plus", ("district", "sex", "area"), ("sex", "area")),
-                Component("population_10plus", ("district", "sex", "area"), ("sex", "area")),
-            ),
-            "100.0 * literate_10plus / nullif(population_10plus, 0)",
-            "literate_10plus",
-            "population_10plus",
-        ),
-        Metric(
-            "literacy_female_pct",
-            "Female literacy, age 10+",
-            "% of women aged 10+",
-            "higher_is_better",
-            "100 × literate women aged 10+ ÷ women aged 10+ (Census 2023, table 12)",
-            "census",
-            (
-                Component("literate_10plus", ("district", "area"), ("area",)),
-                Component("population_10plus", ("district", "area"), ("area",)),
-            ),
-            "100.0 * literate_10plus / nullif(population_10plus, 0)",
-            "literate_10plus",
-            "population_10plus",
-        ),
-        Metric(
-            "literacy_female_rural_pct",
-            "Rural female literacy, age 10+",
-            "% of rural women aged 10+",
-            "higher_is_better",
-            "100 × literate rural women aged 10+ ÷ rural women aged 10+ (Census 2023, table 12)",
-            "census",
-            (
-                Component("literate_10plus", ("district",)),
-                Component("population_10plus", ("district",)),
-            ),
-            "100.0 * literate_10plus / nullif(population_10plus, 0)",
-            "literate_10plus",
-            "population_10plus",
-        ),
-        Metric(
-            "grid_light_pct",
-            "Households lit by grid electricity",
-            "% of households",
-            "higher_is_better",
-            "100 × households lit by grid electricity ÷ all households (Census 2023, "
-            "table 22; solar counted separately)",
-            "census",
-            (
-                Component("households_grid_light", ("district", "area"), ("area",)),
-                Component("households", ("district", "area"), ("area",)),
-            ),
-            "100.0 * households_grid_light / nullif(households, 0)",
-            "households_grid_light",
-            "households",
-        ),
-        Metric(
-            "access_index",
-            "Access index",
-            "index 0–100",
-            "higher_is_better",
-            "unweighted mean of the access indicators loaded for every district, latest year "
-            "of each, on 0–100 (with the seed data: mobile_hh_pct, literacy_pct, "
-            "grid_light_pct; the list used is given in the source); above district level "
-            "each indicator is weighted by Census 2023 population",
-            "census+survey",
-            (
-                Component("weighted_value", ("district",)),
-                Component("weight", ("district",), cited=False),
-            ),
-            "weighted_value / nullif(weight, 0)",
-        ),
-    )
-}
-
-
 @dataclass(frozen=True)
 class ModelledMetric:
     """A metric computed across districts in Python (`kp_dash.numbers.analysis`) from registered SQL
@@ -318,66 +113,30 @@ class ModelledMetric:
     source_kind: str = "modelled"
     province: bool = False  # whether a province value (the district sum) means something
     sources: tuple[str, ...] = ("uptake", "access")  # which inputs' sources and years it carries
+    meaning: str = ""  # the README's one line
 
     @property
     def higher_is_better(self) -> bool:
         return self.direction != "lower_is_better"
 
 
-MODELLED: dict[str, ModelledMetric] = {
-    m.code: m
-    for m in (
-        ModelledMetric(
-            "expected_uptake",
-            "Expected uptake at the district's access",
-            "per 1,000 eligible people",
-            "neutral",
-            "exp(a + b × access_index), a and b from the population-weighted least "
-            "squares of log(uptake_per_1000) on access_index across districts with "
-            "uptake (the selected services and period)",
-            ("district",),
-            ("uptake_per_1000", "access_index"),
-            "expected_uptake",
-        ),
-        ModelledMetric(
-            "uptake_gap",
-            "Uptake gap (beyond what access explains)",
-            "per 1,000 eligible people",
-            "higher_is_better",
-            "uptake_per_1000 − expected_uptake; negative = under-served beyond what "
-            "access explains",
-            ("district",),
-            ("uptake_per_1000", "access_index"),
-            "uptake_gap",
-        ),
-        ModelledMetric(
-            "unserved_population",
-            "People the service cannot reach online",
-            "people (estimate)",
-            "lower_is_better",
-            "eligible population × (1 − access_index ÷ 100); a survey-based estimate",
-            ("district",),
-            ("access_index",),
-            "unserved_population",
-            0,
-            province=True,
-            sources=("population", "access"),
-        ),
-        ModelledMetric(
-            "concentration_index",
-            "Concentration of uptake by access",
-            "index −1 to 1",
-            "neutral",
-            "Σ p_d (2X_d − 1) y_d ÷ μ, districts ranked by access_index (X_d: "
-            "cumulative population share to the district's midpoint; y: "
-            "uptake_per_1000; μ: population-weighted mean); > 0: uptake concentrated "
-            "in better-connected districts",
-            ("service",),
-            ("uptake_per_1000", "access_index"),
-            province=True,
-        ),
+def _metric(definition: dict) -> Metric | ModelledMetric:
+    """One definition of `sql/metrics/CODE.toml` as the registry holds it."""
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in definition.items()}
+    del fields["order"]
+    if fields.pop("modelled", False):
+        return ModelledMetric(**fields)
+    components = tuple(
+        Component(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items()})
+        for c in definition["components"]
     )
-}
+    derived = tuple(tuple(pair) for pair in definition.get("derived", ()))
+    return Metric(**{**fields, "components": components, "derived": derived})
+
+
+_DEFINED = [_metric(definition) for definition in db.metric_definitions()]
+REGISTRY: dict[str, Metric] = {m.code: m for m in _DEFINED if isinstance(m, Metric)}
+MODELLED: dict[str, ModelledMetric] = {m.code: m for m in _DEFINED if isinstance(m, ModelledMetric)}
 ALL: dict[str, Metric | ModelledMetric] = {**REGISTRY, **MODELLED}
 
 

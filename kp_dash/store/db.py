@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import shlex
+import tomllib
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -61,6 +62,21 @@ def read_sql_file(path: Path) -> SqlFile:
 def sql_files(layer: str) -> list[SqlFile]:
     """The files of one layer, in name order (schema files are numbered)."""
     return [read_sql_file(p) for p in sorted((config.SQL_DIR / layer).glob("*.sql"))]
+
+
+def metric_definitions() -> list[dict]:
+    """Every metric as defined, once, in `sql/metrics/CODE.toml` (beside its view `CODE.sql`
+    unless it is modelled across districts), in the order the definitions give."""
+    found = []
+    for path in (config.SQL_DIR / "metrics").glob("*.toml"):
+        with path.open("rb") as file:
+            found.append({"code": path.stem, **tomllib.load(file)})
+    return sorted(found, key=lambda definition: definition["order"])
+
+
+def metric_codes() -> tuple[str, ...]:
+    """The metric codes, in order (a targets file may name any of them)."""
+    return tuple(definition["code"] for definition in metric_definitions())
 
 
 def apply_layer(con: duckdb.DuckDBPyConnection, layer: str) -> None:

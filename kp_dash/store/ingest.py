@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kp_dash.store import config, lineage, rules, sniff
+from kp_dash.store import config, db, lineage, rules, sniff
 from kp_dash.store.cells import (
     FUZZY_COLUMNS,
     district_message,
@@ -36,7 +36,6 @@ from kp_dash.store.cells import (
     quoted,
     texts,
 )
-from kp_dash.store.contract import METRIC_CODES
 from kp_dash.store.districts import DistrictResolver
 from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.reader import Layout, ReadError, read_layout
@@ -108,7 +107,7 @@ class Validator:
         self.channels = set(pd.read_csv(seed_dir / "channels.csv")["channel"])
         indicators = pd.read_csv(seed_dir / "indicators.csv")
         self.indicator_units = dict(zip(indicators["indicator"], indicators["unit"], strict=True))
-        self.metric_codes = set(METRIC_CODES)
+        self.metric_codes = set(db.metric_codes())
         parents = pd.read_csv(seed_dir / "district_parents.csv")
         self.parent_names = {
             tuple(sorted(group["district_code"])): name

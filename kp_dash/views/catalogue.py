@@ -75,18 +75,17 @@ def metric_sql() -> list[MetricSql]:
     ]
 
 
-def _grain(code: str, headers: dict[str, dict[str, str]]) -> str:
-    if code in headers:
-        return headers[code].get("grain", "")
+def _grain(code: str) -> str:
+    if code in registry.REGISTRY:
+        return registry.REGISTRY[code].grain
     inputs = ", ".join(registry.MODELLED[code].inputs)
     return f"computed across districts in kp_dash.numbers.analysis from {inputs}"
 
 
 def metric_definitions() -> pd.DataFrame:
     """Every metric's definition, one row each, with the registry as its source and year."""
-    headers = {item.code: item.header for item in metric_sql()}
     frame = registry.registry_frame()
-    frame["grain"] = frame["code"].map(lambda c: _grain(c, headers))
+    frame["grain"] = frame["code"].map(_grain)
     frame["source_kind"] = frame["source_kind"].map(lambda k: SOURCE_KIND_NOTES.get(k, k))
     frame["breakdowns"] = frame["code"].map(lambda c: ", ".join(registry.get(c).by_keys))
     frame["Source"], frame["Year"] = REGISTRY_SOURCE, REGISTRY_YEAR

@@ -1,8 +1,4 @@
--- metric: access_index
--- grain: component × district × access indicator
--- formula: unweighted mean of the access indicators loaded for every district (latest year each, 0–100);
---          above district level each indicator is weighted by Census 2023 population (cited apart)
--- unit: index 0–100
+-- metric: access_index (its label, unit, formula and components: access_index.toml beside this file)
 create or replace view metric_access_index as
 select 'weighted_value' as component, district_code, null::date as month_start,
        null::varchar as service_code, null::varchar as channel, null::varchar as sex,

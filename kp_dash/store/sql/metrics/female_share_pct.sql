@@ -1,7 +1,4 @@
--- metric: female_share_pct
--- grain: component × district × month × service × channel × area (sex is fixed by the definition)
--- formula: 100 × female digital transactions ÷ (female + male) digital transactions
--- unit: percent of digital transactions by women and men
+-- metric: female_share_pct (its label, unit, formula and components: female_share_pct.toml beside this file)
 create or replace view metric_female_share_pct as
 select 'female_digital_transactions' as component, district_code, month_start, service_code, channel,
        null::varchar as sex, area,

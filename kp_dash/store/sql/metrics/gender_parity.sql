@@ -1,7 +1,4 @@
--- metric: gender_parity
--- grain: component × district × month × service × channel × area (sex is fixed by the definition); population rows have no month or channel and carry 'all' rows for service and area
--- formula: female uptake_per_1000 ÷ male uptake_per_1000, each on that sex's eligible population (parity 0.98–1.02)
--- unit: ratio (1 = parity)
+-- metric: gender_parity (its label, unit, formula and components: gender_parity.toml beside this file)
 create or replace view metric_gender_parity as
 select sex || '_digital_transactions' as component, district_code, month_start, service_code, channel,
        null::varchar as sex, area,

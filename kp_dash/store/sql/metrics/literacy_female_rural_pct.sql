@@ -1,7 +1,4 @@
--- metric: literacy_female_rural_pct
--- grain: component × district
--- formula: 100 × literate rural women aged 10+ ÷ rural women aged 10+ (Census 2023 table 12)
--- unit: percent of rural women aged 10+
+-- metric: literacy_female_rural_pct (its label, unit, formula and components: literacy_female_rural_pct.toml beside this file)
 create or replace view metric_literacy_female_rural_pct as
 select 'literate_10plus' as component, district_code, null::date as month_start,
        null::varchar as service_code, null::varchar as channel, null::varchar as sex,

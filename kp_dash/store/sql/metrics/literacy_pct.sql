@@ -1,7 +1,4 @@
--- metric: literacy_pct
--- grain: component × district × sex × area ('all' rows are published totals)
--- formula: 100 × literate people aged 10+ ÷ people aged 10+ (Census 2023 table 12)
--- unit: percent of people aged 10+
+-- metric: literacy_pct (its label, unit, formula and components: literacy_pct.toml beside this file)
 create or replace view metric_literacy_pct as
 select 'literate_10plus' as component, district_code, null::date as month_start,
        null::varchar as service_code, null::varchar as channel, sex, area,

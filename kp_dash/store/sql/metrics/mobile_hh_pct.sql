@@ -1,9 +1,4 @@
--- metric: mobile_hh_pct
--- grain: component × district
--- formula: % of people living in a household with a working mobile phone, in the latest year that covers every
---          district (PSLM 2019-20 with the seed; a later imported year replaces it); above district level weighted
---          by Census 2023 population over the same districts (the weight is cited apart from the value)
--- unit: percent of people
+-- metric: mobile_hh_pct (its label, unit, formula and components: mobile_hh_pct.toml beside this file)
 create or replace view metric_mobile_hh_pct as
 select 'weighted_value' as component, i.district_code, null::date as month_start,
        null::varchar as service_code, null::varchar as channel, null::varchar as sex,
