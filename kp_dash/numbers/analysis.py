@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kp_dash.numbers import metric_sql, registry
+from kp_dash.numbers import metric_sql, registry, source_texts
 from kp_dash.store import db
 
 NO_DATA = "no data"
@@ -191,21 +191,9 @@ def model_districts(frame: pd.DataFrame) -> pd.DataFrame:
         for a, u in zip(frame["access_index"], frame["uptake_per_1000"], strict=True)
     ]
     frame["unserved_population"] = frame["eligible_population"] * (1 - frame["access_index"] / 100)
-    frame["source"] = joined_sources(frame, ("uptake_source", "access_source"))
+    frame["source"] = source_texts.joined_by_row(frame, ("uptake_source", "access_source"))
     frame["year"] = joined_years(frame, ("uptake_year", "access_year"))
     return frame
-
-
-def joined_sources(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
-    """Per row, the distinct sources of the named columns ('; '-joined texts)."""
-    return [
-        "; ".join(
-            dict.fromkeys(
-                part for text in row if isinstance(text, str) for part in text.split("; ") if part
-            )
-        )
-        for row in frame[list(columns)].itertuples(index=False)
-    ]
 
 
 def joined_years(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:

@@ -13,7 +13,7 @@ import math
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis, metrics, registry
+from kp_dash.numbers import analysis, metrics, registry, source_texts
 from kp_dash.numbers.groups import (
     GROUPS,
     NO_BREAKDOWN,
@@ -26,12 +26,10 @@ from kp_dash.numbers.groups import (
     Inputs,
     age_sums,
     eligible_by_district,
-    joined,
     load_inputs,
     parity_band,
     per_1000,
     safe_ratio,
-    source_text,
     year_text,
 )
 
@@ -124,11 +122,11 @@ def _row(
 
 def _access_source(inputs: Inputs) -> tuple[str, str]:
     frame = inputs.districts
-    return joined(*frame["access_source"].dropna()), year_text(*frame["access_year"].dropna())
+    return source_texts.joined(frame["access_source"]), year_text(*frame["access_year"].dropna())
 
 
 def _population_source(frame: pd.DataFrame) -> tuple[str, str]:
-    return source_text(frame), year_text(*frame["year"].dropna().astype(str))
+    return source_texts.joined(frame["source"]), year_text(*frame["year"].dropna().astype(str))
 
 
 def _cell(frame: pd.DataFrame, column: str, dim: str | None = None, key: str = "") -> float:
@@ -185,7 +183,8 @@ def _by_dimension_row(
         sides, shares = (math.nan,) * 6, (math.nan, math.nan)
     access_source, access_year = _access_source(inputs)
     population_source, population_year = _population_source(inputs.eligible)
-    source = joined(source_text(uptake) if has else "", population_source, access_source)
+    uptake_source = source_texts.joined(uptake["source"]) if has else ""
+    source = source_texts.joined((uptake_source, population_source, access_source))
     year = year_text(uptake["year"].astype(str).str.cat(sep=" ") if has else "", population_year)
     year = year_text(year, access_year)
     return _row(inputs, group, group.label, sides, shares, below, status, source, year)
@@ -226,7 +225,8 @@ def _age_row(inputs: Inputs, group: Group) -> dict[str, object]:
     population_source, population_year = _population_source(inputs.age_population)
     access_source, access_year = _access_source(inputs)
     usage = inputs.age_usage
-    source = joined(source_text(usage) if not status else "", population_source, access_source)
+    usage_source = source_texts.joined(usage["source"]) if not status else ""
+    source = source_texts.joined((usage_source, population_source, access_source))
     years = [*usage["year_from"].astype(str), *usage["year_to"].astype(str)] if not status else []
     year = year_text(" ".join(years), population_year, access_year)
     return _row(inputs, group, group.label, sides, shares, below, status, source, year)
@@ -238,7 +238,7 @@ def _disability_row(inputs: Inputs, group: Group) -> dict[str, object]:
     status = NO_DISABILITY if not inputs.age_usage.empty else NO_USAGE
     population_source, population_year = _population_source(inputs.disability)
     access_source, access_year = _access_source(inputs)
-    source = joined(population_source, access_source)
+    source = source_texts.joined((population_source, access_source))
     year = year_text(population_year, access_year)
     row = _row(
         inputs, group, group.label, (math.nan,) * 6, (math.nan,) * 2, below, status, source, year
@@ -323,13 +323,11 @@ def _district_row(inputs: Inputs, group: Group, shares: pd.DataFrame) -> dict[st
     population = frame.loc[members].set_index("district_code")["eligible_population"]
     below = _below_sum(inputs, population.dropna().astype(float))
     used = frame[members & frame["digital_transactions"].notna()]
-    source = joined(
-        *used["uptake_source"].dropna(),
-        *frame["population_source"].dropna(),
-        *frame["access_source"].dropna(),
+    source = source_texts.joined(
+        [*used["uptake_source"], *frame["population_source"], *frame["access_source"]]
     )
     if group.key == "low_female_literacy":
-        source = joined(source, inputs.literacy_source)
+        source = source_texts.joined((source, inputs.literacy_source))
     year = year_text(
         *used["uptake_year"].dropna(),
         *frame["population_year"].dropna(),

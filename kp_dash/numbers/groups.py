@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kp_dash.numbers import analysis, metrics, registry
+from kp_dash.numbers import analysis, metrics, registry, source_texts
 from kp_dash.store import db
 
 PARITY_LOW, PARITY_HIGH = 0.98, 1.02
@@ -205,15 +205,8 @@ def load_inputs(
         disability=db.query_df(con, DISABILITY_SQL),
         usage_kinds=", ".join(kinds),
         literacy_cut=cut,
-        literacy_source=source_text(literacy),
+        literacy_source=source_texts.joined(literacy["source"]),
     )
-
-
-def source_text(frame: pd.DataFrame) -> str:
-    """A frame's `source` texts joined, each source once."""
-    if frame.empty:
-        return ""
-    return "; ".join(dict.fromkeys(p for s in frame["source"].dropna() for p in s.split("; ")))
 
 
 def year_text(*texts: object) -> str:
@@ -225,11 +218,6 @@ def eligible_by_district(inputs: Inputs, sex: str = "all", area: str = "all") ->
     """The eligible population of one sex and area, by district."""
     rows = inputs.eligible[(inputs.eligible["sex"] == sex) & (inputs.eligible["area"] == area)]
     return rows.set_index("district_code")["population"].astype(float)
-
-
-def joined(*parts: str) -> str:
-    """'a; b' texts joined, each part once, in first-seen order."""
-    return "; ".join(dict.fromkeys(p for part in parts for p in part.split("; ") if p))
 
 
 def age_sums(inputs: Inputs) -> pd.DataFrame:
@@ -373,7 +361,7 @@ def unserved_table(
     ]
     table = frame[columns].copy()
     table["eligible_population"] = table["eligible_population"].astype("float64")
-    table["source"] = analysis.joined_sources(table, ("population_source", "access_source"))
+    table["source"] = source_texts.joined_by_row(table, ("population_source", "access_source"))
     table["year"] = analysis.joined_years(table, ("population_year", "access_year"))
     table = table.drop(
         columns=["population_source", "population_year", "access_source", "access_year"]
@@ -389,7 +377,7 @@ def unserved_table(
         ),
         "unserved_population": known["unserved_population"].sum() if len(known) else math.nan,
         "access_is_parent_estimate": bool(known["access_is_parent_estimate"].any()),
-        "source": joined(*known["source"]),
+        "source": source_texts.joined(known["source"]),
         "year": year_text(*known["year"]),
     }
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)

@@ -8,7 +8,7 @@ import math
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis
+from kp_dash.numbers import analysis, source_texts
 from kp_dash.numbers.metric_sql import check, fetch_view
 from kp_dash.numbers.registry import MODELLED, ModelledMetric, Query
 from kp_dash.store import db
@@ -28,7 +28,9 @@ def _modelled(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
         return _concentration(con, query)
     frame = analysis.district_frame(con, query.service, query.month_from, query.month_to)
     frame = frame.dropna(subset=[metric.column]).rename(columns={metric.column: "value"})
-    frame["source"] = analysis.joined_sources(frame, tuple(f"{s}_source" for s in metric.sources))
+    frame["source"] = source_texts.joined_by_row(
+        frame, tuple(f"{s}_source" for s in metric.sources)
+    )
     frame["year"] = analysis.joined_years(frame, tuple(f"{s}_year" for s in metric.sources))
     if "district" in query.by:
         columns = ["district_code", "district_name", "value", "source", "year"]
@@ -38,7 +40,7 @@ def _modelled(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "value": [frame["value"].sum()],
-            "source": [_joined(frame["source"])],
+            "source": [source_texts.joined(frame["source"])],
             "year": [analysis.year_span(" ".join(frame["year"]))],
         }
     )
@@ -61,15 +63,9 @@ def _concentration(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame
                 {
                     "service": service,
                     "value": value,
-                    "source": _joined(frame["source"]),
+                    "source": source_texts.joined(frame["source"]),
                     "year": analysis.year_span(" ".join(frame["year"])),
                 }
             )
     frame = pd.DataFrame(rows, columns=["service", "value", "source", "year"])
     return frame if "service" in query.by else frame.drop(columns="service")
-
-
-def _joined(texts: pd.Series) -> str:
-    """Distinct parts of '; '-joined source or year texts, in order."""
-    parts = [p for text in texts.dropna() for p in str(text).split("; ") if p]
-    return "; ".join(dict.fromkeys(parts))

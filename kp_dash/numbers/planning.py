@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kp_dash.numbers import analysis
+from kp_dash.numbers import analysis, source_texts
 from kp_dash.store import db
 
 FACTORS: dict[str, str] = {
@@ -483,7 +483,7 @@ def input_sources(
     return pd.DataFrame(
         {
             "district_code": frame["district_code"],
-            "source": analysis.joined_sources(frame, tuple(f"{i}_source" for i in found)),
+            "source": source_texts.joined_by_row(frame, tuple(f"{i}_source" for i in found)),
             "year": analysis.joined_years(frame, tuple(f"{i}_year" for i in found)),
         }
     )

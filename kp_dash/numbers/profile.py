@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis, metrics, registry, summaries
+from kp_dash.numbers import analysis, metrics, registry, source_texts, summaries
 from kp_dash.store import db
 
 NO_DATA = "No data"
@@ -218,7 +218,7 @@ def district_parts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     parts["mobile_hh_pct"] = parts["mobile_hh_pct"].merge(parents, on="district_code", how="left")
     access = model.dropna(subset=["access_index"])
     access = access.assign(
-        source=analysis.joined_sources(access, ("access_source",)),
+        source=source_texts.joined_by_row(access, ("access_source",)),
         year=analysis.joined_years(access, ("access_year",)),
     )
     parts["access_index"] = _weighted_parts(
@@ -226,7 +226,7 @@ def district_parts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     unserved = model.dropna(subset=["unserved_population"])
     unserved = unserved.assign(
-        source=analysis.joined_sources(unserved, ("population_source", "access_source")),
+        source=source_texts.joined_by_row(unserved, ("population_source", "access_source")),
         year=analysis.joined_years(unserved, ("population_year", "access_year")),
     )
     parts["unserved_population"] = _parts(unserved, "unserved_population", None, "source", "year")
@@ -236,12 +236,6 @@ def district_parts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     for frame in parts.values():
         frame["parent_estimate"] = frame["parent_estimate"].fillna(False).astype(bool)
     return parts
-
-
-def join_sources(texts: pd.Series) -> str:
-    """'a; b' source texts joined, each source once, in first-seen order."""
-    parts = [p for text in texts.dropna() for p in str(text).split("; ") if p]
-    return "; ".join(dict.fromkeys(parts))
 
 
 def aggregate(figure: Figure, parts: pd.DataFrame, members: list[str]) -> dict[str, object]:
@@ -265,7 +259,7 @@ def aggregate(figure: Figure, parts: pd.DataFrame, members: list[str]) -> dict[s
         "denominator": denominator,
         "districts_with_data": len(rows),
         "districts": len(members),
-        "source": join_sources(rows["source"]),
+        "source": source_texts.joined(rows["source"]),
         "year": analysis.year_span(" ".join(rows["year"].dropna().astype(str))),
         "parent_estimate": bool(rows["parent_estimate"].any()),
     }

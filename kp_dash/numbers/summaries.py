@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from kp_dash.numbers import source_texts
 from kp_dash.numbers.registry import Metric
 from kp_dash.store import db
 
 NO_DATA = "No data"
 # joins several sources (or their years) in one text: "Demonstration data …; PBS Census 2023"
-SOURCE_SEPARATOR = "; "
 PROFILE_COLUMN = "Profile"
 # Every source the database holds with its year: seed tables, current indicators, and the usage
 # of a selection (parameters: service ×2, from ×2, to ×2).
@@ -130,7 +130,7 @@ def source_years(
     years: dict[str, set[int]] = {}
     for source, year in db.query_df(con, SOURCE_YEARS_SQL, params).itertuples(index=False):
         if isinstance(source, str) and not pd.isna(year):
-            for part in source.split(SOURCE_SEPARATOR):
+            for part in source.split(source_texts.SEPARATOR):
                 years.setdefault(part.strip(), set()).add(int(year))
     return {source: tuple(sorted(found)) for source, found in years.items() if source}
 

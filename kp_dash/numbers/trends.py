@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis, metrics, registry
+from kp_dash.numbers import analysis, metrics, registry, source_texts
 from kp_dash.numbers.registry import Metric, MetricError, ModelledMetric, Query
 from kp_dash.store import config, db
 
@@ -154,11 +154,6 @@ def member_options(register: pd.DataFrame, level: str) -> dict[str, str]:
     return {}
 
 
-def _joined(texts: pd.Series) -> str:
-    parts = [p for text in texts.dropna() for p in str(text).split("; ") if p]
-    return "; ".join(dict.fromkeys(parts))
-
-
 def _groups(register: pd.DataFrame, level: str, members: Sequence[str]) -> pd.DataFrame:
     """The groups a series has (group_code, group), in the order asked for."""
     if level == "province":
@@ -183,7 +178,7 @@ def _division_rows(rows: pd.DataFrame, register: pd.DataFrame, scale: float) -> 
         .agg(
             numerator=("numerator", "sum"),
             denominator=("denominator", "sum"),
-            source=("source", _joined),
+            source=("source", source_texts.joined),
             year=("year", lambda years: analysis.year_span(" ".join(years.dropna()))),
         )
         .rename(columns={"division": "group_code"})
@@ -291,7 +286,7 @@ def delta_ranking(
     table["delta"] = table["value"] - table["comparison_value"]
     ascending = metric.direction == "lower_is_better"
     table["rank"] = table["delta"].rank(method="min", ascending=ascending).astype("Int64")
-    table["source"] = analysis.joined_sources(table, ("source", "source_0"))
+    table["source"] = source_texts.joined_by_row(table, ("source", "source_0"))
     table["year"] = analysis.joined_years(table, ("year", "year_0"))
     table = table.sort_values(["rank", "district_name"], na_position="last", ignore_index=True)
     return table[DELTA_COLUMNS]

@@ -17,7 +17,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis, metrics, registry, summaries, trends
+from kp_dash.numbers import analysis, metrics, registry, source_texts, summaries, trends
 from kp_dash.store import db, district_rule
 from kp_dash.views import disclosure
 from kp_dash.views.key_messages import (
@@ -134,8 +134,7 @@ def _headline_text(metric: registry.Metric, frame: pd.DataFrame) -> summaries.He
 
 def _plain_source(text: str) -> str:
     """A source text without the 'metric_code: ' prefixes of composite indicators."""
-    parts = [p for p in str(text).split("; ") if p]
-    return "; ".join(dict.fromkeys(_METRIC_PREFIX.sub(r"\2", p) for p in parts))
+    return source_texts.joined(_METRIC_PREFIX.sub(r"\2", p) for p in source_texts.parts([text]))
 
 
 def _source_parts(text: object) -> list[str]:
@@ -143,7 +142,7 @@ def _source_parts(text: object) -> list[str]:
     years are printed with each figure)."""
     if not isinstance(text, str):
         return []
-    parts = (_TRAILING_YEARS.sub("", p.strip()) for p in text.split("; "))
+    parts = (_TRAILING_YEARS.sub("", p.strip()) for p in source_texts.parts([text]))
     return [_METRIC_PREFIX.sub(r"\2", p) for p in parts if p]
 
 

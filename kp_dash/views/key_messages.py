@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis, group_rows, groups, metrics, registry
+from kp_dash.numbers import analysis, group_rows, groups, metrics, registry, source_texts
 from kp_dash.store import db
 from kp_dash.views import disclosure, group_tables
 
@@ -136,12 +136,10 @@ def _concentration_message(
     used = frame.dropna(subset=["uptake_per_1000", "access_index"])
     meaning = analysis.concentration_meaning(value).removesuffix(".")
     text = f"{meaning}, for {words} {_during(period)}{demo}."
-    sources = _sources((_joined_text(used["source"]), analysis.year_span(" ".join(used["year"]))))
+    sources = _sources(
+        (source_texts.joined(used["source"]), analysis.year_span(" ".join(used["year"])))
+    )
     return KeyMessage(text, {"concentration_index": value}, period, sources)
-
-
-def _joined_text(texts: pd.Series) -> str:
-    return "; ".join(dict.fromkeys(p for t in texts.dropna() for p in str(t).split("; ") if p))
 
 
 def _unserved_message(table: pd.DataFrame, words: str, period: str) -> KeyMessage | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kp_dash.numbers import analysis, planning, summaries
+from kp_dash.numbers import analysis, planning, source_texts, summaries
 from kp_dash.views import pdf_layout
 
 # what a scenario can raise, besides the access index itself
@@ -63,7 +63,7 @@ def scenario_export(
     first = access.iloc[0] if len(access) else {}
     frame["access_source"], frame["access_year"] = first.get("source"), first.get("year")
     inputs = ("uptake_source", "access_source")
-    frame["source"] = analysis.joined_sources(frame, inputs)
+    frame["source"] = source_texts.joined_by_row(frame, inputs)
     frame["year"] = analysis.joined_years(frame, ("uptake_year", "access_year"))
     return frame.drop(columns=[*inputs, "uptake_year", "access_year"])
 

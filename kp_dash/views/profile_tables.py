@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kp_dash.numbers import analysis, profile
+from kp_dash.numbers import analysis, profile, source_texts
 from kp_dash.numbers.profile import FIGURES, LEVELS, NO_DATA
 from kp_dash.views.group_tables import round_people
 
@@ -63,7 +63,7 @@ def figures_display(frame: pd.DataFrame) -> pd.DataFrame:
                 else _format(cell["value"], figure.decimals)
             )
         row["Unit"] = figure.unit
-        row["Source"] = profile.join_sources(part["source"])
+        row["Source"] = source_texts.joined(part["source"])
         row["Year"] = analysis.year_span(" ".join(part["year"]))
         row["Note"] = _figure_note(part)
         rows.append(row)

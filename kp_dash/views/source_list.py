@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kp_dash.numbers.summaries import SOURCE_SEPARATOR
+from kp_dash.numbers.source_texts import SEPARATOR as SOURCE_SEPARATOR
 
 NO_SOURCES = "Sources: none for this selection"
 _YEAR = r"(?:19|20)\d{2}"

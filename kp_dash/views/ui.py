@@ -13,12 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from kp_dash.numbers import (
-    planning,
-    profile,
-    registry,
-    summaries,
-)
+from kp_dash.numbers import planning, profile, registry, source_texts, summaries
 from kp_dash.store import accounts, audit, config, db, districts, geo
 from kp_dash.views import auth, cached, disclosure, exports, markdown, plan_page, scope, source_list
 from kp_dash.views.cached import Reading
@@ -48,9 +43,7 @@ def plan_scenario_export(page: PageContext, result: planning.Scenario) -> pd.Dat
 
 def plan_sources(page: PageContext) -> list[str]:
     """The sources behind the planning factors: the usage, the census and the access surveys."""
-    frame = cached.district_frame(page)
-    parts = [p for text in frame["source"].dropna() for p in str(text).split("; ") if p]
-    return list(dict.fromkeys(parts))
+    return source_texts.parts(cached.district_frame(page)["source"])
 
 
 def province_register() -> pd.DataFrame:
@@ -424,7 +417,7 @@ def map_caption(layer: geo.DistrictLayer, sources: source_list.SourceList) -> No
     if layer.metadata.get("attribution"):
         cited = layer.metadata["attribution"].removeprefix("District boundaries: ").rstrip(".")
         # the list splits a cited text at "; ", and the attribution is one source
-        cited = cited.replace(summaries.SOURCE_SEPARATOR, ", ")
+        cited = cited.replace(source_texts.SEPARATOR, ", ")
         year = layer.metadata.get("source_date", "")[:4]
         st.caption(f"District boundaries — {sources.cite([(cited, year)])}")
     elif layer.note:
