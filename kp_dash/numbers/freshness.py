@@ -32,12 +32,12 @@ IMPORT_COLUMNS = [
 # --- timeliness --------------------------------------------------------------------------------
 
 _BATCH_SQL = """
-select b.batch_id, b.source_kind, b.source, b.file_name, b.loaded_at,
+select b.batch_id, b.source_kind, b.source, b.file_name, b.row_count, b.loaded_at,
        strftime(min(u.month_start), '%Y-%m') as first_month,
        strftime(max(u.month_start), '%Y-%m') as last_month
 from usage_batches as b
 left join usage as u using (batch_id)
-group by b.batch_id, b.source_kind, b.source, b.file_name, b.loaded_at
+group by all
 order by b.loaded_at, b.batch_id
 """
 _SEED_SQL = """
@@ -95,6 +95,12 @@ def _lag_days(last_month: object, imported_at: pd.Timestamp) -> object:
     return (imported_at.normalize() - month_end).days
 
 
+def usage_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every usage batch in the database, oldest first: id, kind, source, file, rows, when it
+    was loaded and its first and last month (none for a batch without rows)."""
+    return db.query_df(con, _BATCH_SQL)
+
+
 def timeliness(
     con: duckdb.DuckDBPyConnection, manifest: pd.DataFrame | None, today: date | None = None
 ) -> pd.DataFrame:
@@ -106,7 +112,7 @@ def timeliness(
     today = today or datetime.now(UTC).date()
     accepted = _accepted(manifest).set_index("batch_id", drop=False)
     rows = []
-    for b in db.query_df(con, _BATCH_SQL).itertuples(index=False):
+    for b in usage_batches(con).itertuples(index=False):
         entry = accepted.loc[b.batch_id] if b.batch_id in accepted.index else None
         imported = _utc(entry["imported_at"]) if entry is not None else _utc(b.loaded_at)
         rows.append(

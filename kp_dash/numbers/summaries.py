@@ -140,3 +140,15 @@ def month_options(first: str | None, last: str | None) -> list[str]:
     if not first or not last:
         return []
     return [str(p) for p in pd.period_range(first, last, freq="M")]
+
+
+def register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The district register as the database holds it (code, name, division, merged, source…),
+    in code order."""
+    return db.query_df(con, "select * from districts order by district_code")
+
+
+def service_name(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
+    """A service's name in the catalogue; None for a code it does not hold."""
+    names = db.query_df(con, "select service_name from services where service_code = ?", [code])
+    return None if names.empty else str(names["service_name"].iloc[0])

@@ -361,6 +361,11 @@ def _cell(province: pd.DataFrame, by_district: pd.DataFrame, key: str, column: s
     return by_district[column].get(key, missing)
 
 
+def targets_loaded(con: duckdb.DuckDBPyConnection) -> int:
+    """How many target rows the database holds (imported `targets` batches)."""
+    return int(db.query_df(con, "select count(*) as n from targets")["n"].iloc[0])
+
+
 def target_status(
     con: duckdb.DuckDBPyConnection,
     *,

@@ -28,6 +28,7 @@ import pandas as pd
 from kp_dash.store import config
 
 SQL_LAYERS = ("schema", "staging", "metrics", "quality")
+_TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _HEADER = re.compile(r"^--\s*(\w+):\s*(.*)$")
 
 
@@ -302,6 +303,13 @@ def query_df(
         return cursor.execute(sql, list(params)).df()
     finally:
         cursor.close()
+
+
+def whole_table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """Every row of a small table or view the code names (register, services, sources)."""
+    if not _TABLE_NAME.fullmatch(name):
+        raise ValueError(f"not a table name: {name!r}")
+    return query_df(con, f"select * from {name}")
 
 
 def build_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -190,11 +190,6 @@ def _district_note(frame: pd.DataFrame, code: str, name: str, n_ranked: int, ran
     return text + "."
 
 
-def targets_loaded(con: duckdb.DuckDBPyConnection) -> int:
-    """How many target rows the database holds (imported `targets` batches)."""
-    return int(db.query_df(con, "select count(*) as n from targets")["n"].iloc[0])
-
-
 def _targets_off_track(
     con: duckdb.DuckDBPyConnection,
     service: str | None,
@@ -204,7 +199,7 @@ def _targets_off_track(
 ) -> tuple[pd.DataFrame, str]:
     """Red, then amber targets of the selection, furthest behind first, and a sentence about
     them; a district briefing keeps the district's targets and the province's."""
-    if not targets_loaded(con):
+    if not trends.targets_loaded(con):
         return pd.DataFrame(), NO_TARGETS
     status = trends.target_status(con, service=service, month_from=month_from, month_to=month_to)
     if district_code:
@@ -272,11 +267,7 @@ def briefing_content(
             p for text in (*province["source"], *districts["source"]) for p in _source_parts(text)
         ]
 
-    register = db.query_df(
-        con,
-        "select district_code, district_name, division, is_merged, source"
-        " from districts order by district_code",
-    )
+    register = summaries.register(con)
     if code and code not in set(register["district_code"]):
         raise ValueError(f"{name} ({code}) is not in this database's district register")
     uptake_metric = registry.REGISTRY["uptake_per_1000"]

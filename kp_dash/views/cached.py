@@ -287,13 +287,13 @@ def plan_inputs(file_stamp: tuple, *period: str | None) -> tuple[pd.DataFrame, p
 @reader(max_entries=16)
 def table(file_stamp: tuple, name: str) -> pd.DataFrame:
     """A whole small table or view (register, services, sources); names come from the code."""
-    return db.query_df(connection(file_stamp), f"select * from {name}")
+    return db.whole_table(connection(file_stamp), name)
 
 
 @reader(max_entries=4)
 def usage_batches(file_stamp: tuple) -> pd.DataFrame:
     """Every usage batch loaded, with its source and year (kp_dash.views.catalogue)."""
-    return catalogue.usage_batches(connection(file_stamp))
+    return catalogue.batch_table(freshness.usage_batches(connection(file_stamp)))
 
 
 @st.cache_data(max_entries=4)

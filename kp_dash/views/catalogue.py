@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from kp_dash.numbers import analysis, registry
@@ -27,15 +26,6 @@ REGISTRY_YEAR = 2026
 # dates them: their seed rows carry no year of their own.
 CONTRACT_TABLES = ("services", "channels")
 CONTRACT_YEAR = 2026
-_BATCHES_SQL = """
-select b.batch_id, b.source_kind, b.source, b.file_name, b.row_count, b.loaded_at,
-       strftime(min(u.month_start), '%Y-%m') as first_month,
-       strftime(max(u.month_start), '%Y-%m') as last_month
-from usage_batches as b
-left join usage as u using (batch_id)
-group by all
-order by b.loaded_at, b.batch_id
-"""
 BATCH_COLUMNS = {
     "batch_id": "Batch",
     "source_kind": "Kind",
@@ -121,10 +111,10 @@ def seed_sources(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def usage_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every usage batch loaded, with its own source and, as its year, the years of the months it
-    covers (a batch without rows: the year it was loaded)."""
-    frame = db.query_df(con, _BATCHES_SQL)
+def batch_table(batches: pd.DataFrame) -> pd.DataFrame:
+    """Every usage batch loaded (`freshness.usage_batches`), with its own source and, as its
+    year, the years of the months it covers (a batch without rows: the year it was loaded)."""
+    frame = batches.copy()
     frame["months"] = [
         "" if not isinstance(f, str) else f if f == t else f"{f} to {t}"
         for f, t in zip(frame["first_month"], frame["last_month"], strict=True)

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from kp_dash.numbers import analysis, group_rows, groups, metrics, registry, source_texts
+from kp_dash.numbers import (
+    analysis,
+    group_rows,
+    groups,
+    metrics,
+    registry,
+    source_texts,
+    summaries,
+)
 from kp_dash.store import db
 from kp_dash.views import disclosure, group_tables
 
@@ -33,11 +41,8 @@ def service_words(con: duckdb.DuckDBPyConnection, service: str | None) -> str:
     """The service's name as it reads inside a sentence, or 'all e-services'."""
     if not service:
         return ALL_SERVICES
-    names = db.query_df(con, "select service_name from services where service_code = ?", [service])
-    if names.empty:
-        return service
-    name = str(names["service_name"].iloc[0])
-    return name[:1].lower() + name[1:]
+    name = summaries.service_name(con, service)
+    return service if name is None else name[:1].lower() + name[1:]
 
 
 def period_text(first: str | None, last: str | None) -> str:

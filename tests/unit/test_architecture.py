@@ -8,6 +8,7 @@ cannot hide an upward dependency."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -187,3 +188,28 @@ def test_no_module_is_too_long_to_read_in_one_sitting() -> None:
         if (n := len(p.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+SQL = re.compile(r"\bselect\b[\s\S]+\bfrom\b|\bcreate\s+(or\s+replace\s+)?(table|view)\b", re.I)
+
+
+def sql_strings(tree: ast.AST) -> list[str]:
+    """The string literals of a module that are SQL statements."""
+    texts = (n.value for n in ast.walk(tree) if isinstance(n, ast.Constant))
+    return [t for t in texts if isinstance(t, str) and SQL.search(t)]
+
+
+def test_the_sql_finder_sees_a_query_and_not_a_sentence() -> None:
+    tree = ast.parse('Q = """select n\\nfrom targets"""\nS = "Choose one from the list."')
+    assert sql_strings(tree) == ["select n\nfrom targets"]
+
+
+def test_no_sql_is_written_in_views() -> None:
+    """Queries live with the questions they answer (`numbers`) or the files they read (`store`);
+    `views` only shapes the answers (`cached` builds no SQL of its own but a table's name)."""
+    written = {
+        module_name(p): found
+        for p in sorted((PACKAGE / "views").glob("*.py"))
+        if (found := sql_strings(ast.parse(p.read_text(encoding="utf-8"))))
+    }
+    assert written == {}

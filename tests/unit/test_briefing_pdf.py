@@ -205,7 +205,7 @@ def test_targets_off_track_are_listed(demo_con, layer, monkeypatch) -> None:
         }
     )
     monkeypatch.setattr(trends, "target_status", lambda con, **_: status)
-    monkeypatch.setattr(briefing, "targets_loaded", lambda con: 3)  # the demo build has none
+    monkeypatch.setattr(trends, "targets_loaded", lambda con: 3)  # the demo build has none
     text = " ".join(pdf_pages(pdf_layout.briefing_pdf(demo_con, layer=layer)))
     assert "2 of 3 targets with data are off track" in text
     red = "Bajaur health_card uptake_per_1000 2026 40.0 20.0 50 % red"

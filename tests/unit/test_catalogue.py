@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from kp_dash.numbers import registry
+from kp_dash.numbers import freshness, registry
 from kp_dash.store import config, db, geo
 from kp_dash.views import catalogue
 
@@ -25,7 +25,7 @@ def test_metric_definitions_name_the_registry_and_its_year() -> None:
 
 def test_usage_batches_carry_their_source_months_and_years(two_sources_db: Path) -> None:
     with db.connect_readonly(two_sources_db) as con:
-        frame = catalogue.usage_batches(con).set_index("Batch")
+        frame = catalogue.batch_table(freshness.usage_batches(con)).set_index("Batch")
     assert frame.columns.tolist() == [
         "Kind",
         "Source",

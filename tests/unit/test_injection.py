@@ -24,7 +24,7 @@ import pytest
 from streamlit.elements.deck_gl_json_chart import _get_pydeck_tooltip
 
 from kp_dash import cli
-from kp_dash.numbers import metrics, registry
+from kp_dash.numbers import freshness, metrics, registry
 from kp_dash.store import batches, config, db, geo, ingest, intake
 from kp_dash.views import catalogue, data_page, decks, exports, maps
 from tests.unit.test_store import database  # noqa: F401 (a fixture)
@@ -467,7 +467,7 @@ def test_the_sources_page_batch_list_neutralises_a_formula_file_name():
     name = f"{HYPERLINK}.csv"
     result = intake.import_file(GOOD, display_name=name, who="+cmd")
     with db.connect_readonly(config.db_path()) as con:
-        listed = catalogue.usage_batches(con)
+        listed = catalogue.batch_table(freshness.usage_batches(con))
     assert listed["File"].tolist() == [name]  # the page's table shows it as written
     shown = exports.export_frame(listed, demo=False)
     (row,) = csv.DictReader(io.StringIO(exports.csv_bytes(shown).decode("utf-8-sig")))
