@@ -3,14 +3,15 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 
 import streamlit as st
 
-from kp_dash.views import bivariate, cached, charts, disclosure, ui
+from kp_dash.views import bivariate, cached, disclosure, ui
+from kp_dash.views import uptake_access as ua
 
 page = ui.start_page("Uptake vs access", "Uptake")
 selection = page.selection
 sources = ui.page_sources(page)
 view = cached.uptake_view(page, *selection.period)  # line and classes from all 35 districts
 frame, fit = view.districts, view.fit
-names = charts.district_options(frame)
+names = ua.district_options(frame)
 
 
 def _take_pick(chart_key: str) -> None:
@@ -18,7 +19,7 @@ def _take_pick(chart_key: str) -> None:
     a selection already applied is not applied again, so the picker can move on."""
     event = st.session_state.get(chart_key)
     points = list(event["selection"]["points"]) if event else []
-    picked = charts.picked_district(points, names)
+    picked = ua.picked_district(points, names)
     if picked and st.session_state.get(f"{chart_key}_applied") != picked:
         st.session_state["ua_district"] = picked
     st.session_state[f"{chart_key}_applied"] = picked
@@ -35,13 +36,13 @@ chosen = st.selectbox(
     help="Or click a district on the chart or the map.",
 )
 
-if charts.plotted(frame).any():
+if ua.plotted(frame).any():
     drawn = ("scatter", page.stamp, selection.period, chosen)
-    scatter = ui.figure(page, drawn, lambda: charts.uptake_access_scatter(frame, fit, chosen))
+    scatter = ui.figure(page, drawn, lambda: ua.uptake_access_scatter(frame, fit, chosen))
     st.plotly_chart(scatter, on_select="rerun", selection_mode="points", key="ua_scatter")
-    st.caption(f"{charts.left_out_sentence(frame)} {charts.model_sentence(frame, fit)}".strip())
+    st.caption(f"{ua.left_out_sentence(frame)} {ua.model_sentence(frame, fit)}".strip())
 else:
-    st.info(charts.no_scatter_message(frame))
+    st.info(ua.no_scatter_message(frame))
 
 classed, terciles = view.classed, view.terciles
 layer = ui.current_layer()
@@ -59,15 +60,15 @@ with legend_column:
     st.plotly_chart(legend, key="ua_legend")
 st.caption(terciles.sentence())
 ui.map_caption(layer, sources)
-mapped = disclosure.with_counts(charts.map_values(frame), frame)
+mapped = disclosure.with_counts(ua.map_values(frame), frame)
 ui.download_geojson(page.viewer, layer, mapped, "uptake_access_map", "ua_map")
 
 st.subheader("Districts ranked by uptake gap")
-table = charts.gap_table(frame, chosen)
-st.dataframe(charts.highlight_row_style(table), hide_index=True, key="ua_table")
+table = ua.gap_table(frame, chosen)
+st.dataframe(ua.highlight_row_style(table), hide_index=True, key="ua_table")
 ui.download_table(
     page.viewer,
-    disclosure.with_counts(charts.gap_export(frame), frame),
+    disclosure.with_counts(ua.gap_export(frame), frame),
     "uptake_gap",
     "ua_table_download",
 )
@@ -76,6 +77,6 @@ st.caption("Most under-served beyond what access explains first; *No data* is ne
 st.subheader("Four kinds of district")
 for name, count, sentence in view.quadrants:
     st.markdown(f"**{name.capitalize()}** — {count} districts: {sentence}.")
-st.caption(charts.access_note(frame, sources))
+st.caption(ua.access_note(frame, sources))
 ui.source_caption(frame, sources)
 ui.draw_sources(sources)

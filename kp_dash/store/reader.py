@@ -19,7 +19,7 @@ import pyarrow as pa_arrow
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from kp_dash.store import config, layout, shapes, sniff
+from kp_dash.store import config, layout, sniff, wide_sheets
 from kp_dash.store.cells import ReadError, file_problem, problem_rows, texts
 from kp_dash.store.districts import DistrictResolver
 from kp_dash.store.mappings import ColumnMapping
@@ -78,8 +78,10 @@ def read_layout(
             header, frame, header_row, notes = _read_csv(checked, mapping)
             rows = np.arange(header_row + 1, header_row + 1 + len(frame))
         header, frame = _mapped(header, frame, mapping, notes)
-        districts = shapes.Districts(resolver, lambda: DistrictResolver.from_seed(config.SEED_DIR))
-        shaped = shapes.reshape(header, frame, rows, header_row, name, districts)
+        districts = wide_sheets.Districts(
+            resolver, lambda: DistrictResolver.from_seed(config.SEED_DIR)
+        )
+        shaped = wide_sheets.reshape(header, frame, rows, header_row, name, districts)
     except layout.LayoutError as error:
         raise ReadError(error.problems) from None
     frame = _named_columns(shaped.header, shaped.frame, name, header_row, letters=True)

@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 import shapely
 
 from kp_dash.store.geo import DistrictLayer
-from kp_dash.views.charts import NO_DATA, PARENT_FLAG, source_kinds
 from kp_dash.views.maps import HATCH_LINE, NO_DATA_COLOUR, NO_DATA_LEGEND, area_figure, hatch_lines
+from kp_dash.views.uptake_access import NO_DATA, PARENT_FLAG, source_kinds
 
 # Joshua Stevens' pink-blue 3×3 scheme, keyed "uptake class-access class": access runs white to
 # teal, uptake white to pink, both high dark blue, so "connected but not using" (1-3) reads teal.

@@ -45,10 +45,10 @@ from kp_dash.views import (
     bivariate,
     briefing,
     catalogue,
-    charts,
     pdf_layout,
     plan_page,
     profile_tables,
+    uptake_access,
 )
 
 
@@ -180,7 +180,7 @@ class UptakeView:
 def uptake_view(file_stamp: tuple, *period: str | None) -> UptakeView:
     frame = district_frame.unrestricted(file_stamp, *period)
     classed, terciles = bivariate.bivariate_classes(frame)
-    quadrants = charts.quadrant_counts(frame, analysis.QUADRANTS)
+    quadrants = uptake_access.quadrant_counts(frame, analysis.QUADRANTS)
     return UptakeView(frame, analysis.fit_uptake(frame), classed, terciles, quadrants)
 
 

@@ -370,10 +370,10 @@ def figure(reading: Reading, key: tuple, build: Callable[[], object]) -> object:
 
 def open_profile_on_click(event: object, codes: Sequence[str]) -> None:
     """Clicking a district on a map opens its profile (the district travels in the URL)."""
-    from kp_dash.views import charts
+    from kp_dash.views import uptake_access
 
     points = getattr(getattr(event, "selection", None), "points", None) or []
-    code = charts.picked_district(points, codes)
+    code = uptake_access.picked_district(points, codes)
     if code:
         st.switch_page(profile.PROFILE_PAGE, query_params={profile.URL_PARAM: code})
 

@@ -12,7 +12,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from kp_dash.numbers import analysis
-from kp_dash.views import charts
+from kp_dash.views import uptake_access
 
 RunPage = Callable[[str], AppTest]  # the run_page fixture
 PAGE = "pages/4_Uptake.py"
@@ -60,7 +60,7 @@ def _selected_names(spec: dict) -> list[str]:
 
 
 def _gap_values(table: pd.DataFrame) -> list[float]:
-    return [float(v) for v in table[GAP] if v != charts.NO_DATA]
+    return [float(v) for v in table[GAP] if v != uptake_access.NO_DATA]
 
 
 def test_page_on_demo_data_shows_scatter_map_legend_and_ranked_table(
@@ -95,7 +95,7 @@ def test_page_on_demo_data_shows_scatter_map_legend_and_ranked_table(
     assert "District boundaries — Source: [1]" in captions
     assert "1. OCHA COD-AB Pakistan 2022 (WFP SDI, ITOS, University of Georgia)" in captions
     assert "Lower Chitral" in captions  # parent-district survey value flagged
-    parents = table[table["Flags"].str.contains(charts.PARENT_FLAG)]["District"]
+    parents = table[table["Flags"].str.contains(uptake_access.PARENT_FLAG)]["District"]
     assert {"Lower Chitral", "Upper Chitral"} <= set(parents)
     quadrant_lines = [t for t in _texts(at.markdown) if " districts: " in t]
     assert len(quadrant_lines) == len(analysis.QUADRANTS)
@@ -150,7 +150,7 @@ def test_empty_database_says_no_uptake_and_never_shows_zero(
     table = _gap_table(at)
     assert len(table) == DISTRICT_COUNT
     for column in ("Uptake per 1,000", "Expected per 1,000 (modelled)", GAP):
-        assert (table[column] == charts.NO_DATA).all(), table[column].unique()
+        assert (table[column] == uptake_access.NO_DATA).all(), table[column].unique()
     for column in NUMBER_COLUMNS:
         assert not table[column].str.match(ZERO).any(), column
     assert table["Rank"].isna().all()

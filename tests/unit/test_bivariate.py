@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from kp_dash.store import geo
-from kp_dash.views import bivariate, charts, maps
+from kp_dash.views import bivariate, maps, uptake_access
 
 DISTRICT_COUNT = 35
 
@@ -79,7 +79,7 @@ def test_missing_values_are_no_data_never_the_lowest_class() -> None:
     access = [50.0, math.nan, 60.0, 70.0, 80.0]
     classed, terciles = bivariate.bivariate_classes(_frame(uptake, access))
     assert pd.isna(classed.loc[0, "uptake_class"]) and classed.loc[0, "access_class"] == 1
-    assert list(classed["bivariate_class"][:2]) == [charts.NO_DATA, charts.NO_DATA]
+    assert list(classed["bivariate_class"][:2]) == [uptake_access.NO_DATA, uptake_access.NO_DATA]
     assert list(classed["colour"][:2]) == [maps.NO_DATA_COLOUR] * 2
     # a real zero is classed (lowest), NaN is not counted in the breaks
     assert classed.loc[4, "uptake_class"] == 1
@@ -91,7 +91,7 @@ def test_missing_values_are_no_data_never_the_lowest_class() -> None:
 
 def test_all_missing_gives_no_data_everywhere_and_says_so() -> None:
     classed, terciles = bivariate.bivariate_classes(_frame([math.nan] * 3, [1.0, 2.0, 3.0]))
-    assert set(classed["bivariate_class"]) == {charts.NO_DATA}
+    assert set(classed["bivariate_class"]) == {uptake_access.NO_DATA}
     assert "uptake per 1,000 no data to class" in terciles.sentence()
 
 
@@ -111,7 +111,7 @@ def test_palette_is_nine_distinct_colours_with_standard_corners() -> None:
 def test_class_words() -> None:
     assert bivariate.class_words("3-1") == "high uptake, low access"
     assert bivariate.class_words("1-3") == "low uptake, high access"
-    assert bivariate.class_words(charts.NO_DATA) == charts.NO_DATA
+    assert bivariate.class_words(uptake_access.NO_DATA) == uptake_access.NO_DATA
 
 
 def test_terciles_sentence_states_breaks() -> None:
@@ -131,7 +131,7 @@ def test_legend_square_has_nine_cells_axis_titles_and_breaks() -> None:
         uptake, access = (int(p) for p in cell.name.split("-"))
         assert (cell.x0, cell.y0) == (access - 1, uptake - 1)  # access right, uptake up
         assert cell.fillcolor == bivariate.PALETTE[cell.name]
-    no_data = [s for s in fig.layout.shapes if s.name == charts.NO_DATA]
+    no_data = [s for s in fig.layout.shapes if s.name == uptake_access.NO_DATA]
     assert len(no_data) == 1 and no_data[0].fillcolor == maps.NO_DATA_COLOUR
     # the swatch is hatched like the map, and the legend says so
     (hatch,) = [t for t in fig.data if t.mode == "lines"]
@@ -206,10 +206,10 @@ def test_map_hover_names_values_classes_source_and_year(layer: geo.DistrictLayer
     assert "Class 1-1: low uptake, low access" in first
     assert "Uptake source: demo, 2023-2026" in first
     assert "Access source: census + survey, 2019-2023" in first
-    assert charts.PARENT_FLAG in first
+    assert uptake_access.PARENT_FLAG in first
     missing = hovers[frame.loc[1, "district_code"]]
     assert "Uptake: No data (no data tercile)" in missing
-    assert "Class No data" in missing and charts.PARENT_FLAG not in missing
+    assert "Class No data" in missing and uptake_access.PARENT_FLAG not in missing
     absent = hovers[sorted(layer.gdf["district_code"])[-1]]
     assert "Uptake source: not given, not given" in absent
 

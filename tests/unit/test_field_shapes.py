@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kp_dash.store import ingest, reader, shapes, sheet_totals
+from kp_dash.store import ingest, reader, sheet_totals, wide_sheets
 from tests.field_cases import ROW_COLUMNS
 
 SHAPES = Path(__file__).parents[1] / "fixtures" / "field" / "shapes"
@@ -461,8 +461,8 @@ def test_letters_of_columns():
     ],
 )
 def test_header_labels(text, label):
-    districts = shapes.Districts(None, _seed_resolver)
-    assert shapes._label(text, districts) == label
+    districts = wide_sheets.Districts(None, _seed_resolver)
+    assert wide_sheets._label(text, districts) == label
 
 
 def _seed_resolver():
@@ -481,7 +481,9 @@ def test_the_resolver_is_built_only_when_a_header_needs_it(tmp_path):
 
     header = ["month", "district", "service", "channel", "transactions"]
     frame = pd.DataFrame([["2026-09", "Swat", "health_card", "online", "5"]])
-    shaped = shapes.reshape(header, frame, np.array([2]), 1, "f.csv", shapes.Districts(None, build))
+    shaped = wide_sheets.reshape(
+        header, frame, np.array([2]), 1, "f.csv", wide_sheets.Districts(None, build)
+    )
     assert built == []
     assert shaped.header == header
     assert shaped.frame is frame
@@ -610,8 +612,8 @@ def test_the_resolver_is_built_once_for_a_wide_file():
 
     header = ["Month", "Service", "Channel", "Swat", "Mardan"]
     frame = pd.DataFrame([["2026-09", "health_card", "online", "5", "6"]])
-    districts = shapes.Districts(None, build)
-    shaped = shapes.reshape(header, frame, np.array([2]), 1, "f.csv", districts)
+    districts = wide_sheets.Districts(None, build)
+    shaped = wide_sheets.reshape(header, frame, np.array([2]), 1, "f.csv", districts)
     assert built == [1]
     assert shaped.header == ["Month", "Service", "Channel", "district", "transactions"]
     assert shaped.frame[3].tolist() == ["PK532", "PK523"]

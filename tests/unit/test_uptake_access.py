@@ -13,7 +13,7 @@ import pytest
 
 from kp_dash.numbers import analysis
 from kp_dash.store import db
-from kp_dash.views import charts
+from kp_dash.views import uptake_access
 
 ZERO = re.compile(r"^[+-]?0+([.,]0+)?$")
 DEMO_KIND = "Demonstration data (simulated, not real usage); PBS Census 2023, table 1"
@@ -53,7 +53,7 @@ def _frame(rows: list[tuple] = ROWS) -> pd.DataFrame:
     frame["expected_low"], frame["expected_high"] = fit.band(frame["access_index"])
     frame["uptake_gap"] = frame["uptake_per_1000"] - frame["expected_uptake"]
     frame["gap_rank"] = frame["uptake_gap"].rank(method="min").astype("Int64")
-    access_median, uptake_median = charts.medians(frame)
+    access_median, uptake_median = uptake_access.medians(frame)
     frame["quadrant"] = [
         analysis.quadrant(a, u, access_median, uptake_median)
         for a, u in zip(frame["access_index"], frame["uptake_per_1000"], strict=True)
@@ -78,7 +78,7 @@ def _traces(fig: go.Figure) -> dict[str, go.Scatter]:
 
 
 def test_scatter_traces_band_line_and_two_marker_kinds(frame, fit) -> None:
-    fig = charts.uptake_access_scatter(frame, fit)
+    fig = uptake_access.uptake_access_scatter(frame, fit)
     names = [trace.name for trace in fig.data]
     assert names == [
         "95% band of the fitted line",
@@ -93,7 +93,7 @@ def test_scatter_traces_band_line_and_two_marker_kinds(frame, fit) -> None:
 
 
 def test_scatter_band_is_closed_and_contains_the_line(frame, fit) -> None:
-    traces = _traces(charts.uptake_access_scatter(frame, fit))
+    traces = _traces(uptake_access.uptake_access_scatter(frame, fit))
     band, line = (
         traces["95% band of the fitted line"],
         traces["Expected uptake at that access (fit)"],
@@ -104,24 +104,24 @@ def test_scatter_band_is_closed_and_contains_the_line(frame, fit) -> None:
     upper, lower = np.array(band.y[:n]), np.array(band.y[n:][::-1])
     assert np.all(lower < np.array(line.y)) and np.all(np.array(line.y) < upper)
     # the line spans the access range of the drawn districts
-    drawn = frame[charts.plotted(frame)]
+    drawn = frame[uptake_access.plotted(frame)]
     assert line.x[0] == pytest.approx(drawn["access_index"].min())
     assert line.x[-1] == pytest.approx(drawn["access_index"].max())
     assert np.allclose(line.y, fit.expected(np.array(line.x)))
 
 
 def test_scatter_leaves_out_no_data_and_zero_uptake_and_says_so(frame, fit) -> None:
-    traces = _traces(charts.uptake_access_scatter(frame, fit))
+    traces = _traces(uptake_access.uptake_access_scatter(frame, fit))
     codes = [*traces["District"].customdata, *traces["Merged district (ex-FATA)"].customdata]
     assert sorted(codes) == ["PK501", "PK502", "PK503", "PK504", "PK507"]
-    sentence = charts.left_out_sentence(frame)
+    sentence = uptake_access.left_out_sentence(frame)
     assert "Echo (no usage data)" in sentence
     assert "Foxtrot (no digital transactions recorded)" in sentence
-    assert charts.left_out_sentence(frame[charts.plotted(frame)]) == ""
+    assert uptake_access.left_out_sentence(frame[uptake_access.plotted(frame)]) == ""
 
 
 def test_scatter_marker_area_follows_population_on_one_scale(frame, fit) -> None:
-    traces = _traces(charts.uptake_access_scatter(frame, fit))
+    traces = _traces(uptake_access.uptake_access_scatter(frame, fit))
     sizes: dict[str, float] = {}
     for name in ("District", "Merged district (ex-FATA)"):
         sizes |= dict(zip(traces[name].customdata, traces[name].marker.size, strict=True))
@@ -129,13 +129,13 @@ def test_scatter_marker_area_follows_population_on_one_scale(frame, fit) -> None
     by_population = sorted(sizes, key=lambda code: population[code])
     assert [sizes[c] for c in by_population] == sorted(sizes.values())
     # Charlie has four times Alpha's population: twice the diameter
-    assert sizes["PK503"] == pytest.approx(charts.MAX_MARKER_PX)
+    assert sizes["PK503"] == pytest.approx(uptake_access.MAX_MARKER_PX)
     assert sizes["PK503"] / sizes["PK501"] == pytest.approx(2.0)
-    assert min(sizes.values()) >= charts.MIN_MARKER_PX
+    assert min(sizes.values()) >= uptake_access.MIN_MARKER_PX
 
 
 def test_scatter_quadrant_names_sit_in_their_corners(frame, fit) -> None:
-    fig = charts.uptake_access_scatter(frame, fit)
+    fig = uptake_access.uptake_access_scatter(frame, fit)
     texts = {re.sub("</?i>", "", a.text): a for a in fig.layout.annotations}
     assert set(texts) == set(analysis.QUADRANTS)
     for name, note in texts.items():
@@ -149,29 +149,29 @@ def test_scatter_quadrant_names_sit_in_their_corners(frame, fit) -> None:
 
 
 def test_scatter_median_lines_are_dashed_at_the_provincial_medians(frame, fit) -> None:
-    shapes = {s.name: s for s in charts.uptake_access_scatter(frame, fit).layout.shapes}
+    shapes = {s.name: s for s in uptake_access.uptake_access_scatter(frame, fit).layout.shapes}
     assert shapes["median access"].x0 == pytest.approx(frame["access_index"].median())
     assert shapes["median uptake"].y0 == pytest.approx(frame["uptake_per_1000"].median())
     assert all(shape.line.dash == "dash" for shape in shapes.values())
 
 
 def test_scatter_hover_has_values_source_kind_year_and_flags(frame, fit) -> None:
-    traces = _traces(charts.uptake_access_scatter(frame, fit))
+    traces = _traces(uptake_access.uptake_access_scatter(frame, fit))
     hovers = dict(zip(traces["District"].customdata, traces["District"].text, strict=True))
     alpha = hovers["PK501"]
     for part in ("Alpha", "Uptake: 100.0", "Access index: 90.0", "Expected at this access",
                  "Gap: ", "Quadrant: on track", "Uptake source: demo + census, 2023-2026",
                  "Access source: census + survey, 2019-2023"):  # fmt: skip
         assert part in alpha, (part, alpha)
-    assert charts.PARENT_FLAG not in alpha
-    assert charts.PARENT_FLAG in hovers["PK507"]
+    assert uptake_access.PARENT_FLAG not in alpha
+    assert uptake_access.PARENT_FLAG in hovers["PK507"]
     merged = traces["Merged district (ex-FATA)"].text
-    assert all(charts.MERGED_FLAG in text for text in merged)
+    assert all(uptake_access.MERGED_FLAG in text for text in merged)
 
 
 def test_scatter_highlight_is_drawn_larger_and_outlined(frame, fit) -> None:
-    plain = _traces(charts.uptake_access_scatter(frame, fit))
-    fig = charts.uptake_access_scatter(frame, fit, highlight="PK502")
+    plain = _traces(uptake_access.uptake_access_scatter(frame, fit))
+    fig = uptake_access.uptake_access_scatter(frame, fit, highlight="PK502")
     selected = fig.data[-1]
     assert selected.name == "Selected: Bravo"
     assert list(selected.customdata) == ["PK502"]
@@ -187,25 +187,25 @@ def test_scatter_highlight_is_drawn_larger_and_outlined(frame, fit) -> None:
     assert selected.marker.size[0] > base["PK502"]
     assert "Bravo" in selected.hovertext[0]
     # a district that is not drawn (no uptake) and no choice add no trace
-    assert len(charts.uptake_access_scatter(frame, fit, highlight="PK505").data) == 4
-    assert len(charts.uptake_access_scatter(frame, fit, highlight=None).data) == 4
+    assert len(uptake_access.uptake_access_scatter(frame, fit, highlight="PK505").data) == 4
+    assert len(uptake_access.uptake_access_scatter(frame, fit, highlight=None).data) == 4
 
 
 def test_scatter_without_fit_or_uptake() -> None:
     frame = _frame()
-    assert [t.name for t in charts.uptake_access_scatter(frame, None).data] == [
+    assert [t.name for t in uptake_access.uptake_access_scatter(frame, None).data] == [
         "District",
         "Merged district (ex-FATA)",
     ]
     empty = frame.assign(uptake_per_1000=math.nan)
-    fig = charts.uptake_access_scatter(empty, None)
+    fig = uptake_access.uptake_access_scatter(empty, None)
     assert all(len(trace.x) == 0 for trace in fig.data)
-    assert "Alpha" in charts.left_out_sentence(empty)
-    assert "no fitted line" in charts.model_sentence(empty, None)
-    assert "No uptake data" in charts.no_scatter_message(empty)
+    assert "Alpha" in uptake_access.left_out_sentence(empty)
+    assert "no fitted line" in uptake_access.model_sentence(empty, None)
+    assert "No uptake data" in uptake_access.no_scatter_message(empty)
     zeros = frame.assign(uptake_per_1000=0.0)
-    assert not charts.plotted(zeros).any()
-    assert "No digital transactions are recorded" in charts.no_scatter_message(zeros)
+    assert not uptake_access.plotted(zeros).any()
+    assert "No digital transactions are recorded" in uptake_access.no_scatter_message(zeros)
 
 
 @pytest.mark.parametrize(
@@ -219,12 +219,12 @@ def test_scatter_without_fit_or_uptake() -> None:
     ],
 )
 def test_picked_district_reads_customdata_or_location(points, expected) -> None:
-    assert charts.picked_district(points, ["PK501", "PK503", "PK504"]) == expected
+    assert uptake_access.picked_district(points, ["PK501", "PK503", "PK504"]) == expected
 
 
 def test_gap_table_ranks_most_under_served_first_no_data_last(frame) -> None:
-    table = charts.gap_table(frame, highlight="PK507")
-    assert list(table.columns) == list(charts.GAP_COLUMNS.values())
+    table = uptake_access.gap_table(frame, highlight="PK507")
+    assert list(table.columns) == list(uptake_access.GAP_COLUMNS.values())
     gaps = frame.set_index("district_name")["uptake_gap"]
     ranked = table[table["Rank"].notna()]
     assert list(ranked["District"]) == list(gaps.dropna().sort_values().index)
@@ -233,17 +233,17 @@ def test_gap_table_ranks_most_under_served_first_no_data_last(frame) -> None:
     assert table["District"].iloc[-1] == "Echo" and pd.isna(echo["Rank"])
     for column in ("Uptake per 1,000", "Gap per 1,000", "Expected per 1,000 (modelled)"):
         assert echo[column] != "0"
-    assert echo["Uptake per 1,000"] == charts.NO_DATA
-    assert echo["Quadrant"] == charts.NO_DATA
+    assert echo["Uptake per 1,000"] == uptake_access.NO_DATA
+    assert echo["Quadrant"] == uptake_access.NO_DATA
     # a real zero stays a zero; "No data" is only for missing values
     assert table.set_index("District").loc["Foxtrot", "Uptake per 1,000"] == "0.0"
 
 
 def test_gap_table_flags_sources_and_selection(frame) -> None:
-    table = charts.gap_table(frame, highlight="PK507").set_index("District")
+    table = uptake_access.gap_table(frame, highlight="PK507").set_index("District")
     assert table.loc["Golf", "Selected"] and not table.drop("Golf")["Selected"].any()
-    assert charts.PARENT_FLAG in table.loc["Golf", "Flags"]
-    assert charts.MERGED_FLAG in table.loc["Bravo", "Flags"]
+    assert uptake_access.PARENT_FLAG in table.loc["Golf", "Flags"]
+    assert uptake_access.MERGED_FLAG in table.loc["Bravo", "Flags"]
     assert table.loc["Alpha", "Flags"] == ""
     assert table.loc["Alpha", "Source"] == (
         "uptake: demo + census; access: census + survey; expected: modelled"
@@ -251,7 +251,7 @@ def test_gap_table_flags_sources_and_selection(frame) -> None:
     assert table.loc["Alpha", "Year"] == "uptake 2023-2026; access 2019-2023"
     assert table.loc["Echo", "Year"].startswith("uptake not given")
     shown = table.reset_index()
-    html = charts.highlight_row_style(shown).to_html()
+    html = uptake_access.highlight_row_style(shown).to_html()
     style = html.split("</style>")[0]  # only shaded cells get a rule
     cells = set(re.findall(r"_row(\d+)_col(\d+)", style))
     golf = int(shown.index[shown["District"] == "Golf"][0])
@@ -260,8 +260,8 @@ def test_gap_table_flags_sources_and_selection(frame) -> None:
 
 
 def test_gap_export_keeps_the_rows_and_provenance_with_numbers_as_numbers(frame) -> None:
-    shown = charts.gap_table(frame, highlight="PK507")
-    exported = charts.gap_export(frame)
+    shown = uptake_access.gap_table(frame, highlight="PK507")
+    exported = uptake_access.gap_export(frame)
     assert list(exported.columns) == [c for c in shown.columns if c != "Selected"]
     assert exported["District"].tolist() == shown["District"].tolist()
     for column in ("Uptake per 1,000", "Expected per 1,000 (modelled)", "Gap per 1,000"):
@@ -272,9 +272,14 @@ def test_gap_export_keeps_the_rows_and_provenance_with_numbers_as_numbers(frame)
     assert by_name.loc["Foxtrot", "Uptake per 1,000"] == 0.0  # a real zero stays 0
     echo = by_name.loc["Echo"]  # no uptake: empty, never 0, and no rank
     assert echo[["Rank", "Uptake per 1,000", "Gap per 1,000"]].isna().all()
-    assert echo["Quadrant"] == charts.NO_DATA
+    assert echo["Quadrant"] == uptake_access.NO_DATA
     # the numbers shown: "-13.9" on screen is -13.9 in the file
-    gaps = shown["Gap per 1,000"].str.replace(",", "").replace(charts.NO_DATA, "nan").astype(float)
+    gaps = (
+        shown["Gap per 1,000"]
+        .str.replace(",", "")
+        .replace(uptake_access.NO_DATA, "nan")
+        .astype(float)
+    )
     assert exported["Gap per 1,000"].tolist() == pytest.approx(gaps.tolist(), nan_ok=True)
     assert (exported["Gap per 1,000"] < 0).any()
     assert by_name.loc["Alpha", "Source"] == (
@@ -284,10 +289,10 @@ def test_gap_export_keeps_the_rows_and_provenance_with_numbers_as_numbers(frame)
 
 
 def test_quadrant_counts_follow_the_meanings_and_count_no_data(frame) -> None:
-    rows = charts.quadrant_counts(frame, analysis.QUADRANTS)
-    assert [name for name, _, _ in rows] == [*analysis.QUADRANTS, charts.NO_DATA]
+    rows = uptake_access.quadrant_counts(frame, analysis.QUADRANTS)
+    assert [name for name, _, _ in rows] == [*analysis.QUADRANTS, uptake_access.NO_DATA]
     assert sum(count for _, count, _ in rows) == len(frame)
-    assert {n: c for n, c, _ in rows}[charts.NO_DATA] == 1  # Echo
+    assert {n: c for n, c, _ in rows}[uptake_access.NO_DATA] == 1  # Echo
     assert rows[0][2] == analysis.QUADRANTS["on track"]
 
 
@@ -302,11 +307,11 @@ def test_quadrant_counts_follow_the_meanings_and_count_no_data(frame) -> None:
     ],
 )
 def test_source_kinds(source, kinds) -> None:
-    assert charts.source_kinds(source) == kinds
+    assert uptake_access.source_kinds(source) == kinds
 
 
 def test_model_sentence(frame, fit) -> None:
-    model = charts.model_sentence(frame, fit)
+    model = uptake_access.model_sentence(frame, fit)
     assert "population-weighted least squares of log(uptake) on the access index" in model
     assert "left out: Echo, Foxtrot" in model
 
@@ -314,13 +319,13 @@ def test_model_sentence(frame, fit) -> None:
 def test_scatter_on_demo_frame_has_every_district_once(demo_db: Path) -> None:
     con = db.connect_readonly(demo_db)
     frame = analysis.district_frame(con)
-    fig = charts.uptake_access_scatter(frame, analysis.fit_uptake(frame), highlight="PK528")
+    fig = uptake_access.uptake_access_scatter(frame, analysis.fit_uptake(frame), highlight="PK528")
     codes = [c for t in fig.data[2:4] for c in t.customdata]
     assert sorted(codes) == sorted(frame["district_code"])
     assert fig.data[-1].name == "Selected: Peshawar"
     texts = [text for t in fig.data[2:4] for text in t.text]
     assert all("Uptake source: demo" in text and "Access source: census + survey" in text
                for text in texts)  # fmt: skip
-    table = charts.gap_table(frame)
+    table = uptake_access.gap_table(frame)
     assert len(table) == len(frame) == 35
     assert not any(ZERO.match(v) for v in table["Uptake per 1,000"])
