@@ -152,7 +152,7 @@ def add_user(name: str, role: str, password: str, district_codes=(), by: str | N
             "failures": 0,
             "locked_until": None,
         }
-    audit.record("user_added", by or batches.user(), f"{user.label}")
+    audit.record(audit.UserAdded(who=by or batches.user(), user=user.label))
     return user
 
 
@@ -160,7 +160,7 @@ def remove_user(name: str, by: str | None = None) -> None:
     with _locked() as records:
         if records.pop(name, None) is None:
             raise AccountError(f"no user {name[:64]!r}")
-    audit.record("user_removed", by or batches.user(), name)
+    audit.record(audit.UserRemoved(who=by or batches.user(), user=name))
 
 
 def set_password(name: str, password: str, by: str | None = None) -> None:
@@ -169,7 +169,7 @@ def set_password(name: str, password: str, by: str | None = None) -> None:
         if name not in records:
             raise AccountError(f"no user {name[:64]!r}")
         records[name].update(hash=digest, failures=0, locked_until=None)
-    audit.record("password_changed", by or batches.user(), name)
+    audit.record(audit.PasswordChanged(who=by or batches.user(), user=name))
 
 
 def users() -> list[User]:
@@ -208,28 +208,31 @@ def log_in(name: str, password: str, address: str | None = None) -> Login:
         record = records.get(name)
         if record is None:
             _verify(_DUMMY_HASH, password)
-            audit.record("login_failed", _shown(name), "no such user", address)
+            audit.record(
+                audit.LoginFailed(who=_shown(name), reason="no such user", address=address)
+            )
             return refused
         if (until := record.get("locked_until")) and datetime.fromisoformat(until) > _now():
-            audit.record("login_failed", name, "account locked", address)
+            audit.record(audit.LoginFailed(who=name, reason="account locked", address=address))
             return Login(None, _locked_message(datetime.fromisoformat(until)))
         if not _verify(record["hash"], password):
             return _failed(name, record, address, refused)
         record.update(failures=0, locked_until=None)
         if _HASHER.check_needs_rehash(record["hash"]):
             record["hash"] = _HASHER.hash(password)
-    audit.record("login", name, "password", address)
+    audit.record(audit.Login(who=name, via="password", address=address))
     return Login(_user(name, record))
 
 
 def _failed(name: str, record: dict, address: str | None, refused: Login) -> Login:
     record["failures"] = int(record.get("failures") or 0) + 1
-    audit.record("login_failed", name, f"wrong password ({record['failures']} in a row)", address)
+    reason = f"wrong password ({record['failures']} in a row)"
+    audit.record(audit.LoginFailed(who=name, reason=reason, address=address))
     if record["failures"] < MAX_FAILURES:
         return refused
     until = _now() + timedelta(minutes=LOCK_MINUTES)
     record.update(failures=0, locked_until=until.isoformat(timespec="seconds"))
-    audit.record("locked_out", name, f"{MAX_FAILURES} failed logins", address)
+    audit.record(audit.LockedOut(who=name, failures=MAX_FAILURES, address=address))
     return Login(None, _locked_message(until))
 
 

@@ -215,7 +215,10 @@ def confirm_alias(
     }
     frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
     write_atomically(aliases_path(), lambda tmp: frame.to_csv(tmp, index=False))
-    audit.record("alias_confirmed", row["who"], f"{row['alias']!r} = {district_code}", address)
+    confirmed = audit.AliasConfirmed(
+        who=row["who"], alias=row["alias"], district_code=district_code, address=address
+    )
+    audit.record(confirmed)
 
 
 # --- import and withdraw ------------------------------------------------------------------------

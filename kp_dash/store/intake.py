@@ -129,8 +129,16 @@ def import_file(
         accepted_batch = _accept(path, name, digest, validation, who, db_path, progress, source)
     progress(1.0, "done")
     rows = len(validation.rows)
-    message = f"{name}: accepted {rows:,} {validation.kind} rows as batch {accepted_batch.batch_id}"
-    audit.record("import", who or batches.user(), message, address)
+    imported = audit.Imported(
+        who=who or batches.user(),
+        file=name,
+        rows=rows,
+        kind=validation.kind,
+        batch_id=accepted_batch.batch_id,
+        address=address,
+    )
+    audit.record(imported)
+    message = imported.what
     if accepted_batch.demo_removed:
         message += f"; {DEMO_REMOVED}"
     return ImportResult(
@@ -373,7 +381,7 @@ def withdraw(
         with build.staged(db_path, records) as new_build:
             batches.save_records(records)
             new_build.commit()
-    audit.record("withdraw", who or batches.user(), f"batch {batch_id}", address)
+    audit.record(audit.Withdrawn(who=who or batches.user(), batch_id=batch_id, address=address))
 
 
 def _ensure_current(db_path: Path | None, progress: Progress) -> None:

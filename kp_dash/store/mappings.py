@@ -30,7 +30,6 @@ MAX_COLUMNS = 200  # a header wider than this is no department table to map by h
 MAX_FILE_BYTES = 1 << 20  # a mapping of MAX_COLUMNS long headers is far smaller
 MAX_SOURCE = 120  # characters of a source name kept
 SHOWN_HEADER = 40  # characters of a header cell a note or a label shows
-AUDIT_EVENT = "mapping_confirmed"
 # refusals a mapping can cure: the header does not name the contract's columns
 HEADER_RULES = frozenset(
     {"missing_column", "unknown_kind", "no_header_row", "unnamed_column", "duplicate_column"}
@@ -253,7 +252,10 @@ def save(mapping: ColumnMapping, who: str | None = None, address: str | None = N
     pairs = ", ".join(
         f"{shortened(h, 20)}={f}" for h, f in zip(saved.header, saved.fields, strict=True)
     )
-    audit.record(AUDIT_EVENT, who, f"column mapping for {source} ({saved.kind}): {pairs}", address)
+    confirmed = audit.MappingConfirmed(
+        who=who, source=source, kind=saved.kind, pairs=pairs, address=address
+    )
+    audit.record(confirmed)
     return path
 
 

@@ -67,7 +67,7 @@ def session_user() -> accounts.User | None:
     if sso.configured() and (user := sso.current_user()):
         if st.session_state.get(SSO_SEEN_KEY) != user.name:  # once per session, not per click
             st.session_state[SSO_SEEN_KEY] = user.name
-            audit.record("login", user.name, "single sign-on", address())
+            audit.record(audit.Login(who=user.name, via="single sign-on", address=address()))
         return user
     in_tab = st.session_state.get(SESSION_KEY)
     session_id = in_tab or _cookie()
@@ -99,7 +99,7 @@ def _session_over(session_id: str, found: sessions.Lookup, in_tab: bool) -> None
     st.session_state.pop(SESSION_KEY, None)
     if found.live_user is not None:
         sessions.end(session_id, found.ended)
-        audit.record("logout", found.live_user, found.ended, address())
+        audit.record(audit.Logout(who=found.live_user, how=found.ended, address=address()))
     if found.ended and (in_tab or found.ended != sessions.LOGGED_OUT):
         st.session_state[ENDED_KEY] = SESSION_ENDED[found.ended]
 
@@ -130,7 +130,7 @@ def require(page: str) -> accounts.User:
     sidebar_account(user)
     hand_over()
     if not allowed(page, user):
-        audit.record("refused", user.name, f"page {page}", address())
+        audit.record(audit.Refused(who=user.name, page=page, address=address()))
         role = page_registry.least_role(page)
         st.error(
             f"The {page} page is for {ROLE_PURPOSE[role]}; you are logged in as "
@@ -164,7 +164,10 @@ def login_form() -> None:
         if message := sso.refusal():
             if st.session_state.get(SSO_SEEN_KEY) != message:
                 st.session_state[SSO_SEEN_KEY] = message
-                audit.record("login_failed", "(single sign-on)", message, address())
+                failed = audit.LoginFailed(
+                    who="(single sign-on)", reason=message, address=address()
+                )
+                audit.record(failed)
             st.error(message)
 
 
@@ -174,7 +177,7 @@ def sidebar_account(user: accounts.User) -> None:
         return
     st.sidebar.caption(f"Logged in: {markdown.inert(user.label)}")
     if st.sidebar.button("Log out", key="auth_logout"):
-        audit.record("logout", user.name, user.via, address())
+        audit.record(audit.Logout(who=user.name, how=user.via, address=address()))
         if user.via == "sso":
             sso.logout()
         sessions.end(st.session_state.pop(SESSION_KEY, None))

@@ -280,19 +280,22 @@ def download_pdf(
     """A PDF (briefing or memo) for analysts and up, laid out when clicked and recorded then."""
     if not viewer.may("analyst"):
         return
-    data = audited(viewer, "briefing", f"{name} · {what}", make)
+    data = audited(viewer, audit.BriefingDownloaded, f"{name} · {what}", make)
     st.download_button(label, data, name, "application/pdf", key=key, on_click="ignore")
 
 
 def audited(
-    viewer: accounts.User, event: str, what: str, make: Callable[[], bytes]
+    viewer: accounts.User,
+    kind: type[audit.Downloaded],
+    what: str,
+    make: Callable[[], bytes],
 ) -> Callable[[], bytes]:
     """The bytes of a download, made when the button is clicked and recorded in the audit trail
     then (who and from where are taken now: the click runs outside the page script)."""
-    who, where = viewer.name, auth.address()
+    event = kind(who=viewer.name, file=what, address=auth.address())
 
     def download() -> bytes:
-        audit.record(event, who, what, where)
+        audit.record(event)
         return make()
 
     return download
@@ -326,9 +329,9 @@ def download_table(viewer: accounts.User, frame: pd.DataFrame, name: str, key: s
 
     what = f"{len(frame):,} rows"
     csv_file = audited(
-        viewer, "export", f"{name}.csv · {what}", lambda: exports.csv_bytes(export())
+        viewer, audit.Downloaded, f"{name}.csv · {what}", lambda: exports.csv_bytes(export())
     )
-    xlsx_file = audited(viewer, "export", f"{name}.xlsx · {what}", workbook)
+    xlsx_file = audited(viewer, audit.Downloaded, f"{name}.xlsx · {what}", workbook)
     left, right, _ = st.columns([1, 1, 6])
     left.download_button(
         "CSV", csv_file, f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore"
@@ -351,7 +354,7 @@ def download_geojson(
     def collection() -> bytes:
         return exports.geojson_bytes(shapes, exports.export_frame(values, demo=demo))
 
-    data = audited(viewer, "export", f"{name}.geojson", collection)
+    data = audited(viewer, audit.Downloaded, f"{name}.geojson", collection)
     st.download_button(
         "GeoJSON",
         data,

@@ -130,7 +130,9 @@ def test_a_session_ends_after_eight_hours() -> None:
 
 
 def test_audit_entries_are_one_line_each_whatever_the_text() -> None:
-    audit.record("export", "bajaur", 'x.csv\n{"at": "forged"}\r', "10.0.0.7")
+    audit.record(
+        audit.Downloaded(who="bajaur", file='x.csv\n{"at": "forged"}\r', address="10.0.0.7")
+    )
     lines = audit.audit_path().read_text().splitlines()
     assert len(lines) == 1
     assert audit.entries()[0].what == 'x.csv {"at": "forged"} '
@@ -145,9 +147,8 @@ def test_no_character_that_any_reader_takes_for_a_line_break_gets_into_the_trail
 ) -> None:
     # JavaScript ends lines at U+2028 and U+2029, Python's splitlines also at NEL (\x85), the
     # file separators and the form feed; C1 controls (\x80-\x9f) move terminals' cursors
-    audit.record(
-        "export", f"bajaur{breaker}x", f'x.csv{breaker}{{"at": "forged"}}', f"10.0.0.7{breaker}"
-    )
+    file, address = f'x.csv{breaker}{{"at": "forged"}}', f"10.0.0.7{breaker}"
+    audit.record(audit.Downloaded(who=f"bajaur{breaker}x", file=file, address=address))
     text = audit.audit_path().read_text(encoding="utf-8")
     assert len(text.splitlines()) == 1 and text.endswith("}\n")
     assert not [ch for ch in text[:-1] if (ch.isspace() and ch != " ") or ord(ch) < 32]
@@ -159,16 +160,39 @@ def test_no_character_that_any_reader_takes_for_a_line_break_gets_into_the_trail
 
 
 def test_audit_since_keeps_the_days_from_then_on() -> None:
-    audit.record("login", "a")
+    audit.record(audit.Login(who="a", via="password"))
     today = datetime.now(UTC).date()
     assert len(audit.entries(today)) == 1
     assert audit.entries(today + timedelta(days=1)) == []
 
 
+def test_each_event_words_its_own_facts() -> None:
+    """Callers state what happened; the trail's words for it are written in one place."""
+    events = [
+        audit.LockedOut(who="a", failures=5),
+        audit.Refused(who="a", page="Admin"),
+        audit.Imported(who="dm", file="f.csv", rows=1200, kind="usage", batch_id="b7"),
+        audit.AliasConfirmed(who="dm", alias="D I Khan", district_code="PK509"),
+        audit.BriefingDownloaded(who="a", file="kp-briefing.pdf"),
+    ]
+    for event in events:
+        audit.record(event)
+    shown = [(e.event, e.what) for e in audit.entries()]
+    assert shown == [
+        ("locked_out", "5 failed logins"),
+        ("refused", "page Admin"),
+        ("import", "f.csv: accepted 1,200 usage rows as batch b7"),
+        ("alias_confirmed", "'D I Khan' = PK509"),
+        ("briefing", "kp-briefing.pdf"),
+    ]
+    with pytest.raises(TypeError, match="not an audit event"):
+        audit.record("login")  # free text is refused
+
+
 def test_the_trail_is_appended_to_never_rewritten() -> None:
-    audit.record("login", "a")
+    audit.record(audit.Login(who="a", via="password"))
     first = audit.audit_path().read_text()
-    audit.record("logout", "a")
+    audit.record(audit.Logout(who="a", how="password"))
     assert audit.audit_path().read_text().startswith(first)
 
 
@@ -232,7 +256,7 @@ def test_which_hosts_are_this_machine(host: str, loopback: bool) -> None:
 
 
 def test_the_printed_trail_cannot_run_as_a_spreadsheet_formula() -> None:
-    audit.record("export", "amina", '=HYPERLINK("http://x","y").csv')
+    audit.record(audit.Downloaded(who="amina", file='=HYPERLINK("http://x","y").csv'))
     rows = _cli("audit").stdout.splitlines()
     assert rows[1].endswith(',export,"\'=HYPERLINK(""http://x"",""y"").csv",local')
 
