@@ -17,6 +17,7 @@ import getpass
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -235,9 +236,32 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from iter(lambda: handle.read(1 << 20), b"")
+
+
 def content_hash(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    for block in _blocks(path):
+        digest.update(block)
     return digest.hexdigest()
+
+
+@contextmanager
+def staged_copy(path: Path, folder: Path) -> Iterator[tuple[Path, str]]:
+    """A copy of `path` in `folder`, flushed to disk, and the SHA-256 of its content, from one
+    read of the file. The copy is removed on the way out unless it was renamed into place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    staged, digest = Path(name), hashlib.sha256()
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for block in _blocks(path):
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        yield staged, digest.hexdigest()
+    finally:
+        staged.unlink(missing_ok=True)

@@ -13,7 +13,8 @@ is accepted) brings it back; the choice is kept in `imports/demo.json`.
 
 from __future__ import annotations
 
-import shutil
+import functools
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -97,36 +98,38 @@ def import_file(
         checked = sniff.check(path, name)
     except cells.ReadError as refused:
         return _rejected(name, rejected(name, kind, [refused.problems]), "problem(s)")
-    digest = batches.content_hash(path)
-    if not dry_run and (previous := _accepted_with(digest)):
-        _ensure_current(db_path, progress)
-        return _already(name, previous)
-    source = mappings.clean_source(source)
-    try:
-        mapping = mapping or mappings.saved_for_file(checked, sheet, source)
-    except (mappings.SeveralSources, mappings.MappingError) as refused:
-        return _rejected(name, _mapping_refused(name, kind, refused), "problem(s)")
-    validation = validate_file(
-        checked,
-        kind=kind or (mapping.kind if mapping else None),
-        sheet=sheet,
-        extra_aliases=_alias_frame(),
-        progress=progress,
-        mapping=mapping,
+    validate = functools.partial(
+        _validate, checked, name, kind, sheet, source, mapping, districts, progress
     )
-    if validation.ok and districts:
-        validation = outside_districts(validation, districts)
-    if not validation.ok:
-        return _rejected(name, validation, "problem(s)")
     if dry_run:
+        validation = validate()
+        if isinstance(validation, ImportResult):
+            return validation
         return _checked(name, validation, db_path)
-    with batches.locked():  # a second import of the same file may have finished while this one ran
+    # the copy to archive and the content hash come from one read of the file
+    with batches.staged_copy(path, _archive_dir()) as (staged, digest):
         if previous := _accepted_with(digest):
+            _ensure_current(db_path, progress)
             return _already(name, previous)
-        overlap = overlapping_rows(validation, db_path)
-        if overlap.total:
-            return _repeats(name, validation, overlap)
-        accepted_batch = _accept(path, name, digest, validation, who, db_path, progress, source)
+        validation = validate()
+        if isinstance(validation, ImportResult):
+            return validation
+        with batches.locked():  # a second import of the same file may have finished meanwhile
+            if previous := _accepted_with(digest):
+                return _already(name, previous)
+            overlap = overlapping_rows(validation, db_path)
+            if overlap.total:
+                return _repeats(name, validation, overlap)
+            accepted_batch = _accept(
+                (staged, sniff.safe_suffix(name, path)),
+                name,
+                digest,
+                validation,
+                who,
+                db_path,
+                progress,
+                mappings.clean_source(source),
+            )
     progress(1.0, "done")
     rows = len(validation.rows)
     imported = audit.Imported(
@@ -178,6 +181,40 @@ def outside_districts(validation: Validation, districts: tuple[str, ...]) -> Val
         [f"{v} is not one of your districts ({allowed}); leave its rows out" for v in values],
     )
     return rejected(validation.file, validation.kind, [problems])
+
+
+def _validate(
+    checked: sniff.Checked,
+    name: str,
+    kind: str | None,
+    sheet: str | None,
+    source: str,
+    mapping: ColumnMapping | None,
+    districts: tuple[str, ...],
+    progress: Progress,
+) -> Validation | ImportResult:
+    """The file read and checked through its column mapping (given, else the one saved for its
+    header and source); a rejection when anything is wrong, the clean validation otherwise."""
+    source = mappings.clean_source(source)
+    try:
+        mapping = mapping or mappings.saved_for_file(checked, sheet, source)
+    except (mappings.SeveralSources, mappings.MappingError) as refused:
+        return _rejected(name, _mapping_refused(name, kind, refused), "problem(s)")
+    validation = validate_file(
+        checked,
+        kind=kind or (mapping.kind if mapping else None),
+        sheet=sheet,
+        extra_aliases=_alias_frame(),
+        progress=progress,
+        mapping=mapping,
+    )
+    if validation.ok and districts:
+        validation = outside_districts(validation, districts)
+    return validation if validation.ok else _rejected(name, validation, "problem(s)")
+
+
+def _archive_dir() -> Path:
+    return batches.imports_dir() / "archive"
 
 
 def _accepted_with(digest: str) -> dict | None:
@@ -313,7 +350,7 @@ def _alias_frame() -> pd.DataFrame | None:
 
 
 def _accept(
-    path: Path,
+    staged: tuple[Path, str],
     name: str,
     digest: str,
     validation: Validation,
@@ -327,9 +364,10 @@ def _accept(
     batch_id = _batch_id(validation.kind, digest, batches.read_records())
     progress(0.75, "archiving the file")
     # named by content hash; the suffix comes from an allow-list, never from the name as given
-    archive = batches.imports_dir() / "archive" / f"{digest}{sniff.safe_suffix(name, path)}"
+    copy, suffix = staged  # the copy made while hashing, already on disk, and its suffix
+    archive = _archive_dir() / f"{digest}{suffix}"
     if not archive.exists():
-        batches.write_atomically(archive, lambda tmp: shutil.copyfile(path, tmp))
+        os.replace(copy, archive)
     progress(0.8, "writing the batch")
     # the batch id travels with the rows: the database scans usage batches in place
     rows = validation.rows.assign(batch_id=pd.Categorical([batch_id] * len(validation.rows)))

@@ -51,6 +51,31 @@ def test_accepted_file_is_archived_recorded_and_counted(database):
     assert build.is_current()
 
 
+def test_the_file_is_copied_and_hashed_in_one_read_and_a_check_reads_it_once(
+    database, tmp_path, monkeypatch
+):
+    """The archive copy is the copy made while hashing: no second read to copy it, no third to
+    hash it; a dry run hashes nothing; no staged copy is left behind whatever the outcome."""
+    reads: list[str] = []
+    blocks = batches._blocks
+
+    def counted(path: Path):
+        reads.append(Path(path).name)
+        return blocks(path)
+
+    monkeypatch.setattr(batches, "_blocks", counted)
+    assert intake.import_file(FIXTURE, dry_run=True).status == "valid"
+    assert reads == []
+    assert intake.import_file(FIXTURE).status == "accepted"
+    assert reads == [FIXTURE.name]
+    assert intake.import_file(FIXTURE).status == "already_imported"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("month,district\n2025-01,Nowhere\n", encoding="utf-8")
+    assert intake.import_file(bad).status == "rejected"
+    archive = batches.imports_dir() / "archive"
+    assert [p.name for p in archive.iterdir()] == [f"{batches.content_hash(FIXTURE)}.csv"]
+
+
 def test_same_content_twice_is_not_counted_twice(database, tmp_path):
     first = intake.import_file(FIXTURE)
     copy = tmp_path / "renamed.csv"
