@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa_arrow
 from rapidfuzz import process
 
+from kp_dash.store import workbook_zip
 from kp_dash.store.values import NOT_REPORTED, month_advice, read_month, read_number
 
 WHOLE_FILE = 0  # the row number of problems about the whole file
@@ -336,3 +337,54 @@ def row_keys(keys: pd.DataFrame) -> pd.Series:
     if np.prod(np.array(sizes, dtype=float)) < 2**62:
         return pd.Series(np.ravel_multi_index([c for c, _ in codes], sizes))
     return pd.util.hash_pandas_object(keys, index=False).reset_index(drop=True)
+
+
+def cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+# --- wording: how notes and problems name rows, columns and counts ---------------------------
+
+
+def format_count(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
+def rows_text(numbers: np.ndarray) -> str:
+    """'rows 2–5, 8 and 10–12': spreadsheet rows as ranges."""
+    ordered = sorted({int(n) for n in numbers})
+    if not ordered:
+        return "no rows"
+    spans: list[list[int]] = []
+    for number in ordered:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    texts = [f"{a}" if a == b else f"{a}–{b}" for a, b in spans]
+    word = "row" if len(ordered) == 1 else "rows"
+    return f"{word} {listing(texts)}"
+
+
+def column_letters(positions: list[int]) -> str:
+    """'D–F' for adjacent columns, else 'D, F and H'."""
+    ordered = sorted(positions)
+    if len(ordered) > 2 and ordered[-1] - ordered[0] == len(ordered) - 1:
+        return f"{column_letter(ordered[0])}–{column_letter(ordered[-1])}"
+    return listing([column_letter(p) for p in ordered])
+
+
+def column_letter(position: int) -> str:
+    """A, B, …, Z, AA, …: the column (from 0) as a spreadsheet labels it."""
+    return workbook_zip.column_letters(position + 1)
+
+
+def listing(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def unique_items(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

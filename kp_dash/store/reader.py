@@ -20,11 +20,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from kp_dash.store import config, layout, sniff, wide_sheets
-from kp_dash.store.cells import ReadError, file_problem, problem_rows, texts
+from kp_dash.store.cells import ReadError, column_letter, file_problem, problem_rows, texts
 from kp_dash.store.districts import DistrictResolver
 from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.rules import is_known_header, key
-from kp_dash.store.sheet_totals import column_letter
 
 
 @dataclass

@@ -95,6 +95,17 @@ def key(name: object) -> str:
     return re.sub(r"[\s_]+", "", str(name)).lower()
 
 
+# a usage file's header words: the counts it measures and the columns that identify a row
+MEASURES = ("transactions", "users")
+ID_KEYS = {
+    key(n): contract
+    for contract, syns in COLUMNS["usage"].items()
+    if contract not in MEASURES
+    for n in (contract, *syns)
+}
+MEASURE_KEYS = {key(n): m for m in MEASURES for n in (m, *COLUMNS["usage"][m])}
+
+
 def is_known_header(name: str) -> bool:
     return key(name) in _known_header_keys()
 

@@ -1,7 +1,7 @@
 """Total and subtotal rows as department files write them: 'Total', 'Grand total', 'Sub-total',
 their Urdu words, or a division ('Peshawar Division', 'Hazara'). Each is left out of the rows and
 checked: the file's total must equal the sum of the rows it covers, and a difference is said for
-a person to check before accepting. Also the wording the shape notes share.
+a person to check before accepting.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from kp_dash.store import workbook_zip
-from kp_dash.store.rules import COLUMNS, key
+from kp_dash.store.cells import cell_text, format_count, rows_text
+from kp_dash.store.rules import ID_KEYS, MEASURE_KEYS, MEASURES, key
 from kp_dash.store.values import read_number
 
-MEASURES = ("transactions", "users")
 SHOWN_TOTALS = 3  # more total rows than this are summarised in one note
 # 'ذیلی' (sub-) before 'میزان' or 'کل' (total) says an Urdu subtotal
 _TOTAL_WORDS = {"total", "grandtotal", "subtotal", "کل", "میزان", "ٹوٹل", "کلمیزان"}
@@ -34,13 +33,6 @@ URDU_DIVISIONS = {
     "ملاکنڈ": "Malakand",
     "ہزارہ": "Hazara",
 }
-ID_KEYS = {
-    key(n): contract
-    for contract, syns in COLUMNS["usage"].items()
-    if contract not in MEASURES
-    for n in (contract, *syns)
-}
-MEASURE_KEYS = {key(n): m for m in MEASURES for n in (m, *COLUMNS["usage"][m])}
 
 
 class DistrictCodes(Protocol):
@@ -49,12 +41,6 @@ class DistrictCodes(Protocol):
     def code(self, text: str) -> str | None: ...
 
     def members(self, division: str) -> set[str]: ...
-
-
-def cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return str(value).strip()
 
 
 # --- total rows -------------------------------------------------------------------------------
@@ -231,48 +217,3 @@ def _total_row_notes(checks: list[TotalCheck]) -> list[str]:
         f"{len(checks)} total rows left out, {agree} equal to the sums of their rows",
         *differing,
     ]
-
-
-# --- wording ------------------------------------------------------------------------------------
-
-
-def format_count(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-
-
-def rows_text(numbers: np.ndarray) -> str:
-    """'rows 2–5, 8 and 10–12': spreadsheet rows as ranges."""
-    ordered = sorted({int(n) for n in numbers})
-    if not ordered:
-        return "no rows"
-    spans: list[list[int]] = []
-    for number in ordered:
-        if spans and number == spans[-1][1] + 1:
-            spans[-1][1] = number
-        else:
-            spans.append([number, number])
-    texts = [f"{a}" if a == b else f"{a}–{b}" for a, b in spans]
-    word = "row" if len(ordered) == 1 else "rows"
-    return f"{word} {listing(texts)}"
-
-
-def column_letters(positions: list[int]) -> str:
-    """'D–F' for adjacent columns, else 'D, F and H'."""
-    ordered = sorted(positions)
-    if len(ordered) > 2 and ordered[-1] - ordered[0] == len(ordered) - 1:
-        return f"{column_letter(ordered[0])}–{column_letter(ordered[-1])}"
-    return listing([column_letter(p) for p in ordered])
-
-
-def column_letter(position: int) -> str:
-    """A, B, …, Z, AA, …: the column (from 0) as a spreadsheet labels it."""
-    return workbook_zip.column_letters(position + 1)
-
-
-def listing(items: list[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def unique_items(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))

@@ -1,7 +1,8 @@
 """Spreadsheet shapes of usage files as department offices export them, turned into one row per
 month × district × service × channel [× sex]: a header over two rows (merged cells), and wide
 files whose columns are districts, months or sexes; total rows and columns are left out once
-checked (`sheet_totals`).
+checked (`sheet_totals`). The usage header's words are `rules`'; how notes name rows, columns
+and counts is `cells`'.
 
 Each value column carries a set of labels taken from the header rows (the measure: transactions
 or users; the month, district or sex it stands for), merged cells filled rightward; the table is
@@ -17,24 +18,28 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kp_dash.store.cells import file_problem, problem_rows
-from kp_dash.store.districts import DistrictResolver
-from kp_dash.store.layout import LayoutError
-from kp_dash.store.rules import SEX_SYNONYMS, SEXES, guess_kind, key
-from kp_dash.store.sheet_totals import (
-    ID_KEYS,
-    MEASURE_KEYS,
-    MEASURES,
+from kp_dash.store.cells import (
     cell_text,
     column_letter,
     column_letters,
+    file_problem,
     format_count,
     listing,
-    numbers,
-    total_kind,
+    problem_rows,
     unique_items,
-    without_total_rows,
 )
+from kp_dash.store.districts import DistrictResolver
+from kp_dash.store.layout import LayoutError
+from kp_dash.store.rules import (
+    ID_KEYS,
+    MEASURE_KEYS,
+    MEASURES,
+    SEX_SYNONYMS,
+    SEXES,
+    guess_kind,
+    key,
+)
+from kp_dash.store.sheet_totals import numbers, total_kind, without_total_rows
 from kp_dash.store.values import NOT_REPORTED, read_month
 
 DIMENSIONS = ("month", "district", "sex")  # what a column of a wide file can stand for

@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kp_dash.store import ingest, reader, sheet_totals, wide_sheets
+from kp_dash.store import cells, ingest, reader, sheet_totals, wide_sheets
 from tests.field_cases import ROW_COLUMNS
 
 SHAPES = Path(__file__).parents[1] / "fixtures" / "field" / "shapes"
@@ -432,15 +432,15 @@ def test_total_kind(cell, kind):
 
 
 def test_rows_as_ranges():
-    assert sheet_totals.rows_text(np.array([2, 3, 4, 5, 8, 10, 11, 12])) == "rows 2–5, 8 and 10–12"
-    assert sheet_totals.rows_text(np.array([7])) == "row 7"
-    assert sheet_totals.rows_text(np.array([], dtype=int)) == "no rows"
+    assert cells.rows_text(np.array([2, 3, 4, 5, 8, 10, 11, 12])) == "rows 2–5, 8 and 10–12"
+    assert cells.rows_text(np.array([7])) == "row 7"
+    assert cells.rows_text(np.array([], dtype=int)) == "no rows"
 
 
 def test_letters_of_columns():
-    assert sheet_totals.column_letters([3, 4, 5]) == "D–F"
-    assert sheet_totals.column_letters([3, 5]) == "D and F"
-    assert sheet_totals.column_letter(26) == "AA"
+    assert cells.column_letters([3, 4, 5]) == "D–F"
+    assert cells.column_letters([3, 5]) == "D and F"
+    assert cells.column_letter(26) == "AA"
 
 
 @pytest.mark.parametrize(
