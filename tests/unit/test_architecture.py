@@ -213,3 +213,50 @@ def test_no_sql_is_written_in_views() -> None:
         if (found := sql_strings(ast.parse(p.read_text(encoding="utf-8"))))
     }
     assert written == {}
+
+
+def reached_internals(tree: ast.AST, known: set[str]) -> list[str]:
+    """`module._name` and `from module import _name` for kp_dash modules: one module reaching
+    into another's internals, which says the two are one idea split in two."""
+    aliases = {
+        (alias.asname or alias.name.split(".")[-1]): f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+        if f"{node.module}.{alias.name}" in known
+    }
+    found = [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module in known
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    found += [
+        f"{aliases[node.value.id]}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in aliases
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+    ]
+    return found
+
+
+def test_the_internals_finder_sees_both_ways_in() -> None:
+    known = {"kp_dash.store.cells", "kp_dash.store"}
+    source = "from kp_dash.store import cells\nfrom kp_dash.store.cells import _hidden\ncells._x()"
+    found = reached_internals(ast.parse(source), known)
+    assert sorted(found) == ["kp_dash.store.cells._hidden", "kp_dash.store.cells._x"]
+
+
+def test_no_module_reaches_into_another_modules_internals() -> None:
+    paths = list(PACKAGE.rglob("*.py"))
+    known = {module_name(p) for p in paths}
+    reached = {
+        module_name(p): found
+        for p in sorted(paths)
+        if (found := reached_internals(ast.parse(p.read_text(encoding="utf-8")), known))
+    }
+    assert reached == {}
