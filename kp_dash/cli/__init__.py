@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kp_dash.cli import accounts as cli_accounts
-from kp_dash.store import config
+from kp_dash.store import config, kinds
 
 if TYPE_CHECKING:  # the commands import pandas only when they need it
     import pandas as pd
@@ -379,7 +379,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument(
         "--kind",
-        choices=["usage", "indicators", "targets"],
+        choices=list(kinds.NAMES),
         help="the file's kind (guessed from its header when omitted)",
     )
     p.add_argument("--sheet", help="the Excel sheet to read (default: the first)")

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kp_dash.store import batches, config, db, demo, ingest, reader
+from kp_dash.store import batches, config, db, demo, ingest, kinds, reader
 from kp_dash.store.ingest import Validation
 
 SEED_TABLES = (
@@ -165,16 +165,6 @@ def _load_usage(con: duckdb.DuckDBPyConnection, source: UsageSource, rows: pd.Da
     )
 
 
-# one statement per kind: a validated batch file into its table (usage batches are not copied:
-# the `usage` view scans their Parquet files directly)
-_BATCH_INSERTS = {
-    "indicators": (
-        "insert into indicator_values by name select * replace (? as batch_id),"
-        " 'survey' as source_kind, parent_name is not null as is_parent_estimate"
-        " from read_parquet(?)"
-    ),
-    "targets": "insert into targets by name select * replace (? as batch_id) from read_parquet(?)",
-}
 USAGE_COLUMNS = (
     "batch_id",
     "month_start",
@@ -191,7 +181,8 @@ USAGE_COLUMNS = (
 
 def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
     """An accepted import, read back from its validated Parquet file (validated once, on import)."""
-    if record["kind"] == "usage":
+    kind = kinds.get(record["kind"])
+    if kind.insert_sql is None:  # scanned in place (usage): only the batch is recorded
         _record_batch(
             con,
             record["batch_id"],
@@ -203,7 +194,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
         )
         return
     path = batches.batch_path(record["batch_id"])
-    con.execute(_BATCH_INSERTS[record["kind"]], [record["batch_id"], str(path)])
+    con.execute(kind.insert_sql, [record["batch_id"], str(path)])
 
 
 def _sql_text(value: str) -> str:

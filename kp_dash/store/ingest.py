@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kp_dash.store import config, db, lineage, rules, sniff
+from kp_dash.store import config, db, kinds, rules, sniff, value_checks
 from kp_dash.store.cells import (
     FUZZY_COLUMNS,
     district_message,
@@ -29,11 +29,7 @@ from kp_dash.store.cells import (
     lookup_codes,
     map_distinct,
     map_texts,
-    parse_codes,
-    parse_months,
-    parse_numbers,
     problem_rows,
-    quoted,
     texts,
 )
 from kp_dash.store.districts import DistrictResolver
@@ -126,8 +122,7 @@ class Validator:
         header_row = layout.header_row if layout is not None else 1
         if kind is None:
             return rejected(file, None, [rules.unknown_kind(frame, file, header_row)])
-        if kind not in rules.KINDS:
-            raise ValueError(f"unknown kind '{kind}' (known: {', '.join(rules.KINDS)})")
+        file_kind = kinds.get(kind)
         mapping, problems = rules.header_problems(frame, file, kind, header_row)
         if problems:
             return rejected(file, kind, problems)
@@ -143,243 +138,18 @@ class Validator:
             if layout is not None
             else np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
         )
-        parse = getattr(self, f"_parse_{kind}")
-        rows, fuzzy = parse(cells, file, rownum, problems, progress)
-        if kind == "usage":
-            rows, rownum = self._count_successors(rows, cells["district"], rownum)
-        rules.repeated_keys(rows, kind, file, rownum, problems)
+        rows, fuzzy, rownum = file_kind.parse(self, cells, file, rownum, problems, progress)
+        value_checks.repeated_keys(rows, file_kind, file, rownum, problems)
         if problems:
             result = rejected(file, kind, problems)
             result.fuzzy, result.notes = fuzzy, self.notes
             return result
-        return Validation(
-            file, kind, rules.final_types(rows, kind), _empty_problems(), fuzzy, self.notes
-        )
+        rows = rows.astype(file_kind.final_types)
+        return Validation(file, kind, rows, _empty_problems(), fuzzy, self.notes)
 
-    def _count_successors(self, rows, written, rownum):
-        """Rows under districts made after the 2023 census, summed into their census district."""
-        names = texts(written)
-        successor = map_distinct(
-            names, lambda t: t is not None and self.resolver.resolve(t).is_successor
-        )
-        rows, rownum, notes = lineage.combine_successors(
-            rows,
-            successor.astype(bool),
-            rownum,
-            rules.KEYS["usage"],
-            ("transactions", "users"),
-            written=names,
-            resolver=self.resolver,
-        )
-        self.notes += notes
-        return rows, rownum
+    # districts through the resolver, services by code or name (the kinds' parsers use them) --
 
-    # usage ---------------------------------------------------------------------------------
-
-    def _parse_usage(self, cells, file, rownum, problems, progress):
-        out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
-        progress(0.1, "checking months")
-        out["month_start"] = parse_months(cells["month"], file, rownum, problems, notes=self.notes)
-        progress(0.25, "resolving districts")
-        out["district_code"], fuzzy = self._districts(cells["district"], file, rownum, problems)
-        progress(0.4, "checking codes")
-        out["service_code"] = self._services(cells["service"], file, rownum, problems)
-        out["channel"] = parse_codes(
-            cells["channel"], "channel", self.channels, {}, file, rownum, problems
-        )
-        for column, allowed, synonyms in (
-            ("sex", rules.SEXES, rules.SEX_SYNONYMS),
-            ("area", rules.AREAS, {}),
-            ("age_band", rules.AGE_BANDS, {}),
-        ):
-            values = cells.get(column, pd.Series(rules.DEFAULTS[column], index=out.index))
-            filled = texts(values).fillna(rules.DEFAULTS[column])
-            out[column] = parse_codes(
-                filled, column, set(allowed), synonyms, file, rownum, problems
-            )
-        progress(0.55, "checking counts")
-        raw = {
-            "transactions": cells["transactions"],
-            "users": cells.get("users", pd.Series(pd.NA, index=out.index, dtype="object")),
-        }
-        out["transactions"] = parse_numbers(
-            raw["transactions"],
-            "transactions",
-            file,
-            rownum,
-            problems,
-            required=True,
-            notes=self.notes,
-        )
-        out["users"] = parse_numbers(
-            raw["users"], "users", file, rownum, problems, required=False, notes=self.notes
-        )
-        raw["month_start"] = cells["month"]
-        problems += rules.schema_problems(
-            rules.usage_schema(self.today),
-            out,
-            raw,
-            file,
-            rownum,
-            {
-                "future_month": self._future_month,
-                "negative_count": rules.value_problem,
-                "fractional_count": rules.value_problem,
-                "count_too_large": rules.value_problem,
-                "users_above_transactions": rules.users_above,
-            },
-        )
-        return out, fuzzy
-
-    def _future_month(self, check, column, index, frame, raw, file, rownum):
-        values = raw["month_start"].iloc[index]
-        current = f"{self.today:%Y-%m}"
-        return problem_rows(
-            file,
-            rownum[index],
-            "month",
-            values,
-            check,
-            quoted(values) + f" is in the future (latest allowed month is {current})",
-        )
-
-    # indicators ----------------------------------------------------------------------------
-
-    def _parse_indicators(self, cells, file, rownum, problems, progress):
-        out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
-        progress(0.2, "resolving districts")
-        out["district_code"], out["parent_name"], fuzzy = self._districts_or_parents(
-            cells["district"], file, rownum, problems
-        )
-        out["year"] = parse_numbers(
-            cells["year"], "year", file, rownum, problems, required=True, notes=self.notes
-        )
-        out["indicator"] = self._indicators(cells["indicator"], file, rownum, problems)
-        out["grp"] = parse_codes(
-            cells["group"], "group", set(rules.GROUPS), {}, file, rownum, problems
-        )
-        out["value"] = parse_numbers(
-            cells["value"], "value", file, rownum, problems, required=True, notes=self.notes
-        )
-        out["unit"] = parse_codes(
-            cells["unit"], "unit", set(rules.UNITS), {"%": "pct"}, file, rownum, problems
-        )
-        rules.unit_problems(out, cells, self.indicator_units, file, rownum, problems)
-        source = texts(cells["source"])
-        blank = source.isna()
-        if blank.any():
-            problems.append(
-                problem_rows(
-                    file,
-                    rownum[blank],
-                    "source",
-                    [""] * int(blank.sum()),
-                    "missing_source",
-                    "source is blank; name the survey or register the value comes from",
-                )
-            )
-        out["source"] = source
-        raw = {"year": cells["year"], "value": cells["value"]}
-        problems += rules.schema_problems(
-            rules.indicators_schema(self.today),
-            out,
-            raw,
-            file,
-            rownum,
-            {
-                "year_out_of_range": rules.value_problem,
-                "pct_out_of_range": lambda *a: rules.value_problem(
-                    "pct_out_of_range", "value", *a[2:]
-                ),
-                "bad_count": rules.bad_indicator_count,
-            },
-        )
-        return out, fuzzy
-
-    def _indicators(self, cells, file, rownum, problems) -> pd.Series:
-        def to_code(value):
-            text = None if value is None else str(value).lower()
-            return text if text in self.indicator_units else None
-
-        return lookup_codes(
-            cells, "indicator", to_code, sorted(self.indicator_units), file, rownum, problems
-        )
-
-    # targets -------------------------------------------------------------------------------
-
-    def _parse_targets(self, cells, file, rownum, problems, progress):
-        out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
-        out["service_code"] = self._services(
-            cells["service"], file, rownum, problems, allow_all=True
-        )
-        written = texts(cells["district"])
-        province = written.str.lower().isin(rules.PROVINCE_CODES).fillna(False).astype(bool)
-        codes, fuzzy = self._districts(written.mask(province, "PK501"), file, rownum, problems)
-        out["district_code"] = codes.mask(province, None)
-        out["metric"] = self._metrics(cells["metric"], file, rownum, problems)
-        month = cells.get("month")
-        year = cells.get("year")
-        out["month_start"] = (
-            parse_months(month, file, rownum, problems, required=year is None, notes=self.notes)
-            if month is not None
-            else pd.NaT
-        )
-        out["year"] = (
-            parse_numbers(
-                year, "year", file, rownum, problems, required=month is None, notes=self.notes
-            )
-            if year is not None
-            else np.nan
-        )
-        out["year"] = out["year"].fillna(out["month_start"].dt.year)
-        undated = (
-            out["year"].isna() & map_distinct(month, lambda v: v is None).astype(bool)
-            if month is not None and year is not None
-            else None
-        )
-        if undated is not None and undated.any():
-            problems.append(
-                problem_rows(
-                    file,
-                    rownum[undated],
-                    "year",
-                    [""] * int(undated.sum()),
-                    "missing_period",
-                    "month and year are both blank; give a month (YYYY-MM) or a year",
-                )
-            )
-        out["target"] = parse_numbers(
-            cells["target"], "target", file, rownum, problems, required=True, notes=self.notes
-        )
-        raw = {
-            "target": cells["target"],
-            "year": year if year is not None else pd.Series("", index=out.index),
-        }
-        problems += rules.schema_problems(
-            rules.targets_schema(self.today),
-            out,
-            raw,
-            file,
-            rownum,
-            {
-                "negative_target": rules.value_problem,
-                "year_out_of_range": rules.value_problem,
-            },
-        )
-        return out, fuzzy
-
-    def _metrics(self, cells, file, rownum, problems) -> pd.Series:
-        def to_code(value):
-            text = None if value is None else str(value).lower()
-            return text if text in self.metric_codes else None
-
-        return lookup_codes(
-            cells, "metric", to_code, sorted(self.metric_codes), file, rownum, problems
-        )
-
-    # districts through the resolver, services by code or name --------------------------
-
-    def _districts(self, cells, file, rownum, problems) -> tuple[pd.Series, pd.DataFrame]:
+    def districts(self, cells, file, rownum, problems) -> tuple[pd.Series, pd.DataFrame]:
         resolutions: dict = {}
 
         def resolve(text: object) -> str | None:
@@ -409,7 +179,7 @@ class Validator:
             )
         return codes, fuzzy_frame(resolutions)
 
-    def _districts_or_parents(self, cells, file, rownum, problems):
+    def districts_or_parents(self, cells, file, rownum, problems):
         """Districts, or an old parent district (Chitral, Kohistan) kept at parent level."""
         written = texts(cells)
         resolutions = self.resolver.resolve_many(written.dropna().unique())
@@ -419,10 +189,10 @@ class Validator:
             written.where(parent),
             lambda t: self.parent_names[tuple(sorted(resolutions[t].parent_codes))],
         ).astype("string")
-        codes, fuzzy = self._districts(written.mask(parent, "PK501"), file, rownum, problems)
+        codes, fuzzy = self.districts(written.mask(parent, "PK501"), file, rownum, problems)
         return codes.mask(parent, None), names, fuzzy
 
-    def _services(self, cells, file, rownum, problems, allow_all: bool = False) -> pd.Series:
+    def services(self, cells, file, rownum, problems, allow_all: bool = False) -> pd.Series:
         def to_code(value):
             if value is None:
                 return None
@@ -467,8 +237,8 @@ def validate_file(
     A confirmed column `mapping` names the file's header row and the contract column of each
     of its cells. A path is checked before it is read (`sniff.check`); a checked file is not
     checked again."""
-    if kind is not None and kind not in rules.KINDS:
-        raise ValueError(f"unknown kind '{kind}' (known: {', '.join(rules.KINDS)})")
+    if kind is not None:
+        kinds.get(kind)  # an unknown kind is the caller's mistake, not the file's
     progress = progress or _no_progress
     name = path.name if isinstance(path, sniff.Checked) else display_name or path.name
     progress(0.0, f"reading {name}")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import audit, batches, cells, config, mappings, sniff
+from kp_dash.store import audit, batches, cells, config, kinds, mappings, sniff
 from kp_dash.store.ingest import FIRST_DATA_ROW, Progress, Validation, rejected, validate_file
 from kp_dash.store.mappings import ColumnMapping
 
@@ -257,18 +257,6 @@ def _checked(name: str, validation: Validation, db_path: Path | None) -> ImportR
     return ImportResult("valid", None, validation.kind, rows, validation, message, takes_demo_out)
 
 
-# the key of each kind, as it is stored: a new batch may not repeat a key an accepted batch has
-_STORED_KEYS = {
-    "usage": (
-        "usage",
-        ("month_start", "district_code", "service_code", "channel", "sex", "area", "age_band"),
-    ),
-    "indicators": (
-        "indicator_values",
-        ("district_code", "parent_name", "year", "indicator", "grp"),
-    ),
-    "targets": ("targets", ("service_code", "district_code", "metric", "month_start", "year")),
-}
 OVERLAP_REPORT_LIMIT = 1000
 
 
@@ -307,10 +295,11 @@ def overlapping_rows(validation: Validation, db_path: Path | None = None) -> Ove
     path = Path(db_path or config.db_path())
     if not path.exists() or validation.rows.empty:
         return none
-    table, key = _STORED_KEYS[validation.kind]
+    kind = kinds.get(validation.kind)  # its key, as stored: no batch may repeat one
+    table, key = kind.table, kind.keys
     rows = validation.rows[list(key)].assign(row=range(2, len(validation.rows) + 2))
     join = " and ".join(f"t.{c} is not distinct from r.{c}" for c in key)
-    # the table and key names come from the fixed map above; the values are never in the SQL
+    # the table and key names come from the kind's module; the values are never in the SQL
     matches = f"from incoming r join {table} t on {join} where t.batch_id <> 'demo'"
     with db.connect_readonly(path) as con:
         cursor = con.cursor()

@@ -15,8 +15,9 @@ from typing import Protocol
 
 import pandas as pd
 
+from kp_dash.store import kinds
 from kp_dash.store.cells import file_problem
-from kp_dash.store.rules import COLUMNS, REQUIRED, guess_kind, is_known_header, match_columns
+from kp_dash.store.rules import guess_kind, is_known_header, match_columns
 
 HEADER_SEARCH_ROWS = 20  # the header is looked for in the first 20 rows of a sheet or file
 SAMPLE_ROWS = 20  # data rows below a header that show whether a delimiter splits them alike
@@ -91,9 +92,9 @@ def is_complete_header(cells: Sequence[object]) -> bool:
     names = [str(c).strip() for c in cells if c is not None and str(c).strip()]
     if not is_header(names):
         return False
-    kind = guess_kind(names)
-    mapping, _ = match_columns(names, COLUMNS[kind])
-    return all(column in mapping for column in REQUIRED[kind])
+    kind = kinds.get(guess_kind(names))
+    mapping, _ = match_columns(names, kind.columns)
+    return all(column in mapping for column in kind.required)
 
 
 def header_index(

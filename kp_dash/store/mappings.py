@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from kp_dash.store import config, layout, sniff
-from kp_dash.store.rules import COLUMNS, KINDS, REQUIRED, key
+from kp_dash.store import config, kinds, layout, sniff
+from kp_dash.store.rules import key
 
 IGNORE = "ignore"
 FORMAT = "kp_dash column mapping"
@@ -118,7 +118,7 @@ class ColumnMapping:
 def field_problems(kind: str, fields: Sequence[str], header: Sequence[str] = ()) -> list[str]:
     """Why `fields` is no mapping for a `kind` file: unknown fields, a field given to two
     columns, required fields not given (empty when it is one)."""
-    known = COLUMNS[kind]
+    known = kinds.get(kind).columns
     shown = [shortened(h) for h in header] or [f"column {i + 1}" for i in range(len(fields))]
     problems = [
         f"'{shortened(f)}' is not a column of a {kind} file (columns: {', '.join(known)}, "
@@ -130,9 +130,9 @@ def field_problems(kind: str, fields: Sequence[str], header: Sequence[str] = ())
         if count > 1:
             given = ", ".join(f"'{h}'" for h, f in zip(shown, fields, strict=False) if f == field)
             problems.append(f"{field} is given to {count} columns ({given}); give it to one")
-    missing = [c for c in REQUIRED[kind] if c not in fields]
-    if kind == "targets" and "month" not in fields and "year" not in fields:
-        missing.append("month or year")
+    missing = [c for c in kinds.get(kind).required if c not in fields]
+    if (either := kinds.get(kind).either) and not any(c in fields for c in either):
+        missing.append(" or ".join(either))
     if missing:
         problems.append(f"required column(s) not given: {', '.join(missing)}")
     return problems
@@ -200,8 +200,8 @@ def from_record(record: object, name: str) -> ColumnMapping:
             f"(or '{IGNORE}') for each header cell"
         )
     kind = record.get("kind")
-    if kind not in KINDS:
-        raise refuse(f"'kind' must be one of {', '.join(KINDS)} (found {kind!r})")
+    if kind not in kinds.ALL:
+        raise refuse(f"'kind' must be one of {', '.join(kinds.NAMES)} (found {kind!r})")
     if problems := field_problems(kind, fields, header):
         raise refuse("; ".join(problems))
     source, saved = record.get("source") or "", record.get("saved") or ""
@@ -233,8 +233,8 @@ def save(mapping: ColumnMapping, who: str | None = None, address: str | None = N
     an earlier one for the same source and header, and record it in the audit trail."""
     from kp_dash.store import audit, batches
 
-    if mapping.kind not in KINDS:
-        raise MappingError(f"a column mapping needs a kind ({', '.join(KINDS)})")
+    if mapping.kind not in kinds.ALL:
+        raise MappingError(f"a column mapping needs a kind ({', '.join(kinds.NAMES)})")
     if len(mapping.fields) != len(mapping.header):
         raise MappingError("a column mapping gives one field (or 'ignore') per header cell")
     if problems := field_problems(mapping.kind, mapping.fields, mapping.header):

@@ -29,16 +29,9 @@ from kp_dash.store.cells import (
     unique_items,
 )
 from kp_dash.store.districts import DistrictResolver
+from kp_dash.store.kinds.usage import SEX_SYNONYMS, SEXES
 from kp_dash.store.layout import LayoutError
-from kp_dash.store.rules import (
-    ID_KEYS,
-    MEASURE_KEYS,
-    MEASURES,
-    SEX_SYNONYMS,
-    SEXES,
-    guess_kind,
-    key,
-)
+from kp_dash.store.rules import ID_KEYS, MEASURE_KEYS, MEASURES, guess_kind, key
 from kp_dash.store.sheet_totals import numbers, total_kind, without_total_rows
 from kp_dash.store.values import NOT_REPORTED, read_month
 

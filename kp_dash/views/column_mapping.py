@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kp_dash.store import intake, isolated, layout, mappings, rules
+from kp_dash.store import intake, isolated, kinds, layout, mappings, rules
 from kp_dash.store.mappings import IGNORE, ColumnMapping, shortened
 from kp_dash.views.data_page import Outcome, Request
 from kp_dash.views.markdown import inert
@@ -23,7 +23,7 @@ MAPPING_INTRO = (
 )
 MAP_KIND_WIDGET = {
     "label": "Kind of this file",
-    "options": rules.KINDS,
+    "options": kinds.NAMES,
     "index": None,
     "placeholder": "Choose the kind first",
     "key": "data_map_kind",
@@ -55,17 +55,17 @@ class MappingForm:
 
     @staticmethod
     def options(kind: str) -> list[str]:
-        return [*rules.COLUMNS[kind], IGNORE]
+        return [*kinds.get(kind).columns, IGNORE]
 
     @staticmethod
     def option_label(kind: str, field: str) -> str:
         if field == IGNORE:
             return "ignore (leave the column out)"
-        return f"{field} (required)" if field in rules.REQUIRED[kind] else field
+        return f"{field} (required)" if field in kinds.get(kind).required else field
 
     def preselected(self, kind: str, column: MappedColumn) -> int:
         """A header the contract already names starts at its field, any other at 'ignore'."""
-        found, _ = rules.match_columns([column.header], rules.COLUMNS[kind])
+        found, _ = rules.match_columns([column.header], kinds.get(kind).columns)
         options = self.options(kind)
         return options.index(next(iter(found), IGNORE))
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import config, contract, ingest, intake, isolated, mappings, rules, sniff
+from kp_dash.store import config, contract, ingest, intake, isolated, kinds, mappings, sniff
 from kp_dash.store.ingest import Progress
 from kp_dash.views import exports, templates
 from kp_dash.views.markdown import inert, name_shown
 
 AUTO = "auto"
-KIND_CHOICES = (AUTO, *rules.KINDS)
+KIND_CHOICES = (AUTO, *kinds.NAMES)
 # tab-separated exports and Excel's 'Unicode Text' (.txt) are read as CSV (`sniff.file_format`)
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
 SOURCE_LABEL = "Source (department or office that sent the file)"

@@ -18,41 +18,22 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kp_dash.numbers import registry
-from kp_dash.store import config, rules
+from kp_dash.store import config, kinds
 
-KINDS = rules.KINDS
+KINDS = kinds.NAMES
 DATA_SHEET = "data"
 # drop-downs cover this many data rows (a department return is rarely longer; more rows still work)
 VALIDATED_ROWS = 5000
 
-# Fixed past months and years: an example must never become "in the future" as time passes, and a
-# fixed file keeps the template byte-identical between runs.
-EXAMPLES: dict[str, list[list[object]]] = {
-    "usage": [
-        ["2025-01", "Peshawar", "health_complaints", "online", "female", "urban", "25-59", 120, 95],
-        ["2025-01", "PK509", "telemedicine", "mobile_app", "male", "rural", "15-24", 40, ""],
-    ],
-    "indicators": [
-        ["Peshawar", 2023, "internet_use_pct", "all", 45.5, "pct", "District survey 2023"],
-        ["PK509", 2023, "mobile_ownership_pct", "female", 31.2, "pct", "District survey 2023"],
-    ],
-    "targets": [
-        ["health_complaints", "KP", "uptake_per_1000", "2025-06", "", 12],
-        ["telemedicine", "Dera Ismail Khan", "digital_share_pct", "2025-12", "", 40],
-    ],
-}
-
 
 def _check_kind(kind: str) -> None:
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
+    kinds.get(kind)  # an unknown kind is refused, the known ones named
 
 
 def header(kind: str) -> list[str]:
     """The contract's columns for a kind, in the contract's order."""
     _check_kind(kind)
-    return list(rules.COLUMNS[kind])
+    return list(kinds.get(kind).columns)
 
 
 def template_csv(kind: str) -> bytes:
@@ -61,7 +42,7 @@ def template_csv(kind: str) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header(kind))
-    writer.writerows(EXAMPLES[kind])
+    writer.writerows(kinds.get(kind).examples)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -74,19 +55,7 @@ def _seed(name: str, columns: list[str], seed_dir: Path) -> pd.DataFrame:
 
 def code_lists(kind: str, seed_dir: Path = config.SEED_DIR) -> dict[str, list[str]]:
     """The allowed values of a kind's coded columns (column -> values)."""
-    _check_kind(kind)
-    if kind == "usage":
-        channels = _seed("channels.csv", ["channel"], seed_dir)["channel"].tolist()
-        return {
-            "channel": channels,
-            "sex": list(rules.SEXES),
-            "area": list(rules.AREAS),
-            "age_band": list(rules.AGE_BANDS),
-        }
-    if kind == "indicators":
-        indicators = _seed("indicators.csv", ["indicator"], seed_dir)["indicator"].tolist()
-        return {"indicator": indicators, "group": list(rules.GROUPS), "unit": list(rules.UNITS)}
-    return {"metric": list(registry.ALL)}
+    return kinds.get(kind).code_lists(seed_dir)
 
 
 def _bold_frozen_header(sheet: Worksheet, names: list[str]) -> None:
@@ -130,7 +99,7 @@ def template_xlsx(kind: str, seed_dir: Path = config.SEED_DIR) -> bytes:
     data = book.active
     data.title = DATA_SHEET
     _bold_frozen_header(data, names)
-    for row in EXAMPLES[kind]:
+    for row in kinds.get(kind).examples:
         data.append([None if value == "" else value for value in row])
     letters = {name: get_column_letter(i) for i, name in enumerate(names, start=1)}
 

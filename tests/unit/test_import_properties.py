@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from kp_dash.store import build, ingest, intake, rules
+from kp_dash.store import build, ingest, intake, kinds
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -83,7 +83,7 @@ BASES: dict[str, tuple[list, list[list]]] = {
     ),
 }
 HEADER_NAMES = sorted(
-    {name for spec in rules.COLUMNS.values() for c, syns in spec.items() for name in (c, *syns)}
+    {n for k in kinds.ALL.values() for c, syns in k.columns.items() for n in (c, *syns)}
 )
 
 # --- cells --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kp_dash.store import ingest, rules
+from kp_dash.store import ingest, kinds, rules
 from kp_dash.store.values import read_month
 
 TODAY = date(2026, 11, 26)
@@ -362,9 +362,9 @@ def test_guess_kind():
     assert rules.guess_kind(["a", "b"]) is None
 
 
-@pytest.mark.parametrize("kind", rules.KINDS)
+@pytest.mark.parametrize("kind", kinds.NAMES)
 def test_every_kind_has_required_columns_in_its_spec(kind):
-    assert set(rules.REQUIRED[kind]) <= set(rules.COLUMNS[kind])
+    assert set(kinds.get(kind).required) <= set(kinds.get(kind).columns)
 
 
 def test_a_target_may_give_a_year_alone_when_both_columns_exist(tmp_path):

@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kp_dash.store import ingest, reader, rules
+from kp_dash.store import ingest, reader, rules, value_checks
 from kp_dash.store.districts import DistrictResolver
+from kp_dash.store.kinds import usage as usage_kind
 from kp_dash.store.lineage import combine_successors
 
 NAMES = Path(__file__).parents[1] / "fixtures" / "field" / "names"
 TODAY = date(2026, 11, 26)
-KEY = rules.KEYS["usage"]
+KEY = usage_kind.KEYS
 COUNTS = ("transactions", "users")
 NAN = float("nan")
 SW = "Upper South Waziristan and Lower South Waziristan (created 2022 from South Waziristan)"
@@ -98,7 +99,7 @@ def test_a_successor_beside_its_census_district_is_left_for_the_repeated_key_rul
         "gives South Waziristan itself with the same key (see the repeated-key problems)"
     ]
     problems: list[pd.DataFrame] = []
-    rules.repeated_keys(out, "usage", "f.csv", rownum, problems)
+    value_checks.repeated_keys(out, usage_kind.KIND, "f.csv", rownum, problems)
     assert problems[0]["row"].tolist() == [3, 4]
     assert problems[0]["rule"].tolist() == ["repeated_key", "repeated_key"]
 
@@ -162,7 +163,7 @@ def test_without_the_written_names_the_note_is_general() -> None:
 
 
 def test_successors_fixture_through_the_intended_wiring(resolver: DistrictResolver) -> None:
-    """Parse, then combine successors, then the repeated-key check: as ingest will call it."""
+    """Parse (which combines successors), then the repeated-key check: as ingest calls them."""
     path = NAMES / "successors.csv"
     layout = reader.read_layout(path)
     mapping, problems = rules.header_problems(layout.frame, path.name, "usage")
@@ -170,16 +171,12 @@ def test_successors_fixture_through_the_intended_wiring(resolver: DistrictResolv
     checker = ingest.validator(TODAY)
     checker.notes = []
     rownum = np.asarray(layout.rows)
-    rows, _ = checker._parse_usage(cells, path.name, rownum, problems, lambda *_: None)
-    written = cells["district"]
-    successor = written.map(lambda name: resolver.resolve(name).is_successor)
-    rows, rownum, notes = combine_successors(
-        rows, successor, rownum, KEY, COUNTS, written=written, resolver=resolver
-    )
-    rules.repeated_keys(rows, "usage", path.name, rownum, problems)
+    rows, _, rownum = usage_kind.parse(checker, cells, path.name, rownum, problems, lambda *_: None)
+    notes = checker.notes
+    value_checks.repeated_keys(rows, usage_kind.KIND, path.name, rownum, problems)
     assert problems == []
     assert rownum.tolist() == [2, 4, 6, 8, 9, 10, 11]
-    final = rules.final_types(rows, "usage")
+    final = rows.astype(usage_kind.KIND.final_types)
     final["month_start"] = final["month_start"].dt.strftime("%Y-%m-%d")
     got = sorted(
         tuple("" if pd.isna(v) else str(v) for v in r) for r in final.itertuples(index=False)

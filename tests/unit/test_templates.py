@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from kp_dash.store import batches, config, ingest, intake, rules
+from kp_dash.store import batches, config, ingest, intake
+from kp_dash.store.kinds import usage
 from kp_dash.views import data_page, templates
 
 # The columns as CONTRACTS.md lists them, in its order (usage: the table; the others: the text).
@@ -98,9 +99,9 @@ def test_usage_workbook_lists_codes_and_has_drop_downs(tmp_path: Path) -> None:
         "helpline",
         "counter",
     }
-    assert list(codes["sex"].dropna()) == list(rules.SEXES)
-    assert list(codes["area"].dropna()) == list(rules.AREAS)
-    assert list(codes["age_band"].dropna()) == list(rules.AGE_BANDS)
+    assert list(codes["sex"].dropna()) == list(usage.SEXES)
+    assert list(codes["area"].dropna()) == list(usage.AREAS)
+    assert list(codes["age_band"].dropna()) == list(usage.AGE_BANDS)
 
     book = load_workbook(path)
     data = book["data"]
