@@ -137,7 +137,7 @@ def _metric(definition: dict) -> Metric | ModelledMetric:
 _DEFINED = [_metric(definition) for definition in db.metric_definitions()]
 REGISTRY: dict[str, Metric] = {m.code: m for m in _DEFINED if isinstance(m, Metric)}
 MODELLED: dict[str, ModelledMetric] = {m.code: m for m in _DEFINED if isinstance(m, ModelledMetric)}
-ALL: dict[str, Metric | ModelledMetric] = {**REGISTRY, **MODELLED}
+ALL: dict[str, Metric | ModelledMetric] = {m.code: m for m in _DEFINED}  # in their order
 
 
 def get(code: str) -> Metric | ModelledMetric:

@@ -46,7 +46,7 @@ def test_page_first_enters_the_app_with_its_own_address(page: Path) -> None:
 
 
 def test_every_page_is_registered_and_checked() -> None:
-    assert len(PAGES) == 11
+    assert PAGES, "no page found"
     assert set(_addresses()) == {f"pages/{p.name}" for p in PAGES}
 
 
