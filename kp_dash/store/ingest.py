@@ -71,7 +71,7 @@ def _problem_line(p: tuple) -> str:
     return f"{p.file}: {place}: {p.message}" if place else f"{p.file}: {p.message}"
 
 
-def _empty_problems() -> pd.DataFrame:
+def no_problems() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
 
 
@@ -145,7 +145,7 @@ class Validator:
             result.fuzzy, result.notes = fuzzy, self.notes
             return result
         rows = rows.astype(file_kind.final_types)
-        return Validation(file, kind, rows, _empty_problems(), fuzzy, self.notes)
+        return Validation(file, kind, rows, no_problems(), fuzzy, self.notes)
 
     # districts through the resolver, services by code or name (the kinds' parsers use them) --
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import audit, batches, cells, config, kinds, mappings, sniff
+from kp_dash.store import audit, batches, cells, config, kept_checks, kinds, mappings, sniff
 from kp_dash.store.ingest import FIRST_DATA_ROW, Progress, Validation, rejected, validate_file
 from kp_dash.store.mappings import ColumnMapping
 
@@ -86,32 +86,47 @@ def import_file(
     address: str | None = None,
     mapping: ColumnMapping | None = None,
     source: str = "",
+    content_hash: str | None = None,
 ) -> ImportResult:
     """Validate a file and, when it is clean, accept it whole (see the module docstring).
     With `districts` (a district officer's P-codes) a row of any other district, or of the
     province as a whole, is a problem that rejects the file. The file's columns are read
     through `mapping` when given, else through the mapping saved for its header and `source`
-    (the department or office that sent it, recorded with the batch) when there is one."""
+    (the department or office that sent it, recorded with the batch) when there is one. A dry
+    run given the `content_hash` of the file keeps its clean check for the import of the same
+    bytes (`kept_checks`)."""
     progress = progress or (lambda fraction, message: None)
     name = display_name or path.name
     try:  # before anything reads the file: its size, kind and what it unpacks to
         checked = sniff.check(path, name)
     except cells.ReadError as refused:
         return _rejected(name, rejected(name, kind, [refused.problems]), "problem(s)")
+    source = mappings.clean_source(source)
+    try:
+        mapping = mapping or mappings.saved_for_file(checked, sheet, source)
+    except (mappings.SeveralSources, mappings.MappingError) as refused:
+        return _rejected(name, _mapping_refused(name, kind, refused), "problem(s)")
     validate = functools.partial(
-        _validate, checked, name, kind, sheet, source, mapping, districts, progress
+        _validate, checked, name, kind, sheet, mapping, districts, progress
+    )
+    kept_key = functools.partial(
+        kept_checks.key, kind=kind, sheet=sheet, source=source, mapping=mapping, districts=districts
     )
     if dry_run:
         validation = validate()
         if isinstance(validation, ImportResult):
             return validation
+        if content_hash:  # the caller hashed the bytes it saved: keep the check for the import
+            kept_checks.keep(kept_key(content_hash), validation)
         return _checked(name, validation, db_path)
     # the copy to archive and the content hash come from one read of the file
     with batches.staged_copy(path, _archive_dir()) as (staged, digest):
         if previous := _accepted_with(digest):
             _ensure_current(db_path, progress)
             return _already(name, previous)
-        validation = validate()
+        # a check of these very bytes, kept by a dry run, is not made again
+        if (validation := kept_checks.take(kept_key(digest))) is None:
+            validation = validate()
         if isinstance(validation, ImportResult):
             return validation
         with batches.locked():  # a second import of the same file may have finished meanwhile
@@ -128,7 +143,7 @@ def import_file(
                 who,
                 db_path,
                 progress,
-                mappings.clean_source(source),
+                source,
             )
     progress(1.0, "done")
     rows = len(validation.rows)
@@ -188,18 +203,12 @@ def _validate(
     name: str,
     kind: str | None,
     sheet: str | None,
-    source: str,
     mapping: ColumnMapping | None,
     districts: tuple[str, ...],
     progress: Progress,
 ) -> Validation | ImportResult:
-    """The file read and checked through its column mapping (given, else the one saved for its
-    header and source); a rejection when anything is wrong, the clean validation otherwise."""
-    source = mappings.clean_source(source)
-    try:
-        mapping = mapping or mappings.saved_for_file(checked, sheet, source)
-    except (mappings.SeveralSources, mappings.MappingError) as refused:
-        return _rejected(name, _mapping_refused(name, kind, refused), "problem(s)")
+    """The file read and checked through its column mapping; a rejection when anything is
+    wrong, the clean validation otherwise."""
     validation = validate_file(
         checked,
         kind=kind or (mapping.kind if mapping else None),

@@ -141,6 +141,7 @@ class Request:
     districts: tuple[str, ...] = ()  # a district officer's: rows of other districts are problems
     address: str | None = None
     source: str = ""  # who sent the file: its saved column mapping is applied
+    content_hash: str = ""  # of the bytes saved: a clean check is kept for their import
 
     def run(
         self, *, dry_run: bool = False, progress: Progress | None = None
@@ -158,6 +159,7 @@ class Request:
             districts=self.districts,
             address=self.address,
             source=self.source,
+            content_hash=self.content_hash,
         )
 
 
@@ -182,6 +184,7 @@ def request(
         districts,
         address,
         mappings.clean_source(source),
+        path.stem,  # the upload is saved under its content's hash
     )
 
 

@@ -81,9 +81,12 @@ def test_good_file_checks_valid_then_imports_and_shows_in_log(
     _click(at, "data_check")
     assert "3 rows are valid (usage); nothing imported yet." in _texts(at.success)
     assert batches.read_manifest().empty, "a check must not import"
+    kept = batches.imports_dir() / "checked"
+    assert len(list(kept.iterdir())) == 2, "the clean check is kept for the import"
 
     at.text_input(key="data_who").input("Amina Khan")
     _click(at, "data_import")
+    assert list(kept.iterdir()) == [], "the import used the kept check (validated once)"
     accepted = [t for t in _texts(at.success) if "accepted 3 usage rows as batch" in t]
     assert accepted, _texts(at.success)
     assert at.get("progress")[0].proto.value == 100  # the bar reached the end

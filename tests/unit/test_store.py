@@ -267,3 +267,42 @@ def test_a_few_repeated_rows_are_each_listed(database, tmp_path):
         "them first; nothing was written"
     )
     assert result.validation.problems["row"].tolist() == [2, 3, 4, 5, 6]
+
+
+def _validations_counted(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    validate = intake.validate_file
+
+    def counted(*args, **kwargs):
+        calls.append("validated")
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "validate_file", counted)
+    return calls
+
+
+def test_a_file_checked_then_imported_is_validated_once(database, monkeypatch):
+    calls = _validations_counted(monkeypatch)
+    digest = batches.content_hash(FIXTURE)
+    assert intake.import_file(FIXTURE, dry_run=True, content_hash=digest).status == "valid"
+    kept = sorted(p.suffix for p in (batches.imports_dir() / "checked").iterdir())
+    assert kept == [".json", ".parquet"]
+    result = intake.import_file(FIXTURE, who="Amina")
+    assert result.status == "accepted" and result.rows == 11
+    assert calls == ["validated"]  # the check's, not the import's
+    assert usage_total() == 307  # the same rows as a file validated on import
+    assert list((batches.imports_dir() / "checked").iterdir()) == []  # used once, then gone
+
+
+def test_a_kept_check_is_not_used_for_other_bytes_or_other_spellings(database, monkeypatch):
+    calls = _validations_counted(monkeypatch)
+    claimed = "0" * 64  # a caller's hash that is not the file's
+    intake.import_file(FIXTURE, dry_run=True, content_hash=claimed)
+    assert intake.import_file(FIXTURE).status == "accepted"
+    assert calls == ["validated", "validated"]
+    intake.withdraw(intake.import_file(FIXTURE).batch_id)
+    calls.clear()
+    intake.import_file(FIXTURE, dry_run=True, content_hash=batches.content_hash(FIXTURE))
+    batches.confirm_alias("Peshawer", "PK528", who="dm")  # spellings changed since the check
+    intake.import_file(FIXTURE)
+    assert calls == ["validated", "validated"]
