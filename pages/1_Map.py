@@ -21,16 +21,20 @@ layer = ui.current_layer()
 st.caption(f"{metric.label} · {selection.service_label} · {selection.period_label}")
 if frame.empty:
     st.info("No data for this metric, service and period: every district is shown as *No data*.")
-options = {"label": metric.label, "unit": metric.unit, "higher_is_better": metric.higher_is_better}
+options = {
+    "label": metric.label,
+    "unit": metric.unit,
+    "higher_is_better": metric.higher_is_better,
+    "outside": page.outside,
+    "breaks": cached.map_breaks(page, metric.code, *selection.period),  # the province's classes
+}
 if view == "plotly":
     drawn = ("map", page.stamp, metric.code, selection.period, cached.layer_key(layer))
-    figure = ui.figure(
-        page, drawn, lambda: maps.choropleth_figure(layer, values, outside=page.outside, **options)
-    )
+    figure = ui.figure(page, drawn, lambda: maps.choropleth_figure(layer, values, **options))
     event = st.plotly_chart(figure, key="map_plotly", on_select="rerun", selection_mode="points")
     ui.open_profile_on_click(event, values["district_code"])
 else:
-    deck = decks.choropleth_deck(layer, values, outside=page.outside, **options)
+    deck = decks.choropleth_deck(layer, values, **options)
     st.pydeck_chart(deck, key="map_deck")
 ui.map_caption(layer, sources)
 exported = disclosure.with_counts(values, frame, metric)

@@ -45,6 +45,7 @@ from kp_dash.views import (
     bivariate,
     briefing,
     catalogue,
+    maps,
     pdf_layout,
     plan_page,
     profile_tables,
@@ -155,6 +156,14 @@ def district_ranking(file_stamp: tuple, code: str, *period: str | None) -> pd.Da
     """Every district ranked by a metric (ranks among all 35, kept for a district officer)."""
     frame = metric_frame.unrestricted(file_stamp, code, ("district",), *period)
     return summaries.district_ranking(registry.get(code), frame, _register(file_stamp))
+
+
+@reader(max_entries=64)
+def map_breaks(file_stamp: tuple, code: str, *period: str | None) -> tuple[float, ...]:
+    """The class breaks of a metric's map, from every district's value (no district named), so
+    a district officer's map keeps the province's classes."""
+    frame = metric_frame.unrestricted(file_stamp, code, ("district",), *period)
+    return maps.quantile_breaks(frame["value"]) if "value" in frame else ()
 
 
 @reader(max_entries=64)

@@ -50,9 +50,10 @@ def choropleth_deck(
     higher_is_better: bool = True,
     value_format: str = "{:,.1f}",
     outside: frozenset[str] = frozenset(),
+    breaks: tuple[float, ...] | None = None,
 ) -> pdk.Deck:
     """The same classes as `choropleth_figure`, as a pydeck GeoJsonLayer (no basemap needed)."""
-    frame, legend = maps.classified(layer, values, unit, higher_is_better, value_format)
+    frame, legend = maps.classified(layer, values, unit, higher_is_better, value_format, breaks)
     frame, legend = scope.mark_outside(frame, legend, outside)
     colours = {name: maps.hex_to_rgba(colour) for name, colour in legend}
     frame["fill"] = frame["label"].map(colours)

@@ -63,19 +63,32 @@ def _class_labels(breaks: np.ndarray, value_format: str) -> list[str]:
     return [f"Class {i + 1}" for i in range(len(breaks) - 1)]
 
 
+def quantile_breaks(values: pd.Series, n_classes: int = 5) -> tuple[float, ...]:
+    """The class breaks of a choropleth: quantiles of the values present (none without any)."""
+    present = pd.to_numeric(values, errors="coerce").astype(float).dropna()
+    if present.empty:
+        return ()
+    return tuple(
+        float(b) for b in np.unique(np.quantile(present, np.linspace(0, 1, n_classes + 1)))
+    )
+
+
 def colour_classes(
     values: pd.Series,
     n_classes: int = 5,
     higher_is_better: bool = True,
     value_format: str = "{:,.1f}",
+    breaks: tuple[float, ...] | None = None,
 ) -> tuple[pd.Series, list[tuple[str, str]]]:
-    """Quantile class label per value ("No data" for NaN) and the legend [(label, hex colour)]."""
+    """Quantile class label per value ("No data" for NaN) and the legend [(label, hex colour)].
+    `breaks` drawn from more values than those shown (a district officer's map keeps the
+    province's classes) are used as given."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     present = numbers.dropna()
     labels = pd.Series(NO_DATA, index=values.index, dtype=object)
     legend: list[tuple[str, str]] = []
+    breaks = np.asarray(breaks if breaks else quantile_breaks(present, n_classes))
     if not present.empty:
-        breaks = np.unique(np.quantile(present, np.linspace(0, 1, n_classes + 1)))
         if len(breaks) == 1:  # all equal: one class, not a spread of empty ones
             names = [value_format.format(breaks[0])]
             labels[present.index] = names[0]
@@ -135,11 +148,12 @@ def classified(
     unit: str,
     higher_is_better: bool,
     value_format: str,
+    breaks: tuple[float, ...] | None = None,
 ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Layer districts with their values and colour class, and the legend."""
     frame = joined_values(layer, values, value_format, unit)
     frame["label"], legend = colour_classes(
-        frame["value"], higher_is_better=higher_is_better, value_format=value_format
+        frame["value"], higher_is_better=higher_is_better, value_format=value_format, breaks=breaks
     )
     return frame, legend
 
@@ -153,9 +167,10 @@ def choropleth_figure(
     higher_is_better: bool = True,
     value_format: str = "{:,.1f}",
     outside: frozenset[str] = frozenset(),
+    breaks: tuple[float, ...] | None = None,
 ) -> go.Figure:
     """Discrete-class choropleth: MapLibre for real boundaries, a plain diagram for the tiles."""
-    frame, legend = classified(layer, values, unit, higher_is_better, value_format)
+    frame, legend = classified(layer, values, unit, higher_is_better, value_format, breaks)
     frame["hover"] = _hover(frame, label)
     fig = area_figure(layer, frame, legend, outside=outside)
     fig.update_layout(

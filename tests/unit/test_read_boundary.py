@@ -33,6 +33,7 @@ CALLS: dict[str, list[tuple]] = {
         ("uptake_per_1000", ("month",), *PERIOD),
     ],
     "district_ranking": [("uptake_per_1000", *PERIOD), ("access_index", None, None, None)],
+    "map_breaks": [("uptake_per_1000", *PERIOD)],
     "district_frame": [PERIOD],
     "uptake_view": [PERIOD],
     "group_table": [PERIOD],
@@ -78,6 +79,7 @@ PROVINCE_LEVEL = {
     "profile_part",
     "profile_figures_display",
     "plan_scenario",
+    "map_breaks",
 }
 # Readers that pick districts by argument, and a call of each that asks for another district.
 ASKING_FOR_SWAT = {
@@ -197,6 +199,9 @@ def test_the_officer_still_reads_their_own_district(on_every_district: Path) -> 
     assert 1 <= int(ranking["rank"].iloc[0]) <= 35  # the place among all 35 stays
     status = cached.target_status(reading, *PERIOD)
     assert set(status["district_code"].dropna()) == {BAJAUR}
+    province = cached.Reading(PROVINCE, reading.stamp)
+    breaks = cached.map_breaks(reading, "uptake_per_1000", *PERIOD)
+    assert len(breaks) == 6 and breaks == cached.map_breaks(province, "uptake_per_1000", *PERIOD)
     view = cached.uptake_view(reading, *PERIOD)
     assert view.fit is not None and view.fit.n_districts > 30  # the province's line
     assert sum(count for _, count, _ in view.quadrants) == 35
