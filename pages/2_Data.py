@@ -113,5 +113,6 @@ st.caption(dp.WITHDRAW_NOTE)
 st.subheader("Templates")
 for kind_name, column in zip(templates.KINDS, st.columns(len(templates.KINDS)), strict=True):
     column.markdown(f"**{kind_name}**")
+    column.caption(templates.about(kind_name))
     for button in dp.template_downloads(kind_name):
         column.download_button(**button)

@@ -30,6 +30,11 @@ def _check_kind(kind: str) -> None:
     kinds.get(kind)  # an unknown kind is refused, the known ones named
 
 
+def about(kind: str) -> str:
+    """What a kind of file holds, as its module says (shown beside its templates)."""
+    return kinds.get(kind).about
+
+
 def header(kind: str) -> list[str]:
     """The contract's columns for a kind, in the contract's order."""
     _check_kind(kind)

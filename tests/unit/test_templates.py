@@ -211,3 +211,11 @@ def test_withdrawing_an_unknown_batch_is_a_warning_not_a_crash() -> None:
     assert outcome == data_page.Outcome(
         "warning", "Batch u-20250101-0000000000 is not an accepted batch (any more)."
     )
+
+
+def test_each_kind_says_what_it_holds_beside_its_templates() -> None:
+    assert "transactions" in templates.about("usage")
+    assert "unit and source" in templates.about("indicators")
+    assert "by a month or a year" in templates.about("targets")
+    with pytest.raises(ValueError, match="unknown kind 'events'"):
+        templates.about("events")

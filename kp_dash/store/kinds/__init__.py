@@ -1,7 +1,8 @@
 """The kinds of department file, one module each (usage, indicators, targets): its contract
 columns and the header names accepted for each, the required ones, the key a row must not
 repeat, the rules on its parsed values (a pandera schema and how each failure reads), its
-parser, its database table and batch insert, and its template's example rows and code lists.
+parser, its database table and batch insert, its template's example rows and code lists, and
+what it holds in words (the module's docstring, shown beside its templates).
 
 The reader, the intake, the build, the column mappings, the command line and the templates loop
 over `ALL`, which is every module of this package: adding a kind is one new module here, its
@@ -37,6 +38,7 @@ class FileKind:
     parse: Parser
     examples: list[list[object]]  # template rows that pass validation
     code_lists: Callable[[Path], dict[str, list[str]]]  # allowed values of its coded columns
+    about: str  # what the file holds, as the data contract says it (its module's docstring)
     either: tuple[str, ...] = ()  # columns of which at least one is needed
     either_message: str = ""
     defaults: dict[str, str] = field(default_factory=dict)  # a column left out reads as this

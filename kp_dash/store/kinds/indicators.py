@@ -1,5 +1,5 @@
 """Indicator files: access and connectivity figures per district (or old parent district),
-year, indicator and group, each with its unit and source (CONTRACTS.md, *indicators*)."""
+year, indicator and group, each with its unit and source."""
 
 from __future__ import annotations
 
@@ -174,4 +174,5 @@ KIND = FileKind(
         ["PK509", 2023, "mobile_ownership_pct", "female", 31.2, "pct", "District survey 2023"],
     ],
     code_lists=_code_lists,
+    about=" ".join(__doc__.split()),
 )

@@ -1,5 +1,5 @@
 """Target files: the level a metric should reach for a service in a district (or the province)
-by a month or a year (CONTRACTS.md, *targets*)."""
+by a month or a year."""
 
 from __future__ import annotations
 
@@ -131,6 +131,7 @@ KIND = FileKind(
         ["telemedicine", "Dera Ismail Khan", "digital_share_pct", "2025-12", "", 40],
     ],
     code_lists=_code_lists,
+    about=" ".join(__doc__.split()),
     either=("month", "year"),
     either_message="a targets file needs a 'month' (YYYY-MM) or a 'year' column",
 )

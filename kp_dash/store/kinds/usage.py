@@ -1,5 +1,5 @@
 """Usage files: service transactions (and unique users) per month, district, service and
-channel, optionally by sex, area and age band (CONTRACTS.md, *usage*)."""
+channel, optionally by sex, area and age band."""
 
 from __future__ import annotations
 
@@ -202,5 +202,6 @@ KIND = FileKind(
         ["2025-01", "PK509", "telemedicine", "mobile_app", "male", "rural", "15-24", 40, ""],
     ],
     code_lists=_code_lists,
+    about=" ".join(__doc__.split()),
     defaults=DEFAULTS,
 )
