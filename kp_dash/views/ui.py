@@ -148,8 +148,9 @@ def enter(page: str) -> accounts.User:
 def start_page(title: str, page: str) -> PageContext:
     """Login check, title, database check, data banner and the shared sidebar filters; stops the
     page with a how-to message when there is no database."""
-    reading = read_as(enter(page))
+    viewer = enter(page)
     st.title(title)
+    reading = read_as(viewer)
     info = cached.build_info(reading.stamp)
     has_usage = data_banner(info)
     selection = sidebar_selection(reading, info)
