@@ -40,7 +40,7 @@ from kp_dash.numbers import (
     summaries,
     trends,
 )
-from kp_dash.store import accounts, batches, config, db, district_rule, geo
+from kp_dash.store import accounts, batches, config, db, district_rule, districts, geo
 from kp_dash.views import (
     bivariate,
     briefing,
@@ -332,18 +332,27 @@ def tile_layer() -> geo.DistrictLayer:
     return geo.tile_layer()
 
 
+@st.cache_data(max_entries=1)
+def province_register() -> pd.DataFrame:
+    """The published register of the 35 districts (codes, names, divisions): names, no figures,
+    which links and forms may name whoever looks."""
+    return districts.load_register()
+
+
 @st.cache_data(max_entries=4)
 def database_problem(path: str, build_file: tuple | None) -> str | None:
     """Checked once per build file (`build_file` is its identity), not on every page run."""
     return db.database_problem(Path(path))
 
 
-# Caches that hold no district's rows: the connection, the build's facts, the shapes every map
-# draws (a district officer's others "Outside your districts"), what is wrong with the database
-# file, and figures, which are built from readers' values and keyed by the viewer's districts.
+# Caches that hold no district's figures: the connection, the build's facts, the published
+# register (names only), the shapes every map draws (a district officer's others "Outside your
+# districts"), what is wrong with the database file, and figures, which are built from readers'
+# values and keyed by the viewer's districts.
 PLUMBING = (
     "_connection",
     "build_info",
+    "province_register",
     "district_layer",
     "tile_layer",
     "database_problem",

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from kp_dash.numbers import planning, profile, registry, source_texts, summaries
-from kp_dash.store import accounts, audit, config, db, districts, geo
+from kp_dash.store import accounts, audit, config, db, geo
 from kp_dash.views import auth, cached, disclosure, exports, markdown, plan_page, scope, source_list
 from kp_dash.views.cached import Reading
 
@@ -49,7 +49,7 @@ def plan_sources(page: PageContext) -> list[str]:
 def province_register() -> pd.DataFrame:
     """The 35 districts' codes, names and divisions (the published register, no figures): what
     a link or a form may name, whoever looks."""
-    return districts.load_register()
+    return cached.province_register()
 
 
 def current_layer() -> geo.DistrictLayer:
