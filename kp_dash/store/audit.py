@@ -38,123 +38,84 @@ class Entry:
 @dataclass(frozen=True, kw_only=True)
 class Event:
     """Something the trail records: who did it, from which address (None: this machine), and
-    the facts of its kind (`what` words them)."""
+    the facts of its kind, which its `words` put into the entry's `what`."""
 
     name: ClassVar[str]
+    words: ClassVar[str] = ""  # a format string over the kind's own fields
     who: str
     address: str | None = None
 
     @property
     def what(self) -> str:
-        return ""
+        return self.words.format_map(vars(self))
 
 
 @dataclass(frozen=True, kw_only=True)
 class Login(Event):
-    name = "login"
+    name, words = "login", "{via}"
     via: str  # "password" or "single sign-on"
-
-    @property
-    def what(self) -> str:
-        return self.via
 
 
 @dataclass(frozen=True, kw_only=True)
 class LoginFailed(Event):
-    name = "login_failed"
+    name, words = "login_failed", "{reason}"
     reason: str
-
-    @property
-    def what(self) -> str:
-        return self.reason
 
 
 @dataclass(frozen=True, kw_only=True)
 class LockedOut(Event):
-    name = "locked_out"
+    name, words = "locked_out", "{failures} failed logins"
     failures: int
-
-    @property
-    def what(self) -> str:
-        return f"{self.failures} failed logins"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Logout(Event):
-    name = "logout"
+    name, words = "logout", "{how}"
     how: str  # the way they had logged in, or why the session ended
-
-    @property
-    def what(self) -> str:
-        return self.how
 
 
 @dataclass(frozen=True, kw_only=True)
 class Refused(Event):
-    name = "refused"
+    name, words = "refused", "page {page}"
     page: str
-
-    @property
-    def what(self) -> str:
-        return f"page {self.page}"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Imported(Event):
-    name = "import"
+    name, words = "import", "{file}: accepted {rows:,} {kind} rows as batch {batch_id}"
     file: str
     rows: int
     kind: str
     batch_id: str
 
-    @property
-    def what(self) -> str:
-        return f"{self.file}: accepted {self.rows:,} {self.kind} rows as batch {self.batch_id}"
-
 
 @dataclass(frozen=True, kw_only=True)
 class Withdrawn(Event):
-    name = "withdraw"
+    name, words = "withdraw", "batch {batch_id}"
     batch_id: str
-
-    @property
-    def what(self) -> str:
-        return f"batch {self.batch_id}"
 
 
 @dataclass(frozen=True, kw_only=True)
 class AliasConfirmed(Event):
-    name = "alias_confirmed"
+    name, words = "alias_confirmed", "{alias!r} = {district_code}"
     alias: str
     district_code: str
-
-    @property
-    def what(self) -> str:
-        return f"{self.alias!r} = {self.district_code}"
 
 
 @dataclass(frozen=True, kw_only=True)
 class MappingConfirmed(Event):
-    name = "mapping_confirmed"
+    name, words = "mapping_confirmed", "column mapping for {source} ({kind}): {pairs}"
     source: str
     kind: str
     pairs: str  # "file column → field" pairs, as confirmed
 
-    @property
-    def what(self) -> str:
-        return f"column mapping for {self.source} ({self.kind}): {self.pairs}"
-
 
 @dataclass(frozen=True, kw_only=True)
 class Downloaded(Event):
-    """A table, map file or PDF taken away: `name` is "export" or "briefing"."""
+    """A table, map file or PDF taken away."""
 
-    name: ClassVar[str] = "export"
+    name, words = "export", "{file}"
     file: str
-
-    @property
-    def what(self) -> str:
-        return self.file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,32 +125,20 @@ class BriefingDownloaded(Downloaded):
 
 @dataclass(frozen=True, kw_only=True)
 class UserAdded(Event):
-    name = "user_added"
+    name, words = "user_added", "{user}"
     user: str  # the new user as listed: name, role and districts
-
-    @property
-    def what(self) -> str:
-        return self.user
 
 
 @dataclass(frozen=True, kw_only=True)
 class UserRemoved(Event):
-    name = "user_removed"
+    name, words = "user_removed", "{user}"
     user: str
-
-    @property
-    def what(self) -> str:
-        return self.user
 
 
 @dataclass(frozen=True, kw_only=True)
 class PasswordChanged(Event):
-    name = "password_changed"
+    name, words = "password_changed", "{user}"
     user: str
-
-    @property
-    def what(self) -> str:
-        return self.user
 
 
 def audit_path() -> Path:
