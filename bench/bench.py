@@ -147,14 +147,10 @@ class Throughput:
 
 
 def _usage_file(folder: Path, rows: int) -> pd.DataFrame:
-    """A valid usage file of `rows` rows: the demonstration months split by age band, so that
-    every row has its own key."""
-    from kp_dash.store import demo
+    """A valid usage file of `rows` rows, every row with its own key (`scale.usage_rows`)."""
+    from scale import usage_rows  # a neighbour in bench/ (run as `python bench/...`)
 
-    usage = demo.generate()
-    bands = ("0-4", "5-14", "15-24", "25-59", "60+")
-    frame = pd.concat([usage.assign(age_band=band) for band in bands], ignore_index=True)
-    return frame.iloc[:rows]
+    return usage_rows(rows)
 
 
 def _import_timings(folder: Path, db_path: Path) -> list[Throughput]:
