@@ -3,10 +3,11 @@ each names the file, the row as a spreadsheet shows it, the column, the value, t
 where one exists, a suggestion.
 
 Validation has two stages. Parsing turns text into codes and numbers (district names through the
-resolver, codes through their lists, with suggestions); the rules on the parsed values (ranges,
-whole numbers, users within transactions, months not in the future) are a pandera schema per kind.
-The demonstration data and imported files go through this same path: `validate_file` reads a file
-(`reader`), parses each column (`cells`) and applies its kind's rules (`rules`).
+resolver, codes through their lists, with suggestions); then the rules on the parsed values
+(ranges, whole numbers, users within transactions, months not in the future). Both are made in
+DuckDB over the file's cells (`cell_table`): a plain Parquet or CSV file is read in place
+(`in_place`), any other in full first (`reader`). The demonstration data and imported files go
+through this same path: `validate_file` reads a file and checks it as its kind says.
 """
 
 from __future__ import annotations
@@ -17,22 +18,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from kp_dash.store import config, db, kinds, rules, sniff, value_checks
+from kp_dash.store import cell_table, config, db, in_place, kinds, rules, sniff
+from kp_dash.store.cell_table import CellTable, Read
 from kp_dash.store.cells import (
     FUZZY_COLUMNS,
     district_message,
     file_problem,
     fuzzy_frame,
-    lookup_codes,
-    map_distinct,
-    map_texts,
-    problem_rows,
-    texts,
 )
 from kp_dash.store.districts import DistrictResolver
+from kp_dash.store.layout import delimiter_note
 from kp_dash.store.mappings import ColumnMapping
 from kp_dash.store.reader import Layout, ReadError, read_layout
 
@@ -138,62 +137,127 @@ class Validator:
             if layout is not None
             else np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
         )
-        rows, fuzzy, rownum = file_kind.parse(self, cells, file, rownum, problems, progress)
-        value_checks.repeated_keys(rows, file_kind, file, rownum, problems)
-        if problems:
-            result = rejected(file, kind, problems)
-            result.fuzzy, result.notes = fuzzy, self.notes
-            return result
+
+        def from_frame(con) -> CellTable:
+            return CellTable.from_frame(con, file, cells, rownum, set(file_kind.coded))
+
+        return self._validate_in_sql(file_kind, file, from_frame, problems, progress)
+
+    def _validate_in_sql(self, file_kind, file, cells_of, problems, progress) -> Validation:
+        """Checks made in DuckDB over the table of cells that `cells_of(con)` makes."""
+        with cell_table.checking() as con:
+            table = cells_of(con)
+            fuzzy = file_kind.parse(self, table, problems, progress)
+            table.repeated_keys(file_kind.keys, file_kind.key_words, problems)
+            if problems:
+                result = rejected(file, file_kind.name, problems)
+                result.fuzzy, result.notes = fuzzy, self.notes
+                return result
+            rows = table.rows(list(file_kind.stored))
         rows = rows.astype(file_kind.final_types)
-        return Validation(file, kind, rows, no_problems(), fuzzy, self.notes)
+        return Validation(file, file_kind.name, rows, no_problems(), fuzzy, self.notes)
+
+    def validate_in_place(
+        self, checked: sniff.Checked, kind: str | None, progress
+    ) -> Validation | None:
+        """A plain Parquet or CSV file checked by DuckDB as it reads the file (`in_place`), when
+        it is clean. None when the file is not plain, or its header or rows need what reading it
+        in full knows and explains (`validate`): a file with any problem is read in full."""
+        name, path = checked.name, checked.path
+        if (parquet := in_place.scannable_parquet(checked)) is not None:
+            header, notes = parquet, []
+
+            def load(con, mapping) -> CellTable:
+                return in_place.parquet_cells(con, name, path, mapping)
+
+        elif (text := in_place.scannable_csv(checked)) is not None:
+            header, delimiter = text
+            notes = delimiter_note(delimiter)
+
+            def load(con, mapping) -> CellTable:
+                at = {column: header.index(mapping[column]) for column in mapping}
+                return in_place.csv_cells(con, name, path, at, delimiter, len(header))
+
+        else:
+            return None
+        kind = kind or rules.guess_kind(header)
+        file_kind = kinds.get(kind) if kind is not None else None
+        if file_kind is None:
+            return None
+        mapping, problems = rules.header_problems(pd.DataFrame(columns=header), name, kind)
+        if problems:
+            return None
+        self.notes = notes + rules.left_out_note(header, mapping)
+        read = []
+
+        def cells_of(con) -> CellTable:
+            table = load(con, mapping)
+            read.append(table.row_count())
+            if not read[0]:  # a header alone: the full reading says so
+                raise _ReadInFull
+            return table
+
+        try:
+            result = self._validate_in_sql(file_kind, name, cells_of, problems, progress)
+        except (duckdb.Error, _ReadInFull):  # bytes that are not UTF-8, a row of another width
+            logging.getLogger(__name__).info("%s is read in full", name, exc_info=True)
+            return None
+        if not result.ok:
+            # what looks like a problem may be a layout the full reading knows (total and
+            # division rows, which it checks and leaves out): it has the last word
+            return None
+        progress(0.7, f"{read[0]:,} rows checked")
+        return result
 
     # districts through the resolver, services by code or name (the kinds' parsers use them) --
 
-    def districts(self, cells, file, rownum, problems) -> tuple[pd.Series, pd.DataFrame]:
+    def read_districts(
+        self,
+        table: CellTable,
+        column: str,
+        problems: list,
+        parents: bool = False,
+        province: tuple[str, ...] = (),
+    ) -> tuple[Read, pd.DataFrame]:
+        """Districts through the resolver (the lookup also holds each name as `written`, and
+        whether it is of a district made after the 2023 census, `successor`), and the close
+        matches found. With `parents`, an old parent district (Chitral, Kohistan) has no code
+        and is no problem: its name is the lookup's `parent_name`. A value among `province`
+        (lower case) is the province as a whole: no code, no problem."""
         resolutions: dict = {}
 
-        def resolve(text: object) -> str | None:
-            if text is None:
+        def resolve(value: object) -> str | None:
+            if value is None or str(value).lower() in province:
                 return None
-            resolutions[text] = self.resolver.resolve(text)
-            return resolutions[text].district_code
+            resolutions[value] = found = self.resolver.resolve(value)
+            return None if parents and found.method == "parent" else found.district_code
 
-        codes = map_distinct(cells, resolve)
-        bad = codes.isna()
-        if bad.any():
-            written = texts(cells)
-            messages = map_texts(
-                written[bad],
-                lambda t: district_message(t, resolutions.get(t)),
-                "district is blank; give a P-code (PK501-PK535) or a name",
-            )
-            problems.append(
-                problem_rows(
-                    file,
-                    rownum[bad],
-                    "district",
-                    written[bad].fillna(""),
-                    "unknown_district",
-                    messages,
-                )
-            )
-        return codes, fuzzy_frame(resolutions)
+        def message(value: object, written: str) -> str | None:
+            if value is None:
+                return "district is blank; give a P-code (PK501-PK535) or a name"
+            if str(value).lower() in province or _parent_name(value) is not None:
+                return None
+            return district_message(written, resolutions.get(value))
 
-    def districts_or_parents(self, cells, file, rownum, problems):
-        """Districts, or an old parent district (Chitral, Kohistan) kept at parent level."""
-        written = texts(cells)
-        resolutions = self.resolver.resolve_many(written.dropna().unique())
-        parent = map_texts(written, lambda t: resolutions[t].method == "parent", False)
-        parent = parent.astype(bool)
-        names = map_texts(
-            written.where(parent),
-            lambda t: self.parent_names[tuple(sorted(resolutions[t].parent_codes))],
-        ).astype("string")
-        codes, fuzzy = self.districts(written.mask(parent, "PK501"), file, rownum, problems)
-        return codes.mask(parent, None), names, fuzzy
+        def _parent_name(value: object) -> str | None:
+            found = resolutions.get(value)
+            if not parents or found is None or found.method != "parent":
+                return None
+            return self.parent_names[tuple(sorted(found.parent_codes))]
 
-    def services(self, cells, file, rownum, problems, allow_all: bool = False) -> pd.Series:
-        def to_code(value):
+        def successor(value: object) -> bool:
+            return value in resolutions and bool(resolutions[value].is_successor)
+
+        extra = {"successor": successor, "parent_name": _parent_name}
+        read = table.codes(column, resolve, "unknown_district", message, problems, extra)
+        return read, fuzzy_frame(resolutions)
+
+    def read_services(
+        self, table: CellTable, column: str, problems: list, allow_all: bool = False
+    ) -> Read:
+        """Services by code or name (case does not matter); with `allow_all`, 'all' too."""
+
+        def to_code(value: object) -> str | None:
             if value is None:
                 return None
             text = str(value).lower()
@@ -201,9 +265,11 @@ class Validator:
                 return text
             return self.service_names.get(text)
 
-        return lookup_codes(
-            cells, "service", to_code, sorted(self.service_codes), file, rownum, problems
-        )
+        return table.listed(column, to_code, sorted(self.service_codes), problems)
+
+
+class _ReadInFull(Exception):
+    """A file checked in place turns out to need the full reading's explanations."""
 
 
 # --- one call for a file ------------------------------------------------------------------------
@@ -245,7 +311,11 @@ def validate_file(
     try:
         # the validator first: its resolver tells district names written as column headers
         checker = validator(today, extra_aliases=extra_aliases)
-        layout = read_layout(path, sheet, name, mapping=mapping, resolver=checker.resolver)
+        checked = path if isinstance(path, sniff.Checked) else sniff.check(path, name)
+        if mapping is None and sheet is None:
+            if (found := checker.validate_in_place(checked, kind, progress)) is not None:
+                return found
+        layout = read_layout(checked, sheet, name, mapping=mapping, resolver=checker.resolver)
         frame = layout.frame
         result = checker.validate(frame, name, kind, progress, layout)
         result.notes = result.notes or list(layout.notes)  # a refusal before any cell was read

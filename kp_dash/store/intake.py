@@ -306,12 +306,15 @@ def overlapping_rows(validation: Validation, db_path: Path | None = None) -> Ove
         return none
     kind = kinds.get(validation.kind)  # its key, as stored: no batch may repeat one
     table, key = kind.table, kind.keys
-    rows = validation.rows[list(key)].assign(row=range(2, len(validation.rows) + 2))
     join = " and ".join(f"t.{c} is not distinct from r.{c}" for c in key)
     # the table and key names come from the kind's module; the values are never in the SQL
     matches = f"from incoming r join {table} t on {join} where t.batch_id <> 'demo'"
     with db.connect_readonly(path) as con:
         cursor = con.cursor()
+        imported = f"select exists (select 1 from {table} where batch_id <> 'demo')"
+        if not cursor.execute(imported).fetchall()[0][0]:  # the first import of its kind
+            return none
+        rows = validation.rows[list(key)].assign(row=range(2, len(validation.rows) + 2))
         cursor.register("incoming", rows)
         counts = cursor.execute(
             f"select t.batch_id, count(*) as n {matches} group by t.batch_id order by min(r.row)"

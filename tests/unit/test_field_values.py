@@ -14,8 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kp_dash.store import ingest
-from kp_dash.store.cells import parse_months, parse_numbers
+from kp_dash.store import cell_table, ingest, value_columns
 from kp_dash.store.values import read_month
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "field" / "values"
@@ -47,25 +46,40 @@ def rows_of(result: ingest.Validation) -> list[tuple]:
     ]
 
 
-def months(*cells, required: bool = True) -> tuple[list, list, list[str]]:
-    """Parse one month column; returns the months as YYYY-MM (None for NaT), problems, notes."""
+def _read(column: str, cells: tuple, coded: bool, read) -> tuple[list, list, list[str]]:
+    """One column of cells through a reader of `cell_table` (as a file's checks read it);
+    returns the parsed values, the problems and the notes."""
     problems: list[pd.DataFrame] = []
     notes: list[str] = []
-    series = pd.Series(list(cells), dtype=object)
+    series = {column: pd.Series(list(cells), dtype=object)}
     rownum = np.arange(2, 2 + len(cells))
-    found = parse_months(series, "f.csv", rownum, problems, required=required, notes=notes)
+    with cell_table.checking() as con:
+        table = cell_table.CellTable.from_frame(
+            con, "f.csv", series, rownum, {column} if coded else set()
+        )
+        table.parse({column: read(table, problems, notes)})
+        found = table.rows([column])[column].tolist()
+    return found, problems, notes
+
+
+def months(*cells, required: bool = True) -> tuple[list, list, list[str]]:
+    """Parse one month column; returns the months as YYYY-MM (None for NaT), problems, notes."""
+
+    def read(table, problems, notes):
+        return value_columns.months(table, "month", problems, required=required, notes=notes)
+
+    found, problems, notes = _read("month", cells, True, read)
     written = [None if pd.isna(m) else f"{m:%Y-%m}" for m in found]
     return written, problems, notes
 
 
 def numbers(*cells, required: bool = False, column: str = "users"):
-    problems: list[pd.DataFrame] = []
-    notes: list[str] = []
-    series = pd.Series(list(cells), dtype=object)
-    rownum = np.arange(2, 2 + len(cells))
-    found = parse_numbers(series, column, "f.csv", rownum, problems, required, notes=notes)
+    def read(table, problems, notes):
+        return value_columns.numbers(table, column, problems, required, notes=notes)
+
+    found, problems, notes = _read(column, cells, False, read)
     together = pd.concat(problems) if problems else pd.DataFrame()
-    return found.tolist(), together, notes
+    return found, together, notes
 
 
 # --- months, cell by cell -----------------------------------------------------------------------

@@ -332,6 +332,24 @@ def test_target_rules(tmp_path):
     ]
 
 
+def test_target_years_reach_ten_years_ahead_and_not_before_1950(tmp_path):
+    # TODAY is in 2026: a plan may run to 2036, not to 2037; no target is older than 1950
+    lines = check(
+        tmp_path,
+        "service,district,metric,month,year,target\n"
+        "all,KP,uptake_per_1000,,2036,2\n"
+        "all,KP,uptake_per_1000,,2037,2\n"
+        "all,KP,uptake_per_1000,,1949,2\n"
+        "all,Swat,uptake_per_1000,,,2\n",
+        "t.csv",
+    )
+    assert lines == [
+        "t.csv: row 3, year: '2037' is not a year between 1950 and this year",
+        "t.csv: row 4, year: '1949' is not a year between 1950 and this year",
+        "t.csv: row 5, year: month and year are both blank; give a month (YYYY-MM) or a year",
+    ]
+
+
 def test_targets_need_a_month_or_a_year(tmp_path):
     lines = check(
         tmp_path,

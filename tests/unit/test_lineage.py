@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kp_dash.store import ingest, reader, rules, value_checks
+from kp_dash.store import cell_table, ingest, reader, rules
 from kp_dash.store.districts import DistrictResolver
 from kp_dash.store.kinds import usage as usage_kind
 from kp_dash.store.lineage import combine_successors
@@ -98,10 +98,8 @@ def test_a_successor_beside_its_census_district_is_left_for_the_repeated_key_rul
         f"{SW} counted as South Waziristan (PK530): 2 rows not summed because the file also "
         "gives South Waziristan itself with the same key (see the repeated-key problems)"
     ]
-    problems: list[pd.DataFrame] = []
-    value_checks.repeated_keys(out, usage_kind.KIND, "f.csv", rownum, problems)
-    assert problems[0]["row"].tolist() == [3, 4]
-    assert problems[0]["rule"].tolist() == ["repeated_key", "repeated_key"]
+    # left apart, rows 3 and 4 repeat row 2's key: the repeated-key rule reports them
+    assert out[list(KEY)].duplicated(keep="first").tolist() == [False, True, True]
 
 
 def test_one_successor_giving_a_key_twice_is_not_summed(resolver: DistrictResolver) -> None:
@@ -170,12 +168,18 @@ def test_successors_fixture_through_the_intended_wiring(resolver: DistrictResolv
     cells = {c: layout.frame[mapping[c]].reset_index(drop=True) for c in mapping}
     checker = ingest.validator(TODAY)
     checker.notes = []
-    rownum = np.asarray(layout.rows)
-    rows, _, rownum = usage_kind.parse(checker, cells, path.name, rownum, problems, lambda *_: None)
+    kind = usage_kind.KIND
+    with cell_table.checking() as con:
+        table = cell_table.CellTable.from_frame(
+            con, path.name, cells, np.asarray(layout.rows), set(kind.coded)
+        )
+        usage_kind.parse(checker, table, problems, lambda *_: None)
+        table.repeated_keys(kind.keys, kind.key_words, problems)
+        rownum = [row for (row,) in con.execute("select row from parsed order by row").fetchall()]
+        rows = table.rows([*kind.keys, *kind.final_types])
     notes = checker.notes
-    value_checks.repeated_keys(rows, usage_kind.KIND, path.name, rownum, problems)
     assert problems == []
-    assert rownum.tolist() == [2, 4, 6, 8, 9, 10, 11]
+    assert rownum == [2, 4, 6, 8, 9, 10, 11]
     final = rows.astype(usage_kind.KIND.final_types)
     final["month_start"] = final["month_start"].dt.strftime("%Y-%m-%d")
     got = sorted(

@@ -362,7 +362,9 @@ def test_an_unexpected_error_is_one_problem_and_is_logged(tmp_path, monkeypatch,
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
+    # a plain file is checked in place, any other read in full first: both break
     monkeypatch.setattr(ingest.Validator, "validate", broken)
+    monkeypatch.setattr(ingest.Validator, "validate_in_place", broken)
     path = csv_file(tmp_path, ",".join(USAGE) + "\n2025-01,PK502,health_card,online,5\n")
     with caplog.at_level(logging.ERROR, logger="kp_dash.store.ingest"):
         result = ingest.validate_file(path, today=TODAY)

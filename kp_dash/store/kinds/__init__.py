@@ -1,8 +1,8 @@
 """The kinds of department file, one module each (usage, indicators, targets): its contract
 columns and the header names accepted for each, the required ones, the key a row must not
-repeat, the rules on its parsed values (a pandera schema and how each failure reads), its
-parser, its database table and batch insert, its template's example rows and code lists, and
-what it holds in words (the module's docstring, shown beside its templates).
+repeat, its parser and the rules on its parsed values (in DuckDB, over the file's cells:
+`cell_table`), its database table and batch insert, its template's example rows and code lists,
+and what it holds in words (the module's docstring, shown beside its templates).
 
 The reader, the intake, the build, the column mappings, the command line and the templates loop
 over `ALL`, which is every module of this package: adding a kind is one new module here, its
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-# (validator, cells by contract column, file, spreadsheet row numbers, problems, progress) ->
-# (rows, fuzzy district matches, row numbers of the rows)
-Parser = Callable[..., tuple[pd.DataFrame, pd.DataFrame, object]]
+# (validator, the file's cells in DuckDB (`cell_table.CellTable`), problems, progress) -> the
+# close matches of district names; it adds its problems and leaves the parsed rows in `parsed`
+Parser = Callable[..., pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,13 @@ class FileKind:
     columns: dict[str, tuple[str, ...]]  # contract column -> header names accepted beside it
     required: tuple[str, ...]
     keys: tuple[str, ...]  # stored columns a row must not repeat (within a file, across batches)
+    stored: tuple[str, ...]  # the columns of its accepted rows, in order
     key_words: str  # the key as people read it
     table: str  # where its accepted rows go
     insert_sql: str | None  # a validated batch file into `table` (None: scanned in place)
     final_types: dict[str, str]
     parse: Parser
+    coded: tuple[str, ...]  # the columns read as codes or months (their distinct values once)
     examples: list[list[object]]  # template rows that pass validation
     code_lists: Callable[[Path], dict[str, list[str]]]  # allowed values of its coded columns
     about: str  # what the file holds, as the data contract says it (its module's docstring)

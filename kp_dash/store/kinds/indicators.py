@@ -7,133 +7,114 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
-from kp_dash.store import value_checks
-from kp_dash.store.cells import (
-    lookup_codes,
-    parse_codes,
-    parse_numbers,
-    problem_rows,
-    quoted,
-    texts,
-)
+from kp_dash.store import value_checks, value_columns
+from kp_dash.store.cell_table import Read, quoted
 from kp_dash.store.kinds import FileKind
 
 GROUPS = ("all", "female", "male", "urban", "rural")
 UNITS = ("pct", "count")
 
 
-def schema(today: date) -> pa.DataFrameSchema:
-    pct = pa.Check(
-        lambda d: ~((d["unit"] == "pct") & ((d["value"] < 0) | (d["value"] > 100))),
-        name="pct_out_of_range",
-    )
-    count = pa.Check(
-        lambda d: ~((d["unit"] == "count") & ((d["value"] < 0) | (d["value"] % 1 != 0))),
-        name="bad_count",
-    )
-    year = value_checks.check("year_out_of_range", lambda s: (s >= 1950) & (s <= today.year))
-    return pa.DataFrameSchema(
-        {"year": value_checks.column(float, year), "value": value_checks.column(float)},
-        checks=[pct, count],
-    )
-
-
-def _bad_count(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:
-    values = raw["value"].iloc[index]
-    return problem_rows(
-        file,
-        rownum[index],
-        "value",
-        values,
-        check,
-        quoted(values) + " is not a whole number ≥ 0, as a count must be",
-    )
-
-
-def _unit_problems(out, cells, indicator_units: dict[str, str], file, rownum, problems) -> None:
-    """An indicator given in another unit than its own (indicators.csv) is a problem."""
-    # as plain text: the two columns are categoricals whose categories differ
-    units = out["unit"].astype(object)
-    expected = pd.Series(
-        [indicator_units.get(i) for i in out["indicator"].astype(object)],
-        index=out.index,
-        dtype=object,
-    )
-    wrong = (expected.notna() & units.notna() & (expected != units)).astype(bool)
-    if wrong.any():
-        values = cells["unit"][wrong]
-        messages = (
-            quoted(values)
-            + " is not the unit of "
-            + out["indicator"][wrong].astype("string")
-            + " (use '"
-            + expected[wrong].astype("string")
-            + "')"
-        )
-        problems.append(problem_rows(file, rownum[wrong], "unit", values, "wrong_unit", messages))
-
-
-def parse(v, cells, file, rownum, problems, progress):
-    """Indicator rows from the cells, each bad cell a problem; an old parent district (Chitral,
-    Kohistan) is kept at parent level."""
-    out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
+def parse(v, table, problems, progress):
+    """Indicator rows from the cells (in DuckDB, `cell_table`), each bad cell a problem, the
+    rules on the values checked in SQL; an old parent district (Chitral, Kohistan) is kept at
+    parent level. Returns the close matches of district names."""
     progress(0.2, "resolving districts")
-    out["district_code"], out["parent_name"], fuzzy = v.districts_or_parents(
-        cells["district"], file, rownum, problems
+    district, fuzzy = v.read_districts(table, "district", problems, parents=True)
+    values = {
+        "district_code": district,
+        "parent_name": Read(f"{district.lookup}.parent_name"),
+        "year": value_columns.numbers(table, "year", problems, required=True, notes=v.notes),
+        "indicator": table.listed(
+            "indicator", _indicator_code(v), sorted(v.indicator_units), problems
+        ),
+        "grp": table.coded("group", set(GROUPS), {}, problems),
+        "value": value_columns.numbers(table, "value", problems, required=True, notes=v.notes),
+        "unit": table.coded("unit", set(UNITS), {"%": "pct"}, problems),
+    }
+    values["source"] = table.codes(
+        "source",
+        lambda value: None if value is None else str(value),
+        "missing_source",
+        lambda value, _: "source is blank; name the survey or register the value comes from",
+        problems,
     )
-    out["year"] = parse_numbers(
-        cells["year"], "year", file, rownum, problems, required=True, notes=v.notes
-    )
-    out["indicator"] = _indicators(v, cells["indicator"], file, rownum, problems)
-    out["grp"] = parse_codes(cells["group"], "group", set(GROUPS), {}, file, rownum, problems)
-    out["value"] = parse_numbers(
-        cells["value"], "value", file, rownum, problems, required=True, notes=v.notes
-    )
-    out["unit"] = parse_codes(
-        cells["unit"], "unit", set(UNITS), {"%": "pct"}, file, rownum, problems
-    )
-    _unit_problems(out, cells, v.indicator_units, file, rownum, problems)
-    source = texts(cells["source"])
-    blank = source.isna()
-    if blank.any():
-        problems.append(
-            problem_rows(
-                file,
-                rownum[blank],
-                "source",
-                [""] * int(blank.sum()),
-                "missing_source",
-                "source is blank; name the survey or register the value comes from",
-            )
-        )
-    out["source"] = source
-    raw = {"year": cells["year"], "value": cells["value"]}
-    problems += value_checks.schema_problems(
-        schema(v.today),
-        out,
-        raw,
-        file,
-        rownum,
-        {
-            "year_out_of_range": value_checks.value_problem,
-            "pct_out_of_range": lambda *a: value_checks.value_problem(
-                "pct_out_of_range", "value", *a[2:]
-            ),
-            "bad_count": _bad_count,
-        },
-    )
-    return out, fuzzy, rownum
+    table.parse(values)
+    _unit_problems(table, v, values["unit"], problems)
+    _value_rules(table, v.today, problems)
+    return fuzzy
 
 
-def _indicators(v, cells, file, rownum, problems) -> pd.Series:
-    def to_code(value):
+def _indicator_code(v):
+    def to_code(value: object) -> str | None:
         text = None if value is None else str(value).lower()
         return text if text in v.indicator_units else None
 
-    return lookup_codes(
-        cells, "indicator", to_code, sorted(v.indicator_units), file, rownum, problems
+    return to_code
+
+
+def _unit_problems(table, v, unit: Read, problems) -> None:
+    """An indicator given in another unit than its own (indicators.csv) is a problem."""
+    indicators, units = table.categories["indicator"], table.categories["unit"]
+    own = [v.indicator_units[code] for code in indicators]
+    texts = [f" is not the unit of {i} (use '{u}')" for i, u in zip(indicators, own, strict=True)]
+    table.small_table(
+        "unit_of_indicator",
+        pd.DataFrame(
+            {
+                "indicator": range(len(indicators)),
+                "own_unit": pd.array([_position(units, u) for u in own], dtype="Int16"),
+                "text": texts,
+            }
+        ),
+    )
+    own_of = "(select {} from unit_of_indicator o where o.indicator = parsed.indicator)"
+    value = f"{unit.lookup}.shown"
+    known = "indicator is not null and unit is not null"
+    table.rule(
+        f"{known} and unit is distinct from {own_of.format('own_unit')}",
+        "unit",
+        value,
+        "wrong_unit",
+        "",
+        problems,
+        message=f"{quoted(value)} || {own_of.format('text')}",
+    )
+
+
+def _position(categories: tuple[str, ...], code: str) -> int | None:
+    return categories.index(code) if code in categories else None
+
+
+def _value_rules(table, today: date, problems: list) -> None:
+    """Years from 1950 to this year; a percentage within 0-100; a count whole and ≥ 0."""
+    year = "cast(cells.year as varchar)"
+    table.rule(
+        f"year < 1950 or year > {today.year}",
+        "year",
+        year,
+        "year_out_of_range",
+        value_checks.RULES["year_out_of_range"],
+        problems,
+    )
+    value = "cast(cells.value as varchar)"
+    pct, count = table.code_is("unit", "pct"), table.code_is("unit", "count")
+    table.rule(
+        f"{pct} and (value < 0 or value > 100)",
+        "value",
+        value,
+        "pct_out_of_range",
+        value_checks.RULES["pct_out_of_range"],
+        problems,
+    )
+    table.rule(
+        f"{count} and (value < 0 or value % 1 <> 0)",
+        "value",
+        value,
+        "bad_count",
+        "is not a whole number ≥ 0, as a count must be",
+        problems,
     )
 
 
@@ -175,4 +156,6 @@ KIND = FileKind(
     ],
     code_lists=_code_lists,
     about=" ".join(__doc__.split()),
+    coded=("district", "indicator", "group", "unit", "source"),
+    stored=("district_code", "parent_name", "year", "indicator", "grp", "value", "unit", "source"),
 )

@@ -3,105 +3,76 @@ by a month or a year."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pandera.pandas as pa
-
-from kp_dash.store import db, value_checks
-from kp_dash.store.cells import (
-    lookup_codes,
-    map_distinct,
-    parse_months,
-    parse_numbers,
-    problem_rows,
-    texts,
-)
+from kp_dash.store import db, value_checks, value_columns
+from kp_dash.store.cell_table import Read, literal
 from kp_dash.store.kinds import FileKind
 
 PROVINCE_CODES = ("kp", "khyber pakhtunkhwa", "pk5", "province", "all")
 
 
-def schema(today: date) -> pa.DataFrameSchema:
-    year = value_checks.check("year_out_of_range", lambda s: (s >= 1950) & (s <= today.year + 10))
-    return pa.DataFrameSchema(
-        {
-            "target": value_checks.column(
-                float, value_checks.check("negative_target", lambda s: s >= 0)
-            ),
-            "year": value_checks.column(float, year),
-        },
+def parse(v, table, problems, progress):
+    """Target rows from the cells (in DuckDB, `cell_table`), each bad cell a problem, the rules
+    on the values checked in SQL; KP (or the province by name) is a province target, with no
+    district. Returns the close matches of district names."""
+    district, fuzzy = v.read_districts(table, "district", problems, province=PROVINCE_CODES)
+    has_month, has_year = "month" in table, "year" in table
+    month = (
+        value_columns.months(table, "month", problems, required=not has_year, notes=v.notes)
+        if has_month
+        else Read("null::date")
     )
-
-
-def parse(v, cells, file, rownum, problems, progress):
-    """Target rows from the cells, each bad cell a problem; KP (or the province by name) is a
-    province target, with no district."""
-    out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
-    out["service_code"] = v.services(cells["service"], file, rownum, problems, allow_all=True)
-    written = texts(cells["district"])
-    province = written.str.lower().isin(PROVINCE_CODES).fillna(False).astype(bool)
-    codes, fuzzy = v.districts(written.mask(province, "PK501"), file, rownum, problems)
-    out["district_code"] = codes.mask(province, None)
-    out["metric"] = _metrics(v, cells["metric"], file, rownum, problems)
-    month = cells.get("month")
-    year = cells.get("year")
-    out["month_start"] = (
-        parse_months(month, file, rownum, problems, required=year is None, notes=v.notes)
-        if month is not None
-        else pd.NaT
+    year = (
+        value_columns.numbers(table, "year", problems, required=not has_month, notes=v.notes)
+        if has_year
+        else Read("null::double")
     )
-    out["year"] = (
-        parse_numbers(year, "year", file, rownum, problems, required=month is None, notes=v.notes)
-        if year is not None
-        else np.nan
-    )
-    out["year"] = out["year"].fillna(out["month_start"].dt.year)
-    undated = (
-        out["year"].isna() & map_distinct(month, lambda v: v is None).astype(bool)
-        if month is not None and year is not None
-        else None
-    )
-    if undated is not None and undated.any():
-        problems.append(
-            problem_rows(
-                file,
-                rownum[undated],
-                "year",
-                [""] * int(undated.sum()),
-                "missing_period",
-                "month and year are both blank; give a month (YYYY-MM) or a year",
-            )
-        )
-    out["target"] = parse_numbers(
-        cells["target"], "target", file, rownum, problems, required=True, notes=v.notes
-    )
-    raw = {
-        "target": cells["target"],
-        "year": year if year is not None else pd.Series("", index=out.index),
+    values = {
+        "service_code": v.read_services(table, "service", problems, allow_all=True),
+        "district_code": district,
+        "metric": table.listed("metric", _metric_code(v), sorted(v.metric_codes), problems),
+        "month_start": month,
+        "year": Read(f"coalesce({year.sql}, year({month.sql}))"),
     }
-    problems += value_checks.schema_problems(
-        schema(v.today),
-        out,
-        raw,
-        file,
-        rownum,
-        {
-            "negative_target": value_checks.value_problem,
-            "year_out_of_range": value_checks.value_problem,
-        },
+    if has_month and has_year:
+        table.find(
+            f"{year.sql} is null and {month.lookup}.blank",
+            "year",
+            "''",
+            "missing_period",
+            literal("month and year are both blank; give a month (YYYY-MM) or a year"),
+            problems,
+        )
+    values["target"] = value_columns.numbers(
+        table, "target", problems, required=True, notes=v.notes
     )
-    return out, fuzzy, rownum
+    table.parse(values)
+    written_target = "cast(cells.target as varchar)"
+    text = _text("negative_target")
+    table.rule("target < 0", "target", written_target, "negative_target", text, problems)
+    written_year = "cast(cells.year as varchar)" if has_year else "''"
+    table.rule(
+        f"year < 1950 or year > {v.today.year + 10}",
+        "year",
+        written_year,
+        "year_out_of_range",
+        _text("year_out_of_range"),
+        problems,
+    )
+    return fuzzy
 
 
-def _metrics(v, cells, file, rownum, problems) -> pd.Series:
-    def to_code(value):
+def _text(rule: str) -> str:
+    return value_checks.RULES[rule]
+
+
+def _metric_code(v):
+    def to_code(value: object) -> str | None:
         text = None if value is None else str(value).lower()
         return text if text in v.metric_codes else None
 
-    return lookup_codes(cells, "metric", to_code, sorted(v.metric_codes), file, rownum, problems)
+    return to_code
 
 
 def _code_lists(seed_dir: Path) -> dict[str, list[str]]:
@@ -134,4 +105,6 @@ KIND = FileKind(
     about=" ".join(__doc__.split()),
     either=("month", "year"),
     either_message="a targets file needs a 'month' (YYYY-MM) or a 'year' column",
+    coded=("service", "district", "metric", "month"),
+    stored=("service_code", "district_code", "metric", "month_start", "year", "target"),
 )

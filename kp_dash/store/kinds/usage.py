@@ -3,23 +3,13 @@ channel, optionally by sex, area and age band."""
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
-from kp_dash.store import lineage, value_checks
-from kp_dash.store.cells import (
-    map_distinct,
-    parse_codes,
-    parse_months,
-    parse_numbers,
-    problem_rows,
-    quoted,
-    texts,
-)
+from kp_dash.store import lineage, value_checks, value_columns
+from kp_dash.store.cell_table import Read, literal
 from kp_dash.store.kinds import FileKind
 
 SEXES = ("female", "male", "transgender", "unknown")
@@ -38,131 +28,97 @@ DEFAULTS = {"sex": "unknown", "area": "unknown", "age_band": "unknown"}
 KEYS = ("month_start", "district_code", "service_code", "channel", "sex", "area", "age_band")
 
 
-def schema(today: date) -> pa.DataFrameSchema:
-    current = pd.Timestamp(today.year, today.month, 1)
-    return pa.DataFrameSchema(
-        {
-            "month_start": value_checks.column(
-                "datetime64[ns]", value_checks.check("future_month", lambda s: s <= current)
-            ),
-            "transactions": value_checks.column(float, *value_checks.count_checks()),
-            "users": value_checks.column(float, *value_checks.count_checks()),
-        },
-        # only against valid counts: a negative or too large count is reported once, as such
-        checks=[
-            pa.Check(
-                lambda d: (
-                    ~(
-                        (d["users"] > d["transactions"])
-                        & (d["transactions"] >= 0)
-                        & (d["users"] <= value_checks.MAX_COUNT)
-                    )
-                ),
-                name="users_above_transactions",
-            )
-        ],
-    )
-
-
-def _users_above(check, column, index, frame, raw, file, rownum) -> pd.DataFrame:
-    # whole numbers as written, without a 64-bit cast that could wrap a large one round
-    users = frame["users"].iloc[index].map("{:.0f}".format).astype("string")
-    transactions = frame["transactions"].iloc[index].map("{:.0f}".format).astype("string")
-    messages = (
-        "'"
-        + users
-        + "' users is more than the row's "
-        + transactions
-        + " transactions; users must be ≤ transactions"
-    )
-    return problem_rows(file, rownum[index], "users", users, check, messages)
-
-
-def parse(v, cells, file, rownum, problems, progress):
-    """Usage rows from the cells, each bad cell a problem; rows under districts made after the
-    2023 census are summed into their census district."""
-    out = pd.DataFrame(index=pd.RangeIndex(len(rownum)))
+def parse(v, table, problems, progress):
+    """Usage rows from the cells (in DuckDB, `cell_table`), each bad cell a problem, the rules
+    on the values checked in SQL; rows under districts made after the 2023 census are summed
+    into their census district. Returns the close matches of district names."""
     progress(0.1, "checking months")
-    out["month_start"] = parse_months(cells["month"], file, rownum, problems, notes=v.notes)
+    month = value_columns.months(table, "month", problems, required=True, notes=v.notes)
     progress(0.25, "resolving districts")
-    out["district_code"], fuzzy = v.districts(cells["district"], file, rownum, problems)
+    district, fuzzy = v.read_districts(table, "district", problems)
     progress(0.4, "checking codes")
-    out["service_code"] = v.services(cells["service"], file, rownum, problems)
-    out["channel"] = parse_codes(
-        cells["channel"], "channel", v.channels, {}, file, rownum, problems
-    )
-    for column, allowed, synonyms in (
-        ("sex", SEXES, SEX_SYNONYMS),
-        ("area", AREAS, {}),
-        ("age_band", AGE_BANDS, {}),
-    ):
-        values = cells.get(column, pd.Series(DEFAULTS[column], index=out.index))
-        filled = texts(values).fillna(DEFAULTS[column])
-        out[column] = parse_codes(filled, column, set(allowed), synonyms, file, rownum, problems)
-    progress(0.55, "checking counts")
-    raw = {
-        "transactions": cells["transactions"],
-        "users": cells.get("users", pd.Series(pd.NA, index=out.index, dtype="object")),
+    values = {
+        "month_start": month,
+        "district_code": district,
+        "successor": Read(f"{district.lookup}.successor"),
+        "service_code": v.read_services(table, "service", problems),
+        "channel": table.coded("channel", v.channels, {}, problems),
+        "sex": table.coded("sex", set(SEXES), SEX_SYNONYMS, problems, DEFAULTS["sex"]),
+        "area": table.coded("area", set(AREAS), {}, problems, DEFAULTS["area"]),
+        "age_band": table.coded("age_band", set(AGE_BANDS), {}, problems, DEFAULTS["age_band"]),
     }
-    out["transactions"] = parse_numbers(
-        raw["transactions"],
-        "transactions",
-        file,
-        rownum,
-        problems,
-        required=True,
-        notes=v.notes,
-    )
-    out["users"] = parse_numbers(
-        raw["users"], "users", file, rownum, problems, required=False, notes=v.notes
-    )
-    raw["month_start"] = cells["month"]
-    problems += value_checks.schema_problems(
-        schema(v.today),
-        out,
-        raw,
-        file,
-        rownum,
-        {
-            "future_month": functools.partial(_future_month, v),
-            "negative_count": value_checks.value_problem,
-            "fractional_count": value_checks.value_problem,
-            "count_too_large": value_checks.value_problem,
-            "users_above_transactions": _users_above,
-        },
-    )
-    rows, rownum = _count_successors(v, out, cells["district"], rownum)
-    return rows, fuzzy, rownum
+    progress(0.55, "checking counts")
+    for column, required in (("transactions", True), ("users", False)):
+        present = column in table
+        values[column] = (
+            value_columns.numbers(table, column, problems, required, notes=v.notes)
+            if present
+            else Read("null::double")
+        )
+    table.parse(values)
+    _value_rules(table, month, v.today, problems)
+    _count_successors(v, table, district)
+    return fuzzy
 
 
-def _future_month(v, check, column, index, frame, raw, file, rownum):
-    values = raw["month_start"].iloc[index]
-    current = f"{v.today:%Y-%m}"
-    return problem_rows(
-        file,
-        rownum[index],
+def _value_rules(table, month: Read, today: date, problems: list) -> None:
+    """Months not in the future; counts whole, ≥ 0 and storable; users within transactions."""
+    current = f"{today:%Y-%m}"
+    table.rule(
+        f"month_start > date '{current}-01'",
         "month",
-        values,
-        check,
-        quoted(values) + f" is in the future (latest allowed month is {current})",
+        f"{month.lookup}.shown",
+        "future_month",
+        f"is in the future (latest allowed month is {current})",
+        problems,
+    )
+    for column in ("transactions", "users"):
+        for rule, where in value_checks.count_rules(column):
+            text = value_checks.RULES[rule]
+            table.rule(where, column, f"cast(cells.{column} as varchar)", rule, text, problems)
+    # only against valid counts: a negative or too large count is reported once, as such
+    users = "printf('%.0f', parsed.users)"
+    transactions = "printf('%.0f', parsed.transactions)"
+    message = (
+        f"'''' || {users} || {literal(chr(39) + ' users is more than the row' + chr(39) + 's ')}"
+        f" || {transactions} || {literal(' transactions; users must be ≤ transactions')}"
+    )
+    table.rule(
+        f"users > transactions and transactions >= 0 and users <= {value_checks.MAX_COUNT}",
+        "users",
+        users,
+        "users_above_transactions",
+        "",
+        problems,
+        message=message,
     )
 
 
-def _count_successors(v, rows, written, rownum):
-    """Rows under districts made after the 2023 census, summed into their census district."""
-    names = texts(written)
-    successor = map_distinct(names, lambda t: t is not None and v.resolver.resolve(t).is_successor)
+def _count_successors(v, table, district: Read) -> None:
+    """Rows under districts made after the 2023 census, summed into their census district:
+    those rows and the rows that share their key go through `lineage` (they are few)."""
+    keys = ", ".join(KEYS)
+    complete = " and ".join(f"{k} is not null" for k in KEYS)
+    part = table.con.execute(
+        f"select parsed.*, {district.lookup}.written from parsed semi join "
+        f"(select distinct {keys} from parsed where successor and {complete}) using ({keys}) "
+        f"join cells on cells.row = parsed.row left join {district.lookup} "
+        f"on cells.district is not distinct from {district.lookup}.raw order by parsed.row"
+    ).df()
+    if part.empty:
+        return
+    part = table.decoded(part)
     rows, rownum, notes = lineage.combine_successors(
-        rows,
-        successor.astype(bool),
-        rownum,
+        part[[*KEYS, "transactions", "users"]],
+        part["successor"],
+        part["row"].to_numpy(),
         KEYS,
         ("transactions", "users"),
-        written=names,
+        written=part["written"].where(part["written"] != "", None),
         resolver=v.resolver,
     )
     v.notes += notes
-    return rows, rownum
+    table.replace_rows(part["row"].tolist(), rows.assign(row=rownum))
 
 
 def _code_lists(seed_dir: Path) -> dict[str, list[str]]:
@@ -204,4 +160,6 @@ KIND = FileKind(
     code_lists=_code_lists,
     about=" ".join(__doc__.split()),
     defaults=DEFAULTS,
+    coded=("month", "district", "service", "channel", "sex", "area", "age_band"),
+    stored=(*KEYS, "transactions", "users"),
 )
