@@ -83,7 +83,7 @@ def quoted(value: str) -> str:
 
 def sentence(value: str, text: str) -> str:
     """SQL of a message: the value (SQL) in quotes, then the code's own `text`."""
-    return f"'''' || {value} || {literal(chr(39) + ' ' + text)}"
+    return f"{quoted(value)} || {literal(' ' + text)}"
 
 
 @dataclass(frozen=True)

@@ -57,10 +57,6 @@ def file_problem(file: str, rule: str, message: str, row: int = WHOLE_FILE) -> p
     return problem_rows(file, [row], "", [""], rule, [message])
 
 
-def quoted(values: pd.Series) -> pd.Series:
-    return "'" + values.astype("string").fillna("") + "'"
-
-
 # --- cells as text ------------------------------------------------------------------------------
 
 

@@ -49,7 +49,7 @@ def parse(v, table, problems, progress):
     )
     table.parse(values)
     written_target = "cast(cells.target as varchar)"
-    text = _text("negative_target")
+    text = value_checks.RULES["negative_target"]
     table.rule("target < 0", "target", written_target, "negative_target", text, problems)
     written_year = "cast(cells.year as varchar)" if has_year else "''"
     table.rule(
@@ -57,14 +57,10 @@ def parse(v, table, problems, progress):
         "year",
         written_year,
         "year_out_of_range",
-        _text("year_out_of_range"),
+        value_checks.RULES["year_out_of_range"],
         problems,
     )
     return fuzzy
-
-
-def _text(rule: str) -> str:
-    return value_checks.RULES[rule]
 
 
 def _metric_code(v):

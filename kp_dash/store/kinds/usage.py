@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from kp_dash.store import lineage, value_checks, value_columns
-from kp_dash.store.cell_table import Read, literal
+from kp_dash.store.cell_table import Read, literal, quoted
 from kp_dash.store.kinds import FileKind
 
 SEXES = ("female", "male", "transgender", "unknown")
@@ -79,10 +79,9 @@ def _value_rules(table, month: Read, today: date, problems: list) -> None:
     # only against valid counts: a negative or too large count is reported once, as such
     users = "printf('%.0f', parsed.users)"
     transactions = "printf('%.0f', parsed.transactions)"
-    message = (
-        f"'''' || {users} || {literal(chr(39) + ' users is more than the row' + chr(39) + 's ')}"
-        f" || {transactions} || {literal(' transactions; users must be ≤ transactions')}"
-    )
+    above = literal(" users is more than the row's ")
+    must = literal(" transactions; users must be ≤ transactions")
+    message = f"{quoted(users)} || {above} || {transactions} || {must}"
     table.rule(
         f"users > transactions and transactions >= 0 and users <= {value_checks.MAX_COUNT}",
         "users",
