@@ -274,15 +274,22 @@ class CellTable:
     def listed(
         self,
         column: str,
-        to_code: Callable[[object], str | None],
         known: list[str],
         problems: list,
+        to_code: Callable[[object], str | None] | None = None,
     ) -> Read:
-        """Codes from a list (`to_code` says how a value reads); an unknown one is a problem
-        with the closest known code as a suggestion."""
+        """Codes from a list, whatever their case (or as `to_code` reads a value); an unknown
+        one is a problem with the closest known code as a suggestion."""
+
+        wanted = set(known)
+
+        def in_list(value: object) -> str | None:
+            text = None if value is None else str(value).lower()
+            return text if text in wanted else None
+
         return self.codes(
             column,
-            to_code,
+            to_code or in_list,
             f"unknown_{column}",
             lambda _, written: unknown_code_message(written, column, known),
             problems,

@@ -265,7 +265,7 @@ class Validator:
                 return text
             return self.service_names.get(text)
 
-        return table.listed(column, to_code, sorted(self.service_codes), problems)
+        return table.listed(column, sorted(self.service_codes), problems, to_code)
 
 
 class _ReadInFull(Exception):

@@ -269,6 +269,15 @@ def test_indicators_keep_parent_districts_at_parent_level(tmp_path):
     assert result.rows.iloc[1][["district_code", "grp"]].tolist() == ["PK502", "female"]
 
 
+def test_indicator_and_metric_codes_are_read_whatever_their_case(tmp_path):
+    text = "\n".join([IND_HEADER, "Bajaur,2024,Internet_Use_PCT,all,31,pct,PTA"])
+    result = ingest.validate_file(write(tmp_path, text, "ind.csv"), today=TODAY)
+    assert result.ok and result.rows["indicator"].astype(str).tolist() == ["internet_use_pct"]
+    text = "service,district,metric,year,target\nall,KP,Digital_Share_PCT,2026,40\n"
+    result = ingest.validate_file(write(tmp_path, text, "t.csv"), today=TODAY)
+    assert result.ok and result.rows["metric"].astype(str).tolist() == ["digital_share_pct"]
+
+
 def test_indicator_rules(tmp_path):
     lines = check(
         tmp_path,

@@ -26,9 +26,7 @@ def parse(v, table, problems, progress):
         "district_code": district,
         "parent_name": Read(f"{district.lookup}.parent_name"),
         "year": value_columns.numbers(table, "year", problems, required=True, notes=v.notes),
-        "indicator": table.listed(
-            "indicator", _indicator_code(v), sorted(v.indicator_units), problems
-        ),
+        "indicator": table.listed("indicator", sorted(v.indicator_units), problems),
         "grp": table.coded("group", set(GROUPS), {}, problems),
         "value": value_columns.numbers(table, "value", problems, required=True, notes=v.notes),
         "unit": table.coded("unit", set(UNITS), {"%": "pct"}, problems),
@@ -44,14 +42,6 @@ def parse(v, table, problems, progress):
     _unit_problems(table, v, values["unit"], problems)
     _value_rules(table, v.today, problems)
     return fuzzy
-
-
-def _indicator_code(v):
-    def to_code(value: object) -> str | None:
-        text = None if value is None else str(value).lower()
-        return text if text in v.indicator_units else None
-
-    return to_code
 
 
 def _unit_problems(table, v, unit: Read, problems) -> None:

@@ -31,7 +31,7 @@ def parse(v, table, problems, progress):
     values = {
         "service_code": v.read_services(table, "service", problems, allow_all=True),
         "district_code": district,
-        "metric": table.listed("metric", _metric_code(v), sorted(v.metric_codes), problems),
+        "metric": table.listed("metric", sorted(v.metric_codes), problems),
         "month_start": month,
         "year": Read(f"coalesce({year.sql}, year({month.sql}))"),
     }
@@ -61,14 +61,6 @@ def parse(v, table, problems, progress):
         problems,
     )
     return fuzzy
-
-
-def _metric_code(v):
-    def to_code(value: object) -> str | None:
-        text = None if value is None else str(value).lower()
-        return text if text in v.metric_codes else None
-
-    return to_code
 
 
 def _code_lists(seed_dir: Path) -> dict[str, list[str]]:
