@@ -6,6 +6,8 @@ Layout under `KP_DASH_STATE` (default `data/`):
     imports/manifest.json          every batch ever accepted, with who, when, hash, rows, status
     imports/archive/HASH.EXT       each accepted file exactly as received, named by content hash
     imports/batches/BATCH.parquet  its validated, normalised rows
+    imports/events/batch_id=BATCH/month=YYYY-MM/*.parquet
+                                   an accepted transaction log, pseudonymised (`event_store`)
     imports/demo.json              whether the simulated demonstration usage is shown
     aliases.csv                    district spellings people confirmed
 """
@@ -43,6 +45,7 @@ MANIFEST_COLUMNS = [
     "last_month",
 ]
 ALIAS_COLUMNS = ["alias", "district_code", "who", "confirmed_at"]
+USAGE_KINDS = ("usage", "events")  # real usage, which the simulation never joins
 
 
 # --- paths --------------------------------------------------------------------------------------
@@ -158,14 +161,14 @@ def demo_included(records: list[dict] | None = None) -> bool:
     known = set(setting.get("withdrawn_usage", ()))  # withdrawn before `build --demo`
     records = read_records() if records is None else records
     return not any(
-        r["kind"] == "usage" and (r["status"] == "accepted" or r["batch_id"] not in known)
+        r["kind"] in USAGE_KINDS and (r["status"] == "accepted" or r["batch_id"] not in known)
         for r in records
     )
 
 
 def refuse_demo(records: list[dict] | None = None) -> None:
     """DemoRefused when real usage is accepted: the simulation is never added to it."""
-    if real := accepted("usage", records):
+    if real := [r for r in accepted(records=records) if r["kind"] in USAGE_KINDS]:
         names = ", ".join(f"{r['batch_id']} ({r['file_name']})" for r in real)
         raise DemoRefused(
             f"real usage is loaded ({len(real)} accepted batch(es): {names}); the demonstration "
@@ -183,7 +186,7 @@ def set_demo(on: bool, who: str | None = None) -> None:
             "demo": "on" if on else "off",
             "changed_at": now(),
             "who": who or user(),
-            "withdrawn_usage": [r["batch_id"] for r in read_records() if r["kind"] == "usage"],
+            "withdrawn_usage": [r["batch_id"] for r in read_records() if r["kind"] in USAGE_KINDS],
         }
         text = json.dumps(setting, indent=1)
         write_atomically(demo_setting_path(), lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kp_dash.store import batches, config, db, demo, ingest, kinds, reader
+from kp_dash.store import batches, config, db, demo, event_store, ingest, kinds, reader
 from kp_dash.store.ingest import Validation
 
 SEED_TABLES = (
@@ -182,6 +182,8 @@ USAGE_COLUMNS = (
 def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
     """An accepted import, read back from its validated Parquet file (validated once, on import)."""
     kind = kinds.get(record["kind"])
+    if kind.log:  # its rows reach `usage` through the rollup (`event_store`)
+        return
     if kind.insert_sql is None:  # scanned in place (usage): only the batch is recorded
         _record_batch(
             con,
@@ -207,6 +209,11 @@ def _create_usage_view(con: duckdb.DuckDBPyConnection, records: Sequence[dict]) 
     file list cannot be a parameter; the paths are the store's own, never user text."""
     columns = ", ".join(USAGE_COLUMNS)
     sql = f"create or replace view usage as select {columns} from usage_rows"
+    # the transaction logs, rolled up by month (`event_store`)
+    sql += (
+        f" union all select {_sql_text(event_store.BATCH_ID)}, month_start, district_code,"
+        " service_code, channel, sex, area, age_band, transactions, users from events_rollup"
+    )
     files = [str(batches.batch_path(r["batch_id"])) for r in records if r["kind"] == "usage"]
     if files:
         listed = ", ".join(_sql_text(f) for f in files)
@@ -271,6 +278,7 @@ def _write_database(
         for record in records:
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
+        event_store.refresh(con, records)
         _create_usage_view(con, records)
         for layer in db.SQL_LAYERS[1:]:
             db.apply_layer(con, layer)
@@ -402,6 +410,7 @@ def _refresh(
         for record in added:
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
+        event_store.refresh(con, records, event_store.touched_months(added))
         _create_usage_view(con, records)
         for layer in db.SQL_LAYERS[1:]:  # tables derived from what was loaded are written anew
             db.apply_layer(con, layer)

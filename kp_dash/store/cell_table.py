@@ -28,18 +28,19 @@ import pandas as pd
 import pyarrow as pa_arrow
 
 from kp_dash.store import config
-from kp_dash.store.cells import problem_rows, unknown_code_message
+from kp_dash.store.cells import WHOLE_FILE, problem_rows, unknown_code_message
 
 _LOOKUP = re.compile(r"\blookup_\d+\b")
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for one file's checks, within an eighth of the import's memory (the
-    rest is for the rows accepted), spilling to a folder under `KP_DASH_STATE`."""
+def connect(share: int = 8) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for one file's checks, within a `share` of the import's memory (an
+    eighth by default: the rest is for the rows accepted as a frame), spilling to a folder
+    under `KP_DASH_STATE`."""
     spill = config.state_dir() / "tmp" / "duckdb"
     spill.mkdir(parents=True, exist_ok=True)
     settings = {
-        "memory_limit": f"{config.import_memory_mb() // 8}MB",
+        "memory_limit": f"{config.import_memory_mb() // share}MB",
         "temp_directory": str(spill),
         "preserve_insertion_order": "true",
     }
@@ -47,8 +48,8 @@ def connect() -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def checking() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect()
+def checking(share: int = 8) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(share)
     try:
         yield con
     finally:
@@ -104,6 +105,7 @@ class CellTable:
         self.con = con
         self.file = file
         self.columns = columns
+        self.limit: int | None = None  # problem rows listed per rule (a log's), None: all
         self.distinct_values: dict[str, list] = {}
         self.categories: dict[str, tuple[str, ...]] = {}  # of each parsed code column
         self._lookups: list[tuple[str, str]] = []  # (name, column joined on)
@@ -193,11 +195,14 @@ class CellTable:
     ) -> None:
         """One problem row per row where `where` holds; `where`, `value` and `message` are SQL
         over `cells` and the lookups they name."""
+        joins = self._joins(where, value, message)
         found = self.con.execute(
             f"select cells.row, {value} as value, {message} as message from cells "
-            f"{self._joins(where, value, message)} where {where} order by cells.row"
+            f"{joins} where {where} order by cells.row{self._limit()}"
         ).df()
         self._add(found, column, rule, problems)
+        if self.limit is not None and len(found) > self.limit:
+            self._more(f"select count(*) from cells {joins} where {where}", column, rule, problems)
 
     def rule(
         self,
@@ -212,7 +217,9 @@ class CellTable:
         """A rule on the parsed values: `where` is SQL over `parsed`; the problem shows the
         cell as written (`value`, SQL over `cells`, the lookups and `parsed`), quoted, then
         `text`, unless a `message` (SQL) is given."""
-        broken = self.con.execute(f"select row from parsed where {where}").fetchall()
+        broken = self.con.execute(
+            f"select row from parsed where {where} order by row{self._limit()}"
+        ).fetchall()
         if not broken:  # the usual case, found without going back to the cells
             return
         said = message or sentence(value, text)
@@ -226,6 +233,21 @@ class CellTable:
         finally:
             self.con.unregister("broken_rows")
         self._add(found, column, rule, problems)
+        if self.limit is not None and len(broken) > self.limit:
+            self._more(f"select count(*) from parsed where {where}", column, rule, problems)
+
+    def _limit(self) -> str:
+        return "" if self.limit is None else f" limit {self.limit + 1}"
+
+    def _more(self, counting: str, column: str, rule: str, problems: list) -> None:
+        """The last problem listed of a rule, replaced by how many rows break it in all."""
+        total = self.con.execute(counting).fetchall()[0][0]
+        problems[-1] = problems[-1].iloc[: self.limit]
+        message = (
+            f"{total:,} rows break this rule in all; the first {self.limit:,} are listed: "
+            "correct the system's export, then send the file again"
+        )
+        problems.append(problem_rows(self.file, [WHOLE_FILE], column, [""], rule, [message]))
 
     def _add(self, found: pd.DataFrame, column: str, rule: str, problems: list) -> None:
         if not found.empty:
@@ -261,11 +283,8 @@ class CellTable:
         ]  # a value with no code and nothing said (a province, a parent district) is no problem
         fields = {name: [field(c) for c in cleaned] for name, field in (extra or {}).items()}
         code_id = pa_arrow.array([position.get(c) for c in codes], pa_arrow.int16())
-        name = self.lookup(
-            column,
-            raw,
-            {"code_id": code_id, "written": written, "shown": shown(values), "said": said} | fields,
-        )
+        held = {"code_id": code_id, "code": codes, "written": written, "shown": shown(values)}
+        name = self.lookup(column, raw, held | {"said": said} | fields)
         self.find(
             f"{name}.said is not null", column, f"{name}.written", rule, f"{name}.said", problems
         )
@@ -327,12 +346,20 @@ class CellTable:
 
     # --- the parsed rows ------------------------------------------------------------------------
 
-    def parse(self, values: dict[str, Read]) -> None:
-        """The table `parsed`: each row's number and the value each reader gave."""
+    def as_text(self, read: Read) -> Read:
+        """A code reader's value as the code's text instead of its position."""
+        if read.lookup is not None:
+            return Read(f"{read.lookup}.code")
+        return Read(literal(read.categories[0]) if read.categories else "null::varchar")
+
+    def parse(self, values: dict[str, Read], materialise: bool = True) -> None:
+        """The table `parsed`: each row's number and the value each reader gave; a view
+        instead when not `materialise`d (a log read again by each rule, never held)."""
         picked = ", ".join(f"{read.sql} as {name}" for name, read in values.items())
         self.categories = {n: r.categories for n, r in values.items() if r.categories is not None}
+        what = "table" if materialise else "view"
         self.con.execute(
-            f"create table parsed as select cells.row, {picked} from cells {self._joins(picked)}"
+            f"create {what} parsed as select cells.row, {picked} from cells {self._joins(picked)}"
         )
 
     def repeated_keys(self, keys: tuple[str, ...], key_words: str, problems: list) -> None:
@@ -340,20 +367,27 @@ class CellTable:
         Rows with a problem already are left out: a value that could not be read is no key to
         repeat; the earlier row named is the first of the key, with a problem or not."""
         partition = ", ".join(keys)
+        # a wholly blank key (an event without an id) is no key: it repeats nothing
+        keyed = f"from parsed where not ({' and '.join(f'{k} is null' for k in keys)})"
         repeated = self.con.execute(
-            f"select count(*) from (select 1 from parsed group by {partition} having count(*) > 1)"
+            f"select count(*) from (select 1 {keyed} group by {partition} having count(*) > 1)"
         ).fetchall()[0][0]
         if not repeated:  # the usual case, found by one hash aggregate
             return
         flagged = sorted({int(r) for found in problems for r in found["row"] if pd.notna(r)})
         self.con.register("flagged_rows", pd.DataFrame({"row": np.array(flagged, dtype="int64")}))
+        repeats = (
+            f"from (select row, min(row) over (partition by {partition}) as first_row, "
+            f"row_number() over (partition by {partition} order by row) as nth {keyed}"
+            ") where nth > 1 and row not in (select row from flagged_rows)"
+        )
         try:
             found = self.con.execute(
-                "select row, first_row from ("
-                f"  select row, min(row) over (partition by {partition}) as first_row,"
-                f"  row_number() over (partition by {partition} order by row) as nth from parsed"
-                ") where nth > 1 and row not in (select row from flagged_rows) order by row"
+                f"select row, first_row {repeats} order by row{self._limit()}"
             ).df()
+            total = len(found)
+            if self.limit is not None and total > self.limit:
+                total = self.con.execute(f"select count(*) {repeats}").fetchall()[0][0]
         finally:
             self.con.unregister("flagged_rows")
         if found.empty:
@@ -367,6 +401,8 @@ class CellTable:
         problems.append(
             problem_rows(self.file, rows, "", [""] * len(rows), "repeated_key", messages)
         )
+        if total > len(found):
+            self._more(f"select {total}", "", "repeated_key", problems)
 
     def replace_rows(self, rows: list[int], replacement: pd.DataFrame) -> None:
         """Parsed rows replaced by others (in `decoded` form, with their `row`), in file order."""

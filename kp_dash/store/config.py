@@ -60,6 +60,20 @@ def max_upload_bytes() -> int:
     return int(max_upload_mb() * 1024 * 1024)
 
 
+MAX_LOG_MB = 20_480  # one file of a transaction log, read in place from the server's disk
+
+
+def max_log_bytes() -> int:
+    """The largest file of a transaction log an import reads: `KP_DASH_MAX_LOG_MB` (a positive
+    number), else `MAX_LOG_MB`. Logs are read in place, so their limit is the disk's, not the
+    upload's."""
+    try:
+        value = float(os.environ.get("KP_DASH_MAX_LOG_MB") or MAX_LOG_MB)
+    except ValueError:
+        value = MAX_LOG_MB
+    return int((value if 0 < value < float("inf") else MAX_LOG_MB) * 1024 * 1024)
+
+
 IMPORT_MEMORY_MB = 4096
 
 

@@ -23,7 +23,7 @@ from kp_dash.store.cell_table import CellTable, literal
 from kp_dash.store.rules import key
 
 
-def _plain_names(header: list[str]) -> bool:
+def plain_names(header: list[str]) -> bool:
     """Names a reader need not explain: none blank, none padded, none repeated."""
     return all(h and h == h.strip() for h in header) and len(set(map(key, header))) == len(header)
 
@@ -83,7 +83,7 @@ def scannable_parquet(checked: sniff.Checked) -> list[str] | None:
     except (pa_arrow.ArrowException, OSError, ValueError):
         return None
     header = [str(n) for n in schema.names]
-    if not _plain_names(header) or not all(_plain_type(f.type) for f in schema):
+    if not plain_names(header) or not all(_plain_type(f.type) for f in schema):
         return None
     return header if _dates_in_calendar(meta) else None
 
@@ -115,7 +115,12 @@ def scannable_csv(checked: sniff.Checked) -> tuple[list[str], str] | None:
     if checked.reader != "csv":
         return None
     with checked.path.open("rb") as file:
-        data = file.read(1 << 20)
+        return csv_header(file.read(1 << 20), checked.name)
+
+
+def csv_header(data: bytes, name: str) -> tuple[list[str], str] | None:
+    """The header and delimiter of CSV text starting with `data` (its first MiB) when it is
+    UTF-8 whose first row is a header of plain names; None otherwise."""
     try:  # a character cut at the end of the first MiB is not a wrong encoding
         head = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as error:
@@ -125,12 +130,12 @@ def scannable_csv(checked: sniff.Checked) -> tuple[list[str], str] | None:
     if not head.strip() or "\x00" in head or head[0] in "\r\n":
         return None
     try:
-        delimiter, at = layout.find_delimiter(head, checked.name)
+        delimiter, at = layout.find_delimiter(head, name)
         records = layout.head_records(head, delimiter, 1)[0]
     except (csv.Error, layout.LayoutError):
         return None
     header = records[0] if records else []
-    return (header, delimiter) if at == 0 and _plain_names(header) else None
+    return (header, delimiter) if at == 0 and plain_names(header) else None
 
 
 def csv_cells(
@@ -140,6 +145,7 @@ def csv_cells(
     names: dict[str, int],
     delimiter: str,
     width: int,
+    compression: str = "none",
 ) -> CellTable:
     """A CSV file's cells (`width` columns, the header on row 1), every cell as text and a blank
     one as NULL: `names` gives the position of each contract column. A row of another width, or
@@ -150,7 +156,8 @@ def csv_cells(
     con.execute(
         f"create table cells_read as select {picked} from read_csv({literal(str(path))}, "
         f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', header = false, "
-        f"skip = 1, auto_detect = false, strict_mode = true, columns = {{{columns}}})"
+        f"skip = 1, auto_detect = false, strict_mode = true, columns = {{{columns}}}, "
+        f"compression = {literal(compression)})"
     )
     con.execute("create view cells as select cast(rowid + 2 as integer) as row, * from cells_read")
     return CellTable(con, file, tuple(names))

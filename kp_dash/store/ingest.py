@@ -56,10 +56,15 @@ class Validation:
     fuzzy: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FUZZY_COLUMNS))
     # what was recognised and converted (layout, values), for a person to check before accepting
     notes: list[str] = field(default_factory=list)
+    log: object = None  # a transaction log's rows, written by DuckDB (`event_logs.StagedLog`)
 
     @property
     def ok(self) -> bool:
         return self.problems.empty
+
+    @property
+    def row_count(self) -> int:
+        return self.log.rows if self.log is not None else len(self.rows)
 
     def problem_lines(self) -> list[str]:
         return [_problem_line(p) for p in self.problems.itertuples(index=False)]
@@ -122,6 +127,8 @@ class Validator:
         if kind is None:
             return rejected(file, None, [rules.unknown_kind(frame, file, header_row)])
         file_kind = kinds.get(kind)
+        if file_kind.log:  # read in place alone (`event_logs`), never held as a frame
+            return rejected(file, kind, [_log_refused(file, header_row)])
         mapping, problems = rules.header_problems(frame, file, kind, header_row)
         if problems:
             return rejected(file, kind, problems)
@@ -182,7 +189,7 @@ class Validator:
             return None
         kind = kind or rules.guess_kind(header)
         file_kind = kinds.get(kind) if kind is not None else None
-        if file_kind is None:
+        if file_kind is None or file_kind.log:
             return None
         mapping, problems = rules.header_problems(pd.DataFrame(columns=header), name, kind)
         if problems:
@@ -266,6 +273,15 @@ class Validator:
             return self.service_names.get(text)
 
         return table.listed(column, sorted(self.service_codes), problems, to_code)
+
+
+def _log_refused(file: str, header_row: int) -> pd.DataFrame:
+    message = (
+        "this is a transaction log (events): send it as Parquet, CSV or gzipped CSV files whose "
+        "first row is the header, which are read in place and have their user references "
+        "pseudonymised as they are read"
+    )
+    return file_problem(file, "log_layout", message, header_row)
 
 
 class _ReadInFull(Exception):

@@ -15,13 +15,24 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import audit, batches, cells, config, kept_checks, kinds, mappings, sniff
+from kp_dash.store import (
+    audit,
+    batches,
+    cells,
+    event_logs,
+    event_store,
+    kept_checks,
+    mappings,
+    repeats,
+    sniff,
+)
 from kp_dash.store.ingest import FIRST_DATA_ROW, Progress, Validation, rejected, validate_file
 from kp_dash.store.mappings import ColumnMapping
 
@@ -66,6 +77,8 @@ def _batch_id(kind: str, digest: str, records: list[dict]) -> str:
 
 
 def _months_covered(validation: Validation) -> tuple[str, str]:
+    if validation.log is not None:
+        return validation.log.first_month, validation.log.last_month
     months = validation.rows.get("month_start")
     if months is None or months.dropna().empty:
         return "", ""
@@ -97,6 +110,14 @@ def import_file(
     bytes (`kept_checks`)."""
     progress = progress or (lambda fraction, message: None)
     name = display_name or path.name
+    if path.is_dir() and kind not in (None, event_logs.KIND):
+        message = f"a folder is imported as a transaction log (events); give {kind} as a file"
+        return _rejected(
+            name, rejected(name, kind, [cells.file_problem(name, "folder", message)]), "problem(s)"
+        )
+    if kind == event_logs.KIND or path.is_dir() or (kind is None and event_logs.is_log(path, name)):
+        log = functools.partial(_import_log, path, name, who=who, db_path=db_path, address=address)
+        return log(dry_run=dry_run, progress=progress, districts=districts, source=source)
     try:  # before anything reads the file: its size, kind and what it unpacks to
         checked = sniff.check(path, name)
     except cells.ReadError as refused:
@@ -129,24 +150,35 @@ def import_file(
             validation = validate()
         if isinstance(validation, ImportResult):
             return validation
-        with batches.locked():  # a second import of the same file may have finished meanwhile
-            if previous := _accepted_with(digest):
-                return _already(name, previous)
-            overlap = overlapping_rows(validation, db_path)
-            if overlap.total:
-                return _repeats(name, validation, overlap)
-            accepted_batch = _accept(
-                (staged, sniff.safe_suffix(name, path)),
-                name,
-                digest,
-                validation,
-                who,
-                db_path,
-                progress,
-                source,
-            )
+        archive = (staged, sniff.safe_suffix(name, path))
+        accept = functools.partial(_accept, archive, name, digest, validation, who, db_path)
+        facts = {"who": who, "address": address, "progress": progress, "source": source}
+        return _accepted_once(accept, validation, digest, db_path, **facts)
+
+
+def _accepted_once(
+    accept: Callable[[Progress, str], Accepted],
+    validation: Validation,
+    digest: str,
+    db_path: Path | None,
+    *,
+    who: str | None,
+    address: str | None,
+    progress: Progress,
+    source: str,
+) -> ImportResult:
+    """The batch accepted by `accept` under the writers' lock, unless the same content or
+    rows were accepted meanwhile (a second import of the same file may have finished)."""
+    name = validation.file
+    with batches.locked():
+        if previous := _accepted_with(digest):
+            return _already(name, previous)
+        overlap = repeats.overlapping_rows(validation, db_path)
+        if overlap.total:
+            return _repeats(name, validation, overlap)
+        accepted_batch = accept(progress, source)
     progress(1.0, "done")
-    rows = len(validation.rows)
+    rows = validation.row_count
     imported = audit.Imported(
         who=who or batches.user(),
         file=name,
@@ -168,6 +200,44 @@ def import_file(
         message,
         accepted_batch.demo_removed,
     )
+
+
+def _import_log(
+    path: Path,
+    name: str,
+    *,
+    who: str | None,
+    db_path: Path | None,
+    address: str | None,
+    dry_run: bool,
+    progress: Progress,
+    districts: tuple[str, ...],
+    source: str,
+) -> ImportResult:
+    """A transaction log (a file or a folder, `event_logs`): all or nothing as any import, but
+    read in place, pseudonymised and written by DuckDB, and never archived raw."""
+    source = mappings.clean_source(source)
+    try:
+        files = event_logs.log_files(path, name)
+    except event_logs.LogRefused as refused:
+        return _rejected(name, rejected(name, event_logs.KIND, [refused.problems]), "problem(s)")
+    digest = event_logs.content_digest(files)
+    if not dry_run and (previous := _accepted_with(digest)):
+        _ensure_current(db_path, progress)
+        return _already(name, previous)
+    validation = event_logs.validate_log(
+        files, name, extra_aliases=_alias_frame(), progress=progress, districts=districts
+    )
+    try:
+        if not validation.ok:
+            return _rejected(name, validation, "problem(s)")
+        if dry_run:
+            return _checked(name, validation, db_path)
+        accept = functools.partial(_accept, None, name, digest, validation, who, db_path)
+        facts = {"who": who, "address": address, "progress": progress}
+        return _accepted_once(accept, validation, digest, db_path, **facts, source=source)
+    finally:
+        event_logs.discard(validation.log)  # nothing is left once it is in place
 
 
 def _mapping_refused(name: str, kind: str | None, refused: Exception) -> Validation:
@@ -245,9 +315,9 @@ def _rejected(name: str, validation: Validation, what: str) -> ImportResult:
     return ImportResult("rejected", None, validation.kind, 0, validation, message)
 
 
-def _repeats(name: str, validation: Validation, overlap: Overlap) -> ImportResult:
+def _repeats(name: str, validation: Validation, overlap: repeats.Overlap) -> ImportResult:
     validation.problems = overlap.problems
-    message = f"{name}: rejected, {overlap.summary(len(validation.rows))}; nothing was written"
+    message = f"{name}: rejected, {overlap.summary(validation.row_count)}; nothing was written"
     return ImportResult("rejected", None, validation.kind, 0, validation, message)
 
 
@@ -255,94 +325,15 @@ def _checked(name: str, validation: Validation, db_path: Path | None) -> ImportR
     """A dry run: the file's own problems were none; say whether it repeats accepted rows."""
     from kp_dash.store import build
 
-    overlap = overlapping_rows(validation, db_path)
+    overlap = repeats.overlapping_rows(validation, db_path)
     if overlap.total:
         return _repeats(name, validation, overlap)
-    rows = len(validation.rows)
+    rows = validation.row_count
     message = f"{name}: {rows:,} {validation.kind} rows are valid (dry run: nothing was written)"
-    takes_demo_out = validation.kind == "usage" and build.has_demo(db_path)
+    takes_demo_out = validation.kind in batches.USAGE_KINDS and build.has_demo(db_path)
     if takes_demo_out:
         message += f"; {DEMO_WILL_GO}"
     return ImportResult("valid", None, validation.kind, rows, validation, message, takes_demo_out)
-
-
-OVERLAP_REPORT_LIMIT = 1000
-
-
-@dataclass
-class Overlap:
-    """Rows of a file that repeat rows of accepted batches: how many in all, per batch, and a
-    problem line for each of the first `OVERLAP_REPORT_LIMIT`."""
-
-    total: int
-    by_batch: dict[str, int]
-    problems: pd.DataFrame
-    files: dict[str, str]
-
-    def summary(self, rows: int) -> str:
-        batches = "; ".join(
-            f"{count:,} of batch {batch} ({self.files.get(batch, 'an earlier import')})"
-            for batch, count in self.by_batch.items()
-        )
-        listed = (
-            f"the first {len(self.problems):,} are listed"
-            if self.total > len(self.problems)
-            else "each is listed"
-        )
-        return (
-            f"{self.total:,} of its {rows:,} row(s) repeat rows already imported ({batches}); "
-            f"{listed}; if this file replaces those batches, withdraw them first"
-        )
-
-
-def overlapping_rows(validation: Validation, db_path: Path | None = None) -> Overlap:
-    """Rows that repeat a row of an accepted import (a corrected file sent again would otherwise
-    be counted twice): counted in all and per batch, one problem each for the first rows."""
-    from kp_dash.store import db
-
-    none = Overlap(0, {}, validation.problems.iloc[0:0], {})
-    path = Path(db_path or config.db_path())
-    if not path.exists() or validation.rows.empty:
-        return none
-    kind = kinds.get(validation.kind)  # its key, as stored: no batch may repeat one
-    table, key = kind.table, kind.keys
-    join = " and ".join(f"t.{c} is not distinct from r.{c}" for c in key)
-    # the table and key names come from the kind's module; the values are never in the SQL
-    matches = f"from incoming r join {table} t on {join} where t.batch_id <> 'demo'"
-    with db.connect_readonly(path) as con:
-        cursor = con.cursor()
-        imported = f"select exists (select 1 from {table} where batch_id <> 'demo')"
-        if not cursor.execute(imported).fetchall()[0][0]:  # the first import of its kind
-            return none
-        rows = validation.rows[list(key)].assign(row=range(2, len(validation.rows) + 2))
-        cursor.register("incoming", rows)
-        counts = cursor.execute(
-            f"select t.batch_id, count(*) as n {matches} group by t.batch_id order by min(r.row)"
-        ).df()
-        if counts.empty:
-            return none
-        hits = cursor.execute(
-            f"select r.row, t.batch_id {matches} order by r.row limit ?", [OVERLAP_REPORT_LIMIT]
-        ).df()
-    files = {r["batch_id"]: r["file_name"] for r in batches.read_records()}
-    messages = [
-        f"repeats a row of batch {b} ({files.get(b, 'an earlier import')}); if this "
-        f"file replaces it, withdraw batch {b} first"
-        for b in hits["batch_id"]
-    ]
-    problems = pd.DataFrame(
-        {
-            "file": validation.file,
-            "row": hits["row"].astype("int64"),
-            "column": "",
-            "value": "",
-            "rule": "already_imported_row",
-            "message": messages,
-        }
-    )
-    by_batch = dict(zip(counts["batch_id"], counts["n"].astype(int), strict=True))
-    # accepted batches never share a key, so each repeated row matches one batch
-    return Overlap(sum(by_batch.values()), by_batch, problems, files)
 
 
 def _alias_frame() -> pd.DataFrame | None:
@@ -351,7 +342,7 @@ def _alias_frame() -> pd.DataFrame | None:
 
 
 def _accept(
-    staged: tuple[Path, str],
+    staged: tuple[Path, str] | None,
     name: str,
     digest: str,
     validation: Validation,
@@ -363,25 +354,22 @@ def _accept(
     from kp_dash.store import build
 
     batch_id = _batch_id(validation.kind, digest, batches.read_records())
-    progress(0.75, "archiving the file")
-    # named by content hash; the suffix comes from an allow-list, never from the name as given
-    copy, suffix = staged  # the copy made while hashing, already on disk, and its suffix
-    archive = _archive_dir() / f"{digest}{suffix}"
-    if not archive.exists():
-        os.replace(copy, archive)
+    if staged is not None:  # a log is not archived: its references would be kept raw
+        progress(0.75, "archiving the file")
+        # named by content hash; the suffix comes from an allow-list, never from the name
+        copy, suffix = staged  # the copy made while hashing, already on disk, and its suffix
+        archive = _archive_dir() / f"{digest}{suffix}"
+        if not archive.exists():
+            os.replace(copy, archive)
     progress(0.8, "writing the batch")
-    # the batch id travels with the rows: the database scans usage batches in place
-    rows = validation.rows.assign(batch_id=pd.Categorical([batch_id] * len(validation.rows)))
-    batches.write_atomically(
-        batches.batch_path(batch_id), lambda tmp: rows.to_parquet(tmp, index=False)
-    )
+    _store_rows(validation, batch_id)
     first, last = _months_covered(validation)
     record = {
         "batch_id": batch_id,
         "kind": validation.kind,
         "file_name": name,
         "content_hash": digest,
-        "rows": len(validation.rows),
+        "rows": validation.row_count,
         "who": who or batches.user(),
         "imported_at": batches.now(),
         "status": "accepted",
@@ -397,6 +385,20 @@ def _accept(
         batches.save_records(records)  # from here on the batch counts
         new_build.commit()
     return Accepted(batch_id, new_build.demo_removed)
+
+
+def _store_rows(validation: Validation, batch_id: str) -> None:
+    """The batch's rows in the store: a log's staged folder moved into place, others written
+    as one Parquet file; the batch id travels with the rows (the database scans them)."""
+    if validation.log is not None:
+        target = event_store.folder(batch_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(validation.log.folder, target)
+        return
+    rows = validation.rows.assign(batch_id=pd.Categorical([batch_id] * len(validation.rows)))
+    batches.write_atomically(
+        batches.batch_path(batch_id), lambda tmp: rows.to_parquet(tmp, index=False)
+    )
 
 
 def withdraw(

@@ -200,8 +200,8 @@ def from_record(record: object, name: str) -> ColumnMapping:
             f"(or '{IGNORE}') for each header cell"
         )
     kind = record.get("kind")
-    if kind not in kinds.ALL:
-        raise refuse(f"'kind' must be one of {', '.join(kinds.NAMES)} (found {kind!r})")
+    if kind not in kinds.MAPPED:
+        raise refuse(f"'kind' must be one of {', '.join(kinds.MAPPED)} (found {kind!r})")
     if problems := field_problems(kind, fields, header):
         raise refuse("; ".join(problems))
     source, saved = record.get("source") or "", record.get("saved") or ""
@@ -233,8 +233,8 @@ def save(mapping: ColumnMapping, who: str | None = None, address: str | None = N
     an earlier one for the same source and header, and record it in the audit trail."""
     from kp_dash.store import audit, batches
 
-    if mapping.kind not in kinds.ALL:
-        raise MappingError(f"a column mapping needs a kind ({', '.join(kinds.NAMES)})")
+    if mapping.kind not in kinds.MAPPED:
+        raise MappingError(f"a column mapping needs a kind ({', '.join(kinds.MAPPED)})")
     if len(mapping.fields) != len(mapping.header):
         raise MappingError("a column mapping gives one field (or 'ignore') per header cell")
     if problems := field_problems(mapping.kind, mapping.fields, mapping.header):

@@ -72,7 +72,9 @@ def guess_kind(columns: list[object]) -> str | None:
     scores = {}
     for kind in kinds.ALL.values():
         mapping, _ = match_columns(columns, kind.columns)
-        scores[kind.name] = sum(c in mapping for c in kind.required) / len(kind.required)
+        score = sum(c in mapping for c in kind.required) / len(kind.required)
+        # a log is told by its whole header: a usage file short of columns is no log
+        scores[kind.name] = score if score == 1 or not kind.log else 0
     ranked = sorted(scores.values(), reverse=True)
     best = max(scores, key=scores.get)
     # a clear front-runner is taken even with columns missing, so that they can be named

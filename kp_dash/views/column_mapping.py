@@ -23,7 +23,7 @@ MAPPING_INTRO = (
 )
 MAP_KIND_WIDGET = {
     "label": "Kind of this file",
-    "options": kinds.NAMES,
+    "options": kinds.MAPPED,
     "index": None,
     "placeholder": "Choose the kind first",
     "key": "data_map_kind",

@@ -263,23 +263,27 @@ def _download_stem(name: str) -> str:
 
 
 def template_downloads(kind: str) -> list[dict[str, object]]:
-    """Arguments of a kind's two template download buttons (CSV and Excel)."""
-    return [
+    """Arguments of a kind's template download buttons (CSV, and Excel but for a log)."""
+    buttons = [
         {
             "label": "CSV",
             "data": templates.template_csv(kind),
             "file_name": f"{kind}_template.csv",
             "mime": "text/csv",
             "key": f"template_csv_{kind}",
-        },
-        {
-            "label": "Excel",
-            "data": templates.template_xlsx(kind),
-            "file_name": f"{kind}_template.xlsx",
-            "mime": XLSX_MIME,
-            "key": f"template_xlsx_{kind}",
-        },
+        }
     ]
+    if kind in templates.WORKBOOK_KINDS:
+        buttons.append(
+            {
+                "label": "Excel",
+                "data": templates.template_xlsx(kind),
+                "file_name": f"{kind}_template.xlsx",
+                "mime": XLSX_MIME,
+                "key": f"template_xlsx_{kind}",
+            }
+        )
+    return buttons
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kp_dash.store import config, kinds
 
 KINDS = kinds.NAMES
+# a log is imported from CSV or Parquet alone (`event_logs`): it has no workbook template
+WORKBOOK_KINDS = tuple(name for name in KINDS if not kinds.get(name).log)
 DATA_SHEET = "data"
 # drop-downs cover this many data rows (a department return is rarely longer; more rows still work)
 VALIDATED_ROWS = 5000

@@ -246,7 +246,8 @@ def test_headers_not_recognised_below_titles_are_named_on_their_own_row(tmp_path
     )
     guessed = ingest.validate_file(path, today=TODAY)
     assert guessed.problem_lines() == [
-        "returns.csv: row 3: cannot tell whether this is a usage, indicators or targets file "
+        "returns.csv: row 3: cannot tell whether this is a usage, indicators, targets or "
+        "events file "
         "from its header; give the kind (--kind, or the choice on the Data page), and which "
         "column holds what (Map the columns on the Data page, or import --mapping FILE)"
     ]

@@ -156,7 +156,8 @@ def test_two_headers_for_one_column(tmp_path):
 
 def test_unknown_kind(tmp_path):
     assert check(tmp_path, "a,b\n1,2\n") == [
-        "returns.csv: row 1: cannot tell whether this is a usage, indicators or targets file "
+        "returns.csv: row 1: cannot tell whether this is a usage, indicators, targets or "
+        "events file "
         "from its header; give the kind (--kind, or the choice on the Data page), and which "
         "column holds what (Map the columns on the Data page, or import --mapping FILE)"
     ]

@@ -377,8 +377,8 @@ def test_an_unexpected_error_is_one_problem_and_is_logged(tmp_path, monkeypatch,
 
 
 def test_an_unknown_kind_is_still_a_usage_error(tmp_path):
-    with pytest.raises(ValueError, match="unknown kind 'events'"):
-        ingest.validate_file(csv_file(tmp_path, "a\n1\n"), kind="events")
+    with pytest.raises(ValueError, match="unknown kind 'payments'"):
+        ingest.validate_file(csv_file(tmp_path, "a\n1\n"), kind="payments")
 
 
 def test_frames_from_every_reader_have_text_column_names(tmp_path):

@@ -1,4 +1,4 @@
-"""The kinds of department file, one module each (usage, indicators, targets): its contract
+"""The kinds of department file, one module each (usage, indicators, targets, events): its contract
 columns and the header names accepted for each, the required ones, the key a row must not
 repeat, its parser and the rules on its parsed values (in DuckDB, over the file's cells:
 `cell_table`), its database table and batch insert, its template's example rows and code lists,
@@ -44,6 +44,10 @@ class FileKind:
     either: tuple[str, ...] = ()  # columns of which at least one is needed
     either_message: str = ""
     defaults: dict[str, str] = field(default_factory=dict)  # a column left out reads as this
+    # a transaction log (`event_logs`): read in place alone, pseudonymised, stored as monthly
+    # Parquet partitions, never archived raw; guessed from a header only when it has every
+    # required column
+    log: bool = False
 
 
 def _discover() -> dict[str, FileKind]:
@@ -56,6 +60,8 @@ def _discover() -> dict[str, FileKind]:
 
 ALL: dict[str, FileKind] = _discover()
 NAMES = tuple(ALL)
+# the kinds a column mapping may read (a log is read by its contract names, in place)
+MAPPED = tuple(name for name, kind in ALL.items() if not kind.log)
 
 
 def get(name: str) -> FileKind:
