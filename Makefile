@@ -36,8 +36,10 @@ loadtest: db
 
 # imports at provincial scale (minutes, not part of `make test`); SIZES=rows,rows to choose
 SIZES ?= 1000000,6500000
+EVENTS ?= 10000000,50000000
 bench-scale: db
 	$(PY) bench/scale.py --sizes $(SIZES)
+	$(PY) bench/scale_events.py --sizes $(EVENTS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

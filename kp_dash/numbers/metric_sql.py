@@ -26,9 +26,11 @@ from kp_dash.numbers.registry import (
 from kp_dash.store import db
 
 
-def _component_sql(metric: Metric, comp: Component, query: Query) -> tuple[str, list[object]]:
+def _component_sql(
+    metric: Metric, comp: Component, query: Query, per_district: bool = True
+) -> tuple[str, list[object]]:
     keys = [DIMENSIONS[k] for k in query.by if k in comp.dims]
-    if comp.per_district and "district_code" not in keys:
+    if per_district and comp.per_district and "district_code" not in keys:
         keys.append("district_code")
     where, params = ["component = ?"], [comp.rows]
     for dim in comp.marginal:
@@ -50,7 +52,13 @@ def _component_sql(metric: Metric, comp: Component, query: Query) -> tuple[str, 
         if query.month_to:
             where.append("month_start <= strptime(?, '%Y-%m')::date")
             params.append(query.month_to)
-    amount = "count(distinct month_start)" if comp.months_of else "sum(amount)"
+    amount = (
+        "count(distinct month_start)"
+        if comp.months_of
+        else f"count(distinct {comp.distinct})"
+        if comp.distinct
+        else "sum(amount)"
+    )
     select = [
         *keys,
         f"{amount} as {comp.name}",
@@ -107,10 +115,9 @@ def metric_sql(query: Query) -> tuple[str, list[object]]:
         ]
     group = f" group by {', '.join(keys)}" if keys else ""
     derived = "".join(f", {sql} as {name}" for name, sql in metric.derived)
-    ctes.append(
-        f"sums as (select *{derived} from (select {', '.join(sums)} from c0 {' '.join(joins)}"
-        f"{group}))"
-    )
+    summed = f"select {', '.join(sums)} from c0 {' '.join(joins)}{group}"
+    summed = _counted_once(metric, query, summed, ctes, params)
+    ctes.append(f"sums as (select *{derived} from ({summed}))")
     outputs = [*_key_outputs(query.by), f"{metric.expression} as value"]
     if metric.numerator:
         outputs += [f"{metric.numerator} as numerator", f"{metric.denominator} as denominator"]
@@ -121,6 +128,30 @@ def metric_sql(query: Query) -> tuple[str, list[object]]:
         f" order by {', '.join(order)}" if order else ""
     )
     return sql, params
+
+
+def _counted_once(
+    metric: Metric, query: Query, summed: str, ctes: list[str], params: list[object]
+) -> str:
+    """The sums with each distinct count (people) counted over the breakdown itself instead of
+    added up district by district: a person who used services in two districts is one person
+    of the province. Adds the counts' CTEs (`d0`…) and their parameters."""
+    keys = [DIMENSIONS[k] for k in query.by]
+    replaced = []
+    for i, comp in enumerate(metric.components):
+        if comp.distinct and "district" not in query.by:
+            sql, comp_params = _component_sql(metric, comp, query, per_district=False)
+            ctes.append(f"d{i} as ({sql})")
+            params += comp_params
+            replaced.append((f"d{i}", comp.name))
+    if not replaced:
+        return summed
+    joins = " ".join(
+        f"left join {cte} using ({', '.join(keys)})" if keys else f"cross join {cte}"
+        for cte, _ in replaced
+    )
+    columns = ", ".join(f"{cte}.{name} as {name}" for cte, name in replaced)
+    return f"select s.* replace ({columns}) from ({summed}) s {joins}"
 
 
 def _source_outputs(metric: Metric, query: Query) -> list[str]:

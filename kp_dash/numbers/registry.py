@@ -39,6 +39,9 @@ class Component:
     # person, so exports show it as `<10` (METRICS.md, Rules). Census and survey figures are
     # published already and months are not people: never suppressed.
     count: bool = False
+    # counts the distinct values of this column of its rows (people): counted anew at each level
+    # asked for, never added up across districts, months or services
+    distinct: str | None = None
 
     @property
     def rows(self) -> str:

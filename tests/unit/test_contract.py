@@ -30,11 +30,18 @@ def test_every_sql_metric_has_its_definition_beside_it_and_every_definition_its_
 
 def test_a_definition_is_read_as_written() -> None:
     reach = registry.REGISTRY["reach_pct"]
-    assert reach.label == "Eligible people reached (mean monthly)" and reach.decimals == 2
-    users, population, months = reach.components
+    assert (
+        reach.label == ("Eligible people reached (logs: distinct people; returns: mean monthly)")
+        and reach.decimals == 2
+    )
+    people, population, users, months = reach.components
+    assert people.count and people.distinct == "user_ref" and users.distinct is None
     assert users.count and not population.count and not months.cited
     assert population.marginal == ("service", "sex", "area") and months.months_of == "users"
-    assert reach.derived == (("mean_monthly_users", "users / nullif(user_months, 0)"),)
+    assert reach.derived == (
+        ("mean_monthly_users", "users / nullif(user_months, 0)"),
+        ("reached", "people + coalesce(mean_monthly_users, 0)"),
+    )
     unserved = registry.MODELLED["unserved_population"]
     assert unserved.province and unserved.sources == ("population", "access")
     assert unserved.by_keys == ("district",) and unserved.decimals == 0

@@ -44,7 +44,7 @@ def test_nullable_integer_counts_as_a_metric_frame_has_them() -> None:
 # every registered metric: (whether its numerator counts records, whether its denominator does)
 EXPECTED_COUNTS = {
     "uptake_per_1000": (True, False),  # digital transactions ÷ census population
-    "reach_pct": (True, False),  # mean monthly users ÷ census population
+    "reach_pct": (True, False),  # people reached ÷ census population
     "digital_share_pct": (True, True),  # digital ÷ all transactions
     "assisted_share_pct": (True, True),
     "female_share_pct": (True, True),
@@ -52,6 +52,7 @@ EXPECTED_COUNTS = {
     "literacy_female_pct": (False, False),
     "literacy_female_rural_pct": (False, False),
     "grid_light_pct": (False, False),
+    "completion_rate_pct": (True, True),  # completed ÷ all digital attempts of the logs
 }
 
 
@@ -71,6 +72,10 @@ def test_the_registry_says_which_parts_count_records() -> None:
         "female_male_digital_transactions",
         "users",
         "mean_monthly_users",
+        "people",  # distinct people of the transaction logs
+        "reached",  # people + mean monthly users
+        "digital_attempts",
+        "completed_attempts",
     }
 
 
