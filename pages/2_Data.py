@@ -12,8 +12,8 @@ user = ui.enter("Data")
 address = auth.address()
 st.title("Data")
 st.caption(
-    "Usage, indicators or targets files laid out as the templates below; a file is accepted "
-    "whole or not at all, and the same file is never counted twice."
+    "Usage, indicators, targets or events files laid out as the templates below; a file is "
+    "accepted whole or not at all, and the same file is never counted twice."
 )
 st.caption(dp.DEMO_RULE)
 if cached.stamp() is None:
@@ -28,6 +28,10 @@ upload = st.file_uploader(
     max_upload_size=dp.upload_limit_mb(server_limit_mb),
 )
 st.caption(dp.upload_note(server_limit_mb))
+on_server = st.selectbox(
+    dp.LOG_LABEL, dp.server_logs(), index=None, placeholder="Choose a log", key="data_log"
+)
+st.caption(dp.server_logs_note())
 left, beside, middle, right = st.columns(4)
 kind = left.selectbox("Kind", dp.KIND_CHOICES, key="data_kind", format_func=dp.kind_label)
 source = beside.text_input(dp.SOURCE_LABEL, key="data_source", max_chars=120)
@@ -37,20 +41,25 @@ if user.via == "open":  # no login: the name typed is recorded, else the login n
 else:
     who = user.name
     right.caption(f"Recorded as **{ui.plain(user.name)}**" + dp.districts_note(user.districts))
+request = None
 if upload is not None and (refused := dp.too_large(upload.name, upload.size)):
     getattr(st, refused.level)(refused.message)
 elif upload is not None:
     request = dp.request(
         upload.name, upload.getvalue(), kind, sheet, who, user.districts, address, source
     )
+elif on_server is not None:
+    request = dp.log_request(on_server, who, user.districts, address, source)
+if request is not None:
     check, go, _ = st.columns([1, 1, 4])
     if check.button("Check file", key="data_check"):
         st.session_state["data_result"] = (request, request.run(dry_run=True))
     if go.button("Import", key="data_import", type="primary"):
-        bar = st.progress(0.0, text=dp.importing_text(upload.name))
+        name = request.display_name
+        bar = st.progress(0.0, text=dp.importing_text(name))
         result = request.run(
             progress=lambda f, text: bar.progress(
-                dp.progress_fraction(f), dp.shown_message(text, upload.name)
+                dp.progress_fraction(f), dp.shown_message(text, name)
             )
         )
         st.session_state["data_result"] = (request, result)

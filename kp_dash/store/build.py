@@ -410,7 +410,10 @@ def _refresh(
         for record in added:
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
-        event_store.refresh(con, records, event_store.touched_months(added))
+        months = event_store.touched_months(added)
+        if months:
+            progress(f"rolling up the events of {len(months)} month(s)")
+        event_store.refresh(con, records, months)
         _create_usage_view(con, records)
         for layer in db.SQL_LAYERS[1:]:  # tables derived from what was loaded are written anew
             db.apply_layer(con, layer)

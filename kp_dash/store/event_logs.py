@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -199,17 +200,25 @@ def _check_file(
         try:
             table = _cells(con, file, header, delimiter, mapping)
             table.limit = PROBLEMS_LISTED
-            if not table.row_count():
+            if not (events := table.row_count()):
                 message = "the file has no data rows (it is empty or has a header alone)"
                 return [file_problem(file.name, "empty_file", message)], None
             fuzzy = kind.parse(checker, table, problems, progress)
+            progress(0.6, "checking that no event id repeats")
             table.repeated_keys(kind.keys, kind.key_words, problems)
             if not problems:
-                progress(0.6, f"writing the rows of {file.name}")
+                progress(0.7, f"{_rate(events, progress)}; writing them by month")
                 _write(con, file, at, staged)
+                progress(1.0, f"{_rate(events, progress)}, checked and written")
         except duckdb.Error as error:  # bytes that are not UTF-8, a row of another width
             return [_unreadable(file, error)], None
     return problems, fuzzy
+
+
+def _rate(events: int, progress: _FileProgress) -> str:
+    seconds = time.perf_counter() - progress.started
+    per_second = f", {events / seconds:,.0f} events/s" if seconds > 0 else ""
+    return f"{events:,} events in {seconds:.1f} s{per_second}"
 
 
 def _unreadable(file: LogFile, error: duckdb.Error) -> pd.DataFrame:
@@ -267,8 +276,8 @@ def check(
     problems, matches = [], []
     try:
         for at, file in enumerate(files):
-            progress(at / len(files) * 0.7, f"checking {file.name}")
-            found, fuzzy = _check_file(checker, file, at, staged, progress)
+            step = _FileProgress(progress, files, at)
+            found, fuzzy = _check_file(checker, file, at, staged, step)
             problems += found
             if fuzzy is not None:
                 matches.append(fuzzy)
@@ -281,6 +290,22 @@ def check(
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
+
+
+class _FileProgress:
+    """Progress within one file of a log, as a share of the whole log's checking (0-0.7), each
+    step named with its file; `started` is the file's own clock, for its events per second."""
+
+    def __init__(self, progress, files: list[LogFile], at: int):
+        self.progress, self.at, self.count = progress, at, len(files)
+        self.name = files[at].name
+        if self.count > 1:
+            self.name += f" ({at + 1} of {self.count})"
+        self.started = time.perf_counter()
+
+    def __call__(self, fraction: float, message: str) -> None:
+        share = 0.7 / self.count
+        self.progress(share * (self.at + min(fraction, 1.0)), f"{self.name}: {message}")
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -113,5 +113,6 @@ def record_source(con: duckdb.DuckDBPyConnection, loaded_at) -> None:
 def refresh(con: duckdb.DuckDBPyConnection, records: Sequence[dict], months=None) -> None:
     """The `events` view over `records`, and the rollup of `months` (all when None)."""
     create_view(con, records)
-    roll_up(con, months)
+    if months is None or months:  # an import of another kind leaves the rollup as it is
+        roll_up(con, months)
     record_source(con, datetime.now(UTC).replace(tzinfo=None))

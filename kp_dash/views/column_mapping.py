@@ -102,6 +102,8 @@ def mapping_form(request: Request, result: intake.ImportResult | None) -> Mappin
     contract's columns (or its title rows were taken for a header); else None."""
     if result is None or result.status != "rejected" or result.validation is None:
         return None
+    if any(k in kinds.ALL and kinds.get(k).log for k in (request.kind, result.kind)):
+        return None  # a log is read by the contract's names: no mapping cures its header
     found = set(result.validation.problems["rule"])
     if not found & mappings.HEADER_RULES and "wrong_cell_count" not in found:
         return None

@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from kp_dash.store import config, contract, ingest, intake, isolated, kinds, mappings, sniff
+from kp_dash.store import (
+    config,
+    contract,
+    event_logs,
+    ingest,
+    intake,
+    isolated,
+    kinds,
+    mappings,
+    sniff,
+)
 from kp_dash.store.ingest import Progress
 from kp_dash.views import exports, templates
 from kp_dash.views.markdown import inert, name_shown
@@ -23,7 +33,7 @@ from kp_dash.views.markdown import inert, name_shown
 AUTO = "auto"
 KIND_CHOICES = (AUTO, *kinds.NAMES)
 # tab-separated exports and Excel's 'Unicode Text' (.txt) are read as CSV (`sniff.file_format`)
-UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
+UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "gz")  # gz: a transaction log's CSV
 SOURCE_LABEL = "Source (department or office that sent the file)"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEM_COLUMNS = ["row", "column", "value", "rule", "message"]
@@ -84,9 +94,51 @@ def upload_limit_mb(server_mb: float | None = None) -> int:
 def upload_note(server_mb: float | None = None) -> str:
     return (
         f"Files up to {sniff.size_text(upload_limit_bytes(server_mb))}: CSV or tab-separated "
-        "text (.csv, .tsv, .txt), Excel (.xlsx) or Parquet, and the content must be what the "
-        "name's extension says."
+        "text (.csv, .tsv, .txt), Excel (.xlsx) or Parquet, or a transaction log as Parquet, "
+        "CSV or gzipped CSV (.csv.gz); the content must be what the name's extension says."
     )
+
+
+# --- transaction logs too big to upload: read where they lie on the server ---------------------
+
+LOG_LABEL = "Or a transaction log on the server (used when no file is uploaded)"
+
+
+def incoming_dir() -> Path:
+    """Where the server's operators put logs too big to upload: a file or a folder each."""
+    return config.state_dir() / "incoming"
+
+
+def server_logs() -> list[str]:
+    """The logs waiting in `incoming_dir`, by name (hidden entries left out)."""
+    folder = incoming_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def server_logs_note() -> str:
+    return (
+        f"Logs too big to upload are read where they lie: put a log file, or a folder of them, "
+        f"in {name_shown(str(incoming_dir()))} on the server and choose it here. A log is read "
+        "in place, checked whole, and its citizen references are pseudonymised as it is read."
+    )
+
+
+def log_request(
+    entry: str,
+    who: str | None,
+    districts: tuple[str, ...] = (),
+    address: str | None = None,
+    source: str = "",
+) -> Request:
+    """A log waiting on the server as a request; only a name `server_logs` lists is taken, so
+    no path a person types is ever opened."""
+    if entry not in server_logs():
+        raise ValueError(f"{entry!r} is not a log in {incoming_dir()}")
+    path = incoming_dir() / entry
+    source = mappings.clean_source(source)
+    return Request(path, event_logs.KIND, None, who, entry, districts, address, source)
 
 
 def too_large(name: str, size: int) -> Outcome | None:

@@ -277,7 +277,8 @@ def test_the_page_states_the_size_limit(on_empty: Path, run_page: RunPage) -> No
     at = _ok(run_page(DATA))
     note = (
         "Files up to 200 MB: CSV or tab-separated text (.csv, .tsv, .txt), Excel (.xlsx) or "
-        "Parquet, and the content must be what the name's extension says."
+        "Parquet, or a transaction log as Parquet, CSV or gzipped CSV (.csv.gz); the content "
+        "must be what the name's extension says."
     )
     assert note in _texts(at.caption)
     assert at.file_uploader(key="data_upload").proto.max_upload_size_mb == 200
@@ -359,3 +360,56 @@ def test_what_was_recognised_is_listed_before_importing(own_empty: Path, run_pag
     shown = [m for m in _texts(at.markdown) if m.startswith("**Recognised in the file**")]
     assert shown == ["**Recognised in the file** (check before importing)\n\n- delimiter ';'"]
     assert batches.read_manifest().empty
+
+
+# --- transaction logs --------------------------------------------------------------------------
+
+LOG_HEADER = "timestamp,district,service,channel,status,user_ref,event_id\n"
+
+
+def _log_folder() -> Path:
+    """A log of two files waiting on the server, as its operators leave one."""
+    folder = data_page.incoming_dir() / "health_card_2025"
+    folder.mkdir(parents=True)
+    (folder / "january.csv").write_text(
+        LOG_HEADER + "2025-01-05T10:00:00,PK528,health_card,online,completed,0300-1,E1\n"
+        "2025-01-06T10:00:00,PK528,health_card,online,failed,0300-2,E2\n",
+        encoding="utf-8",
+    )
+    (folder / "february.csv").write_text(
+        LOG_HEADER + "2025-02-05T10:00:00,PK502,health_card,mobile_app,completed,0300-1,E3\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_log_on_the_server_is_checked_then_imported(own_empty: Path, run_page: RunPage) -> None:
+    _log_folder()
+    at = _ok(run_page(DATA))
+    at.selectbox(key="data_log").select("health_card_2025")
+    at = _ok(at.run())
+    _click(at, "data_check")
+    assert "3 rows are valid (events); nothing imported yet." in _texts(at.success)
+    assert batches.read_manifest().empty
+    _click(at, "data_import")
+    assert any("accepted 3 events rows as batch" in t for t in _texts(at.success))
+    (record,) = batches.accepted()
+    assert (record["kind"], record["file_name"], record["rows"]) == (
+        "events",
+        "health_card_2025",
+        3,
+    )
+    assert _usage_rows(own_empty) == 2  # completed events are its transactions
+
+
+def test_an_uploaded_gzipped_log_is_imported(own_empty: Path, run_page: RunPage) -> None:
+    import gzip
+
+    data = gzip.compress(
+        (LOG_HEADER + "2025-01-05T10:00:00,PK528,health_card,online,completed,0300-1,E1\n").encode()
+    )
+    at = _ok(run_page(DATA))
+    at.file_uploader(key="data_upload").upload("log.csv.gz", data, "application/gzip")
+    at = _click(_ok(at.run()), "data_import")
+    assert any("accepted 1 events rows as batch" in t for t in _texts(at.success)), _texts(at.error)
+    assert _usage_rows(own_empty) == 1

@@ -419,3 +419,32 @@ def _check_people_and_attempts(log: pd.DataFrame, found: dict) -> None:
     rate = found[("completion_rate_pct", ())]
     assert (rate["numerator"].iloc[0], rate["denominator"].iloc[0]) == (completed.sum(), 300)
     assert rate["value"].iloc[0] == pytest.approx(100 * 180 / 300)
+
+
+def test_progress_names_each_file_its_stage_and_events_per_second(database, tmp_path):
+    folder = tmp_path / "logs"
+    _csv(folder / "a.csv", JANUARY[:3])
+    _csv(folder / "b.csv", JANUARY[3:])
+    said = []
+    intake.import_file(folder, progress=lambda fraction, text: said.append((fraction, text)))
+    texts = [text for _, text in said]
+    assert any(t.startswith("logs/a.csv (1 of 2): checking timestamps") for t in texts)
+    written = [t for t in texts if t.endswith("checked and written")]
+    assert [t.split(":")[0] for t in written] == ["logs/a.csv (1 of 2)", "logs/b.csv (2 of 2)"]
+    assert all(" events/s" in t for t in written) and "3 events in" in written[0]
+    fractions = [fraction for fraction, _ in said]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_only_a_log_the_server_lists_is_read(isolated_state):
+    from kp_dash.views import data_page
+
+    assert data_page.server_logs() == []
+    (data_page.incoming_dir() / "logs").mkdir(parents=True)
+    (data_page.incoming_dir() / ".partial").mkdir()
+    assert data_page.server_logs() == ["logs"]
+    request = data_page.log_request("logs", "Amina")
+    assert (request.path, request.kind) == (data_page.incoming_dir() / "logs", "events")
+    for typed in ("../secret.key", "/etc", ".partial"):
+        with pytest.raises(ValueError, match="is not a log in"):
+            data_page.log_request(typed, "Amina")

@@ -154,7 +154,8 @@ def test_the_data_page_refuses_an_upload_over_the_limit_before_writing_it(limit_
     )
     assert data_page.upload_note() == (
         "Files up to 4 KB: CSV or tab-separated text (.csv, .tsv, .txt), Excel (.xlsx) or "
-        "Parquet, and the content must be what the name's extension says."
+        "Parquet, or a transaction log as Parquet, CSV or gzipped CSV (.csv.gz); the content "
+        "must be what the name's extension says."
     )
     assert data_page.upload_limit_mb() == 1  # Streamlit takes whole MB
 
