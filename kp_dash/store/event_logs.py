@@ -228,26 +228,20 @@ def _unreadable(file: LogFile, error: duckdb.Error) -> pd.DataFrame:
 
 
 def _write(con, file: LogFile, at: int, staged: Path) -> None:
-    """The file's rows as monthly partitions, each reference pseudonymised once (a log holds
-    far fewer people than events)."""
+    """The file's rows as monthly partitions, each reference pseudonymised row by row: a map
+    of a log's distinct people would be held whole in memory, which a big log overruns."""
     pseudonyms.register(con)
-    con.execute(
-        "create temp table user_pseudonyms as select user_ref, "
-        f"{pseudonyms.sql('user_ref')} as pseudonym from "
-        "(select distinct user_ref from parsed where user_ref is not null)"
-    )
     columns = [c for c in kinds.get(KIND).stored if c not in ("month_start", "user_ref")]
     picked = ", ".join(f"p.{c}" for c in columns)
     # the folder and the names written are the store's own, never text from the file
     con.execute(
-        f"copy (select {picked}, u.pseudonym as user_ref, $file as source_file, "
-        "p.row as source_row, strftime(p.month_start, '%Y-%m') as month "
-        "from parsed p left join user_pseudonyms u on p.user_ref = u.user_ref) "
-        f"to {literal(str(staged))} (format parquet, compression zstd, partition_by (month), "
-        f"filename_pattern {literal(f'part{at}_{{i}}')}, overwrite_or_ignore true)",
+        f"copy (select {picked}, {pseudonyms.sql('p.user_ref')} as user_ref, "
+        "$file as source_file, p.row as source_row, strftime(p.month_start, '%Y-%m') as month "
+        f"from parsed p) to {literal(str(staged))} (format parquet, compression zstd, "
+        f"partition_by (month), filename_pattern {literal(f'part{at}_{{i}}')}, "
+        "overwrite_or_ignore true)",
         {"file": file.name},
     )
-    con.execute("drop table user_pseudonyms")
 
 
 # --- the whole log ------------------------------------------------------------------------------
