@@ -448,3 +448,19 @@ def test_only_a_log_the_server_lists_is_read(isolated_state):
     for typed in ("../secret.key", "/etc", ".partial"):
         with pytest.raises(ValueError, match="is not a log in"):
             data_page.log_request(typed, "Amina")
+
+
+def test_a_log_in_a_workbook_is_refused_never_read_as_a_frame(database, tmp_path):
+    rows = [line.split(",") for line in JANUARY[:2]]
+    book = tmp_path / "log.xlsx"
+    pd.DataFrame(rows, columns=HEADER.split(",")).to_excel(book, index=False)
+    result = intake.import_file(book)
+    assert (result.status, result.kind) == ("rejected", "events")
+    assert _lines(result) == [
+        "log.xlsx: row 1: this is a transaction log (events): send it as Parquet, CSV or gzipped "
+        "CSV files whose first row is the header, which are read in place and have their user "
+        "references pseudonymised as they are read"
+    ]
+    assert not (batches.imports_dir() / "archive").exists() or not any(
+        (batches.imports_dir() / "archive").iterdir()
+    )
