@@ -41,27 +41,16 @@ if user.via == "open":  # no login: the name typed is recorded, else the login n
 else:
     who = user.name
     right.caption(f"Recorded as **{ui.plain(user.name)}**" + dp.districts_note(user.districts))
-request = None
-if upload is not None and (refused := dp.too_large(upload.name, upload.size)):
+request, refused = dp.chosen(upload, on_server, kind, sheet, who, user.districts, address, source)
+if refused is not None:
     getattr(st, refused.level)(refused.message)
-elif upload is not None:
-    request = dp.request(
-        upload.name, upload.getvalue(), kind, sheet, who, user.districts, address, source
-    )
-elif on_server is not None:
-    request = dp.log_request(on_server, who, user.districts, address, source)
 if request is not None:
     check, go, _ = st.columns([1, 1, 4])
     if check.button("Check file", key="data_check"):
         st.session_state["data_result"] = (request, request.run(dry_run=True))
     if go.button("Import", key="data_import", type="primary"):
-        name = request.display_name
-        bar = st.progress(0.0, text=dp.importing_text(name))
-        result = request.run(
-            progress=lambda f, text: bar.progress(
-                dp.progress_fraction(f), dp.shown_message(text, name)
-            )
-        )
+        bar = st.progress(0.0, text=dp.importing_text(request.display_name))
+        result = request.run(progress=dp.bar_progress(bar, request.display_name))
         st.session_state["data_result"] = (request, result)
         if result.status == "accepted":
             cached.data_changed()

@@ -240,6 +240,35 @@ def request(
     )
 
 
+def chosen(
+    upload,
+    on_server: str | None,
+    kind: str,
+    sheet: str,
+    who: str | None,
+    districts: tuple[str, ...] = (),
+    address: str | None = None,
+    source: str = "",
+) -> tuple[Request | None, Outcome | None]:
+    """The request the page's choices make (an upload first, else a log on the server), or
+    the refusal of an upload over the limit (never written anywhere)."""
+    if upload is not None:
+        if refused := too_large(upload.name, upload.size):
+            return None, refused
+        data = upload.getvalue()
+        return request(upload.name, data, kind, sheet, who, districts, address, source), None
+    if on_server is not None:
+        return log_request(on_server, who, districts, address, source), None
+    return None, None
+
+
+def bar_progress(bar, name: str) -> Progress:
+    """A progress callback that moves the page's bar, each step's text inert but `name`."""
+    return lambda fraction, text: bar.progress(
+        progress_fraction(fraction), shown_message(text, name)
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     """How a result reads on the page: a level (`success`, `info`, `error`) and a message."""
