@@ -13,7 +13,10 @@ a quarter as many people as events), then, each in a process of its own under a 
    inside a new process (cold: after the interpreter and modules have started) and again in the
    same process (warm), with the process's peak memory; the pandas answer's time and memory are
    given as ratios to the rollup's;
-3. checks the province `uptake_per_1000` and `completion_rate_pct` that `python -m kp_dash
+3. answers `uptake_per_1000` (from the rollup) and `reach_pct` (distinct people, from the raw
+   events) by district through the command line on each engine, `--engine duckdb` and
+   `--engine spark` on `local[2]`: wall time with start-up, peak memory, the same values or not;
+4. checks the province `uptake_per_1000` and `completion_rate_pct` that `python -m kp_dash
    metric` prints against sums computed straight from the generated file.
 
 Nothing is asserted: the numbers are for comparing before and after a change on this machine.
@@ -27,12 +30,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import _child  # the time-limited probe of `make bench-scale`
+import procstats
+from scale import Measured, _child  # the time-limited probe of `make bench-scale`
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("health_card", "telemedicine", "hospital_appointments", "health_complaints")
@@ -40,10 +45,13 @@ CHANNELS = ("online", "mobile_app", "kiosk", "counter")
 DIGITAL = ("online", "mobile_app")
 STATUSES = ("completed", "completed", "completed", "failed", "abandoned")
 YEAR_SECONDS = 365 * 86400
+# answered by the command line on DuckDB and on Spark: from the rollup, and from the raw events
+ENGINE_METRICS = ("uptake_per_1000", "reach_pct")
 
 
-def write_log(path: Path, events: int) -> None:
-    """`events` events of 2025, in time order, the same for the same size."""
+def write_log(path: Path, events: int, anonymous_every: int = 0) -> None:
+    """`events` events of 2025, in time order, the same for the same size; every
+    `anonymous_every`-th event (when more than 0) has no `user_ref`."""
 
     def pick(values: tuple[str, ...], index: str) -> str:
         listed = ", ".join(f"'{v}'" for v in values)
@@ -61,7 +69,8 @@ def write_log(path: Path, events: int) -> None:
             {pick(("female", "male"), "i // 13")} as sex,
             cast((i * 7) % 90 as integer) as age,
             {pick(("urban", "rural"), "i // 17")} as area,
-            'acct-' || cast((i * 2654435761) % {people} as varchar) as user_ref,
+            case when {anonymous_every} > 0 and i % greatest({anonymous_every}, 1) = 0 then null
+                else 'acct-' || cast((i * 2654435761) % {people} as varchar) end as user_ref,
             'E' || cast(i as varchar) as event_id
         from range({events}) t(i)) to '{path}' (format parquet, compression zstd)"""
     )
@@ -143,6 +152,11 @@ def _run(root: Path, events: int, env: dict, timeout: float) -> dict:
     database = Path(state["KP_DASH_DB"])
     for way in ("rollup", "raw", "pandas"):
         result[way] = _answer(way, state, database, log, timeout)
+    for code in ENGINE_METRICS:
+        for engine in ("duckdb", "spark"):
+            command = [sys.executable, "-m", "kp_dash", "metric", code, "--by", "district",
+                       "--format", "json", "--engine", engine]  # fmt: skip
+            result[f"{code} {engine}"] = _tree_child(command, state, timeout)
     by_district, completion = _independent(log)
     result["independent"] = by_district
     uptake = _province("uptake_per_1000", state)
@@ -178,6 +192,8 @@ def _report(result: dict, start_up: float) -> None:
         print(f"  pandas ÷ rollup: {frames['cold'] / rollup['cold']:.1f}× the time cold, "
               f"{frames['warm'] / rollup['warm']:.1f}× warm, "
               f"{frames['peak_mb'] / rollup['peak_mb']:.1f}× the peak memory")  # fmt: skip
+    for code in ENGINE_METRICS:
+        _report_engines(code, result[f"{code} duckdb"], result[f"{code} spark"])
     for name, (shown, summed) in result["province"].items():
         same = (
             "equal"
@@ -187,6 +203,42 @@ def _report(result: dict, start_up: float) -> None:
         print(
             f"  province {name}: {shown} by `kp_dash metric`, {summed} summed from the file: {same}"
         )
+
+
+def _tree_child(command: list[str], env: dict, timeout: float) -> Measured:
+    """Like `_child`, with the peak memory of the whole process tree: Spark's JVM is started
+    by the command and never waited for, so the children's ru_maxrss leaves it out. Each
+    process's high-water mark (VmHWM) is sampled and the marks are added up (an upper bound)."""
+    peaks: dict[int, int] = {}
+    start = time.perf_counter()
+    with subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:  # fmt: skip
+        while process.poll() is None and time.perf_counter() - start < timeout:
+            for pid in [process.pid, *procstats.descendants(process.pid, ())]:
+                peaks[pid] = max(peaks.get(pid, 0), procstats.status_kb(pid).get("VmHWM", 0))
+            time.sleep(procstats.SAMPLE_S)
+        if process.poll() is None:
+            process.kill()
+        out, err = process.communicate()
+    lines = (out + err).strip().splitlines() or [""]
+    code = process.returncode if time.perf_counter() - start < timeout else -1
+    return Measured(time.perf_counter() - start, sum(peaks.values()) / 1024, code, lines[0])
+
+
+def _report_engines(code: str, duck, spark) -> None:
+    """The command line's answer by district on each engine: wall time (with each start-up),
+    peak memory of its process tree (Spark's JVM included), and whether the values agree."""
+    for engine, measured in (("duckdb", duck), ("spark", spark)):
+        if measured.returncode:
+            print(f"  {code} --engine {engine} FAILED: {measured.last_line}")
+            return
+    values = [[row["value"] for row in json.loads(m.last_line)] for m in (duck, spark)]
+    same = len(values[0]) == len(values[1]) and all(
+        abs(a - b) <= 1e-9 * max(abs(a), 1e-300) for a, b in zip(*values, strict=True)
+    )
+    print(f"  {code} by district: --engine duckdb {duck.seconds:.2f} s, "
+          f"peak {duck.peak_mb:,.0f} MB; --engine spark (local[2]) {spark.seconds:.2f} s, "
+          f"peak {spark.peak_mb:,.0f} MB; {'equal' if same else 'DIFFERENT'}")  # fmt: skip
 
 
 def main() -> None:

@@ -147,12 +147,15 @@ def cmd_metric(args: argparse.Namespace) -> int:
 
     from kp_dash.numbers import metric_sql, metrics, registry
     from kp_dash.store import db
+    from kp_dash.store.spark_errors import SPARK_ERRORS
 
     query = registry.Query(
         args.code, tuple(args.by or ()), args.service, args.month_from, args.month_to
     )
     try:
         metric_sql.check(query)
+        if args.engine == "spark":
+            metrics.check_spark(query)
     except registry.MetricError as error:
         _say(str(error))
         return EXIT_USAGE
@@ -160,12 +163,18 @@ def cmd_metric(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     try:
         with db.connect_readonly(args.db) as con:
-            frame = metrics.fetch(con, query)
+            if args.engine == "spark":
+                frame = metrics.fetch_on_spark(con, query, config.spark_master(args.spark_master))
+            else:
+                frame = metrics.fetch(con, query)
     except FileNotFoundError as error:
         _say(str(error))
         return EXIT_FAILED
     except duckdb.CatalogException as error:
         _say(_lacking(args, error))
+        return EXIT_FAILED
+    except SPARK_ERRORS as error:
+        _say(str(error))
         return EXIT_FAILED
     _print_table(frame, args.format)
     if frame.empty:
@@ -414,6 +423,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path)
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--no-rebuild", action="store_true", help=NO_REBUILD_HELP)
+    p.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="spark: the same metric on Apache Spark, over the same stored files",
+    )
+    p.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help=f"local[N] or spark://HOST:PORT (default: KP_DASH_SPARK_MASTER, else "
+        f"{config.SPARK_MASTER})",
+    )
     p.set_defaults(func=cmd_metric)
 
     p = sub.add_parser("metrics", help="list metric codes with label, unit and formula")

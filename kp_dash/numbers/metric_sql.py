@@ -10,6 +10,7 @@ marginal: their 'all' rows are used unless the frame is broken down by that dime
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -24,6 +25,9 @@ from kp_dash.numbers.registry import (
     get,
 )
 from kp_dash.store import db
+
+if TYPE_CHECKING:  # Spark is imported only by `metric --engine spark`
+    from kp_dash.store.spark import SparkMetrics
 
 
 def _component_sql(
@@ -150,8 +154,19 @@ def _counted_once(
         f"left join {cte} using ({', '.join(keys)})" if keys else f"cross join {cte}"
         for cte, _ in replaced
     )
-    columns = ", ".join(f"{cte}.{name} as {name}" for cte, name in replaced)
-    return f"select s.* replace ({columns}) from ({summed}) s {joins}"
+    # every column named (not `s.* replace`): the statement stays in the SQL Spark shares
+    counted = {name: cte for cte, name in replaced}
+    columns = ", ".join(
+        f"{counted[name]}.{name} as {name}" if name in counted else f"s.{name}"
+        for name in _summed_columns(metric, keys)
+    )
+    return f"select {columns} from ({summed}) s {joins}"
+
+
+def _summed_columns(metric: Metric, keys: Sequence[str]) -> list[str]:
+    """The columns of the sums, in order: the breakdown's, then each component's own four."""
+    own = ("{}", "src_{}", "y0_{}", "y1_{}")
+    return [*keys, *(form.format(c.name) for c in metric.components for form in own)]
 
 
 def _source_outputs(metric: Metric, query: Query) -> list[str]:
@@ -198,11 +213,16 @@ def _order_key(key: str) -> str:
     return "district_code" if key == "district" else DIMENSIONS[key]
 
 
-def fetch_view(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
+def fetch_view(con: duckdb.DuckDBPyConnection | SparkMetrics, query: Query) -> pd.DataFrame:
     """The frame of a metric that is one SQL view: the `by` columns, value, numerator and
-    denominator where defined, source, year; rows only where its data exist."""
+    denominator where defined, source, year; rows only where its data exist. `con` is the
+    database, or Spark over the same stored files (`kp_dash.store.spark`)."""
     sql, params = metric_sql(query)
-    frame = db.query_df(con, sql, params).astype({"value": "float64"})
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        frame = db.query_df(con, sql, params)
+    else:
+        frame = con.query_df(sql, params, f"metric {query.code}")
+    frame = frame.astype({"value": "float64"})
     for column in ("numerator", "denominator"):
         # sums of counts arrive as 128-bit integers (floats in pandas): show them as counts
         if column in frame and _whole_numbers(frame[column]):

@@ -4,13 +4,15 @@ view (`metric_sql`) or one modelled from the district frame (`analysis`), from t
 from __future__ import annotations
 
 import math
+import tempfile
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from kp_dash.numbers import analysis, source_texts
 from kp_dash.numbers.metric_sql import check, fetch_view
-from kp_dash.numbers.registry import MODELLED, ModelledMetric, Query
+from kp_dash.numbers.registry import MODELLED, MetricError, ModelledMetric, Query
 from kp_dash.store import db
 
 
@@ -20,6 +22,29 @@ def fetch(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:
     if isinstance(check(query), ModelledMetric):
         return _modelled(con, query)
     return fetch_view(con, query)
+
+
+def check_spark(query: Query) -> None:
+    """MetricError for a metric Spark cannot answer: one modelled across districts in Python."""
+    if isinstance(check(query), ModelledMetric):
+        raise MetricError(
+            f"{query.code} is modelled across districts in Python, not one SQL view: "
+            "use --engine duckdb"
+        )
+
+
+def fetch_on_spark(con: duckdb.DuckDBPyConnection, query: Query, master: str) -> pd.DataFrame:
+    """The frame of a SQL metric answered by Apache Spark on `master` over the same stored files
+    (`kp_dash.store.spark`), with the small tables of `con`; Spark's temporary files live in a
+    folder removed afterwards. Raises one of SPARK_ERRORS when Spark cannot start or answer."""
+    from kp_dash.store import batches, spark
+
+    check_spark(query)
+    with (
+        tempfile.TemporaryDirectory(prefix="kp-dash-spark-") as scratch,
+        spark.session(master, Path(scratch)) as session,
+    ):
+        return fetch_view(spark.SparkMetrics(session, con, batches.accepted()), query)
 
 
 def _modelled(con: duckdb.DuckDBPyConnection, query: Query) -> pd.DataFrame:

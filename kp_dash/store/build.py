@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kp_dash.store import batches, config, db, demo, event_store, ingest, kinds, reader
+from kp_dash.store import batches, config, db, demo, event_store, ingest, kinds, reader, usage_view
 from kp_dash.store.ingest import Validation
 
 SEED_TABLES = (
@@ -165,18 +165,7 @@ def _load_usage(con: duckdb.DuckDBPyConnection, source: UsageSource, rows: pd.Da
     )
 
 
-USAGE_COLUMNS = (
-    "batch_id",
-    "month_start",
-    "district_code",
-    "service_code",
-    "channel",
-    "sex",
-    "area",
-    "age_band",
-    "transactions",
-    "users",
-)
+USAGE_COLUMNS = usage_view.COLUMNS
 
 
 def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
@@ -197,31 +186,6 @@ def _load_batch(con: duckdb.DuckDBPyConnection, record: dict) -> None:
         return
     path = batches.batch_path(record["batch_id"])
     con.execute(kind.insert_sql, [record["batch_id"], str(path)])
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _create_usage_view(con: duckdb.DuckDBPyConnection, records: Sequence[dict]) -> None:
-    """`usage` = the rows the build loaded plus every accepted usage batch's Parquet file, scanned
-    in place (an import then adds a file name here instead of copying a million rows). A view's
-    file list cannot be a parameter; the paths are the store's own, never user text."""
-    columns = ", ".join(USAGE_COLUMNS)
-    sql = f"create or replace view usage as select {columns} from usage_rows"
-    # the transaction logs, rolled up by month (`event_store`)
-    sql += (
-        f" union all select {_sql_text(event_store.BATCH_ID)}, month_start, district_code,"
-        " service_code, channel, sex, area, age_band, transactions, users from events_rollup"
-    )
-    files = [str(batches.batch_path(r["batch_id"])) for r in records if r["kind"] == "usage"]
-    if files:
-        listed = ", ".join(_sql_text(f) for f in files)
-        sql += (
-            f" union all select batch_id, month_start::date, district_code, service_code, channel,"
-            f" sex, area, age_band, transactions, users from read_parquet([{listed}])"
-        )
-    con.execute(sql)
 
 
 def _write_build_info(
@@ -279,7 +243,7 @@ def _write_database(
             progress(f"loading batch {record['batch_id']} ({record['rows']:,} rows)")
             _load_batch(con, record)
         event_store.refresh(con, records)
-        _create_usage_view(con, records)
+        usage_view.create(con, records)
         for layer in db.SQL_LAYERS[1:]:
             db.apply_layer(con, layer)
         ids = [r["batch_id"] for r in records]
@@ -414,7 +378,7 @@ def _refresh(
         if months:
             progress(f"rolling up the events of {len(months)} month(s)")
         event_store.refresh(con, records, months)
-        _create_usage_view(con, records)
+        usage_view.create(con, records)
         for layer in db.SQL_LAYERS[1:]:  # tables derived from what was loaded are written anew
             db.apply_layer(con, layer)
         ids = [r["batch_id"] for r in records]

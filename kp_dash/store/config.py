@@ -110,3 +110,19 @@ def rag_thresholds() -> tuple[float, float]:
 def suppress_small_counts() -> bool:
     """Exports show counts under 10 as '<10' unless `KP_DASH_SUPPRESS_SMALL=0` (internal use)."""
     return (os.environ.get("KP_DASH_SUPPRESS_SMALL") or "1").strip() not in ("0", "false", "no")
+
+
+SPARK_MASTER = "local[2]"
+
+
+def spark_master(given: str | None = None) -> str:
+    """The Spark master for `--engine spark`: the one given, `KP_DASH_SPARK_MASTER`, else two
+    threads of this process (`local[2]`)."""
+    return given or os.environ.get("KP_DASH_SPARK_MASTER") or SPARK_MASTER
+
+
+def spark_imports() -> str | None:
+    """Where Spark reads the accepted logs and usage batches: `KP_DASH_SPARK_IMPORTS`, a copy of
+    `KP_DASH_STATE/imports` on storage every worker reaches (`s3a://…`, `hdfs://…`); None reads
+    the state folder itself."""
+    return (os.environ.get("KP_DASH_SPARK_IMPORTS") or "").strip().rstrip("/") or None

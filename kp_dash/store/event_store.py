@@ -29,6 +29,24 @@ _COLUMNS = (
     "user_ref varchar, source_file varchar, source_row integer, batch_id varchar, month varchar"
 )
 
+# the statements both engines run (`kp_dash.store.spark` translates them): the events of the
+# stored files with their month, and the rollup of `events`
+EVENTS = "select *, cast(month || '-01' as date) as month_start from {files}"
+ROLLUP = (
+    "select month_start, district_code, service_code, channel, sex, area, age_band, "
+    "count(*) filter (where status = 'completed') as transactions, "
+    "count(*) filter (where status = 'failed') as failed, "
+    "count(*) filter (where status = 'abandoned') as abandoned, "
+    "case when count(user_ref) filter (where status = 'completed') = 0 then null "
+    "else count(distinct user_ref) filter (where status = 'completed') end as users "
+    "from events {where} group by all"
+)
+
+# the stored files' columns, with no rows: `events` while no log is accepted
+NO_EVENTS = "select {} where false".format(
+    ", ".join(f"null::{c.split()[1]} as {c.split()[0]}" for c in _COLUMNS.split(", "))
+)
+
 
 def folder(batch_id: str) -> Path:
     return batches.imports_dir() / "events" / f"batch_id={batch_id}"
@@ -49,12 +67,8 @@ def create_view(con: duckdb.DuckDBPyConnection, records: Sequence[dict]) -> None
             "hive_types = {'batch_id': 'VARCHAR', 'month': 'VARCHAR'}, union_by_name = true)"
         )
     else:
-        empty = ", ".join(f"null::{c.split()[1]} as {c.split()[0]}" for c in _COLUMNS.split(", "))
-        source = f"select {empty} where false"
-    con.execute(
-        f"create or replace view events as select *, cast(month || '-01' as date) as month_start "
-        f"from ({source})"
-    )
+        source = NO_EVENTS
+    con.execute(f"create or replace view events as {EVENTS.format(files=f'({source})')}")
 
 
 def touched_months(records: Sequence[dict]) -> list[str]:
@@ -88,16 +102,7 @@ def _roll_up(con: duckdb.DuckDBPyConnection, months: Sequence[str] | None) -> No
            "(select unnest($months::varchar[]))"),
         params,
     )  # fmt: skip
-    con.execute(
-        "insert into events_rollup select month_start, district_code, service_code, channel, "
-        "sex, area, age_band, count(*) filter (where status = 'completed'), "
-        "count(*) filter (where status = 'failed'), "
-        "count(*) filter (where status = 'abandoned'), "
-        "case when count(user_ref) filter (where status = 'completed') = 0 then null "
-        "else count(distinct user_ref) filter (where status = 'completed') end "
-        f"from events {where} group by all",
-        params,
-    )
+    con.execute(f"insert into events_rollup {ROLLUP.format(where=where)}", params)
 
 
 def record_source(con: duckdb.DuckDBPyConnection, loaded_at) -> None:

@@ -396,8 +396,10 @@ def _store_rows(validation: Validation, batch_id: str) -> None:
         os.replace(validation.log.folder, target)
         return
     rows = validation.rows.assign(batch_id=pd.Categorical([batch_id] * len(validation.rows)))
+    # timestamps in microseconds: Spark cannot read Parquet's nanoseconds (`kp_dash.store.spark`)
     batches.write_atomically(
-        batches.batch_path(batch_id), lambda tmp: rows.to_parquet(tmp, index=False)
+        batches.batch_path(batch_id),
+        lambda tmp: rows.to_parquet(tmp, index=False, coerce_timestamps="us"),
     )
 
 
