@@ -7,34 +7,19 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kp_dash.cli import accounts as cli_accounts
+from kp_dash.cli import inequality as cli_inequality
+from kp_dash.cli.output import print_table, say
 from kp_dash.store import config, kinds
 
-if TYPE_CHECKING:  # the commands import pandas only when they need it
-    import pandas as pd
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _month(value: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
         raise argparse.ArgumentTypeError(f"'{value}' is not a month; write it as YYYY-MM")
     return value
-
-
-def _print_table(frame: pd.DataFrame, fmt: str) -> None:
-    """A table on stdout at full precision: CSV (the shortest text that reads back as the same
-    float) or JSON records."""
-    if fmt == "json":
-        sys.stdout.write(frame.to_json(orient="records", double_precision=15) + "\n")
-    else:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
 def _rebuild_refused(error: BaseException) -> str:
@@ -61,16 +46,16 @@ def _database_ready(args: argparse.Namespace) -> bool:
     path = Path(args.db or config.db_path())
     state = build.database_state(path)
     if state.kind == db.DATA_CHANGED:
-        _say(f"note: {state.message}")
+        say(f"note: {state.message}")
     if state.usable:
         return True
     # an unreadable file is rebuilt only when it is one of this database's own builds
     ours = path.is_symlink() and db.current_build(path).parent == db.builds_dir(path)
     if state.kind == db.UNREADABLE and not ours:
-        _say(state.message)
+        say(state.message)
         return False
     if args.no_rebuild:
-        _say(f"{state.message} (--no-rebuild: nothing was written)")
+        say(f"{state.message} (--no-rebuild: nothing was written)")
         return False
     lead = {
         db.MISSING: "No database yet: building",
@@ -83,12 +68,12 @@ def _database_ready(args: argparse.Namespace) -> bool:
     except build.BuildError as error:
         print(" stopped", file=sys.stderr)
         for line in error.lines:
-            _say(line)
-        _say(f"{state.message} (the rebuild stopped: the usage data above has problems)")
+            say(line)
+        say(f"{state.message} (the rebuild stopped: the usage data above has problems)")
         return False
     except (db.Busy, OSError, duckdb.Error) as error:
         print(" not done", file=sys.stderr)
-        _say(f"{state.message} (could not rebuild it here: {_rebuild_refused(error)})")
+        say(f"{state.message} (could not rebuild it here: {_rebuild_refused(error)})")
         return False
     print(f" done ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
     return True
@@ -113,24 +98,24 @@ def cmd_build(args: argparse.Namespace) -> int:
         try:
             batches.set_demo(args.demo)
         except batches.DemoRefused as error:
-            _say(f"build --demo refused: {error}")
+            say(f"build --demo refused: {error}")
             return EXIT_FAILED
     path = Path(args.db or config.db_path())
     if args.if_stale and build.is_current(path):
         db.remove_unused_builds(path)
-        _say(f"{path} is up to date")
+        say(f"{path} is up to date")
         return EXIT_OK
     try:
-        report = build.build(path, progress=_say)
+        report = build.build(path, progress=say)
     except build.BuildError as error:
         for line in error.lines:
-            _say(line)
-        _say("build stopped: the previous database is unchanged")
+            say(line)
+        say("build stopped: the previous database is unchanged")
         return EXIT_FAILED
     if build.has_demo(report.db_path):
-        _say("the simulated demonstration usage is included (no real usage is loaded)")
+        say("the simulated demonstration usage is included (no real usage is loaded)")
     else:
-        _say("no demonstration data: usage figures are the accepted imports alone")
+        say("no demonstration data: usage figures are the accepted imports alone")
     return EXIT_OK
 
 
@@ -138,7 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from kp_dash.store import demo
 
     path, rows = demo.write_demo(seed=args.seed, n_months=args.months)
-    _say(f"wrote {rows:,} simulated usage rows to {path} (seed {args.seed}, {args.months} months)")
+    say(f"wrote {rows:,} simulated usage rows to {path} (seed {args.seed}, {args.months} months)")
     return EXIT_OK
 
 
@@ -157,7 +142,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
         if args.engine == "spark":
             metrics.check_spark(query)
     except registry.MetricError as error:
-        _say(str(error))
+        say(str(error))
         return EXIT_USAGE
     if not _database_ready(args):
         return EXIT_FAILED
@@ -168,17 +153,17 @@ def cmd_metric(args: argparse.Namespace) -> int:
             else:
                 frame = metrics.fetch(con, query)
     except FileNotFoundError as error:
-        _say(str(error))
+        say(str(error))
         return EXIT_FAILED
     except duckdb.CatalogException as error:
-        _say(_lacking(args, error))
+        say(_lacking(args, error))
         return EXIT_FAILED
     except SPARK_ERRORS as error:
-        _say(str(error))
+        say(str(error))
         return EXIT_FAILED
-    _print_table(frame, args.format)
+    print_table(frame, args.format)
     if frame.empty:
-        _say(f"{args.code}: no rows (no data for this selection)")
+        say(f"{args.code}: no rows (no data for this selection)")
     return EXIT_OK
 
 
@@ -196,7 +181,7 @@ def cmd_boundaries(args: argparse.Namespace) -> int:
     try:
         match = geo.check_boundaries(Path(args.file))
     except (OSError, ValueError) as error:
-        _say(f"{args.file}: {error}")
+        say(f"{args.file}: {error}")
         return EXIT_FAILED
     for line in match.report_lines():
         print(line)
@@ -205,7 +190,7 @@ def cmd_boundaries(args: argparse.Namespace) -> int:
 
 def _progress_bar(fraction: float, message: str) -> None:
     """Progress on stderr: one line per step, so logs stay readable."""
-    _say(f"[{fraction:4.0%}] {message}")
+    say(f"[{fraction:4.0%}] {message}")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -213,16 +198,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.exists():
-        _say(f"{path}: no such file")
+        say(f"{path}: no such file")
         return EXIT_USAGE
     mapping = None
     if args.mapping is not None:
         try:
             mapping = mappings.load_file(args.mapping)
         except mappings.MappingError as error:
-            _say(f"{error} (nothing was read or written)")
+            say(f"{error} (nothing was read or written)")
             return EXIT_USAGE
-        _say(f"using the column mapping in {args.mapping}")
+        say(f"using the column mapping in {args.mapping}")
     result = intake.import_file(
         path,
         kind=args.kind,
@@ -235,16 +220,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         source=args.source or "",
     )
     for note in result.validation.notes if result.validation else []:
-        _say(f"recognised: {note}")
+        say(f"recognised: {note}")
     if result.status == "rejected":
         for line in result.validation.problem_lines():
-            _say(line)
+            say(line)
         for row in result.validation.fuzzy.itertuples(index=False):
-            _say(
+            say(
                 f"to accept '{row.spelling}' as {row.district_name} ({row.district_code}) from "
                 "now on, confirm it on the Data page"
             )
-    _say(result.message)
+    say(result.message)
     if result.batch_id:
         print(result.batch_id)
     return EXIT_FAILED if result.status == "rejected" else EXIT_OK
@@ -256,9 +241,9 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     try:
         intake.withdraw(args.batch, who=args.who, db_path=args.db)
     except intake.UnknownBatch:
-        _say(f"no accepted batch '{args.batch}' (see the import log on the Data page)")
+        say(f"no accepted batch '{args.batch}' (see the import log on the Data page)")
         return EXIT_FAILED
-    _say(f"withdrew batch {args.batch}: its rows left the data; its record stays")
+    say(f"withdrew batch {args.batch}: its rows left the data; its record stays")
     return EXIT_OK
 
 
@@ -281,15 +266,15 @@ def cmd_brief(args: argparse.Namespace) -> int:
                 month_to=args.month_to,
             )
     except FileNotFoundError as error:
-        _say(str(error))
+        say(str(error))
         return EXIT_FAILED
     except duckdb.CatalogException as error:
-        _say(_lacking(args, error))
+        say(_lacking(args, error))
         return EXIT_FAILED
     except ValueError as error:  # an unknown district, with the resolver's suggestion
-        _say(str(error))
+        say(str(error))
         return EXIT_USAGE
-    _say(f"wrote {args.out} in {seconds:.1f} s")
+    say(f"wrote {args.out} in {seconds:.1f} s")
     return EXIT_OK
 
 
@@ -324,15 +309,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 con, args.weights, args.service, args.month_from, args.month_to
             )
     except FileNotFoundError as error:
-        _say(str(error))
+        say(str(error))
         return EXIT_FAILED
     except duckdb.CatalogException as error:
-        _say(_lacking(args, error))
+        say(_lacking(args, error))
         return EXIT_FAILED
     except ValueError as error:
-        _say(str(error))
+        say(str(error))
         return EXIT_USAGE
-    _print_table(table, args.format)
+    print_table(table, args.format)
     return EXIT_OK
 
 
@@ -341,10 +326,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     shared = Path(args.shared)
     if not shared.is_dir():
-        _say(f"{shared} does not exist: point --shared at the reference data folder")
+        say(f"{shared} does not exist: point --shared at the reference data folder")
         return EXIT_FAILED
     for path in seedgen.write_seed(shared, Path(args.out)):
-        _say(f"wrote {path}")
+        say(f"wrote {path}")
     return EXIT_OK
 
 
@@ -436,6 +421,8 @@ def parser() -> argparse.ArgumentParser:
         f"{config.SPARK_MASTER})",
     )
     p.set_defaults(func=cmd_metric)
+
+    cli_inequality.add_parser(sub)
 
     p = sub.add_parser("metrics", help="list metric codes with label, unit and formula")
     p.set_defaults(func=cmd_metrics)
