@@ -95,7 +95,20 @@ def measure(code: str, dimension: Dimension, draws: int = DRAWS, seed: int = SEE
         raise NotApplicable(f"unknown measure '{code}' (known: {', '.join(sorted(_MEASURES))})")
     if code not in applicable(dimension):
         raise NotApplicable(_why_not(code, dimension))
-    return _MEASURES[code](_Data.of(dimension, draws, seed), code)
+    try:
+        with np.errstate(all="raise", under="ignore"):
+            found = _MEASURES[code](_Data.of(dimension, draws, seed), code)
+    except NotApplicable:
+        raise
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:  # a mean of 0, a fit
+        # that diverges: what the data cannot give
+        raise NotApplicable(f"{code} cannot be computed from these estimates ({error})") from None
+    if not math.isfinite(found.estimate):
+        raise NotApplicable(f"{code} cannot be computed from these estimates")
+    bounds = (found.se, found.ci_lb, found.ci_ub)
+    if any(b is not None and not math.isfinite(b) for b in bounds):
+        return Measure(code, found.estimate, None, None, None, "none")
+    return found
 
 
 def summary(dimension: Dimension) -> list[Measure]:
@@ -207,9 +220,14 @@ def _simulated(code: str, data: _Data, value: float, statistic: Callable) -> Mea
     if sims is None:
         return Measure(code, value, None, None, None, "none")
     values = np.array([statistic(row) for row in sims])
-    low, high = np.quantile(values[np.isfinite(values)], [0.025, 0.975])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return Measure(code, value, None, None, None, "none")
+    low, high = np.quantile(values, [0.025, 0.975])
     method = f"simulated ({data.draws} draws, seed {data.seed})"
-    return Measure(code, value, None, float(low), float(high), method)
+    # draws kept within the scale lean away from a subgroup at 0 or 100 %: the interval is
+    # widened to hold its estimate
+    return Measure(code, value, None, min(float(low), value), max(float(high), value), method)
 
 
 # --- simple measures ------------------------------------------------------------------------
@@ -348,16 +366,26 @@ def _impact(data: _Data, code: str) -> Measure:
     mu, favourable = data.mean, data.dimension.favourable
     par = float(data.est[ref] - mu)
     par = max(par, 0.0) if favourable else min(par, 0.0)
-    scale, ref_pop, total = data.dimension.scale, data.pop[ref], data.pop.sum()
+    fraction_se = _fraction_se(data, ref)
+    if code == "par":
+        return _analytic(code, par, None if fraction_se is None else mu * fraction_se)
+    percent_se = None if fraction_se is None else 100 * fraction_se  # the estimate's scale (%)
+    return _analytic(code, 100 * par / mu, percent_se)
+
+
+def _fraction_se(data: _Data, ref: int) -> float | None:
+    """The error of the attributable fraction from the 2 × 2 table of the reference subgroup
+    against the rest (as WHO computes it); None where the table is degenerate (every person,
+    or none, with the outcome)."""
+    scale, ref_pop, total, mu = data.dimension.scale, data.pop[ref], data.pop.sum(), data.mean
     c = data.est[ref] / scale * ref_pop
     d = ref_pop - c
     a = mu / scale * total - c
     b = total - a - ref_pop
     n = a + b + c + d
-    fraction_se = math.sqrt(c * n * (a * d * (n - c) + b * c**2) / ((a + c) ** 3 * (c + d) ** 3))
-    if code == "par":
-        return _analytic(code, par, mu * fraction_se)
-    return _analytic(code, 100 * par / mu, 100 * fraction_se)  # on the estimate's scale (%)
+    denominator = (a + c) ** 3 * (c + d) ** 3
+    variance = c * n * (a * d * (n - c) + b * c**2) / denominator if denominator > 0 else -1
+    return math.sqrt(variance) if variance >= 0 else None
 
 
 # --- ordered: concentration indices and the regression-based SII and RII ---------------------

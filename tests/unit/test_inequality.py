@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kp_dash.numbers.inequality import (
     DRAWS,
@@ -357,3 +359,42 @@ def test_the_relative_index_error_is_who_s_on_the_log_scale():
     assert rii.se / rii.estimate == pytest.approx(0.04372912, rel=2e-6)
     assert measure("sii", QUINTILES).se == pytest.approx(100 * 0.03009635, rel=2e-6)
     assert measure("aci", QUINTILES).se == pytest.approx(1.284031, rel=2e-6)
+
+
+# --- any data: a value with an interval that holds it, or a reason --------------------------
+
+
+@st.composite
+def _dimensions(draw) -> Dimension:
+    n = draw(st.sampled_from([2, 3, 5, 35]))
+    scale = draw(st.sampled_from([1.0, 100.0, 1000.0]))
+    values = st.one_of(st.just(0.0), st.just(scale), st.floats(0, scale))
+    estimates = tuple(draw(st.lists(values, min_size=n, max_size=n)))
+    errors = st.lists(st.one_of(st.just(0.0), st.floats(0, scale / 5)), min_size=n, max_size=n)
+    people = st.lists(st.one_of(st.just(0.0), st.just(1.0), st.floats(0, 1e7)),
+                      min_size=n, max_size=n)  # fmt: skip
+    return Dimension(
+        estimates,
+        draw(st.one_of(st.none(), errors.map(tuple))),
+        draw(st.one_of(st.none(), people.map(tuple))),
+        draw(st.one_of(st.none(), st.permutations(range(1, n + 1)).map(tuple))),
+        draw(st.booleans()),
+        scale,
+        draw(st.one_of(st.none(), st.integers(0, n - 1))),
+        draw(st.one_of(st.none(), st.floats(0, scale))),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(_dimensions())
+def test_any_data_give_a_value_whose_interval_holds_it_or_a_reason(dimension):
+    for code in applicable(dimension):
+        try:
+            found = measure(code, dimension, draws=200)
+        except NotApplicable as reason:
+            assert str(reason).startswith(code)
+            continue
+        assert math.isfinite(found.estimate)
+        if found.ci_lb is not None:
+            slack = 1e-9 * max(1.0, abs(found.estimate))
+            assert found.ci_lb - slack <= found.estimate <= found.ci_ub + slack, found
