@@ -31,6 +31,7 @@ NON_ORDERED = (
     "d", "r", "bgv", "bgsd", "cov", "mdbu", "mdbw", "mdmu", "mdmw", "mdru", "mdrw",
     "idisu", "idisw", "mld", "ti", "par", "paf",
 )  # fmt: skip
+_KINDS = {"binary": BINARY, "ordered": ORDERED, "non-ordered": NON_ORDERED}
 WEIGHTED = frozenset(
     {"aci", "rci", "sii", "rii", "bgv", "bgsd", "cov", "mdbw", "mdmu", "mdmw", "mdrw", "idisw"}
     | {"mld", "ti", "par", "paf"}
@@ -80,7 +81,7 @@ class Measure:
 def applicable(dimension: Dimension) -> tuple[str, ...]:
     """The measures WHO applies to this kind of dimension (the reference-group ones only with
     a reference group, the weighted ones only with populations)."""
-    codes = {"binary": BINARY, "ordered": ORDERED, "non-ordered": NON_ORDERED}[dimension.kind]
+    codes = _KINDS[dimension.kind]
     return tuple(
         c
         for c in codes
@@ -128,10 +129,10 @@ def _why_not(code: str, dimension: Dimension) -> str:
     if code in WEIGHTED and dimension.population is None:
         return f"{code} is weighted by population, and the subgroups have none"
     kinds = [k for k, codes in _KINDS.items() if code in codes]
-    return f"{code} applies to {' and '.join(kinds)} dimensions, not to a {dimension.kind} one"
-
-
-_KINDS = {"binary": BINARY, "ordered": ORDERED, "non-ordered": NON_ORDERED}
+    article = "an" if dimension.kind == "ordered" else "a"
+    return (
+        f"{code} applies to {' and '.join(kinds)} dimensions, not to {article} {dimension.kind} one"
+    )
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def test_the_measures_follow_the_kind_of_dimension():
         ("rci", SEXES, "rci applies to ordered dimensions, not to a binary one"),
         ("sii", DISTRICTS, "sii applies to ordered dimensions"),
         ("rii", SEXES, "rii applies to ordered dimensions"),
-        ("bgv", AGE_BANDS, "bgv applies to non-ordered dimensions, not to a ordered one"),
+        ("bgv", AGE_BANDS, "bgv applies to non-ordered dimensions, not to an ordered one"),
         ("bgsd", SEXES, "bgsd applies to non-ordered dimensions"),
         ("cov", AGE_BANDS, "cov applies to non-ordered dimensions"),
         ("mdbu", AGE_BANDS, "mdbu applies to non-ordered"),
