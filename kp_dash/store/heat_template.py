@@ -66,11 +66,11 @@ def read(path: Path, display_name: str | None = None) -> list[Stratum]:
         message = f"the HEAT Plus template's column(s) {listed} are missing"
         raise TemplateError(file_problem(name, "missing_columns", message, layout.header_row))
     frame["_row"] = layout.rows
-    problems = _cell_problems(frame, name) + _stratum_problems(_numbers(frame), name)
+    numbers = _numbers(frame)
+    problems = _cell_problems(frame, name) + _stratum_problems(numbers, name)
     if problems:
         found = pd.concat(problems, ignore_index=True)
         raise TemplateError(found.sort_values(["row", "column"], kind="stable", ignore_index=True))
-    numbers = _numbers(frame)
     return [
         Stratum(dict(zip(STRATUM, key, strict=True)), rows.reset_index(drop=True))
         for key, rows in numbers.groupby(list(STRATUM), sort=False)
