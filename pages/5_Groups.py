@@ -1,9 +1,10 @@
 """Excluded groups: key messages, each group against its comparison, where each falls furthest
-behind (district × group heat map), and the people the service cannot reach online."""
+behind (district × group heat map), WHO's inequality summary by dimension, and the people the
+service cannot reach online."""
 
 import streamlit as st
 
-from kp_dash.views import cached, group_tables, ui
+from kp_dash.views import cached, group_tables, inequality_view, ui
 
 page = ui.start_page("Excluded groups", "Groups")
 selection = page.selection
@@ -20,7 +21,7 @@ for message in messages:
 
 st.subheader(f"Groups against their comparison — {where}")
 if page.has_usage:
-    table = cached.group_table(page, *selection.period)
+    table = cached.group_part(page, "table", *selection.period)
     st.dataframe(group_tables.group_display(table), hide_index=True, key="groups_table")
     ui.download_table(
         page.viewer, group_tables.group_display(table), "excluded_groups", "groups_table_download"
@@ -33,8 +34,8 @@ if page.has_usage:
     )
 
     st.subheader("Where each group falls furthest behind")
-    matrix = cached.group_matrix(page, *selection.period)
-    cited = cached.group_matrix_sources(page, *selection.period)
+    matrix = cached.group_part(page, "matrix", *selection.period)
+    cited = cached.group_part(page, "matrix_sources", *selection.period)
     drawn = ("groups", page.stamp, selection.period)
     heatmap = ui.figure(page, drawn, lambda: group_tables.group_heatmap(matrix))
     st.plotly_chart(heatmap, key="groups_heatmap")
@@ -44,8 +45,28 @@ if page.has_usage:
         f"districts outside the group. {sources.cite(cited)}"
     )
 
+st.subheader(f"Inequality summary — {where}")
+summary = cached.group_part(page, "inequality", *selection.period)
+dimension = st.selectbox(
+    "Dimension",
+    list(inequality_view.DIMENSIONS),
+    key="groups_inequality_dimension",
+    format_func=inequality_view.DIMENSIONS.get,
+)
+chosen = summary[summary["dimension"] == dimension]
+st.dataframe(inequality_view.summary_display(chosen), hide_index=True, key="groups_inequality")
+st.caption(f"{inequality_view.CAPTION} {sources.cite(chosen)}")
+ui.download_table(
+    page.viewer, inequality_view.for_export(summary), "inequality_summary", "groups_inequality_dl"
+)
+with st.expander("The subgroups measured"):
+    measured = cached.group_part(page, "subgroups", *selection.period)
+    shown = inequality_view.subgroup_display(measured[measured["dimension"] == dimension])
+    st.dataframe(shown, hide_index=True, key="groups_subgroups")
+    ui.download_table(page.viewer, measured, "inequality_subgroups", "groups_subgroups_dl")
+
 st.subheader(f"People the service cannot reach online — {selection.service_label}")
-unserved = cached.unserved_table(page, *selection.period)
+unserved = cached.group_part(page, "unserved", *selection.period)
 st.dataframe(group_tables.unserved_display(unserved), hide_index=True, key="groups_unserved")
 ui.download_table(
     page.viewer,

@@ -1,12 +1,12 @@
 """Trends & targets: a metric over time for the province, divisions or districts (month-on-month
-and year-on-year change), districts ranked by change since a comparison period, and target
-attainment with a red/amber/green status."""
+and year-on-year change), one inequality measure of a dimension by month, districts ranked by
+change since a comparison period, and target attainment with a red/amber/green status."""
 
 import streamlit as st
 
-from kp_dash.numbers import registry, summaries, trends
+from kp_dash.numbers import group_inequality, registry, summaries, trends
 from kp_dash.numbers.registry import MetricError
-from kp_dash.views import cached, disclosure, trends_view, ui
+from kp_dash.views import cached, disclosure, inequality_view, trends_view, ui
 
 page = ui.start_page("Trends & targets", "Trends")
 selection = page.selection
@@ -53,6 +53,34 @@ if frame is not None and frame["value"].notna().any():
     ui.source_caption(frame, sources)
 elif frame is not None:
     st.info("No data for this metric, service and period: nothing is drawn (never as zero).")
+
+st.subheader(f"Inequality over time — {where}")
+left, right = st.columns(2)
+dimension = left.selectbox(
+    "Dimension",
+    list(inequality_view.DIMENSIONS),
+    key="trends_inequality_dimension",
+    format_func=inequality_view.DIMENSIONS.get,
+    on_change=lambda: st.session_state.pop("trends_inequality_measure", None),
+)
+measure = right.selectbox(
+    "Measure",
+    group_inequality.measures_of(dimension),
+    key="trends_inequality_measure",
+    format_func=inequality_view.measure_label,
+)
+series = cached.inequality_over_time(page, dimension, measure, *selection.period)
+if series["estimate"].notna().any():
+    label = inequality_view.measure_label(measure)
+    drawn = ("inequality", page.stamp, dimension, measure, selection.period)
+    unit = inequality_view.measure_unit(measure)
+    chart = ui.figure(page, drawn, lambda: inequality_view.over_time_figure(series, label, unit))
+    st.plotly_chart(chart, key="trends_inequality_chart")
+    st.caption(f"{inequality_view.TRENDS_CAPTION} {sources.cite(series)}")
+    exported = inequality_view.for_export(series)
+    ui.download_table(page.viewer, exported, "inequality_over_time", "trends_inequality_dl")
+else:
+    st.info(inequality_view.no_series(series))
 
 st.subheader(f"Districts ranked by change (delta) — {selection.service_label}")
 months = summaries.month_options(page.info.get("first_month"), page.info.get("last_month"))

@@ -5,7 +5,7 @@ each e-service with its trend and target, excluded groups, rankings and data com
 import streamlit as st
 
 from kp_dash.numbers import profile
-from kp_dash.views import cached, maps, profile_tables, trends_view, ui
+from kp_dash.views import cached, inequality_view, maps, profile_tables, trends_view, ui
 
 page = ui.start_page("District profile", "Profile")
 selection = page.selection
@@ -62,8 +62,14 @@ ui.download_table(page.viewer, exported, f"profile_{code}_services", "profile_se
 st.subheader(f"Excluded groups — {selection.service_label}")
 group_row = cached.profile_part(page, "groups", code, *period, selection.service)
 st.dataframe(profile_tables.groups_display(group_row), hide_index=True, key="profile_groups")
-cited = cached.group_matrix_sources(page, selection.service, *period)
+cited = cached.group_part(page, "matrix_sources", selection.service, *period)
 st.caption(f"{profile_tables.GROUPS_NOTE} {sources.cite(cited)}")
+within = cached.profile_part(page, "inequality", code, *period, selection.service)
+st.markdown("**Inequality within the district**")
+st.dataframe(inequality_view.summary_display(within), hide_index=True, key="profile_inequality")
+st.caption(f"{inequality_view.CAPTION} {sources.cite(within)}")
+exported = inequality_view.for_export(within)
+ui.download_table(page.viewer, exported, f"profile_{code}_inequality", "profile_inequality_dl")
 
 st.subheader(f"Place among the 35 districts — {selection.service_label}")
 ranks = cached.profile_part(page, "rankings", code, *period, selection.service)

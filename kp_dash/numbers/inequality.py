@@ -20,6 +20,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from kp_dash.numbers import logistic
+
 Z = NormalDist().inv_cdf(0.975)
 SEED = 123456  # the simulated intervals are the same for the same data
 DRAWS = 1000  # draws of each subgroup's estimate for a simulated interval
@@ -123,6 +125,21 @@ def summary(dimension: Dimension) -> list[Measure]:
     return found
 
 
+def compared(dimension: Dimension) -> tuple[int, int]:
+    """The two subgroups `d` and `r` compare (lower, higher), as indices of the subgroups in
+    the order given."""
+    data = _Data.of(dimension, 0, SEED)
+    low, high = data.low_high()
+    return data.given(low), data.given(high)
+
+
+def impact_reference(dimension: Dimension) -> int:
+    """The subgroup `par` and `paf` take as the level all could reach, as an index of the
+    subgroups in the order given."""
+    data = _Data.of(dimension, 0, SEED)
+    return data.given(data.impact_reference())
+
+
 def _why_not(code: str, dimension: Dimension) -> str:
     if code in ("mdru", "mdrw") and dimension.reference is None:
         return f"{code} needs a reference subgroup"
@@ -188,6 +205,21 @@ class _Data:
         if self.dimension.ordered:
             return (0, last) if favourable else (last, 0)
         return int(np.argmin(self.est)), int(np.argmax(self.est))
+
+    def impact_reference(self) -> int:
+        """The subgroup `par` and `paf` measure against: the reference, else the most
+        advantaged of an ordered dimension, else the best estimate."""
+        if self.reference is not None:
+            return self.reference
+        if self.dimension.ordered:
+            return len(self.est) - 1
+        return int(np.argmax(self.est) if self.dimension.favourable else np.argmin(self.est))
+
+    def given(self, index: int) -> int:
+        """An index of these arrays as an index of the dimension's subgroups as given."""
+        if not self.dimension.ordered:
+            return index
+        return int(np.argsort(self.dimension.order, kind="stable")[index])
 
     def simulated(self) -> np.ndarray | None:
         """`draws` × subgroups: each estimate drawn from a normal of its standard error, kept
@@ -358,12 +390,7 @@ def _impact(data: _Data, code: str) -> Measure:
     """Population attributable risk (`par`, in the indicator's units) and fraction (`paf`, %):
     how much better the whole population would be at the reference (or best) subgroup's
     level; 0 when no subgroup is better than the mean."""
-    if data.reference is not None:
-        ref = data.reference
-    elif data.dimension.ordered:
-        ref = len(data.est) - 1
-    else:
-        ref = int(np.argmax(data.est) if data.dimension.favourable else np.argmin(data.est))
+    ref = data.impact_reference()
     mu, favourable = data.mean, data.dimension.favourable
     par = float(data.est[ref] - mu)
     par = max(par, 0.0) if favourable else min(par, 0.0)
@@ -424,8 +451,8 @@ def _regression(data: _Data, code: str) -> Measure:
         raise NotApplicable(f"{code} needs estimates within 0…{scale:g}")
     rank = (np.cumsum(n) - n / 2) / n.sum()
     x = np.column_stack([np.ones_like(rank), rank])
-    beta, covariance = _logistic(x, events, n, weights=n)
-    p0, p1 = _expit(beta[0]), _expit(beta[0] + beta[1])
+    beta, covariance = logistic.fit(x, events, n, weights=n)
+    p0, p1 = logistic.expit(beta[0]), logistic.expit(beta[0] + beta[1])
     if code == "sii":
         gradient = np.array([p1 * (1 - p1) - p0 * (1 - p0), p1 * (1 - p1)])
         se = scale * math.sqrt(gradient @ covariance @ gradient)
@@ -435,32 +462,6 @@ def _regression(data: _Data, code: str) -> Measure:
     log_se = math.sqrt(gradient @ covariance @ gradient)
     low, high = ratio * math.exp(-Z * log_se), ratio * math.exp(Z * log_se)
     return Measure(code, ratio, ratio * log_se, low, high, "analytic")
-
-
-def _expit(value: float) -> float:
-    return 1 / (1 + math.exp(-value))
-
-
-def _logistic(
-    x: np.ndarray, events: np.ndarray, n: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum-likelihood binomial logit of `events` out of `n` with prior `weights`, by
-    iteratively reweighted least squares, and the HC1 sandwich covariance of its
-    coefficients."""
-    beta = np.zeros(x.shape[1])
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-(x @ beta)))
-        information = x.T @ ((weights * n * p * (1 - p))[:, None] * x)
-        step = np.linalg.solve(information, x.T @ (weights * (events - n * p)))
-        beta = beta + step
-        if np.abs(step).max() < 1e-12:
-            break
-    p = 1 / (1 + np.exp(-(x @ beta)))
-    bread = np.linalg.inv(x.T @ ((weights * n * p * (1 - p))[:, None] * x))
-    scores = (weights * (events - n * p))[:, None] * x
-    rows, params = x.shape
-    covariance = bread @ (scores.T @ scores) @ bread * rows / max(rows - params, 1)
-    return beta, covariance
 
 
 _MEASURES: dict[str, Callable[[_Data, str], Measure]] = {

@@ -112,6 +112,15 @@ def suppress_small_counts() -> bool:
     return (os.environ.get("KP_DASH_SUPPRESS_SMALL") or "1").strip() not in ("0", "false", "no")
 
 
+SMALL_COUNT_LIMIT = 10  # METRICS.md "Rules": a cell with fewer than 10 transactions reads <10
+
+
+def small_count_limit() -> int | None:
+    """The count below which figures are withheld (`SMALL_COUNT_LIMIT`), None when
+    `KP_DASH_SUPPRESS_SMALL=0` switches the rule off."""
+    return SMALL_COUNT_LIMIT if suppress_small_counts() else None
+
+
 SPARK_MASTER = "local[2]"
 
 

@@ -29,6 +29,7 @@ import streamlit as st
 from kp_dash.numbers import (
     analysis,
     freshness,
+    group_inequality,
     group_rows,
     groups,
     metrics,
@@ -193,19 +194,28 @@ def uptake_view(file_stamp: tuple, *period: str | None) -> UptakeView:
     return UptakeView(frame, analysis.fit_uptake(frame), classed, terciles, quadrants)
 
 
-@reader(max_entries=32)
-def group_table(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
-    return group_rows.group_table(connection(file_stamp), *period)
+GROUP_PARTS = {
+    "table": group_rows.group_table,
+    "matrix": groups.district_group_matrix,
+    "matrix_sources": groups.matrix_sources,  # what the district × group ratios divide
+    "unserved": groups.unserved_table,
+    "inequality": group_inequality.selection_summary,
+    "subgroups": group_inequality.selection_subgroups,
+}
 
 
-@reader(max_entries=32)
-def group_matrix(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
-    return groups.district_group_matrix(connection(file_stamp), *period)
+@reader(max_entries=64)
+def group_part(file_stamp: tuple, part: str, *period: str | None) -> pd.DataFrame:
+    """One frame of the Excluded groups page (`part` names a function in `GROUP_PARTS`)."""
+    return GROUP_PARTS[part](connection(file_stamp), *period)
 
 
-@reader(max_entries=32)
-def unserved_table(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
-    return groups.unserved_table(connection(file_stamp), *period)
+@reader(max_entries=64)
+def inequality_over_time(
+    file_stamp: tuple, dimension: str, code: str, *period: str | None
+) -> pd.DataFrame:
+    """One inequality measure of one dimension by month (kp_dash.numbers.group_inequality)."""
+    return group_inequality.over_time(connection(file_stamp), dimension, code, *period)
 
 
 @reader(max_entries=32)
@@ -231,6 +241,7 @@ def profile_part(
         return profile_usage.service_table(con, code, month_from, month_to)
     functions = {
         "groups": profile_usage.groups_row,
+        "inequality": group_inequality.district_summary,
         "rankings": profile.rankings,
         "completeness": profile_usage.completeness_row,
     }
@@ -484,9 +495,3 @@ def briefing_pdf(
 @reader(max_entries=32)
 def source_years(file_stamp: tuple, *period: str | None) -> dict[str, tuple[int, ...]]:
     return summaries.source_years(connection(file_stamp), *period)
-
-
-@reader(max_entries=32)
-def group_matrix_sources(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
-    """Source and year of what the district × group rate ratios divide (kp_dash.numbers.groups)."""
-    return groups.matrix_sources(connection(file_stamp), *period)

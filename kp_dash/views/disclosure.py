@@ -31,8 +31,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from kp_dash.numbers import registry
+from kp_dash.store import config
 
-SMALL_COUNT_LIMIT = 10
+SMALL_COUNT_LIMIT = config.SMALL_COUNT_LIMIT
 SMALL_COUNT_TEXT = "<10"
 SMALL_NUMERATOR = "small_numerator"
 NOT_RANKED = "—"

@@ -56,11 +56,21 @@ DOWNLOADS = {
         "quality_imports",
     ),
     "pages/4_Uptake.py": ("ua_map_geojson", "ua_table_download"),
-    "pages/5_Groups.py": ("groups_table_download", "groups_unserved_dl"),
-    "pages/6_Trends.py": ("trends_series_download", "trends_delta_download"),
+    "pages/5_Groups.py": (
+        "groups_table_download",
+        "groups_inequality_dl",
+        "groups_subgroups_dl",
+        "groups_unserved_dl",
+    ),
+    "pages/6_Trends.py": (
+        "trends_series_download",
+        "trends_inequality_dl",
+        "trends_delta_download",
+    ),
     "pages/7_Profile.py": (
         "profile_figures_download",
         "profile_services_dl",
+        "profile_inequality_dl",
         "profile_rankings_download",
         "profile_brief",
     ),

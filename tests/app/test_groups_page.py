@@ -86,3 +86,53 @@ def test_page_without_database_says_how_to_build_one(run_page: RunPage) -> None:
     at = _ok(run_page(PAGE))
     assert any("python -m kp_dash build" in str(i.value) for i in at.info)
     assert not at.dataframe
+
+
+INEQUALITY = "In plain words"
+DISTRICT_MEASURES = [
+    "Difference", "Ratio", "Between-group variance", "Between-group standard deviation",
+    "Coefficient of variation", "Mean difference from the best subgroup (unweighted)",
+    "Mean difference from the best subgroup (weighted)",
+    "Mean difference from the mean (unweighted)", "Mean difference from the mean (weighted)",
+    "Index of disparity (unweighted)", "Index of disparity (weighted)", "Mean log deviation",
+    "Theil index", "Population attributable risk", "Population attributable fraction",
+]  # fmt: skip
+
+
+def test_inequality_summary_on_demo_data(on_demo: Path, run_page: RunPage) -> None:
+    at = _ok(run_page(PAGE))
+    districts = _frame_with(at, INEQUALITY)
+    assert districts["Measure"].tolist() == DISTRICT_MEASURES
+    assert (districts["Dimension"] == "Districts").all()
+    assert districts["Value"].str.match(r"^[\d,]+\.\d+$").all()
+    assert districts["95 % interval"].str.match(r"^[\d,.]+–[\d,.]+$").all()
+    ratio = districts.set_index("Measure").loc["Ratio"]
+    assert ratio["In plain words"].startswith("Uptake in the best-off district is ")
+    assert ratio["In plain words"].endswith("times that in the worst-off district.")
+    names = set(_frame_with(at, ESTIMATE)["District"])
+    assert not any(name in " ".join(districts[INEQUALITY]) for name in names)
+    assert any("WHO's summary measures" in str(c.value) for c in at.caption)
+    keys = {b.key for b in at.get("download_button")}
+    assert {"groups_inequality_dl_csv", "groups_subgroups_dl_xlsx"} <= keys
+
+    _ok(at.selectbox(key="groups_inequality_dimension").set_value("sex").run())
+    sexes = _frame_with(at, INEQUALITY).set_index("Measure")
+    assert list(sexes.index) == DISTRICT_MEASURES[:2] + DISTRICT_MEASURES[-2:]
+    assert sexes.loc["Ratio", INEQUALITY].startswith("Uptake among men is ")
+    subgroups = _frame_with(at, "Subgroup")
+    assert subgroups["Subgroup"].tolist() == ["Women", "Men"]
+
+    _ok(at.selectbox(key="groups_inequality_dimension").set_value("literacy").run())
+    thirds = _frame_with(at, INEQUALITY).set_index("Measure")
+    assert "Slope index of inequality" in thirds.index
+    assert "from the districts with the lowest female literacy" in thirds.loc[
+        "Slope index of inequality", INEQUALITY]  # fmt: skip
+
+
+def test_inequality_summary_on_an_empty_database(on_empty: Path, run_page: RunPage) -> None:
+    at = _ok(run_page(PAGE))
+    for dimension in ("district", "sex", "age", "disability"):
+        _ok(at.selectbox(key="groups_inequality_dimension").set_value(dimension).run())
+        summary = _frame_with(at, INEQUALITY)
+        assert len(summary) == 1 and summary["Value"].tolist() == [groups.NO_DATA]
+        assert summary["Note"].iloc[0].startswith("No data")

@@ -66,6 +66,12 @@ def test_link_opens_bajaur(on_demo: Path) -> None:
     assert "profile_brief" in keys
     assert {"profile_figures_download_csv", "profile_services_dl_xlsx"} <= set(keys)
     assert at.query_params["district"] == "PK502"
+    within = _frame_with(at, "In plain words")
+    assert set(within["Dimension"]) == {"Sex (women, men)", "Area (rural, urban)", "Age bands",
+                                        "Disability"}  # fmt: skip
+    ratio = within[(within["Dimension"] == "Sex (women, men)") & (within["Measure"] == "Ratio")]
+    assert ratio["In plain words"].iloc[0].startswith("Uptake among men is ")
+    assert "profile_inequality_dl_csv" in keys
 
 
 def test_picking_a_district_updates_the_page_and_the_url(on_demo: Path) -> None:

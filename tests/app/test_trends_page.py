@@ -30,8 +30,8 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-def _chart(at: AppTest) -> dict:
-    charts = at.get("plotly_chart")
+def _chart(at: AppTest, key: str = "trends_chart") -> dict:
+    charts = [chart for chart in at.get("plotly_chart") if chart.key == key]
     assert len(charts) == 1
     return json.loads(charts[0].proto.spec)
 
@@ -99,7 +99,7 @@ def test_a_metric_without_counts_cannot_be_shown_by_division(
     at.selectbox(key="trends_metric").set_value("gender_parity")
     _ok(at.radio(key="trends_level").set_value("division").run())
     assert any("cannot be shown by division" in str(w.value) for w in at.warning)
-    assert not at.get("plotly_chart")
+    assert [chart.key for chart in at.get("plotly_chart")] == ["trends_inequality_chart"]
     _ok(at.radio(key="trends_level").set_value("province").run())
     assert _line_names(at) == ["Khyber Pakhtunkhwa"]
 
@@ -161,3 +161,17 @@ def test_target_table_with_status_colours(on_targets: Path, run_page: RunPage) -
     assert "trends_targets_download_csv" in found
     _ok(at.selectbox(key="service").set_value("health_card").run())
     assert any("no target" in str(i.value) for i in at.info)
+
+
+def test_an_inequality_measure_over_time_with_its_interval(on_demo: Path, run_page: RunPage):
+    at = _ok(run_page(PAGE))
+    chart = _chart(at, "trends_inequality_chart")
+    low, high, line = chart["data"]
+    assert len(line["x"]) == 12 and high["fill"] == "tonexty"  # the default period: 12 months
+    assert all(a <= v <= b for a, v, b in zip(low["y"], line["y"], high["y"], strict=True))
+    assert line["name"] == "Difference (d)"
+    _ok(at.selectbox(key="trends_inequality_dimension").set_value("literacy").run())
+    _ok(at.selectbox(key="trends_inequality_measure").set_value("sii").run())
+    assert _chart(at, "trends_inequality_chart")["data"][2]["name"].startswith("Slope index")
+    _ok(at.selectbox(key="trends_inequality_dimension").set_value("age").run())
+    assert any("No measure to draw" in str(i.value) for i in at.info)  # no age bands in the demo

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kp_dash.numbers import logistic
 from kp_dash.numbers.inequality import (
     DRAWS,
     SEED,
@@ -20,6 +21,8 @@ from kp_dash.numbers.inequality import (
     NotApplicable,
     Z,
     applicable,
+    compared,
+    impact_reference,
     measure,
     summary,
 )
@@ -298,7 +301,6 @@ def test_the_relative_index_interval_is_taken_from_the_log_scale():
 
 
 def test_the_regression_errors_are_the_delta_method_of_the_fit_by_finite_differences():
-    from kp_dash.numbers import inequality
 
     # the fit of AGE_BANDS as `_regression` makes it: whole people, events, mid-point ranks,
     # weighted by the population
@@ -306,7 +308,7 @@ def test_the_regression_errors_are_the_delta_method_of_the_fit_by_finite_differe
     events = np.round(np.array(ESTIMATES) / 100 * n)
     rank = (np.cumsum(n) - n / 2) / n.sum()
     x = np.column_stack([np.ones(3), rank])
-    beta, covariance = inequality._logistic(x, events, n, weights=n)
+    beta, covariance = logistic.fit(x, events, n, weights=n)
 
     def p(b, at):
         return 1 / (1 + math.exp(-(b[0] + b[1] * at)))
@@ -398,3 +400,18 @@ def test_any_data_give_a_value_whose_interval_holds_it_or_a_reason(dimension):
         if found.ci_lb is not None:
             slack = 1e-9 * max(1.0, abs(found.estimate))
             assert found.ci_lb - slack <= found.estimate <= found.ci_ub + slack, found
+
+
+def test_the_subgroups_compared_and_the_impact_reference_in_the_order_given():
+    # subgroups as given: orders 3, 1, 2 (the first is the most advantaged)
+    ordered = Dimension((60.0, 20.0, 40.0), SES, POPULATIONS, order=(3, 1, 2))
+    assert compared(ordered) == (1, 0)
+    assert impact_reference(ordered) == 0
+    adverse = Dimension((60.0, 20.0, 40.0), SES, POPULATIONS, order=(3, 1, 2), favourable=False)
+    assert compared(adverse) == (0, 1)
+    assert impact_reference(adverse) == 0  # the most advantaged by order, whatever its value
+    assert compared(DISTRICTS) == (0, 2)  # lowest and highest estimate
+    assert impact_reference(DISTRICTS) == 2
+    assert impact_reference(Dimension(ESTIMATES, SES, POPULATIONS, favourable=False)) == 0
+    assert compared(WITH_REFERENCE) == (0, 1)  # the lowest other against the reference
+    assert impact_reference(WITH_REFERENCE) == 1

@@ -36,14 +36,16 @@ CALLS: dict[str, list[tuple]] = {
     "map_breaks": [("uptake_per_1000", *PERIOD)],
     "district_frame": [PERIOD],
     "uptake_view": [PERIOD],
-    "group_table": [PERIOD],
-    "group_matrix": [PERIOD],
-    "unserved_table": [PERIOD],
+    "group_part": [(part, *PERIOD) for part in cached.GROUP_PARTS],
+    "inequality_over_time": [("district", "r", *PERIOD), ("sex", "d", *PERIOD)],
     "key_messages": [PERIOD],
     "profile_part": [
         ("figures", BAJAUR),
         ("services", BAJAUR, FIRST, LAST),
-        *((part, BAJAUR, FIRST, LAST, None) for part in ("groups", "rankings", "completeness")),
+        *(
+            (part, BAJAUR, FIRST, LAST, None)
+            for part in ("groups", "inequality", "rankings", "completeness")
+        ),
     ],
     "plan_factors": [PERIOD],
     "plan_ranking": [(tuple(planning.DEFAULT_WEIGHTS.items()), *PERIOD)],
@@ -67,15 +69,13 @@ CALLS: dict[str, list[tuple]] = {
     "target_status": [PERIOD],
     "briefing_pdf": [(None, *PERIOD), (BAJAUR, *PERIOD)],
     "source_years": [PERIOD],
-    "group_matrix_sources": [PERIOD],
 }
 # Readers whose rows name no other district for these calls even for the province (sources,
 # batches, the groups, one district's profile or scenario).
 PROVINCE_LEVEL = {
-    "group_table",
+    "inequality_over_time",  # measures over all districts, none named
     "usage_batches",
     "source_years",
-    "group_matrix_sources",
     "profile_part",
     "profile_figures_display",
     "plan_scenario",

@@ -1,0 +1,152 @@
+"""How the inequality summary looks: the measures of one dimension as a table (value, 95 %
+interval, plain words, definition), the subgroups behind them, and one measure over time with
+its interval as a band. Numbers come from `kp_dash.numbers.group_inequality`."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kp_dash.numbers import inequality_terms
+from kp_dash.numbers.group_subgroups import SPECS
+from kp_dash.numbers.groups import NO_DATA
+
+DIMENSIONS = {spec.key: spec.label for spec in SPECS}
+CAPTION = (
+    "WHO's summary measures of inequality (as HEAT Plus computes them) for digital uptake per "
+    "1,000 eligible people; which measures apply depends on the dimension: two subgroups "
+    "(binary), subgroups in an order (ordered: age bands youngest first, literacy thirds lowest "
+    "first) or not (districts). 95 % intervals treat each subgroup's transactions as a Poisson "
+    "count over a census population taken as exact; simulated ones use 1,000 draws with seed "
+    "123456. A subgroup with fewer than 10 transactions is never measured (<10)."
+)
+TRENDS_CAPTION = (
+    "Each month's measure over that month's subgroups, with its 95 % interval as a band; a month "
+    "whose measure is withheld or cannot be computed is a gap, never a zero."
+)
+
+
+def _number(value: float, decimals: int) -> str:
+    return NO_DATA if pd.isna(value) else f"{value:,.{decimals}f}"
+
+
+def _decimals(code: object) -> int:
+    term = inequality_terms.TERMS.get(str(code))
+    return term.decimals if term else 2
+
+
+def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The measures for people: numbers as text, *No data* (never 0) where a measure is
+    missing, with the reason."""
+    decimals = frame["measure"].map(_decimals)
+    value = [_number(v, d) for v, d in zip(frame["estimate"], decimals, strict=True)]
+    interval = [
+        "" if pd.isna(low) or pd.isna(high) else f"{_number(low, d)}–{_number(high, d)}"
+        for low, high, d in zip(frame["ci_lb"], frame["ci_ub"], decimals, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "Dimension": frame["dimension_label"],
+            "Measure": frame["measure_name"].fillna("—"),
+            "Value": value,
+            "95 % interval": interval,
+            "In plain words": frame["in_words"].fillna(""),
+            "Definition": frame["definition"].fillna(""),
+            "Note": frame["status"].fillna(""),
+            "Interval": frame["interval_method"].fillna(""),
+            "Source": frame["source"],
+            "Year": frame["year"],
+        }
+    )
+
+
+def subgroup_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each subgroup's uptake with its interval and eligible people (counts are not shown on a
+    page; the download carries them under the disclosure rule)."""
+    low = frame["estimate"] - 1.959963984540054 * frame["se"]
+    high = frame["estimate"] + 1.959963984540054 * frame["se"]
+    return pd.DataFrame(
+        {
+            "Dimension": frame["dimension"].map(DIMENSIONS),
+            "Subgroup": frame["subgroup"],
+            "Uptake per 1,000 eligible": frame["estimate"].map(lambda v: _number(v, 2)),
+            "95 % interval": [
+                f"{_number(max(a, 0.0), 2)}–{_number(b, 2)}" for a, b in zip(low, high, strict=True)
+            ],
+            "Eligible people": frame["eligible_population"].map(lambda v: _number(v, 0)),
+            "Source": frame["source"],
+            "Year": frame["year"],
+        }
+    )
+
+
+def for_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """The measures as a file: codes beside names, numbers unrounded, the month only where the
+    rows are monthly."""
+    monthly = frame["month"].fillna("").astype(str).str.len().gt(0).any()
+    out = frame if monthly else frame.drop(columns=["month"])
+    return out.rename(columns={"status": "note"})
+
+
+UNITS = {
+    "d": "per 1,000", "sii": "per 1,000", "aci": "per 1,000", "bgsd": "per 1,000",
+    "mdbu": "per 1,000", "mdbw": "per 1,000", "mdmu": "per 1,000", "mdmw": "per 1,000",
+    "mdru": "per 1,000", "mdrw": "per 1,000", "par": "per 1,000", "bgv": "(per 1,000)²",
+    "r": "ratio", "rii": "ratio", "rci": "−1 to 1", "cov": "%", "idisu": "%", "idisw": "%",
+    "paf": "%", "mld": "× 1,000", "ti": "× 1,000",
+}  # fmt: skip
+
+
+def measure_label(code: str) -> str:
+    """'Ratio (r)'."""
+    return f"{inequality_terms.TERMS[code].name} ({code})"
+
+
+def measure_unit(code: str) -> str:
+    return UNITS.get(code, "")
+
+
+def no_series(frame: pd.DataFrame) -> str:
+    """Why nothing is drawn: the reasons the months give, each once."""
+    reasons = list(dict.fromkeys(s for s in frame["status"].fillna("") if s))
+    said = "; ".join(reasons[:3]) if reasons else "no usage in this selection"
+    return f"No measure to draw for this selection ({said}): nothing is drawn, never a zero."
+
+
+def over_time_figure(frame: pd.DataFrame, label: str, unit: str) -> go.Figure:
+    """One measure by month: the estimate as a line, its interval as a shaded band; months
+    without a value are gaps."""
+    months = pd.to_datetime(frame["month"], format="%Y-%m")
+    band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "connectgaps": False}
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=months, y=frame["ci_lb"], showlegend=False, **band))
+    figure.add_trace(
+        go.Scatter(
+            x=months,
+            y=frame["ci_ub"],
+            fill="tonexty",
+            fillcolor="rgba(31, 119, 180, 0.18)",
+            name="95 % interval",
+            **band,
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=months,
+            y=frame["estimate"],
+            mode="lines+markers",
+            connectgaps=False,
+            name=label,
+            line={"color": "rgb(31, 119, 180)"},
+            hovertemplate="%{x|%b %Y}: %{y:,.3f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=380,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis={"title": {"text": f"{label} ({unit})" if unit else label}},
+        xaxis={"title": None, "dtick": "M3", "tickformat": "%b %Y"},
+        legend={"title": {"text": ""}},
+        plot_bgcolor="white",
+    )
+    return figure
