@@ -13,7 +13,6 @@ made of districts are left out.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import duckdb
@@ -22,8 +21,8 @@ import pandas as pd
 
 from kp_dash.numbers import groups, metrics, registry, source_texts
 from kp_dash.store import db
+from kp_dash.store.age_bands import BANDS, band_population
 
-BANDS = ("0-4", "5-14", "15-24", "25-59", "60+")
 PERIOD = ""  # the month of a row that covers the whole selection
 NO_DISABILITY = "No data: the usage files carry no disability breakdown"
 
@@ -97,30 +96,6 @@ select district_code, age_group, population, source, year
 from population
 where census_year = 2023 and sex = 'all' and area = 'all'
 """
-
-
-def _bounds(age_group: str) -> tuple[int, float]:
-    """'25-59' -> (25, 59), '60+' -> (60, inf), 'all' -> (0, inf)."""
-    numbers = [int(n) for n in re.findall(r"\d+", age_group)]
-    if age_group.endswith("+"):
-        return numbers[0], math.inf
-    return (numbers[0], numbers[1]) if len(numbers) == 2 else (0, math.inf)
-
-
-def band_population(by_group: dict[str, float], eligible: str) -> dict[str, float]:
-    """The eligible people of each age band for a service's eligible age group, from a
-    district's census age groups: a band inside the eligible group counts whole, a band outside
-    it not at all, and the one band an open group ('18+') cuts counts the group's people less
-    the whole bands (15-24 for 18+: 18+ − 25-59 − 60+)."""
-    low, high = _bounds(eligible)
-    inside = {b: by_group.get(b, math.nan) for b in BANDS if low <= _bounds(b)[0]
-              and _bounds(b)[1] <= high}  # fmt: skip
-    found = dict.fromkeys(BANDS, 0.0) | inside
-    for band in BANDS:
-        first, last = _bounds(band)
-        if first < low <= last and eligible in by_group:
-            found[band] = by_group[eligible] - sum(inside.values())
-    return found
 
 
 @dataclass(frozen=True)

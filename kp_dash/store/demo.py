@@ -4,7 +4,10 @@ No district-level e-service usage is published, so the dashboard ships with simu
 behave like real ones: uptake follows literacy (female literacy for women), grid electricity,
 mobile ownership and urbanisation; admissions peak in August–September and teacher e-transfers in
 the September window; counts carry over-dispersed noise. Every page labels them as demonstration
-data. The output is identical for the same seed and months.
+data. Each row is split into the contract's age bands in proportion to the census people of each
+band the service is for, times a use per person by age and kind of channel (`AGE_PROPENSITY`),
+with its own random stream, so the totals by district, sex, area and channel do not depend on it.
+The output is identical for the same seed and months.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kp_dash.store import config
+from kp_dash.store.age_bands import BANDS, band_population
 
 DEMO_LAST_MONTH = date(2026, 10, 1)  # fixed so that the output never depends on today's date
 DEFAULT_SEED = 2023
@@ -40,6 +44,21 @@ DEFAULT_GROWTH = 0.12
 DIGITAL_SHIFT_PER_YEAR = 0.04
 # social barriers women face beyond literacy (assisted channels narrow the gap)
 FEMALE_DIGITAL_FACTOR = 0.55
+# use per person of each age band by kind of channel, relative to ages 25-59: children's use
+# goes through their parents, young adults lead online, older people rely on the counter
+AGE_PROPENSITY = {
+    "digital": (0.5, 0.6, 1.4, 1.0, 0.35),
+    "assisted": (0.5, 0.6, 0.9, 1.0, 0.9),
+    "counter": (0.6, 0.6, 0.8, 1.0, 1.3),
+}  # in the order of age_bands.BANDS
+CHANNEL_KIND = {
+    "online": "digital",
+    "mobile_app": "digital",
+    "kiosk": "assisted",
+    "facilitation_centre": "assisted",
+    "helpline": "assisted",
+    "counter": "counter",
+}
 
 
 def seasonality(service: str, month: int) -> float:
@@ -124,11 +143,16 @@ def _access(cells: pd.DataFrame) -> np.ndarray:
 
 
 def generate(
-    seed: int = DEFAULT_SEED, n_months: int = DEFAULT_MONTHS, seed_dir: Path | None = None
+    seed: int = DEFAULT_SEED,
+    n_months: int = DEFAULT_MONTHS,
+    seed_dir: Path | None = None,
+    age_bands: bool = True,
 ) -> pd.DataFrame:
-    """The simulated usage rows, in the `usage` import format of CONTRACTS.md."""
+    """The simulated usage rows, in the `usage` import format of CONTRACTS.md (without
+    `age_bands`: before the split, every row's band 'unknown')."""
     rng = np.random.default_rng(seed)
-    cells = _cell_frame(_district_inputs(seed_dir or config.SEED_DIR))
+    inputs = _district_inputs(seed_dir or config.SEED_DIR)
+    cells = _cell_frame(inputs)
     access = _access(cells)
     months = demo_months(n_months)
     base = cells["service_code"].map(BASE_RATE_PER_1000).to_numpy()
@@ -143,9 +167,56 @@ def generate(
         digital = np.clip(0.08 + 0.8 * access + DIGITAL_SHIFT_PER_YEAR * years, 0.02, 0.95)
         frames.append(_channel_rows(cells, month, demand, digital, access, rng))
     usage = pd.concat(frames, ignore_index=True)
+    if age_bands:
+        people = _band_people(inputs)
+        usage = _split_ages(usage, people, np.random.default_rng([seed, 1]))
     return usage.sort_values(
-        ["month", "district", "service", "channel", "sex", "area"], ignore_index=True
+        ["month", "district", "service", "channel", "sex", "area", "age_band"], ignore_index=True
     )
+
+
+def _band_people(inputs: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The people of each age band each service is for, by district × sex × area (Census
+    2023): one column per band, in `BANDS` order."""
+    pop = inputs["population"]
+    pop = pop[(pop["census_year"] == 2023) & pop["sex"].isin(SEXES) & pop["area"].isin(AREAS)]
+    rows = []
+    for (district, sex, area), groups in pop.groupby(["district_code", "sex", "area"]):
+        by_group = dict(zip(groups["age_group"], groups["population"], strict=True))
+        services = inputs["services"]
+        eligible_ages = zip(services["service_code"], services["population_age_group"], strict=True)
+        for service, eligible in eligible_ages:
+            people = band_population(by_group, eligible)
+            rows.append((service, district, sex, area, *(people[b] for b in BANDS)))
+    return pd.DataFrame(rows, columns=["service", "district", "sex", "area", *BANDS]).fillna(0.0)
+
+
+def _split_ages(usage: pd.DataFrame, people: pd.DataFrame, rng) -> pd.DataFrame:
+    """Each row split into age bands: transactions by a multinomial draw, users drawn from the
+    band's transactions (so a band never has more users than transactions); the bands a
+    service is not for are left out."""
+    rows = usage.drop(columns="age_band").merge(
+        people, on=["service", "district", "sex", "area"], how="left"
+    )
+    counts = rows[list(BANDS)].to_numpy(dtype=float)
+    kinds = rows["channel"].map(CHANNEL_KIND)
+    weights = counts * np.array([AGE_PROPENSITY[k] for k in kinds])
+    shares = weights / weights.sum(axis=1, keepdims=True)
+    transactions = rng.multinomial(rows["transactions"].to_numpy(), shares)
+    users = np.zeros_like(transactions)
+    left_users, left = rows["users"].to_numpy(), rows["transactions"].to_numpy()
+    for band in range(len(BANDS)):
+        users[:, band] = rng.hypergeometric(transactions[:, band], left - transactions[:, band],
+                                            left_users)  # fmt: skip
+        left_users, left = left_users - users[:, band], left - transactions[:, band]
+    parts = []
+    for band, name in enumerate(BANDS):
+        keep = counts[:, band] > 0
+        part = usage.loc[keep].assign(age_band=name)
+        part["transactions"] = transactions[keep, band]
+        part["users"] = users[keep, band]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _channel_rows(cells, month, demand, digital, access, rng) -> pd.DataFrame:

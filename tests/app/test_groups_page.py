@@ -47,8 +47,8 @@ def test_page_on_demo_data(on_demo: Path, run_page: RunPage) -> None:
     table = _frame_with(at, RATIO)
     assert list(table["Group"].str[:5]) == [g.label[:5] for g in groups.GROUPS]
     assert set(table[BAND]) <= {"below parity", "parity", "above parity", "no data"}
-    age = table[table["Group"] == "People aged 60+"].iloc[0]
-    assert age[RATIO] == groups.NO_DATA and "no age breakdown" in age["Status"]
+    age = table[table["Group"] == "People aged 60+"].iloc[0]  # the demo splits by age band
+    assert float(age[RATIO]) < 0.98 and age[BAND] == "below parity" and age["Status"] == "ok"
     heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert [t["type"] for t in heatmap["data"]] == ["heatmap", "heatmap"]
     assert len(heatmap["data"][0]["y"]) == 35
@@ -121,6 +121,13 @@ def test_inequality_summary_on_demo_data(on_demo: Path, run_page: RunPage) -> No
     assert sexes.loc["Ratio", INEQUALITY].startswith("Uptake among men is ")
     subgroups = _frame_with(at, "Subgroup")
     assert subgroups["Subgroup"].tolist() == ["Women", "Men"]
+
+    _ok(at.selectbox(key="groups_inequality_dimension").set_value("age").run())
+    bands = _frame_with(at, INEQUALITY).set_index("Measure")  # the demo splits by age band
+    assert bands.loc["Slope index of inequality", INEQUALITY].endswith(
+        "from people aged 0-4 to people aged 60+."
+    )
+    assert _frame_with(at, "Subgroup")["Subgroup"].str.startswith("Aged ").sum() == 5
 
     _ok(at.selectbox(key="groups_inequality_dimension").set_value("literacy").run())
     thirds = _frame_with(at, INEQUALITY).set_index("Measure")

@@ -79,3 +79,29 @@ def test_write_demo_is_atomic_and_repeatable(tmp_path):
     demo.write_demo(path, n_months=3)
     assert path.read_bytes() == first
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_age_bands_split_each_row_without_changing_its_totals(usage):
+    keys = ["month", "district", "service", "channel", "sex", "area"]
+    before = demo.generate(age_bands=False)
+    assert set(before["age_band"]) == {"unknown"}
+    summed = usage.groupby(keys)[["transactions", "users"]].sum()
+    pd.testing.assert_frame_equal(summed, before.set_index(keys)[["transactions", "users"]]
+                                  .sort_index())  # fmt: skip
+    # each service's rows carry only the bands it is for (adults: 15-24, 25-59, 60+)
+    bands = usage.groupby("service")["age_band"].agg(set)
+    assert bands["health_card"] == {"0-4", "5-14", "15-24", "25-59", "60+"}
+    assert bands["teacher_etransfer"] == {"15-24", "25-59", "60+"}
+    assert bands["college_admissions"] == {"15-24"}
+    assert bands["fee_payment"] == {"5-14", "15-24"}
+
+
+def test_older_people_use_digital_channels_less_per_head(usage):
+    card = usage[usage["service"] == "health_card"]
+    digital = card[card["channel"].isin(["online", "mobile_app"])]
+    by_band = digital.groupby("age_band")["transactions"].sum()
+    people = pd.read_csv(demo.config.SEED_DIR / "population.csv")
+    people = people[people["census_year"] == 2023]
+    people = people[(people["sex"] == "all") & (people["area"] == "all")]
+    per_head = by_band / people.groupby("age_group")["population"].sum().reindex(by_band.index)
+    assert per_head["60+"] < 0.5 * per_head["25-59"]

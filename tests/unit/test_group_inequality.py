@@ -22,9 +22,10 @@ import pandas as pd
 import pytest
 
 from kp_dash.numbers import group_inequality, group_subgroups, inequality_terms
-from kp_dash.numbers.group_subgroups import Selection, band_population
+from kp_dash.numbers.group_subgroups import Selection
 from kp_dash.numbers.inequality import Measure
 from kp_dash.store import build, db
+from kp_dash.store.age_bands import band_population
 from tests.conftest import small_seed
 
 Z = 1.959963984540054
