@@ -41,7 +41,7 @@ def usage_rows(rows: int) -> pd.DataFrame:
     again with every month moved back by the span of the demonstration's months, and so on."""
     from kp_dash.store import demo
 
-    usage = demo.generate(age_bands=False)  # before its split: one row per key and band below
+    usage = demo.generate(groups=False)  # before its splits: one row per key and band below
     bands = ("0-4", "5-14", "15-24", "25-59", "60+")
     base = pd.concat([usage.assign(age_band=band) for band in bands], ignore_index=True)
     if rows <= len(base):

@@ -28,7 +28,9 @@ if page.has_usage:
     )
     st.caption(
         "Rate ratio = the group's uptake ÷ the comparison's, each on its own eligible population "
-        "(for women vs men this is the gender parity score); parity band 0.98–1.02. "
+        "(for women vs men this is the gender parity score; for people with a disability each "
+        "district's eligible population is split by its census share with one, all ages); "
+        "parity band 0.98–1.02. "
         "Representation ratio = the group's share of digital transactions ÷ its share of the "
         f"eligible population. *No data* is never zero. {sources.cite(table)}"
     )

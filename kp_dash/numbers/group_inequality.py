@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from kp_dash.numbers import inequality, inequality_terms, source_texts
-from kp_dash.numbers.group_subgroups import NO_DISABILITY, SPEC, SPECS, Selection, Spec, subgroups
+from kp_dash.numbers.group_subgroups import SPEC, SPECS, Selection, Spec, subgroups
 from kp_dash.numbers.groups import year_text
 from kp_dash.numbers.inequality import Dimension, NotApplicable
 from kp_dash.numbers.inequality_terms import Wording
@@ -71,10 +71,8 @@ def _screened(spec: Spec, part: pd.DataFrame, limit: int | None) -> tuple[pd.Dat
     """The subgroups left to measure and a note on them, or no subgroups and the reason the
     dimension cannot be measured."""
     if part.empty:
-        if spec.key == "disability":
-            return part, NO_DISABILITY
-        if spec.key in ("sex", "area", "age"):
-            return part, NO_BREAKDOWN.format(what=spec.member)
+        if spec.key in WITHIN_DISTRICT:  # breakdowns the usage files may leave out
+            return part, NO_BREAKDOWN.format(what="age band" if spec.key == "age" else spec.key)
         return part, NO_USAGE
     note = ""
     if limit:

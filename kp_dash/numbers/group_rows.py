@@ -25,6 +25,7 @@ from kp_dash.numbers.groups import (
     Group,
     Inputs,
     age_sums,
+    disability_sums,
     eligible_by_district,
     load_inputs,
     parity_band,
@@ -191,23 +192,48 @@ def _by_dimension_row(
 
 
 def _age_row(inputs: Inputs, group: Group) -> dict[str, object]:
-    sums = age_sums(inputs)
     sixty = inputs.age_population.set_index("district_code")["population"].astype(float)
     below = _below_sum(inputs, sixty) if inputs.sixty_eligible else math.nan
-    usage_known = not inputs.age_usage.empty
-    if not inputs.sixty_eligible:
-        status = NOT_ELIGIBLE
-    elif not usage_known:
-        status = NO_USAGE
-    elif sums.empty:
-        status = NO_BREAKDOWN.format(what="age")
-    elif sums["population_g"].isna().all():
-        status = NO_POPULATION
-    else:
-        status = ""
+    status = None if inputs.sixty_eligible else NOT_ELIGIBLE  # None: the breakdown decides
+    sums = age_sums(inputs)
+    return _breakdown_row(inputs, group, sums, inputs.age_usage, inputs.age_population, below,
+                          status, NO_BREAKDOWN.format(what="age"))  # fmt: skip
+
+
+def _disability_row(inputs: Inputs, group: Group) -> dict[str, object]:
+    people = inputs.disability.set_index("district_code")["with_disability"].astype(float)
+    below = _below_sum(inputs, people)
+    sums = disability_sums(inputs)
+    row = _breakdown_row(inputs, group, sums, inputs.disability_usage, inputs.disability, below,
+                         None, NO_DISABILITY)  # fmt: skip
+    if row["status"]:
+        row["source_kind"] = "census; survey (access index)" if not pd.isna(below) else "census"
+    return row
+
+
+def _breakdown_row(
+    inputs: Inputs,
+    group: Group,
+    sums: pd.DataFrame,
+    usage: pd.DataFrame,
+    census: pd.DataFrame,
+    below: float,
+    status: str | None,
+    no_breakdown: str,
+) -> dict[str, object]:
+    """People aged 60+ or with a disability against the rest, from the usage that carries the
+    breakdown (`sums`: `age_sums`, `disability_sums`) and the census people of each side."""
+    if status is None:
+        if usage.empty:
+            status = NO_USAGE
+        elif sums.empty:
+            status = no_breakdown
+        elif sums["population_g"].isna().all():
+            status = NO_POPULATION
+        else:
+            status = ""
     if status:
-        sides = (math.nan,) * 6
-        shares = (math.nan, math.nan)
+        sides, shares = (math.nan,) * 6, (math.nan, math.nan)
     else:
         s = sums.dropna(subset=["population_g"]).sum()
         sides = (
@@ -222,29 +248,13 @@ def _age_row(inputs: Inputs, group: Group) -> dict[str, object]:
             _pct(s["female_digital_g"], s["female_male_digital_g"]),
             _pct(s["assisted_g"], s["all_transactions_g"]),
         )
-    population_source, population_year = _population_source(inputs.age_population)
+    population_source, population_year = _population_source(census)
     access_source, access_year = _access_source(inputs)
-    usage = inputs.age_usage
     usage_source = source_texts.joined(usage["source"]) if not status else ""
     source = source_texts.joined((usage_source, population_source, access_source))
     years = [*usage["year_from"].astype(str), *usage["year_to"].astype(str)] if not status else []
     year = year_text(" ".join(years), population_year, access_year)
     return _row(inputs, group, group.label, sides, shares, below, status, source, year)
-
-
-def _disability_row(inputs: Inputs, group: Group) -> dict[str, object]:
-    people = inputs.disability.set_index("district_code")["with_disability"].astype(float)
-    below = _below_sum(inputs, people)
-    status = NO_DISABILITY if not inputs.age_usage.empty else NO_USAGE
-    population_source, population_year = _population_source(inputs.disability)
-    access_source, access_year = _access_source(inputs)
-    source = source_texts.joined((population_source, access_source))
-    year = year_text(population_year, access_year)
-    row = _row(
-        inputs, group, group.label, (math.nan,) * 6, (math.nan,) * 2, below, status, source, year
-    )
-    row["source_kind"] = "census; survey (access index)" if not pd.isna(below) else "census"
-    return row
 
 
 def _district_sums(frame: pd.DataFrame, shares: pd.DataFrame, members: pd.Series) -> dict:

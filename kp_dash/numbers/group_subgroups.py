@@ -24,7 +24,6 @@ from kp_dash.store import db
 from kp_dash.store.age_bands import BANDS, band_population
 
 PERIOD = ""  # the month of a row that covers the whole selection
-NO_DISABILITY = "No data: the usage files carry no disability breakdown"
 
 
 @dataclass(frozen=True)
@@ -75,22 +74,15 @@ THIRD_NAMES = (
     "the districts with the highest female literacy",
 )
 
-AGE_SQL = """
-select
-    district_code,
-    strftime(month_start, '%Y-%m') as month,
-    age_band,
-    sum(case when channel_kind = 'digital' then transactions else 0 end) as digital_transactions,
-    string_agg(distinct source, '; ') as source,
-    min(year) as year_from,
-    max(year) as year_to
-from stg_usage
-where age_band <> 'unknown'
-  and (?::varchar is null or service_code = ?)
-  and (?::varchar is null or month_start >= strptime(?, '%Y-%m')::date)
-  and (?::varchar is null or month_start <= strptime(?, '%Y-%m')::date)
-group by all
+DISABILITY_PEOPLE_SQL = """
+select e.district_code, e.population as eligible, d.population, d.with_disability,
+       d.source as census
+from stg_eligible_population as e
+join disability as d using (district_code)
+where e.service_code = ? and e.sex = 'all' and e.area = 'all'
+  and d.sex = 'all' and d.area = 'all' and d.with_disability is not null and d.population > 0
 """
+DISABILITY_NOUNS = {"yes": "people with a disability", "no": "people without a disability"}
 BAND_POPULATION_SQL = """
 select district_code, age_group, population, source, year
 from population
@@ -231,36 +223,59 @@ def _band_people(con: duckdb.DuckDBPyConnection, eligible: str) -> pd.DataFrame:
     return frame.assign(census=source_texts.joined(census["source"]))
 
 
-def _ages(con: duckdb.DuckDBPyConnection, chosen: Selection, eligible: str) -> pd.DataFrame:
-    """Every age band the service is for, in each month (or the period), over the districts
-    whose usage carries age bands then: a band without usage there has 0 transactions; its
-    people are the census's in those districts."""
-    service = chosen.service
-    params = [service, service, chosen.month_from, chosen.month_from, chosen.month_to,
-              chosen.month_to]  # fmt: skip
-    usage = db.query_df(con, AGE_SQL, params)
+def _disability_people(con: duckdb.DuckDBPyConnection, eligible_for: str) -> pd.DataFrame:
+    """Each district's eligible people with and without a disability: the census share with
+    one (all ages) applied to the service's eligible population."""
+    census = db.query_df(con, DISABILITY_PEOPLE_SQL, [eligible_for])
+    share = census["with_disability"] / census["population"]
+    return pd.concat(
+        [
+            census.assign(disability="yes", eligible_population=census["eligible"] * share),
+            census.assign(disability="no", eligible_population=census["eligible"] * (1 - share)),
+        ]
+    )[["district_code", "disability", "eligible_population", "census"]]
+
+
+def _broken_down(
+    con: duckdb.DuckDBPyConnection,
+    chosen: Selection,
+    column: str,
+    people: pd.DataFrame,
+    values: tuple[str, ...],
+) -> pd.DataFrame:
+    """Every value of an age-band or disability breakdown in each month (or the period), over
+    the districts whose usage carries it then: a value without usage there has 0 transactions;
+    its people are the census's in those districts (`people`: district, value, people)."""
+    params = [chosen.service, chosen.service, chosen.month_from, chosen.month_from,
+              chosen.month_to, chosen.month_to]  # fmt: skip
+    usage = db.query_df(con, groups.breakdown_sql(column, by_month=True), params)
+    usage = usage[usage[column] != "unknown"]
     if chosen.district:
         usage = usage[usage["district_code"] == chosen.district]
     if usage.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=["month", column, "digital_transactions",
+                                     "eligible_population", "source", "year"])  # fmt: skip
     if not chosen.by_month:
         usage = usage.assign(month=PERIOD)
-    people = _band_people(con, eligible)
     rows = []
     for month, in_month in usage.groupby("month", sort=True):
         covered = people[people["district_code"].isin(set(in_month["district_code"]))]
-        eligible_people = covered.groupby("age_band")["eligible_population"].sum()
-        counts = in_month.groupby("age_band")["digital_transactions"].sum()
+        eligible_people = covered.groupby(column)["eligible_population"].sum()
+        counts = in_month.groupby(column)["digital"].sum()
         years = (*in_month["year_from"].astype(str), *in_month["year_to"].astype(str), "2023")
         source = source_texts.joined((*in_month["source"], *people["census"].iloc[:1]))
         rows += [
-            {"month": month, "age_band": band, "digital_transactions": counts.get(band, 0),
-             "eligible_population": eligible_people.get(band, 0.0), "source": source,
+            {"month": month, column: value, "digital_transactions": counts.get(value, 0),
+             "eligible_population": eligible_people.get(value, 0.0), "source": source,
              "year": groups.year_text(*years)}
-            for band in BANDS
+            for value in values
         ]  # fmt: skip
-    bands = pd.DataFrame(rows)
-    bands = bands[bands["eligible_population"] > 0]
+    found = pd.DataFrame(rows)
+    return found[found["eligible_population"] > 0]
+
+
+def _ages(con: duckdb.DuckDBPyConnection, chosen: Selection, eligible: str) -> pd.DataFrame:
+    bands = _broken_down(con, chosen, "age_band", _band_people(con, eligible), BANDS)
     return _rows(
         bands,
         "age",
@@ -271,10 +286,23 @@ def _ages(con: duckdb.DuckDBPyConnection, chosen: Selection, eligible: str) -> p
     )
 
 
+def _disability(con: duckdb.DuckDBPyConnection, chosen: Selection) -> pd.DataFrame:
+    people = _disability_people(con, chosen.service or "all")
+    found = _broken_down(con, chosen, "disability", people, ("yes", "no"))
+    nouns = found["disability"].map(DISABILITY_NOUNS)
+    return _rows(
+        found,
+        "disability",
+        subgroup=nouns.str.capitalize(),
+        subgroup_order=found["disability"].map({"yes": 1, "no": 2}),
+        phrase="among " + nouns,
+        noun=nouns,
+    )
+
+
 def subgroups(con: duckdb.DuckDBPyConnection, chosen: Selection) -> pd.DataFrame:
     """Every dimension's subgroups for the selection (`COLUMNS`), with each subgroup's uptake
-    per 1,000 and its standard error; no rows for a dimension without data (disability has
-    none yet: `NO_DISABILITY`)."""
+    per 1,000 and its standard error; no rows for a dimension without data."""
     service_row = db.query_df(con, groups.SERVICE_SQL, [chosen.service]) if chosen.service else None
     eligible = (
         "all"
@@ -282,7 +310,7 @@ def subgroups(con: duckdb.DuckDBPyConnection, chosen: Selection) -> pd.DataFrame
         else str(service_row["population_age_group"].iloc[0])
     )
     parts = [_by_key(con, chosen, "sex", SEX), _by_key(con, chosen, "area", AREA)]
-    parts.append(_ages(con, chosen, eligible))
+    parts += [_ages(con, chosen, eligible), _disability(con, chosen)]
     if not chosen.district:
         districts = _districts(con, chosen)
         parts.append(

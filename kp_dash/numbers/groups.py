@@ -73,11 +73,12 @@ NO_POPULATION = "no eligible population in this group for this service"
 NOT_ELIGIBLE = "not in this service's eligible age group"
 NO_COMPARISON = "no comparison: every district with data falls in this group"
 
-# Usage by district and age band for one selection; parameters: service ×2, from ×2, to ×2.
-AGE_USAGE_SQL = """
+# Usage by district and age band (or disability) for one selection; parameters: service ×2,
+# from ×2, to ×2.
+BREAKDOWN_SQL = """
 select
-    district_code,
-    age_band,
+    district_code,{month}
+    {column},
     sum(case when channel_kind = 'digital' then transactions else 0 end) as digital,
     sum(case when channel_kind = 'assisted' then transactions else 0 end) as assisted,
     sum(transactions) as all_transactions,
@@ -92,8 +93,9 @@ from stg_usage
 where (?::varchar is null or service_code = ?)
   and (?::varchar is null or month_start >= strptime(?, '%Y-%m')::date)
   and (?::varchar is null or month_start <= strptime(?, '%Y-%m')::date)
-group by district_code, age_band
+group by all
 """
+BREAKDOWNS = ("age_band", "disability")  # the columns BREAKDOWN_SQL is written for
 # The eligible population of a service (service 'all': total population) by district, sex, area.
 ELIGIBLE_SQL = """
 select district_code, sex, area, population, source, year
@@ -106,7 +108,7 @@ from population
 where census_year = 2023 and age_group = '60+' and sex = 'all' and area = 'all'
 """
 DISABILITY_SQL = """
-select district_code, with_disability, source, year
+select district_code, population, with_disability, source, year
 from disability
 where sex = 'all' and area = 'all' and with_disability is not null
 """
@@ -164,6 +166,7 @@ class Inputs:
     below: set[str]  # districts with access below the provincial median
     eligible: pd.DataFrame
     age_usage: pd.DataFrame
+    disability_usage: pd.DataFrame
     age_population: pd.DataFrame
     sixty_eligible: bool
     disability: pd.DataFrame
@@ -199,7 +202,8 @@ def load_inputs(
         districts=districts,
         below=below,
         eligible=db.query_df(con, ELIGIBLE_SQL, [service or "all"]),
-        age_usage=db.query_df(con, AGE_USAGE_SQL, params),
+        age_usage=db.query_df(con, breakdown_sql("age_band"), params),
+        disability_usage=db.query_df(con, breakdown_sql("disability"), params),
         age_population=db.query_df(con, AGE_60_SQL),
         sixty_eligible=sixty_plus_eligible(age_group),
         disability=db.query_df(con, DISABILITY_SQL),
@@ -220,23 +224,68 @@ def eligible_by_district(inputs: Inputs, sex: str = "all", area: str = "all") ->
     return rows.set_index("district_code")["population"].astype(float)
 
 
-def age_sums(inputs: Inputs) -> pd.DataFrame:
-    """Per district with known age bands: digital, assisted, all and female transactions of
-    people aged 60+ and under 60, with the eligible population of each."""
-    usage = inputs.age_usage[inputs.age_usage["age_band"] != "unknown"].copy()
+def _known(column: str) -> str:
+    if column not in BREAKDOWNS:
+        raise ValueError(f"no usage breakdown by {column!r}")
+    return column
+
+
+def breakdown_sql(column: str, by_month: bool = False) -> str:
+    """`BREAKDOWN_SQL` by one of `BREAKDOWNS` (a fixed name, never user text), and by month
+    (`YYYY-MM`) when asked."""
+    month = "\n    strftime(month_start, '%Y-%m') as month," if by_month else ""
+    return BREAKDOWN_SQL.format(column=_known(column), month=month)
+
+
+def _sides(usage: pd.DataFrame, column: str, member: str) -> pd.DataFrame:
+    """Per district with the breakdown known: digital, assisted, all and female transactions
+    of the group (`member`, suffix _g) and of the rest (_c)."""
+    usage = usage[usage[column] != "unknown"].copy()
     if usage.empty:
         return pd.DataFrame()
-    usage["side"] = np.where(usage["age_band"] == "60+", "g", "c")
+    usage["side"] = np.where(usage[column] == member, "g", "c")
     columns = ["digital", "assisted", "all_transactions", "female_digital", "female_male_digital"]
     sums = usage.pivot_table(index="district_code", columns="side", values=columns, aggfunc="sum")
     sums.columns = [f"{value}_{side}" for value, side in sums.columns]
-    sums = sums.reindex(columns=[f"{c}_{s}" for c in columns for s in "gc"]).fillna(0.0)
+    return sums.reindex(columns=[f"{c}_{s}" for c in columns for s in "gc"]).fillna(0.0)
+
+
+def disability_sums(inputs: Inputs) -> pd.DataFrame:
+    """`age_sums` for people with a disability against those without: each district's eligible
+    population split by its census share with a disability (all ages)."""
+    sums = _sides(inputs.disability_usage, "disability", "yes")
+    if sums.empty:
+        return sums
+    census = inputs.disability.set_index("district_code")
+    share = (census["with_disability"] / census["population"]).astype(float)
+    total = eligible_by_district(inputs).reindex(sums.index)
+    sums["population_g"] = total * share.reindex(sums.index)
+    sums["population_c"] = total - sums["population_g"]
+    sums["population_all"] = total
+    return sums
+
+
+def age_sums(inputs: Inputs) -> pd.DataFrame:
+    """Per district with known age bands: digital, assisted, all and female transactions of
+    people aged 60+ and under 60, with the eligible population of each."""
+    sums = _sides(inputs.age_usage, "age_band", "60+")
+    if sums.empty:
+        return sums
     total = eligible_by_district(inputs)
     sixty = inputs.age_population.set_index("district_code")["population"].astype(float)
     sums["population_g"] = sixty.reindex(sums.index) if inputs.sixty_eligible else math.nan
     sums["population_c"] = total.reindex(sums.index) - sums["population_g"].fillna(0.0)
     sums["population_all"] = total.reindex(sums.index)
     return sums
+
+
+def _side_ratio(sums: pd.DataFrame) -> pd.Series:
+    """Each district's uptake of the group ÷ the rest's (`age_sums`, `disability_sums`)."""
+    if sums.empty:
+        return pd.Series(dtype="float64")
+    group_rate = 1000 * sums["digital_g"] / sums["population_g"].where(sums["population_g"] > 0)
+    other_rate = 1000 * sums["digital_c"] / sums["population_c"].where(sums["population_c"] > 0)
+    return group_rate / other_rate.where(other_rate > 0)
 
 
 def district_group_matrix(
@@ -264,22 +313,9 @@ def district_group_matrix(
             matrix[group.short] = (rates[member] / rates[other].where(rates[other] > 0)).reindex(
                 matrix.index
             )
-        elif group.kind == "age":
-            sums = age_sums(inputs)
-            if sums.empty:
-                matrix[group.short] = math.nan
-                continue
-            group_rate = (
-                1000 * sums["digital_g"] / sums["population_g"].where(sums["population_g"] > 0)
-            )
-            other_rate = (
-                1000 * sums["digital_c"] / sums["population_c"].where(sums["population_c"] > 0)
-            )
-            matrix[group.short] = (group_rate / other_rate.where(other_rate > 0)).reindex(
-                matrix.index
-            )
-        elif group.kind == "disability":
-            matrix[group.short] = math.nan
+        elif group.kind in ("age", "disability"):
+            sums = age_sums(inputs) if group.kind == "age" else disability_sums(inputs)
+            matrix[group.short] = _side_ratio(sums).reindex(matrix.index)
         else:
             members = frame[f"in_{group.key}"].fillna(False).astype(bool)
             has = frame["digital_transactions"].notna()
@@ -300,13 +336,18 @@ def district_group_matrix(
     return matrix
 
 
-AGE_BANDS_SQL = """
+KNOWN_SQL = """
 select count(*) as n from stg_usage
-where age_band <> 'unknown'
+where {column} <> 'unknown'
   and (?::varchar is null or service_code = ?)
   and (?::varchar is null or month_start >= strptime(?, '%Y-%m')::date)
   and (?::varchar is null or month_start <= strptime(?, '%Y-%m')::date)
 """
+
+
+def _has_breakdown(con: duckdb.DuckDBPyConnection, column: str, params: list) -> bool:
+    """Whether the selection's usage has rows with `column` (one of `BREAKDOWNS`) known."""
+    return bool(db.query_df(con, KNOWN_SQL.format(column=_known(column)), params)["n"].iloc[0])
 
 
 def matrix_sources(
@@ -317,7 +358,8 @@ def matrix_sources(
 ) -> pd.DataFrame:
     """`source` and `year` of what `district_group_matrix` divides: each district's uptake by
     sex and area (usage and eligible population), female literacy (which districts form the
-    low-literacy group) and, when the usage carries age bands, the population aged 60+. Empty
+    low-literacy group) and, when the usage carries age bands, the population aged 60+ (and
+    disability: the census disability table). Empty
     without usage in the selection (the matrix is then all *no data*)."""
     query = (service, month_from, month_to)
     frames = [
@@ -330,8 +372,10 @@ def matrix_sources(
     params = [service, service, month_from, month_from, month_to, month_to]
     service_row = db.query_df(con, SERVICE_SQL, [service]) if service else pd.DataFrame()
     age_group = service_row["population_age_group"].iloc[0] if len(service_row) else None
-    if sixty_plus_eligible(age_group) and db.query_df(con, AGE_BANDS_SQL, params)["n"].iloc[0]:
+    if sixty_plus_eligible(age_group) and _has_breakdown(con, "age_band", params):
         frames.append(db.query_df(con, AGE_60_SQL))
+    if _has_breakdown(con, "disability", params):
+        frames.append(db.query_df(con, DISABILITY_SQL))
     cited = pd.concat([f[["source", "year"]].astype("object") for f in frames if len(f)])
     return cited.dropna(subset=["source"]).drop_duplicates(ignore_index=True)
 

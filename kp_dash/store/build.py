@@ -227,7 +227,7 @@ def _write_database(
     today: date,
     progress: Progress,
 ) -> BuildReport:
-    if with_demo and not config.DEMO_USAGE_FILE.exists():
+    if with_demo and not demo.is_current():  # missing, or made by another generator
         progress("generating demonstration usage")
         demo.write_demo()
     sources = [*([demo_source()] if with_demo else []), *extra_usage]

@@ -6,19 +6,24 @@ mobile ownership and urbanisation; admissions peak in August–September and tea
 the September window; counts carry over-dispersed noise. Every page labels them as demonstration
 data. Each row is split into the contract's age bands in proportion to the census people of each
 band the service is for, times a use per person by age and kind of channel (`AGE_PROPENSITY`),
-with its own random stream, so the totals by district, sex, area and channel do not depend on it.
-The output is identical for the same seed and months.
+then into people with and without a disability by the census share with one
+(`DISABILITY_PROPENSITY`), each split with its own random stream, so the totals by district,
+sex, area and channel do not depend on them. The output is identical for the same seed and
+months.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from kp_dash.store import config
+from kp_dash.store import age_bands, config
 from kp_dash.store.age_bands import BANDS, band_population
 
 DEMO_LAST_MONTH = date(2026, 10, 1)  # fixed so that the output never depends on today's date
@@ -51,6 +56,9 @@ AGE_PROPENSITY = {
     "assisted": (0.5, 0.6, 0.9, 1.0, 0.9),
     "counter": (0.6, 0.6, 0.8, 1.0, 1.3),
 }  # in the order of age_bands.BANDS
+# use per person with a disability, relative to people without one, by kind of channel:
+# barriers online, more help sought at assisted points
+DISABILITY_PROPENSITY = {"digital": 0.45, "assisted": 1.2, "counter": 1.0}
 CHANNEL_KIND = {
     "online": "digital",
     "mobile_app": "digital",
@@ -89,6 +97,7 @@ def _district_inputs(seed_dir: Path) -> dict[str, pd.DataFrame]:
             "literacy",
             "lighting",
             "mobile_ownership",
+            "disability",
         )
     }
 
@@ -146,10 +155,10 @@ def generate(
     seed: int = DEFAULT_SEED,
     n_months: int = DEFAULT_MONTHS,
     seed_dir: Path | None = None,
-    age_bands: bool = True,
+    groups: bool = True,
 ) -> pd.DataFrame:
     """The simulated usage rows, in the `usage` import format of CONTRACTS.md (without
-    `age_bands`: before the split, every row's band 'unknown')."""
+    `groups`: before the split into age bands and disability, both 'unknown')."""
     rng = np.random.default_rng(seed)
     inputs = _district_inputs(seed_dir or config.SEED_DIR)
     cells = _cell_frame(inputs)
@@ -167,12 +176,11 @@ def generate(
         digital = np.clip(0.08 + 0.8 * access + DIGITAL_SHIFT_PER_YEAR * years, 0.02, 0.95)
         frames.append(_channel_rows(cells, month, demand, digital, access, rng))
     usage = pd.concat(frames, ignore_index=True)
-    if age_bands:
-        people = _band_people(inputs)
-        usage = _split_ages(usage, people, np.random.default_rng([seed, 1]))
-    return usage.sort_values(
-        ["month", "district", "service", "channel", "sex", "area", "age_band"], ignore_index=True
-    )
+    if groups:
+        usage = _split_ages(usage, _band_people(inputs), np.random.default_rng([seed, 1]))
+        usage = _split_disability(usage, inputs["disability"], np.random.default_rng([seed, 2]))
+    keys = ["month", "district", "service", "channel", "sex", "area", "age_band", "disability"]
+    return usage.sort_values(keys, ignore_index=True)
 
 
 def _band_people(inputs: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -245,6 +253,7 @@ def _channel_rows(cells, month, demand, digital, access, rng) -> pd.DataFrame:
                     "sex": cells["sex"],
                     "area": cells["area"],
                     "age_band": "unknown",
+                    "disability": "unknown",
                     "transactions": transactions.astype("int64"),
                     "users": users.astype("int64"),
                 }
@@ -253,14 +262,62 @@ def _channel_rows(cells, month, demand, digital, access, rng) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _split_disability(usage: pd.DataFrame, census: pd.DataFrame, rng) -> pd.DataFrame:
+    """Each row split into people with and without a disability: the census share with one in
+    its district, sex and area, weighted by `DISABILITY_PROPENSITY`; users drawn from each
+    part's transactions."""
+    census = census.assign(share=census["with_disability"] / census["population"])
+    census = census.rename(columns={"district_code": "district"})
+    rows = usage.merge(census[["district", "sex", "area", "share"]], how="left")
+    share = rows["share"].fillna(0.0).to_numpy()
+    weight = share * rows["channel"].map(CHANNEL_KIND).map(DISABILITY_PROPENSITY).to_numpy()
+    transactions, users = rows["transactions"].to_numpy(), rows["users"].to_numpy()
+    yes = rng.binomial(transactions, weight / (weight + 1 - share))
+    users_yes = rng.hypergeometric(yes, transactions - yes, users)
+    return pd.concat(
+        [
+            usage.assign(disability="yes", transactions=yes, users=users_yes),
+            usage.assign(disability="no", transactions=transactions - yes, users=users - users_yes),
+        ],
+        ignore_index=True,
+    )
+
+
+GENERATOR_KEY = b"kp_dash_demo_generator"
+
+
+def generator_stamp() -> str:
+    """The identity of this generator (its code and the age bands it splits into): a file made
+    by another is made again by the build."""
+    digest = hashlib.sha256()
+    for module in (Path(__file__), Path(age_bands.__file__)):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def is_current(path: Path | None = None) -> bool:
+    """Whether the demonstration file exists and was written by this generator."""
+    path = path or config.DEMO_USAGE_FILE
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowInvalid):
+        return False
+    return metadata.get(GENERATOR_KEY) == generator_stamp().encode()
+
+
 def write_demo(
     path: Path | None = None, seed: int = DEFAULT_SEED, n_months: int = DEFAULT_MONTHS
 ) -> tuple[Path, int]:
-    """Write the demonstration usage file atomically; returns its path and row count."""
+    """Write the demonstration usage file atomically, stamped with its generator; returns its
+    path and row count."""
     path = path or config.DEMO_USAGE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     usage = generate(seed, n_months)
+    table = pa.Table.from_pandas(usage, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), GENERATOR_KEY: generator_stamp().encode()}
+    )
     tmp = path.with_name(path.name + ".tmp")
-    usage.to_parquet(tmp, index=False)
+    pq.write_table(table, tmp)
     tmp.replace(path)
     return path, len(usage)

@@ -264,7 +264,8 @@ class SparkMetrics:
     def _usage_files(self):
         """The accepted usage batches' files, each read on its own: batches written before
         timestamps were kept in microseconds hold `month_start` in nanoseconds, which Spark
-        reads as a number (`nanosAsLong`) and which becomes its date here."""
+        reads as a number (`nanosAsLong`) and which becomes its date here; batches written
+        before the disability column get it as 'unknown'."""
         from pyspark.sql import functions
 
         frames = []
@@ -273,6 +274,8 @@ class SparkMetrics:
             if dict(frame.dtypes)["month_start"] == "bigint":
                 days = "date_from_unix_date(cast(month_start div 86400000000000 as int))"
                 frame = frame.withColumn("month_start", functions.expr(days))
+            if "disability" not in frame.columns:  # accepted before files could carry it
+                frame = frame.withColumn("disability", functions.lit("unknown"))
             frames.append(frame)
         return reduce(lambda a, b: a.unionByName(b), frames) if frames else None
 

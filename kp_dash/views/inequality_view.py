@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from kp_dash.numbers import inequality_terms
 from kp_dash.numbers.group_subgroups import SPECS
 from kp_dash.numbers.groups import NO_DATA
+from kp_dash.numbers.inequality import Z
 
 DIMENSIONS = {spec.key: spec.label for spec in SPECS}
 CAPTION = (
@@ -63,8 +64,8 @@ def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
 def subgroup_display(frame: pd.DataFrame) -> pd.DataFrame:
     """Each subgroup's uptake with its interval and eligible people (counts are not shown on a
     page; the download carries them under the disclosure rule)."""
-    low = frame["estimate"] - 1.959963984540054 * frame["se"]
-    high = frame["estimate"] + 1.959963984540054 * frame["se"]
+    low = frame["estimate"] - Z * frame["se"]
+    high = frame["estimate"] + Z * frame["se"]
     return pd.DataFrame(
         {
             "Dimension": frame["dimension"].map(DIMENSIONS),

@@ -47,8 +47,9 @@ def test_page_on_demo_data(on_demo: Path, run_page: RunPage) -> None:
     table = _frame_with(at, RATIO)
     assert list(table["Group"].str[:5]) == [g.label[:5] for g in groups.GROUPS]
     assert set(table[BAND]) <= {"below parity", "parity", "above parity", "no data"}
-    age = table[table["Group"] == "People aged 60+"].iloc[0]  # the demo splits by age band
-    assert float(age[RATIO]) < 0.98 and age[BAND] == "below parity" and age["Status"] == "ok"
+    for group in ("People aged 60+", "People with a disability"):  # the demo splits by both
+        row = table[table["Group"] == group].iloc[0]
+        assert float(row[RATIO]) < 0.98 and row[BAND] == "below parity" and row["Status"] == "ok"
     heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert [t["type"] for t in heatmap["data"]] == ["heatmap", "heatmap"]
     assert len(heatmap["data"][0]["y"]) == 35
@@ -128,6 +129,11 @@ def test_inequality_summary_on_demo_data(on_demo: Path, run_page: RunPage) -> No
         "from people aged 0-4 to people aged 60+."
     )
     assert _frame_with(at, "Subgroup")["Subgroup"].str.startswith("Aged ").sum() == 5
+
+    _ok(at.selectbox(key="groups_inequality_dimension").set_value("disability").run())
+    ratio = _frame_with(at, INEQUALITY).set_index("Measure").loc["Ratio", INEQUALITY]
+    assert ratio.startswith("Uptake among people without a disability is ")
+    assert ratio.endswith(" times that among people with a disability.")
 
     _ok(at.selectbox(key="groups_inequality_dimension").set_value("literacy").run())
     thirds = _frame_with(at, INEQUALITY).set_index("Measure")

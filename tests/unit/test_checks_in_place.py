@@ -31,8 +31,8 @@ EXPECTED_PROBLEMS = [
     "{f}: row 5, month: '2031-01' is in the future (latest allowed month is 2026-11)",
     "{f}: row 5, users: '9' users is more than the row's 4 transactions; users must be ≤ "
     "transactions",
-    "{f}: row 6: repeats the key (month, district, service, channel, sex, area, age band) of "
-    "row 2; combine the two rows or correct one",
+    "{f}: row 6: repeats the key (month, district, service, channel, sex, area, age band, "
+    "disability) of row 2; combine the two rows or correct one",
 ]
 
 

@@ -83,8 +83,8 @@ def test_write_demo_is_atomic_and_repeatable(tmp_path):
 
 def test_age_bands_split_each_row_without_changing_its_totals(usage):
     keys = ["month", "district", "service", "channel", "sex", "area"]
-    before = demo.generate(age_bands=False)
-    assert set(before["age_band"]) == {"unknown"}
+    before = demo.generate(groups=False)
+    assert set(before["age_band"]) == set(before["disability"]) == {"unknown"}
     summed = usage.groupby(keys)[["transactions", "users"]].sum()
     pd.testing.assert_frame_equal(summed, before.set_index(keys)[["transactions", "users"]]
                                   .sort_index())  # fmt: skip
@@ -105,3 +105,25 @@ def test_older_people_use_digital_channels_less_per_head(usage):
     people = people[(people["sex"] == "all") & (people["area"] == "all")]
     per_head = by_band / people.groupby("age_group")["population"].sum().reindex(by_band.index)
     assert per_head["60+"] < 0.5 * per_head["25-59"]
+
+
+def test_people_with_a_disability_use_digital_channels_less(usage):
+    digital = usage[usage["channel"].isin(["online", "mobile_app"])]
+    counter = usage[usage["channel"] == "counter"]
+    share = {
+        name: part.groupby("disability")["transactions"].sum()["yes"] / part["transactions"].sum()
+        for name, part in (("digital", digital), ("counter", counter))
+    }
+    assert set(usage["disability"]) == {"yes", "no"}
+    assert share["digital"] < 0.6 * share["counter"]  # propensity 0.45 against 1.0
+
+
+def test_a_file_from_another_generator_is_made_again(tmp_path):
+    path = tmp_path / "usage.parquet"
+    assert not demo.is_current(path)  # missing
+    demo.write_demo(path, n_months=2)
+    assert demo.is_current(path)
+    demo.generate(n_months=2).to_parquet(path, index=False)  # no generator stamp
+    assert not demo.is_current(path)
+    path.write_bytes(b"not parquet")
+    assert not demo.is_current(path)

@@ -22,9 +22,32 @@ ROOT = Path(__file__).parents[2]
 
 # usage_good.csv's three rows, normalised by hand
 MARCH = [
-    ("2025-03-01", "PK528", "health_complaints", "online", "female", "urban", "25-59", 120, 95),
-    ("2025-03-01", "PK509", "telemedicine", "mobile_app", "male", "rural", "15-24", 40, 31),
-    ("2025-03-01", "PK502", "fee_payment", "kiosk", "female", "rural", "5-14", 12, 12),
+    # the files carry no disability: it reads 'unknown'
+    (
+        "2025-03-01",
+        "PK528",
+        "health_complaints",
+        "online",
+        "female",
+        "urban",
+        "25-59",
+        "unknown",
+        120,
+        95,
+    ),
+    (
+        "2025-03-01",
+        "PK509",
+        "telemedicine",
+        "mobile_app",
+        "male",
+        "rural",
+        "15-24",
+        "unknown",
+        40,
+        31,
+    ),
+    ("2025-03-01", "PK502", "fee_payment", "kiosk", "female", "rural", "5-14", "unknown", 12, 12),
 ]
 
 

@@ -11,6 +11,11 @@ ages_db adds census age bands and age-banded usage in 2025-03:
   digital  health_card: PK502 25-59 30, 60+ 12; PK528 15-24 60, 0-4 20, 60+ 15
            (a kiosk 60+ 40 and an 'unknown' band 7 are not counted);
            health_complaints (adults): PK528 15-24 25.
+and usage by disability in 2025-04 (age band unknown), with the census share with a disability
+Bajaur 100 of 1,000 (10 %), Peshawar 150 of 3,000 (5 %):
+  digital  with a disability: PK502 12 (female), PK528 15 (male); a kiosk 20 not counted
+           without: PK502 60, PK528 300
+  people   with: 1,000 × 10 % + 3,000 × 5 % = 250; without: 900 + 2,850 = 3,750
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kp_dash.numbers import group_inequality, group_subgroups, inequality_terms
+from kp_dash.numbers import group_inequality, group_rows, group_subgroups, groups, inequality_terms
 from kp_dash.numbers.group_subgroups import Selection
 from kp_dash.numbers.inequality import Measure
 from kp_dash.store import build, db
@@ -40,15 +45,25 @@ PK528,2023,15-24,all,all,600,Fixture census,2023
 PK528,2023,25-59,all,all,1200,Fixture census,2023
 PK528,2023,60+,all,all,300,Fixture census,2023
 """
-AGE_USAGE = """month,district,service,channel,sex,area,age_band,transactions,users
-2025-03,PK502,health_card,online,female,rural,25-59,30,
-2025-03,PK502,health_card,online,male,rural,60+,12,
-2025-03,PK528,health_card,online,male,urban,15-24,60,
-2025-03,PK528,health_card,mobile_app,female,urban,0-4,20,
-2025-03,PK528,health_card,online,male,urban,60+,15,
-2025-03,PK528,health_card,kiosk,female,urban,60+,40,
-2025-03,PK528,health_card,online,female,urban,unknown,7,
-2025-03,PK528,health_complaints,online,male,urban,15-24,25,
+AGE_USAGE = """month,district,service,channel,sex,area,age_band,disability,transactions,users
+2025-03,PK502,health_card,online,female,rural,25-59,,30,
+2025-03,PK502,health_card,online,male,rural,60+,,12,
+2025-03,PK528,health_card,online,male,urban,15-24,,60,
+2025-03,PK528,health_card,mobile_app,female,urban,0-4,,20,
+2025-03,PK528,health_card,online,male,urban,60+,,15,
+2025-03,PK528,health_card,kiosk,female,urban,60+,,40,
+2025-03,PK528,health_card,online,female,urban,unknown,,7,
+2025-03,PK528,health_complaints,online,male,urban,15-24,,25,
+2025-04,PK502,health_card,online,female,rural,,yes,12,
+2025-04,PK502,health_card,online,male,rural,,no,60,
+2025-04,PK528,health_card,online,male,urban,,yes,15,
+2025-04,PK528,health_card,kiosk,female,urban,,yes,20,
+2025-04,PK528,health_card,online,female,urban,,no,300,
+"""
+DISABILITY_SEED = """district_code,sex,area,population,with_disability,with_functional_limitation,\
+source,year
+PK502,all,all,1000,100,150,Fixture census,2023
+PK528,all,all,3000,150,300,Fixture census,2023
 """
 
 
@@ -64,6 +79,7 @@ def ages(tmp_path_factory):
     seed = small_seed(root / "seed")
     with (seed / "population.csv").open("a", encoding="utf-8") as population:
         population.write(BAND_ROWS)
+    (seed / "disability.csv").write_text(DISABILITY_SEED, encoding="utf-8")
     usage = root / "ages.csv"
     usage.write_text(AGE_USAGE, encoding="utf-8")
     path = root / "ages.duckdb"
@@ -148,7 +164,8 @@ def test_age_bands_with_their_eligible_people(ages):
 
 def test_a_profile_counts_its_district_alone(ages):
     frame = group_subgroups.subgroups(ages, Selection("health_card", district="PK502"))
-    assert set(frame["dimension"]) == {"sex", "area", "age"}
+    assert set(frame["dimension"]) == {"sex", "area", "age", "disability"}
+    assert _rows(frame, "disability")["eligible_population"].tolist() == [100, 900]
     bands = _rows(frame, "age")
     assert bands["eligible_population"].tolist() == [150, 250, 200, 300, 100]
     assert bands["digital_transactions"].tolist() == [0, 0, 0, 30, 12]
@@ -219,7 +236,9 @@ def test_dimensions_without_data_say_so_once(small):
     assert len(age) == 1 and math.isnan(age["estimate"].iloc[0])
     assert age["status"].iloc[0] == group_inequality.NO_BREAKDOWN.format(what="age band")
     disability = summary[summary["dimension"] == "disability"]
-    assert disability["status"].tolist() == [group_subgroups.NO_DISABILITY]
+    assert disability["status"].tolist() == [
+        group_inequality.NO_BREAKDOWN.format(what="disability")
+    ]
 
 
 # --- small counts ---------------------------------------------------------------------------
@@ -309,3 +328,33 @@ def test_every_measure_has_a_name_a_definition_and_words():
         sentence = inequality_terms.in_words(Measure(code, 1.5, 0.1, 1.3, 1.7, "analytic"), said)
         assert sentence.endswith(".") and "{" not in sentence and "1.3" in sentence, code
     assert len(inequality_terms.TERMS) == 21
+
+
+# --- disability -----------------------------------------------------------------------------
+
+
+def test_disability_subgroups_and_measures_by_hand(ages):
+    frame = _rows(group_subgroups.subgroups(ages, Selection()), "disability")
+    assert list(frame.index) == ["People with a disability", "People without a disability"]
+    assert frame["digital_transactions"].tolist() == [27, 360]
+    assert frame["eligible_population"].tolist() == pytest.approx([250, 3750])
+    summary = group_inequality.selection_summary(ages)
+    d = _measure(summary, "disability", "d")
+    assert d["estimate"] == pytest.approx(108 - 96)
+    assert d["in_words"].startswith("Uptake among people with a disability is 12.00 (")
+    assert d["in_words"].endswith("per 1,000 higher than among people without a disability.")
+
+
+def test_the_groups_table_and_heat_map_fill_disability_from_usage(ages):
+    row = group_rows.group_table(ages).set_index("group_key").loc["disability"]
+    assert row["status"] == ""
+    assert row["group_uptake_per_1000"] == pytest.approx(108.0)  # 27 / 250
+    assert row["comparison_uptake_per_1000"] == pytest.approx(96.0)  # 360 / 3,750
+    assert row["ratio"] == pytest.approx(1.125)
+    assert row["female_share_pct"] == pytest.approx(100 * 12 / 27)
+    assert row["assisted_share_pct"] == pytest.approx(100 * 20 / 47)
+    assert "Fixture census" in row["source"] and "Age returns" in row["source"]
+    matrix = groups.district_group_matrix(ages)["Disability ÷ none"]
+    # Bajaur: 12 / 100 against 60 / 900; Peshawar: 15 / 150 against 300 / 2,850
+    assert matrix["Bajaur"] == pytest.approx((12 / 100) / (60 / 900))
+    assert matrix["Peshawar"] == pytest.approx((15 / 150) / (300 / 2850))

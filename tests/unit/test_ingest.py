@@ -124,7 +124,7 @@ def test_every_problem_is_reported_in_one_pass(tmp_path):
         "returns.csv: row 9, transactions: '' is blank; give a number",
         "returns.csv: row 9, users: 'four' is not a number",
         "returns.csv: row 10: repeats the key (month, district, service, channel, sex, area, age "
-        "band) of row 2; combine the two rows or correct one",
+        "band, disability) of row 2; combine the two rows or correct one",
     ]
 
 
@@ -406,6 +406,40 @@ def test_a_target_may_give_a_year_alone_when_both_columns_exist(tmp_path):
     assert result.problem_lines() == [
         "t.csv: row 4, year: month and year are both blank; give a month (YYYY-MM) or a year"
     ]
+
+
+def test_disability_is_read_with_its_synonyms_and_left_unknown_when_absent(tmp_path):
+    text = "\n".join(
+        [
+            "month,district,service,channel,sex,area,Disabled,transactions,users",
+            "2025-01,PK502,health_card,online,female,rural,Yes,11,",
+            "2025-01,PK502,health_card,online,male,rural,with disability,4,",
+            "2025-01,PK502,health_card,online,female,urban,N,22,",
+            "2025-01,PK502,health_card,online,male,urban,,5,",
+        ]
+    )
+    result = ingest.validate_file(write(tmp_path, text + "\n"), today=TODAY)
+    assert result.ok, result.problem_lines()
+    assert result.rows["disability"].tolist() == ["yes", "yes", "no", "unknown"]
+    absent = ingest.validate_file(write(tmp_path, f"{USAGE_HEADER}\n{GOOD_ROW}\n", "b.csv"),
+                                  today=TODAY)  # fmt: skip
+    assert absent.rows["disability"].tolist() == ["unknown"]
+
+
+def test_an_unknown_disability_value_is_named_by_row_and_column(tmp_path):
+    text = "month,district,service,channel,disability,transactions\n"
+    text += "2025-01,PK502,health_card,online,yes,3\n2025-01,PK502,health_card,counter,maybe,4\n"
+    result = ingest.validate_file(write(tmp_path, text, "d.csv"), today=TODAY)
+    assert result.problem_lines() == [
+        "d.csv: row 3, disability: 'maybe' is not a known disability (use one of: no, unknown, yes)"
+    ]
+
+
+def test_rows_that_differ_only_by_disability_are_both_kept(tmp_path):
+    text = "month,district,service,channel,disability,transactions\n"
+    text += "2025-01,PK502,health_card,online,yes,3\n2025-01,PK502,health_card,online,no,4\n"
+    result = ingest.validate_file(write(tmp_path, text), today=TODAY)
+    assert result.ok and result.rows["transactions"].tolist() == [3, 4]
 
 
 def test_rows_that_differ_only_by_age_band_are_all_kept(tmp_path):

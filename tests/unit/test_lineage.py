@@ -34,7 +34,7 @@ def usage(rows: list[tuple]) -> pd.DataFrame:
     frame["month_start"] = pd.to_datetime(frame["month_start"])
     for column, value in (("channel", "online"), ("sex", "unknown"), ("area", "unknown")):
         frame[column] = value
-    frame["age_band"] = "unknown"
+    frame["age_band"] = frame["disability"] = "unknown"
     return frame[[*KEY, *COUNTS]].astype({"transactions": "float64", "users": "float64"})
 
 

@@ -50,7 +50,7 @@ def test_unknown_repeated_and_missing_fields_are_each_named():
     fields = ("month", "district", "district", "colour", IGNORE, "transactions", IGNORE)
     assert mappings.field_problems("usage", fields, HEADER) == [
         "'colour' is not a column of a usage file (columns: month, district, service, channel, "
-        "sex, area, age_band, transactions, users, or ignore)",
+        "sex, area, age_band, disability, transactions, users, or ignore)",
         "district is given to 2 columns ('Zila', 'Khidmat'); give it to one",
         "required column(s) not given: service, channel",
     ]
@@ -356,4 +356,4 @@ def test_the_forms_picks_give_a_field_for_every_header_cell():
     form = column_mapping.MappingForm(header, columns, "usage")
     assert form.fields(["month", "transactions"]) == ("month", IGNORE, "transactions")
     assert form.preselected("usage", column_mapping.MappedColumn(0, "Mode", ())) == 3  # channel
-    assert form.preselected("usage", columns[0]) == 9  # ignore, after the nine fields
+    assert form.preselected("usage", columns[0]) == 10  # ignore, after the ten fields

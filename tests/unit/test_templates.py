@@ -14,7 +14,8 @@ from kp_dash.store import batches, config, event_logs, ingest, intake
 from kp_dash.store.kinds import usage
 from kp_dash.views import data_page, templates
 
-# The columns as CONTRACTS.md lists them, in its order (usage: the table; the others: the text).
+# The columns as CONTRACTS.md lists them, in its order (usage: the table; the others: the text),
+# with usage's `disability` (an extension, README "Import files") after the age band.
 CONTRACT_HEADERS = {
     "usage": [
         "month",
@@ -24,6 +25,7 @@ CONTRACT_HEADERS = {
         "sex",
         "area",
         "age_band",
+        "disability",
         "transactions",
         "users",
     ],
@@ -108,7 +110,7 @@ def test_workbook_reads_back_with_calamine(kind: str, tmp_path: Path) -> None:
 def test_usage_workbook_lists_codes_and_has_drop_downs(tmp_path: Path) -> None:
     path = _workbook("usage", tmp_path)
     codes = pd.read_excel(path, sheet_name="codes", engine="calamine", dtype=str)
-    assert list(codes.columns) == ["channel", "sex", "area", "age_band"]
+    assert list(codes.columns) == ["channel", "sex", "area", "age_band", "disability"]
     assert set(codes["channel"].dropna()) == {
         "online",
         "mobile_app",
@@ -120,6 +122,7 @@ def test_usage_workbook_lists_codes_and_has_drop_downs(tmp_path: Path) -> None:
     assert list(codes["sex"].dropna()) == list(usage.SEXES)
     assert list(codes["area"].dropna()) == list(usage.AREAS)
     assert list(codes["age_band"].dropna()) == list(usage.AGE_BANDS)
+    assert list(codes["disability"].dropna()) == ["yes", "no", "unknown"]
 
     book = load_workbook(path)
     data = book["data"]
@@ -136,6 +139,7 @@ def test_usage_workbook_lists_codes_and_has_drop_downs(tmp_path: Path) -> None:
         "E2": "codes!$B$2:$B$5",
         "F2": "codes!$C$2:$C$4",
         "G2": "codes!$D$2:$D$7",
+        "H2": "codes!$E$2:$E$4",
     }
 
 

@@ -1,5 +1,5 @@
 """Usage files: service transactions (and unique users) per month, district, service and
-channel, optionally by sex, area and age band."""
+channel, optionally by sex, area, age band and disability."""
 
 from __future__ import annotations
 
@@ -15,6 +15,17 @@ from kp_dash.store.kinds import FileKind
 SEXES = ("female", "male", "transgender", "unknown")
 AREAS = ("urban", "rural", "unknown")
 AGE_BANDS = ("0-4", "5-14", "15-24", "25-59", "60+", "unknown")
+DISABILITIES = ("yes", "no", "unknown")  # whether the people served have a disability
+DISABILITY_SYNONYMS = {
+    "y": "yes",
+    "n": "no",
+    "true": "yes",
+    "false": "no",
+    "disabled": "yes",
+    "with_disability": "yes",
+    "without_disability": "no",
+    "none": "no",
+}
 SEX_SYNONYMS = {
     "f": "female",
     "m": "male",
@@ -24,8 +35,11 @@ SEX_SYNONYMS = {
     "man": "male",
     "t": "transgender",
 }
-DEFAULTS = {"sex": "unknown", "area": "unknown", "age_band": "unknown"}
-KEYS = ("month_start", "district_code", "service_code", "channel", "sex", "area", "age_band")
+DEFAULTS = {"sex": "unknown", "area": "unknown", "age_band": "unknown", "disability": "unknown"}
+KEYS = (
+    "month_start", "district_code", "service_code", "channel", "sex", "area", "age_band",
+    "disability",
+)  # fmt: skip
 
 
 def parse(v, table, problems, progress):
@@ -46,6 +60,9 @@ def parse(v, table, problems, progress):
         "sex": table.coded("sex", set(SEXES), SEX_SYNONYMS, problems, DEFAULTS["sex"]),
         "area": table.coded("area", set(AREAS), {}, problems, DEFAULTS["area"]),
         "age_band": table.coded("age_band", set(AGE_BANDS), {}, problems, DEFAULTS["age_band"]),
+        "disability": table.coded(
+            "disability", set(DISABILITIES), DISABILITY_SYNONYMS, problems, DEFAULTS["disability"]
+        ),
     }
     progress(0.55, "checking counts")
     for column, required in (("transactions", True), ("users", False)):
@@ -127,6 +144,7 @@ def _code_lists(seed_dir: Path) -> dict[str, list[str]]:
         "sex": list(SEXES),
         "area": list(AREAS),
         "age_band": list(AGE_BANDS),
+        "disability": list(DISABILITIES),
     }
 
 
@@ -141,24 +159,36 @@ KIND = FileKind(
         "sex": ("gender",),
         "area": ("urban_rural",),
         "age_band": ("age_group",),
+        "disability": ("with_disability", "disabled"),
         "transactions": ("count", "applications"),
         "users": ("unique_users",),
     },
     required=("month", "district", "service", "channel", "transactions"),
     keys=KEYS,
-    key_words="month, district, service, channel, sex, area, age band",
+    key_words="month, district, service, channel, sex, area, age band, disability",
     table="usage",
     insert_sql=None,  # the `usage` view scans each batch's Parquet file in place
     final_types={"transactions": "int64", "users": "Int64"},
     parse=parse,
     # fixed past months: an example must never become "in the future" as time passes
     examples=[
-        ["2025-01", "Peshawar", "health_complaints", "online", "female", "urban", "25-59", 120, 95],
-        ["2025-01", "PK509", "telemedicine", "mobile_app", "male", "rural", "15-24", 40, ""],
+        [
+            "2025-01",
+            "Peshawar",
+            "health_complaints",
+            "online",
+            "female",
+            "urban",
+            "25-59",
+            "no",
+            120,
+            95,
+        ],
+        ["2025-01", "PK509", "telemedicine", "mobile_app", "male", "rural", "15-24", "yes", 40, ""],
     ],
     code_lists=_code_lists,
     about=" ".join(__doc__.split()),
     defaults=DEFAULTS,
-    coded=("month", "district", "service", "channel", "sex", "area", "age_band"),
+    coded=("month", "district", "service", "channel", "sex", "area", "age_band", "disability"),
     stored=(*KEYS, "transactions", "users"),
 )

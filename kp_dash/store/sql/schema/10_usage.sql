@@ -1,5 +1,6 @@
 -- table: usage_rows
--- grain: one row per batch × month × district × service × channel × sex × area × age band
+-- grain: one row per batch × month × district × service × channel × sex × area × age band ×
+--        disability
 -- formula: validated rows of the usage data contract loaded by the build (the demonstration data);
 --          accepted imports stay in their Parquet batch files and join these in the `usage` view
 -- unit: transactions and users are counts
@@ -12,6 +13,7 @@ create table usage_rows (
     sex varchar not null,
     area varchar not null,
     age_band varchar not null,
+    disability varchar not null,
     transactions bigint not null,
     users bigint
 )

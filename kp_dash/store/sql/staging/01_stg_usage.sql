@@ -1,5 +1,6 @@
 -- view: stg_usage
--- grain: one row per batch × month × district × service × channel × sex × area × age band
+-- grain: one row per batch × month × district × service × channel × sex × area × age band ×
+--        disability
 -- formula: usage rows with their channel kind and their batch's source (demonstration data is labelled)
 -- unit: transactions and users are counts
 create or replace view stg_usage as
@@ -13,6 +14,7 @@ select
     u.sex,
     u.area,
     u.age_band,
+    u.disability,
     u.transactions,
     u.users,
     b.source_kind,
