@@ -12,7 +12,6 @@ made of districts are left out.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import duckdb
@@ -170,7 +169,7 @@ def _district_groups(districts: pd.DataFrame) -> pd.DataFrame:
     frame = districts.dropna(subset=["digital_transactions"])
     frame = frame.assign(merged=np.where(frame["is_merged"].fillna(False).astype(bool), 1, 2))
     literacy = frame.drop_duplicates("district_code")["literacy_female_pct"]
-    cuts = _thirds(literacy)
+    cuts = groups.low_literacy_cut(literacy), groups.low_literacy_cut(literacy, thirds=2)
     third = np.select(
         [frame["literacy_female_pct"] <= cuts[0], frame["literacy_female_pct"] <= cuts[1]],
         [1, 2],
@@ -201,14 +200,6 @@ def _district_groups(districts: pd.DataFrame) -> pd.DataFrame:
             ),
         ]
     )
-
-
-def _thirds(values: pd.Series) -> tuple[float, float]:
-    known = values.dropna().sort_values()
-    if known.empty:
-        return math.nan, math.nan
-    n = len(known)
-    return float(known.iloc[math.ceil(n / 3) - 1]), float(known.iloc[math.ceil(2 * n / 3) - 1])
 
 
 def _band_people(con: duckdb.DuckDBPyConnection, eligible: str) -> pd.DataFrame:
@@ -303,12 +294,7 @@ def _disability(con: duckdb.DuckDBPyConnection, chosen: Selection) -> pd.DataFra
 def subgroups(con: duckdb.DuckDBPyConnection, chosen: Selection) -> pd.DataFrame:
     """Every dimension's subgroups for the selection (`COLUMNS`), with each subgroup's uptake
     per 1,000 and its standard error; no rows for a dimension without data."""
-    service_row = db.query_df(con, groups.SERVICE_SQL, [chosen.service]) if chosen.service else None
-    eligible = (
-        "all"
-        if service_row is None or service_row.empty
-        else str(service_row["population_age_group"].iloc[0])
-    )
+    eligible = groups.service_age_group(con, chosen.service) or "all"
     parts = [_by_key(con, chosen, "sex", SEX), _by_key(con, chosen, "area", AREA)]
     parts += [_ages(con, chosen, eligible), _disability(con, chosen)]
     if not chosen.district:

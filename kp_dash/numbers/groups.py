@@ -149,13 +149,21 @@ def sixty_plus_eligible(age_group: str | None) -> bool:
     return bool(upper) and int(upper[-1]) >= 60
 
 
-def low_literacy_cut(values: pd.Series) -> float:
+def low_literacy_cut(values: pd.Series, thirds: int = 1) -> float:
     """The bottom-tercile cut of female literacy: the value of the ⌈n/3⌉-th lowest district;
-    districts at or below it form the group (ties included)."""
+    districts at or below it form the group (ties included). `thirds=2`: the ⌈2n/3⌉-th, the
+    top of the middle third."""
     known = values.dropna().sort_values()
     if known.empty:
         return math.nan
-    return float(known.iloc[math.ceil(len(known) / 3) - 1])
+    return float(known.iloc[math.ceil(thirds * len(known) / 3) - 1])
+
+
+def service_age_group(con: duckdb.DuckDBPyConnection, service: str | None) -> str | None:
+    """A service's eligible age group ('all', '18+', '5-24'…); None for all services or an
+    unknown code."""
+    rows = db.query_df(con, SERVICE_SQL, [service]) if service else pd.DataFrame()
+    return str(rows["population_age_group"].iloc[0]) if len(rows) else None
 
 
 @dataclass(frozen=True)
@@ -194,8 +202,7 @@ def load_inputs(
     districts["in_low_female_literacy"] = districts["literacy_female_pct"] <= cut
     median = districts["access_index"].median()
     below = set(districts.loc[districts["access_index"] < median, "district_code"])
-    service_row = db.query_df(con, SERVICE_SQL, [service]) if service else pd.DataFrame()
-    age_group = service_row["population_age_group"].iloc[0] if len(service_row) else None
+    age_group = service_age_group(con, service)
     params = [service, service, month_from, month_from, month_to, month_to]
     kinds = db.query_df(con, USAGE_KINDS_SQL)["source_kind"]
     return Inputs(
@@ -370,8 +377,7 @@ def matrix_sources(
         return pd.DataFrame(columns=["source", "year"])
     frames.append(metrics.fetch(con, registry.Query("literacy_female_pct", ("district",))))
     params = [service, service, month_from, month_from, month_to, month_to]
-    service_row = db.query_df(con, SERVICE_SQL, [service]) if service else pd.DataFrame()
-    age_group = service_row["population_age_group"].iloc[0] if len(service_row) else None
+    age_group = service_age_group(con, service)
     if sixty_plus_eligible(age_group) and _has_breakdown(con, "age_band", params):
         frames.append(db.query_df(con, AGE_60_SQL))
     if _has_breakdown(con, "disability", params):
