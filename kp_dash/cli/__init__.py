@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kp_dash.cli import accounts as cli_accounts
 from kp_dash.cli import inequality as cli_inequality
+from kp_dash.cli import operations as cli_operations
 from kp_dash.cli.output import print_table, say
 from kp_dash.store import config, kinds
 
@@ -466,6 +467,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(config.SEED_DIR))
     p.set_defaults(func=cmd_seed)
     cli_accounts.add_parsers(sub)
+    cli_operations.add_parsers(sub)
     return root
 
 

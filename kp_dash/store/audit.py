@@ -1,10 +1,10 @@
 """The audit trail: one JSON line per event under `KP_DASH_STATE/audit.jsonl`.
 
-Logins, failed logins, lock-outs, imports, withdrawals, alias confirmations, exports, briefings
-and user changes, each with who, when, what and from which address. Each kind of event is one
-small class below with the facts it records, so a caller states what happened and this module
-alone words it. The file is only ever appended to (never rewritten), one writer at a time, and
-each line is flushed to disk before the action it records is reported as done.
+Logins, failed logins, lock-outs, imports, withdrawals, alias confirmations, exports, briefings,
+user changes, backups and restores, each with who, when, what and from which address. Each kind
+of event is one small class below with the facts it records, so a caller states what happened
+and this module alone words it. The file is only ever appended to (never rewritten), one writer
+at a time, and each line is flushed to disk before the action it records is reported as done.
 """
 
 from __future__ import annotations
@@ -139,6 +139,21 @@ class UserRemoved(Event):
 class PasswordChanged(Event):
     name, words = "password_changed", "{user}"
     user: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackedUp(Event):
+    name, words = "backup", "{file}: {members:,} files"
+    file: str
+    members: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Restored(Event):
+    name, words = "restore", "{file} (made {made_at}): {members:,} files"
+    file: str
+    made_at: str
+    members: int
 
 
 def audit_path() -> Path:
