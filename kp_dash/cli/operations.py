@@ -1,4 +1,5 @@
-"""The commands of whoever runs the server: `backup --out FILE` and `restore FILE [--force]`."""
+"""The commands of whoever runs the server: `backup --out FILE`, `restore FILE [--force]` and
+`doctor`."""
 
 from __future__ import annotations
 
@@ -52,6 +53,31 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _font_findings() -> list:
+    from kp_dash.store import health
+    from kp_dash.views import pdf_layout
+
+    problems = pdf_layout.font_problems()
+    if problems:
+        return [health.fault("fonts", f"the briefing's font {p}") for p in problems]
+    shown = ", ".join(path.name for path in pdf_layout.font_files().values())
+    return [health.ok("fonts", f"the briefing's fonts load ({shown})")]
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from kp_dash.store import health
+
+    found = [*health.findings(args.min_free_mb, args.deep), *_font_findings()]
+    if args.format == "json":
+        print(health.as_json(found))
+    else:
+        for finding in found:
+            print(f"{'FAULT' if finding.fault else 'ok':<5}  {finding.area}: {finding.message}")
+    faults = sum(finding.fault for finding in found)
+    say(f"{faults} fault(s)" if faults else "healthy: no fault")
+    return EXIT_FAILED if faults else EXIT_OK
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "backup", help="one archive of everything under KP_DASH_STATE, with a checksum per file"
@@ -69,3 +95,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="restore into a folder that holds data, moving that data to replaced/STAMP/",
     )
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "doctor", help="check the state folder, disk, imports, database, boundaries and fonts"
+    )
+    p.add_argument(
+        "--min-free-mb",
+        type=float,
+        help="the least free space wanted on the state folder's disk (default: "
+        "KP_DASH_MIN_FREE_MB, else 1024)",
+    )
+    p.add_argument(
+        "--deep", action="store_true", help="also hash every archived file against the manifest"
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_doctor)

@@ -303,6 +303,7 @@ def restore(archive: Path, *, force: bool = False, who: str | None = None) -> Su
             f"add --force to move what it holds to {state / REPLACED}/; nothing was written"
         )
     _check_room(state, members)
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = state / f".restore-{os.getpid()}-{time.time_ns()}"
     try:
         _extract(archive, members, staging)

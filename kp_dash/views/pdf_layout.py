@@ -45,6 +45,24 @@ DEMO_INK = (140, 45, 4)
 STATUS_INK = {"red": (189, 0, 38), "amber": (176, 104, 0)}
 
 
+def font_files() -> dict[str, Path]:
+    """The briefing's font file of each style: matplotlib ships DejaVu, full Unicode ('×', '–',
+    '≥') without a system font."""
+    font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    return {style: font_dir / file for style, file in _FONT_FILES.items()}
+
+
+def font_problems() -> list[str]:
+    """Why a font file of the briefing cannot be used; empty when all can."""
+    problems = []
+    for path in font_files().values():
+        try:
+            FPDF().add_font("check", "", str(path))
+        except (OSError, RuntimeError, ValueError) as error:
+            problems.append(f"{path}: {str(error).splitlines()[0] if str(error) else error!r}")
+    return problems
+
+
 class _BriefingPdf(FPDF):
     """A4 portrait with the demonstration notice at the top of every page and page numbers."""
 
@@ -52,10 +70,8 @@ class _BriefingPdf(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.demo = demo
         self.footer_text = footer_text
-        # matplotlib ships DejaVu: full Unicode ('×', '–', '≥') without a system font
-        font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-        for style, file in _FONT_FILES.items():
-            self.add_font(FONT, style, str(font_dir / file))
+        for style, path in font_files().items():
+            self.add_font(FONT, style, str(path))
         self.set_margins(MARGIN_MM, 10, MARGIN_MM)
         self.set_auto_page_break(True, margin=14)
         self.set_text_color(*INK)
