@@ -8,7 +8,7 @@ PORT ?= 8501
 # open mode (no user yet) serves this machine only; once a user exists HOST=0.0.0.0 may serve others
 HOST ?= 127.0.0.1
 
-.PHONY: run test bench bench-scale loadtest db setup lint clean
+.PHONY: run test bench bench-scale loadtest loadtest-proxy db setup lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: db
 
 loadtest: db
 	$(PY) bench/loadtest.py
+
+# as deployed: Debian's nginx (TLS, sticky cookie) on loopback in front of two app processes, 50
+# people arriving at random and pausing 2-8 s between clicks (needs `apt-get install nginx`)
+loadtest-proxy: db
+	$(PY) bench/loadtest.py --proxy --workers 2 --sessions 50 --seconds 120 --think 2-8 --arrivals random
 
 # imports at provincial scale (minutes, not part of `make test`); SIZES=rows,rows to choose
 SIZES ?= 1000000,6500000

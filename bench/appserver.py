@@ -42,6 +42,10 @@ class Server:
     log: Path
     env: dict[str, str]  # what the app runs with: KP_DASH_DB, KP_DASH_STATE, …
     db: Path
+    workers: int = 1  # app processes: with more than one, `pid` is their supervisor's
+    proxy_pid: int | None = None  # nginx in front of them (`serve_proxied`)
+    ca_file: str | None = None  # what the proxy's TLS certificate is checked against
+    worker_urls: tuple[str, ...] = ()  # each app process directly, behind the proxy
 
 
 def app_env(root: Path) -> dict[str, str]:
@@ -58,13 +62,37 @@ def app_env(root: Path) -> dict[str, str]:
     return env
 
 
+def stop(process: subprocess.Popen, seconds: float = 10) -> None:
+    """Ask the process to stop; kill it when it has not within `seconds`."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _healthy(url: str) -> bool:
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports."""
+    for _ in range(50):
+        first = free_port()
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports on 127.0.0.1")
+
+
+def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
             return response.read().decode().strip() == "ok"
@@ -77,7 +105,7 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited ({process.returncode}):\n{log.read_text()}")
-        if _healthy(url):
+        if healthy(url):
             return
         time.sleep(0.25)  # a polling interval, bounded by the deadline
     raise RuntimeError(f"streamlit not healthy within {HEALTH_TIMEOUT_S} s:\n{log.read_text()}")
@@ -119,12 +147,7 @@ def streamlit_running(
         wait_healthy(url, process, log)
         yield url, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 @contextmanager
@@ -135,3 +158,34 @@ def serve(root: Path) -> Iterator[Server]:
     log = root / "streamlit.log"
     with streamlit_running("app.py", env, log) as (url, process):
         yield Server(url, process.pid, log, env, Path(env["KP_DASH_DB"]))
+
+
+@contextmanager
+def serve_proxied(root: Path, workers: int, reveal_upstream: bool = False) -> Iterator[Server]:
+    """Build the demo database under `root`, start `python -m kp_dash serve --workers N` and
+    Debian's nginx in front of it with the deployed site configuration (`bench/proxy.py`), over
+    TLS on loopback; stop both after."""
+    try:
+        from bench import proxy  # the tests import bench/ as a package
+    except ImportError:
+        import proxy  # bench/loadtest.py runs with its neighbours on the path
+
+    env = app_env(root)
+    build_demo(env)
+    first = free_ports(workers)
+    ports = list(range(first, first + workers))
+    log = root / "workers.log"
+    command = [sys.executable, "-m", "kp_dash", "serve", "--workers", str(workers)]
+    command += ["--host", "127.0.0.1", "--port", str(first)]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    urls = tuple(f"http://127.0.0.1:{port}" for port in ports)
+    try:
+        for url in urls:
+            wait_healthy(url, process, log)
+        nginx_folder, listen = root / "nginx", free_port()
+        with proxy.running(nginx_folder, ports, listen, reveal_upstream) as (url, nginx, ca):
+            db = Path(env["KP_DASH_DB"])
+            yield Server(url, process.pid, log, env, db, workers, nginx.pid, ca, urls)
+    finally:
+        stop(process, 30)  # the supervisor stops its app processes first

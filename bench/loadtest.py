@@ -19,6 +19,13 @@ the connection fails, or when the run has not ended within `--page-timeout`. Bef
 one visit of every page, one after the other, warms the server up (not counted; `--no-warm-up`
 leaves it out).
 
+`--proxy` puts the deployed reverse proxy in between: `python -m kp_dash serve --workers N`
+(`--workers`, default 2) behind Debian's nginx on loopback, configured from
+`deploy/nginx/kp-dash.conf` with a self-signed certificate (`bench/proxy.py`); each session loads
+the page over HTTPS first, keeps the sticky-session cookie, and speaks over `wss://`. `--think
+2-8 --arrivals random` has people arrive at random and pause 2 to 8 s (drawn anew each time, the
+same for the same `--seed`) between clicks.
+
 The server's memory is sampled from /proc (VmHWM, the kernel's high-water mark, and VmRSS), as
 are the browsers' (proportional set size, shared pages split between processes) and the
 machine's available memory, and so is the CPU time of the server, the clients, the import and
@@ -33,6 +40,7 @@ import asyncio
 import json
 import math
 import os
+import random
 import sys
 import tempfile
 import time
@@ -43,6 +51,7 @@ from pathlib import Path
 # appserver, procstats, wsclient and bench are neighbours in bench/ (run as `python bench/...`)
 import appserver
 import procstats
+import proxy
 import wsclient
 
 from bench import _usage_file
@@ -81,21 +90,43 @@ class ImportRun:
 # sessions
 
 
-def _clients(kind: str, url: str, sessions: int):
+def _clients(kind: str, server: appserver.Server, sessions: int):
     """The sessions' factory: websocket clients, or Chromium (imported only when asked for)."""
     if kind == "browser":
         import browserclient
 
-        return browserclient.BrowserClients(url, sessions)
-    return wsclient.WebsocketClients(url, sessions)
+        return browserclient.BrowserClients(server.url, sessions)
+    return wsclient.WebsocketClients(server.url, sessions, server.ca_file)
+
+
+def _think(text: str) -> tuple[float, float]:
+    """`5` (always 5 s) or `2-8` (each pause drawn evenly from 2 to 8 s)."""
+    low, _, high = text.partition("-")
+    try:
+        bounds = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not seconds (5) or a range (2-8)") from None
+    if not 0 <= bounds[0] <= bounds[1]:
+        raise argparse.ArgumentTypeError(f"'{text}': give the shorter pause first, from 0 s up")
+    return bounds
+
+
+def _arrival_s(index: int, args: argparse.Namespace, rng: random.Random) -> float:
+    """When a person arrives: spread evenly over the mean pause, or at random within the
+    longest one (`--arrivals random`)."""
+    low, high = args.think
+    if args.arrivals == "random":
+        return rng.uniform(0.0, high)
+    return index * (low + high) / 2 / args.sessions
 
 
 async def _session(index: int, clients, args: argparse.Namespace, t0: float, out: list) -> None:
-    """One person: page after page, in a loop; page runs begin until `--seconds` have passed
-    since `t0`."""
+    """One person: page after page, in a loop, with a pause between clicks; page runs begin
+    until `--seconds` have passed since `t0`."""
     session = clients.session(index)
+    rng = random.Random(args.seed * 100_003 + index)  # the same people for the same seed
     try:
-        await asyncio.sleep(index * args.think / args.sessions)  # arrivals spread out
+        await asyncio.sleep(_arrival_s(index, args, rng))
         deadline = t0 + args.seconds
         step = index * len(PATHS) // args.sessions  # start pages spread out
         while time.monotonic() < deadline:
@@ -104,7 +135,8 @@ async def _session(index: int, clients, args: argparse.Namespace, t0: float, out
             ms, error = await session.run_page(path, args.page_timeout)
             out.append(PageRun(index, _name(path), at_s, ms, error))
             step += 1
-            await asyncio.sleep(min(args.think, max(0.0, deadline - time.monotonic())))
+            pause = rng.uniform(*args.think)
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
     finally:
         await session.close()
 
@@ -141,6 +173,9 @@ async def _import(
 @dataclass
 class Load:
     clients: str  # "websocket" or "browser"
+    proxy: int | None = None  # nginx's pid when the sessions go through it
+    supervisor: int | None = None  # `serve --workers`'s pid, when there are several processes
+    process_cores: list[float] = field(default_factory=list)  # CPUs used by each app process
     described: str = ""  # how the sessions ran, for the report's first line
     browsers: int = 0
     warm_up: list[PageRun] = field(default_factory=list)
@@ -153,22 +188,31 @@ class Load:
     machine_busy: float = math.nan  # share of all CPUs' time busy
 
 
-async def _warm_up(clients, args: argparse.Namespace, load: Load) -> None:
+async def _warm_up(sessions: list, args: argparse.Namespace, load: Load) -> None:
     """Every page once, one after the other, so that the sessions meet a server that has loaded
-    its modules and filled its caches, as a server that has been up a while has."""
-    session = clients.session(0)
-    try:
-        for path in PATHS:
-            ms, error = await session.run_page(path, args.page_timeout)
-            load.warm_up.append(PageRun(-1, _name(path), 0.0, ms, error))
-    finally:
-        await session.close()
+    its modules and filled its caches, as a server that has been up a while has. Behind the
+    proxy, each app process is warmed directly (the proxy would choose one)."""
+    for session in sessions:
+        try:
+            for path in PATHS:
+                ms, error = await session.run_page(path, args.page_timeout)
+                load.warm_up.append(PageRun(-1, _name(path), 0.0, ms, error))
+        finally:
+            await session.close()
 
 
 def _cores_used(load: Load, before: dict, after: dict) -> dict[str, float]:
     """CPUs used on average by each party; this script is the clients when they are websockets."""
     load.machine_busy = (after["busy"] - before["busy"]) / max(1, after["all"] - before["all"])
     used = {key: (after[key] - before[key]) / load.seconds for key in procstats.CPU_USERS}
+    # each app process's share: the proxy spreads the sessions when the shares are alike
+    load.process_cores = [
+        (seconds - before["by app process"].get(pid, 0.0)) / load.seconds
+        for pid, seconds in after["by app process"].items()
+        if pid != load.supervisor
+    ]
+    if load.proxy is None:
+        used.pop("proxy")
     if load.clients == "websocket":
         used.pop("browsers")
         used["websocket clients (this script)"] = used.pop("this script")
@@ -181,8 +225,10 @@ async def _sessions(server, args, usage: Path, sampler: procstats.Sampler, load:
     command = [sys.executable, "-m", "kp_dash", "import", str(usage), "--db", str(server.db)]
     import_after = args.seconds / 2 if args.import_after is None else args.import_after
     if args.warm_up:
-        await _warm_up(clients, args, load)
-    load.server_rss_kb = procstats.status_kb(server.pid).get("VmRSS", 0)
+        direct = [wsclient.Session(url) for url in server.worker_urls]
+        await _warm_up(direct or [clients.session(0)], args, load)
+    pids = sampler.server_pids()
+    load.server_rss_kb = sum(procstats.status_kb(pid).get("VmRSS", 0) for pid in pids)
     script_rss_before = procstats.status_kb(os.getpid()).get("VmRSS", 0)
     t0 = time.monotonic()
     before = procstats.cpu_snapshot(sampler)
@@ -202,9 +248,12 @@ async def _sessions(server, args, usage: Path, sampler: procstats.Sampler, load:
 async def _load(
     server: appserver.Server, args: argparse.Namespace, usage: Path, sampler: procstats.Sampler
 ) -> Load:
-    load = Load(args.clients, imported=ImportRun(args.import_rows))
-    clients = _clients(args.clients, server.url, args.sessions)
+    supervisor = server.pid if server.workers > 1 else None
+    load = Load(args.clients, server.proxy_pid, supervisor, imported=ImportRun(args.import_rows))
+    clients = _clients(args.clients, server, args.sessions)
     load.described = clients.describe()
+    if server.proxy_pid is not None:
+        load.described += f", through nginx (sticky cookie) to {server.workers} app processes"
     load.browsers = getattr(clients, "browsers", 0)
     async with clients:
         await _sessions(server, args, usage, sampler, load, clients)
@@ -248,6 +297,11 @@ def _print_client_memory(load: Load, sampler: procstats.Sampler) -> None:
     )
 
 
+def _shown_think(args: argparse.Namespace) -> str:
+    low, high = args.think
+    return f"{low:g} s" if low == high else f"{low:g}–{high:g} s at random"
+
+
 def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) -> dict:
     done = [run for run in load.runs if run.error is None]
     errors = [run for run in load.warm_up + load.runs if run.error is not None]
@@ -258,11 +312,13 @@ def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) ->
     warm_s = sum(run.ms for run in load.warm_up) / 1000
     print(
         f"load test: {args.sessions} sessions {load.described}, {args.seconds:g} s, "
-        f"think {args.think:g} s, import {args.import_rows:,} rows; this machine: {cpus} CPUs, "
+        f"think {_shown_think(args)}, arrivals {args.arrivals}, import {args.import_rows:,} "
+        f"rows; this machine: {cpus} CPUs, "
         f"{_mb(procstats.meminfo_kb('MemTotal'))} memory"
     )
     if args.warm_up:
-        print(f"warm-up               every page once, one after the other: {warm_s:.1f} s")
+        each = " on each app process" if args.workers > 1 else ""
+        print(f"warm-up               every page once{each}, one after the other: {warm_s:.1f} s")
     else:
         print("warm-up               none: the sessions meet a server that has just started")
     print(f"sessions              {args.sessions}")
@@ -297,12 +353,18 @@ def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) ->
     shares = ", ".join(f"{who} {cores:.2f}" for who, cores in load.cores.items())
     print(f"CPU                   {cpus} CPUs, {100 * load.machine_busy:.0f} % busy; cores used:")
     print(f"                      {shares}")
+    if len(load.process_cores) > 1:
+        each = ", ".join(f"{cores:.2f}" for cores in load.process_cores)
+        print(f"                      app processes, each: {each}")
     if done and not errors:  # a failed run's server time would count against the rest
         per_run = load.cores["server"] * load.seconds / len(done)
         print(f"                      server CPU per page run completed: {per_run:.2f} s")
     _print_client_memory(load, sampler)
     return {
         "sessions": args.sessions,
+        "proxy": load.proxy is not None,
+        "workers": args.workers,
+        "think_s": list(args.think),
         "pages": [_name(path) for path in PATHS],
         "seconds": load.seconds,
         "page_runs": len(done),
@@ -324,6 +386,7 @@ def _report(args: argparse.Namespace, load: Load, sampler: procstats.Sampler) ->
         },
         "machine": {"busy": load.machine_busy, "min_available_kb": sampler.min_available_kb},
         "cores": load.cores,
+        "app_process_cores": load.process_cores,
     }
 
 
@@ -340,7 +403,26 @@ def main() -> int:
     )
     parser.add_argument("--sessions", type=int, default=20, help="people using the app at once")
     parser.add_argument("--seconds", type=float, default=60, help="how long the sessions go on")
-    parser.add_argument("--think", type=float, default=5, help="seconds between page runs")
+    parser.add_argument(
+        "--think",
+        type=_think,
+        default="5",
+        help="seconds between page runs: 5, or a range such as 2-8 drawn at random each time",
+    )
+    parser.add_argument(
+        "--arrivals",
+        choices=("spread", "random"),
+        default="spread",
+        help="spread: evenly over the mean pause; random: at random within the longest",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="for the random pauses and arrivals")
+    parser.add_argument(
+        "--proxy",
+        action="store_true",
+        help="through Debian's nginx (deploy/nginx/kp-dash.conf: TLS, sticky cookie) on loopback "
+        "in front of --workers app processes (`python -m kp_dash serve --workers N`)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="app processes behind --proxy")
     parser.add_argument("--import-rows", type=int, default=1_000_000, help="usage rows imported")
     parser.add_argument(
         "--import-after", type=float, help="seconds into the load; none: half of --seconds"
@@ -356,6 +438,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.clients == "browser" and not appserver.CHROMIUM.exists():
         parser.exit(2, f"the load test needs Debian's Chromium at {appserver.CHROMIUM}\n")
+    if args.proxy and (args.clients == "browser" or not proxy.available()):
+        parser.exit(2, "--proxy needs websocket clients, Debian's nginx and openssl\n")
+    if not args.proxy:
+        args.workers = 1
 
     with tempfile.TemporaryDirectory(prefix="kp_dash_load_") as folder:
         root = Path(folder)
@@ -364,8 +450,11 @@ def main() -> int:
         os.environ.update({key: env[key] for key in ("KP_DASH_DB", "KP_DASH_STATE")})
         usage = root / "usage.csv"
         _usage_file(root, args.import_rows).to_csv(usage, index=False)
-        with appserver.serve(root) as server:
-            sampler = procstats.Sampler(server.pid)
+        serving = (
+            appserver.serve_proxied(root, args.workers) if args.proxy else appserver.serve(root)
+        )
+        with serving as server:
+            sampler = procstats.Sampler(server.pid, proxy_pid=server.proxy_pid)
             sampler.start()
             try:
                 load = asyncio.run(_load(server, args, usage, sampler))

@@ -1,6 +1,7 @@
-"""Memory and CPU time of processes, read from /proc (Linux), for `bench/loadtest.py`: the
-server's high-water mark and resident set, the browsers' proportional set size and CPU time, the
-machine's available memory and busy time."""
+"""Memory and CPU time of processes, read from /proc (Linux), for `bench/loadtest.py`: the app
+processes' high-water mark and resident set (summed when there are several), the proxy's CPU
+time, the browsers' proportional set size and CPU time, the machine's available memory and busy
+time."""
 
 from __future__ import annotations
 
@@ -97,8 +98,9 @@ class Sampler:
     """Samples the server's memory (and the import's while it runs) every SAMPLE_S, the
     browsers' and the machine's every CLIENT_SAMPLE_S, in a thread of its own."""
 
-    server_pid: int
+    server_pid: int  # the app process, or the supervisor of several (`serve --workers`)
     import_pid: int | None = None
+    proxy_pid: int | None = None  # nginx's master, when the app runs behind it
     server_hwm_kb: int = 0
     server_rss_kb: int = 0
     import_hwm_kb: int = 0
@@ -119,21 +121,28 @@ class Sampler:
             self._thread.join()
         self.sample_server()  # the last high-water mark, just before the server stops
 
-    def sample_server(self) -> None:
-        status = status_kb(self.server_pid)
-        self.server_hwm_kb = max(self.server_hwm_kb, status.get("VmHWM", 0))
-        self.server_rss_kb = max(self.server_rss_kb, status.get("VmRSS", 0))
+    def server_pids(self) -> list[int]:
+        """The app process, or the supervisor and every app process under it."""
+        return [self.server_pid, *descendants(self.server_pid, [])]
+
+    def sample_server(self, pids: list[int] | None = None) -> None:
+        """Memory of the app processes together: the sum of their high-water marks and of
+        their resident sets."""
+        statuses = [status_kb(pid) for pid in pids or self.server_pids()]
+        self.server_hwm_kb = max(self.server_hwm_kb, sum(s.get("VmHWM", 0) for s in statuses))
+        self.server_rss_kb = max(self.server_rss_kb, sum(s.get("VmRSS", 0) for s in statuses))
 
     def _run(self) -> None:
-        next_client = 0.0
+        next_client, pids = 0.0, self.server_pids()
         while not self._stop.wait(SAMPLE_S):
-            self.sample_server()
+            self.sample_server(pids)
             if self.import_pid is not None:
                 hwm = status_kb(self.import_pid).get("VmHWM", 0)
                 self.import_hwm_kb = max(self.import_hwm_kb, hwm)
             if time.monotonic() >= next_client:
                 next_client = time.monotonic() + CLIENT_SAMPLE_S
-                leave_out = [self.server_pid, self.import_pid or -1]
+                pids = self.server_pids()  # an app process restarted is found again
+                leave_out = [self.server_pid, self.import_pid or -1, self.proxy_pid or -1]
                 browsers = descendants(os.getpid(), leave_out)
                 self.client_pss_kb = max(self.client_pss_kb, sum(map(pss_kb, browsers)))
                 for pid in browsers:
@@ -145,24 +154,34 @@ class Sampler:
                 self.min_available_kb = min(self.min_available_kb, available)
 
 
-CPU_USERS = ("server", "browsers", "import", "this script")
+CPU_USERS = ("server", "proxy", "browsers", "import", "this script")
+
+
+def _tree_seconds(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    used = [cpu_seconds(p) for p in (pid, *descendants(pid, []))]
+    return sum(u for u in used if not math.isnan(u))
 
 
 def cpu_snapshot(sampler: Sampler) -> dict[str, float]:
     """CPU seconds used so far: the server, the browsers and their driver (as sampled, the
     processes that have ended with their last sample), the import (the only process this script
     waits for meanwhile), this script; and the machine's busy and total time."""
-    pids = descendants(os.getpid(), [sampler.server_pid, sampler.import_pid or -1])
+    leave_out = [sampler.server_pid, sampler.import_pid or -1, sampler.proxy_pid or -1]
+    pids = descendants(os.getpid(), leave_out)
     with sampler.lock:
         browsers = dict(sampler.client_cpu_s)
     browsers |= {pid: used for pid in pids if not math.isnan(used := cpu_seconds(pid))}
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy, total = machine_busy()
     return {
-        "server": cpu_seconds(sampler.server_pid),
+        "server": _tree_seconds(sampler.server_pid),
+        "proxy": _tree_seconds(sampler.proxy_pid),
         "browsers": sum(browsers.values()),
         "import": children.ru_utime + children.ru_stime,
         "this script": time.process_time(),
         "busy": busy / os.sysconf("SC_CLK_TCK"),
         "all": total / os.sysconf("SC_CLK_TCK"),
+        "by app process": {pid: cpu_seconds(pid) for pid in sampler.server_pids()},
     }

@@ -14,13 +14,20 @@ never fetched: a browser loads those over HTTP, apart from the page run.
 
 As the frontend does, the session reports the hashes of the messages it has had, and the server
 then sends a reference instead of a repeated message; a reference counts as what it refers to.
+
+Behind a reverse proxy (`https://…`), a session first loads the page over HTTP, as a browser
+does, keeps the cookies the proxy sets (the sticky-session cookie that keeps it on one app
+process) and sends them with its websocket; TLS is checked against the CA file given.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
+import urllib.request
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 from google.protobuf.message import DecodeError
@@ -156,8 +163,11 @@ class Session:
     links. A background task reads every message as it comes, so that the server's send queue
     never waits on this session."""
 
-    def __init__(self, app_url: str) -> None:
+    def __init__(self, app_url: str, tls: ssl.SSLContext | None = None) -> None:
         self.app_url = app_url
+        self.tls = tls
+        self.cookies: dict[str, str] = {}  # what the proxy set: kept for the session's life
+        self.handshake: dict[str, str] = {}  # the headers of the websocket's opening response
         self._socket: ClientConnection | None = None
         self._reader: asyncio.Task | None = None
         self._inbox: asyncio.Queue[ForwardMsg | None] = asyncio.Queue()
@@ -195,12 +205,21 @@ class Session:
     async def _connect(self) -> None:
         self._inbox = asyncio.Queue()
         self._watch = RunWatch()
+        headers = {}
+        if self.tls is not None:  # behind the proxy: the page first, for its cookies
+            self.cookies |= await asyncio.to_thread(
+                page_cookies, self.app_url, self.tls, self.cookies
+            )
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         self._socket = await connect(
             stream_url(self.app_url),
             subprotocols=list(SUBPROTOCOLS),
             max_size=None,  # the server bounds its own messages (server.maxMessageSize)
             open_timeout=CONNECT_TIMEOUT_S,
+            ssl=self.tls,
+            additional_headers=headers or None,
         )
+        self.handshake = dict(self._socket.response.headers.raw_items())
         self._reader = asyncio.create_task(self._read(self._socket, self._inbox))
 
     @staticmethod
@@ -237,19 +256,38 @@ class Session:
             await reader
 
 
+def page_cookies(app_url: str, tls: ssl.SSLContext, cookies: dict[str, str]) -> dict[str, str]:
+    """The cookies a GET of the app's page sets, sending those already held."""
+    request = urllib.request.Request(f"{app_url.rstrip('/')}/")
+    if cookies:
+        request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    with urllib.request.urlopen(request, timeout=CONNECT_TIMEOUT_S, context=tls) as response:
+        response.read()
+        jar = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext | None:
+    """TLS checked against `ca_file` (the proxy's own certificate), or None for plain HTTP."""
+    return None if ca_file is None else ssl.create_default_context(cafile=ca_file)
+
+
 class WebsocketClients:
     """Sessions that speak the protocol themselves: nothing to launch, nothing to close."""
 
     kind = "websocket"
 
-    def __init__(self, url: str, sessions: int) -> None:
+    def __init__(self, url: str, sessions: int, ca_file: str | None = None) -> None:
         self.url = url
+        self.tls = tls_context(ca_file)
 
     def describe(self) -> str:
-        return "as websocket clients"
+        return "as websocket clients" + (" over TLS" if self.tls else "")
 
     def session(self, index: int) -> Session:
-        return Session(self.url)
+        return Session(self.url, self.tls)
 
     async def __aenter__(self) -> WebsocketClients:
         return self

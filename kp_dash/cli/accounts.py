@@ -10,7 +10,8 @@ import os
 import sys
 from datetime import date
 
-from kp_dash.store import accounts, audit, config, network
+from kp_dash.cli import workers
+from kp_dash.store import accounts, audit, network
 from kp_dash.views import exports
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -26,6 +27,12 @@ def _day(value: str) -> date:
     except ValueError:
         message = f"'{value}' is not a day; write it as YYYY-MM-DD"
         raise argparse.ArgumentTypeError(message) from None
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes from 1 to 64")
+    return int(value)
 
 
 def _districts(value: str) -> tuple[str, ...]:
@@ -115,9 +122,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "`python -m kp_dash users add NAME --role admin`, then start it again."
         )
         return EXIT_FAILED
-    command = [sys.executable, "-m", "streamlit", "run", str(config.ROOT / "app.py")]
-    command += ["--server.address", args.host, "--server.port", str(args.port)]
-    os.execv(sys.executable, command)
+    if args.workers > 1:
+        return workers.supervise(args.host, args.port, args.workers, _say)
+    os.execv(sys.executable, workers.app_command(args.host, args.port))
     return EXIT_OK  # not reached: the app replaces this process
 
 
@@ -146,4 +153,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="start the app (loopback only until a user exists)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="app processes on ports PORT … PORT+N-1, for a reverse proxy with sticky sessions",
+    )
     p.set_defaults(func=cmd_serve)

@@ -168,6 +168,11 @@ def write_backup(out: Path, who: str | None = None) -> Summary:
     state = config.state_dir()
     if not out.parent.is_dir():
         raise BackupError(f"{out.parent}: no such folder")
+    if _wanted(_inside(out, state)):
+        raise BackupError(
+            f"{out}: an archive inside what it backs up would be copied into the next one; "
+            "write it outside KP_DASH_STATE (or in a folder of its own there)"
+        )
     made_at = datetime.now(UTC).isoformat(timespec="seconds")
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
@@ -190,6 +195,14 @@ def write_backup(out: Path, who: str | None = None) -> Summary:
     total = sum(m.size for m in members)
     audit.record(audit.BackedUp(who=who or batches.user(), file=out.name, members=len(members)))
     return Summary(out, len(members), total, made_at, time.monotonic() - started)
+
+
+def _inside(path: Path, state: Path) -> PurePosixPath:
+    """`path` relative to the state folder, or an empty path when it lies elsewhere."""
+    try:
+        return PurePosixPath(path.resolve().relative_to(state.resolve()).as_posix())
+    except ValueError:
+        return PurePosixPath()
 
 
 def _index(members: list[Member], made_at: str, state: Path) -> dict:
@@ -351,15 +364,10 @@ def _extract(archive: Path, members: list[Member], staging: Path) -> None:
                 continue
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            digest, stream = hashlib.sha256(), tar.extractfile(info)
             descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as out:
-                for block in _blocks(stream):
-                    digest.update(block)
-                    out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
-            if digest.hexdigest() != expected[name].sha256:
+                digest = batches.write_hashed(_blocks(tar.extractfile(info)), out)
+            if digest != expected[name].sha256:
                 raise BackupError(f"{archive}: {name} changed while it was restored; try again")
 
 

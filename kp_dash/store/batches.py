@@ -20,10 +20,11 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -251,20 +252,27 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def write_hashed(blocks: Iterable[bytes], out: BinaryIO) -> str:
+    """Write the blocks to `out`, flushed to disk, and give the SHA-256 of what was written."""
+    digest = hashlib.sha256()
+    for block in blocks:
+        digest.update(block)
+        out.write(block)
+    out.flush()
+    os.fsync(out.fileno())
+    return digest.hexdigest()
+
+
 @contextmanager
 def staged_copy(path: Path, folder: Path) -> Iterator[tuple[Path, str]]:
     """A copy of `path` in `folder`, flushed to disk, and the SHA-256 of its content, from one
     read of the file. The copy is removed on the way out unless it was renamed into place."""
     folder.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=folder, prefix=".incoming-")
-    staged, digest = Path(name), hashlib.sha256()
+    staged = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            for block in _blocks(path):
-                digest.update(block)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        yield staged, digest.hexdigest()
+            digest = write_hashed(_blocks(path), out)
+        yield staged, digest
     finally:
         staged.unlink(missing_ok=True)

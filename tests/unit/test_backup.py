@@ -285,6 +285,17 @@ def test_a_backup_to_a_missing_folder_says_so(capsys, tmp_path):
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'no'}: no such folder"
 
 
+def test_an_archive_is_never_written_into_what_it_backs_up(installation, tmp_path):
+    for inside in ("imports/state.tar.gz", "column_maps/state.tar.gz"):
+        with pytest.raises(backup.BackupError, match="would be copied into the next one"):
+            backup.write_backup(installation / inside)
+    (installation / "backups").mkdir()
+    backup.write_backup(installation / "backups" / "state.tar.gz")  # a folder of its own
+    assert "backups/state.tar.gz" not in {
+        m.path for m in backup.check_archive(installation / "backups" / "state.tar.gz")[1]
+    }
+
+
 def test_restore_needs_room_on_the_disk(archive, monkeypatch, tmp_path):
     state = _point_at(monkeypatch, tmp_path / "small-disk")
     monkeypatch.setattr(backup.shutil, "disk_usage", lambda _: DiskUsage(1000, 1000, 0))
