@@ -58,10 +58,12 @@ def supervise(
         for worker in workers:
             worker.start()
         say(f"{count} app processes on {host}, ports {port}–{port + count - 1}")
-        while not stopping and (ends is None or time.monotonic() < ends):
+        while status == 0:
             time.sleep(POLL_S)
-            if (status := _restart_exited(workers, say)) != 0:
+            # Ctrl-C reaches the app processes too: those are not started again
+            if stopping or (ends is not None and time.monotonic() >= ends):
                 break
+            status = _restart_exited(workers, say)
     finally:
         _stop(workers)
         for number, handler in previous.items():
