@@ -8,7 +8,7 @@ PORT ?= 8501
 # open mode (no user yet) serves this machine only; once a user exists HOST=0.0.0.0 may serve others
 HOST ?= 127.0.0.1
 
-.PHONY: run test bench bench-scale loadtest loadtest-proxy db setup lint clean
+.PHONY: run test bench bench-scale loadtest loadtest-proxy db setup lint messages clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ EVENTS ?= 10000000,50000000
 bench-scale: db
 	$(PY) bench/scale.py --sizes $(SIZES)
 	$(PY) bench/scale_events.py --sizes $(EVENTS)
+
+# the texts people read (marked N_, t, or given to ui.start_page and ui.title) into the template,
+# merged into the Urdu catalogue for its translator; a test fails while any lacks its Urdu
+MESSAGE_KEYWORDS := -k N_ -k t -k start_page:1 -k title:1
+messages: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-default-keywords $(MESSAGE_KEYWORDS) --sort-by-file \
+		--project "KP Digital Inclusion Dashboard" -o kp_dash/locale/messages.pot app.py pages kp_dash
+	$(VENV)/bin/pybabel update -i kp_dash/locale/messages.pot -d kp_dash/locale --width 100
 
 lint: setup
 	$(VENV)/bin/ruff check .

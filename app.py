@@ -8,16 +8,20 @@ hidden, so their address still reaches the page, which refuses it. Before login 
 
 import streamlit as st
 
-from kp_dash.views import auth, page_registry, routes
+from kp_dash.views import auth, language_ui, page_registry, routes
+from kp_dash.views.language import N_
+
+APP_TITLE = N_("KP Digital Inclusion Dashboard")
 
 
 def dashboard() -> None:
-    st.set_page_config(page_title="KP Digital Inclusion Dashboard", page_icon="📶", layout="wide")
+    st.set_page_config(page_title=language_ui.t(APP_TITLE), page_icon="📶", layout="wide")
     user = auth.user_of_run()
 
     def page(entry: page_registry.PageEntry) -> st.Page:
         visibility = "visible" if auth.allowed(entry.name, user) else "hidden"
-        options = {"title": entry.title, "icon": entry.icon, "visibility": visibility}
+        title = language_ui.t(entry.title)
+        options = {"title": title, "icon": entry.icon, "visibility": visibility}
         if entry.address:
             return st.Page(entry.script, url_path=entry.address, **options)
         return st.Page(entry.script, default=True, **options)

@@ -9,7 +9,7 @@ from kp_dash.store import accounts
 from kp_dash.views import admin_page, auth, ui
 
 admin = ui.enter("Admin")
-st.title("Administration")
+ui.title("Administration")
 if flash := st.session_state.pop("admin_flash", None):
     st.success(flash)
 

@@ -10,7 +10,7 @@ from kp_dash.views import data_page as dp
 
 user = ui.enter("Data")
 address = auth.address()
-st.title("Data")
+ui.title("Data")
 st.caption(
     "Usage, indicators, targets or events files laid out as the templates below; a file is "
     "accepted whole or not at all, and the same file is never counted twice."

@@ -6,7 +6,7 @@ import streamlit as st
 from kp_dash.views import cached, catalogue, ui
 
 viewer = ui.enter("Sources")
-st.title("Sources & definitions")
+ui.title("Sources & definitions")
 st.caption(
     "Rendered from the metric registry and the SQL the dashboard runs, so what you read "
     "here is what computes the figures."

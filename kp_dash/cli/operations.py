@@ -55,13 +55,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def _font_findings() -> list:
     from kp_dash.store import health
-    from kp_dash.views import pdf_layout
+    from kp_dash.views import language, pdf_layout
 
-    problems = pdf_layout.font_problems()
-    if problems:
-        return [health.fault("fonts", f"the briefing's font {p}") for p in problems]
-    shown = ", ".join(path.name for path in pdf_layout.font_files().values())
-    return [health.ok("fonts", f"the briefing's fonts load ({shown})")]
+    found = [health.fault("fonts", f"the briefing's font {p}") for p in pdf_layout.font_problems()]
+    if not found:
+        shown = ", ".join(path.name for path in pdf_layout.font_files().values())
+        found.append(health.ok("fonts", f"the briefing's fonts load ({shown})"))
+    missing = [name for name in language.FONTS.values() if language.font_file(name) is None]
+    if missing:
+        found.append(
+            health.fault(
+                "fonts",
+                f"the Urdu font {', '.join(missing)} is missing from {language.FONT_DIR}: "
+                "`apt-get install fonts-noto-core`",
+            )
+        )
+    else:
+        found.append(health.ok("fonts", f"the Urdu font is installed ({language.FONT_FAMILY})"))
+    return found
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

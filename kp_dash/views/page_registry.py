@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kp_dash.views.language import N_
+
 HOME = "Home"  # the default page's name: its address is the app's root
 
 
 @dataclass(frozen=True)
 class PageEntry:
     script: str  # relative to the checkout
-    title: str  # as the navigation shows it
+    title: str  # as the navigation shows it, in English: the catalogue translates it
     icon: str
     address: str  # the URL path after the host; "" for Home
     least_role: str = "viewer"
@@ -28,18 +30,24 @@ class PageEntry:
 
 
 PAGES = (
-    PageEntry("pages/0_Home.py", "Home", ":material/home:", ""),
-    PageEntry("pages/1_Map.py", "Map", ":material/map:", "Map"),
-    PageEntry("pages/4_Uptake.py", "Uptake vs access", ":material/scatter_plot:", "Uptake"),
-    PageEntry("pages/5_Groups.py", "Excluded groups", ":material/groups:", "Groups"),
-    PageEntry("pages/8_Planning.py", "Connectivity planning", ":material/cell_tower:", "Planning"),
-    PageEntry("pages/7_Profile.py", "District profile", ":material/location_city:", "Profile"),
-    PageEntry("pages/6_Trends.py", "Trends & targets", ":material/trending_up:", "Trends"),
-    PageEntry("pages/2_Data.py", "Data", ":material/upload_file:", "Data", "data_manager"),
-    PageEntry("pages/3_Quality.py", "Data quality", ":material/fact_check:", "Quality"),
-    PageEntry("pages/9_Sources.py", "Sources & definitions", ":material/menu_book:", "Sources"),
+    PageEntry("pages/0_Home.py", N_("Home"), ":material/home:", ""),
+    PageEntry("pages/1_Map.py", N_("Map"), ":material/map:", "Map"),
+    PageEntry("pages/4_Uptake.py", N_("Uptake vs access"), ":material/scatter_plot:", "Uptake"),
+    PageEntry("pages/5_Groups.py", N_("Excluded groups"), ":material/groups:", "Groups"),
     PageEntry(
-        "pages/10_Admin.py", "Administration", ":material/admin_panel_settings:", "Admin", "admin"
+        "pages/8_Planning.py", N_("Connectivity planning"), ":material/cell_tower:", "Planning"
+    ),
+    PageEntry("pages/7_Profile.py", N_("District profile"), ":material/location_city:", "Profile"),
+    PageEntry("pages/6_Trends.py", N_("Trends & targets"), ":material/trending_up:", "Trends"),
+    PageEntry("pages/2_Data.py", N_("Data"), ":material/upload_file:", "Data", "data_manager"),
+    PageEntry("pages/3_Quality.py", N_("Data quality"), ":material/fact_check:", "Quality"),
+    PageEntry("pages/9_Sources.py", N_("Sources & definitions"), ":material/menu_book:", "Sources"),
+    PageEntry(
+        "pages/10_Admin.py",
+        N_("Administration"),
+        ":material/admin_panel_settings:",
+        "Admin",
+        "admin",
     ),
 )
 _BY_NAME = {page.name: page for page in PAGES}

@@ -1,6 +1,7 @@
 """The server's own routes beside Streamlit's, for what a page script cannot do: set and clear
 the session cookie so that no script in the page can read it (`HttpOnly`), send it to this
-site's pages alone (`SameSite=Strict`) and, behind https, over https alone (`Secure`).
+site's pages alone (`SameSite=Strict`) and, behind https, over https alone (`Secure`); and serve
+the Urdu font from Debian's package, so that no page fetches a font from another host.
 
 `app.py` hands `ROUTES` to `st.App`, so plain `streamlit run app.py` serves them. Both answer
 with a redirect back to the page the browser came from (a path on this site, never another).
@@ -11,13 +12,15 @@ from __future__ import annotations
 import re
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kp_dash.store import accounts, network, sessions
+from kp_dash.views import language
 
 SESSION_PATH = "/_kp/session"
 LOGOUT_PATH = "/_kp/logout"
+FONT_PATH = "/_kp/fonts"
 # a path on this site: one slash (not two), then printable ASCII but space and backslash
 _LOCAL_PATH = re.compile(r"/(?!/)[!-\[\]-~]{0,2000}")
 
@@ -80,7 +83,16 @@ def clear_session(request: Request) -> RedirectResponse:
     return response
 
 
+async def font(request: Request) -> Response:
+    """An Urdu font file, from this server: a page never fetches a font from another host."""
+    path = language.font_file(request.path_params["name"])
+    if path is None:
+        return Response("no such font", status_code=404, media_type="text/plain")
+    return FileResponse(path, media_type="font/ttf", headers={"Cache-Control": "max-age=604800"})
+
+
 ROUTES = [
     Route(SESSION_PATH, set_session, methods=["GET"]),
     Route(LOGOUT_PATH, clear_session, methods=["GET"]),
+    Route(f"{FONT_PATH}/{{name}}", font, methods=["GET"]),
 ]

@@ -15,7 +15,17 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from kp_dash.numbers import planning, profile, registry, source_texts, summaries
 from kp_dash.store import accounts, audit, config, db, geo
-from kp_dash.views import auth, cached, disclosure, exports, markdown, plan_page, scope, source_list
+from kp_dash.views import (
+    auth,
+    cached,
+    disclosure,
+    exports,
+    language_ui,
+    markdown,
+    plan_page,
+    scope,
+    source_list,
+)
 from kp_dash.views.cached import Reading
 
 BOUNDARY_SHAPES = "boundaries"
@@ -142,6 +152,7 @@ def enter(page: str) -> accounts.User:
     """The first call of every page: app.py's navigation, then the login form or a refusal
     unless the session's user may open `page` (its URL path, `Home` for the first page)."""
     use_app_navigation()
+    language_ui.picker()
     return auth.require(page)
 
 
@@ -149,12 +160,17 @@ def start_page(title: str, page: str) -> PageContext:
     """Login check, title, database check, data banner and the shared sidebar filters; stops the
     page with a how-to message when there is no database."""
     viewer = enter(page)
-    st.title(title)
+    st.title(language_ui.t(title))
     reading = read_as(viewer)
     info = cached.build_info(reading.stamp)
     has_usage = data_banner(info)
     selection = sidebar_selection(reading, info)
     return PageContext(reading.viewer, reading.stamp, info, selection, has_usage)
+
+
+def title(text: str) -> None:
+    """A page's heading, in the session's language."""
+    st.title(language_ui.t(text))
 
 
 def read_as(viewer: accounts.User) -> Reading:

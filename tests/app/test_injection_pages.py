@@ -177,8 +177,12 @@ def test_no_page_or_view_allows_raw_html() -> None:
         if re.search(r"unsafe_allow_html|st\.html\(|components\.v1|\.html\(", line)
     ]
     # reviewed: the script that sends the browser to the session route holds fixed text, a
-    # route path and a ticket of URL-safe letters (tests/unit/test_sessions.py), nothing else
-    assert found == ["kp_dash/views/auth.py: st.html(script, unsafe_allow_javascript=True)"]
+    # route path and a ticket of URL-safe letters (tests/unit/test_sessions.py), nothing else;
+    # the right-to-left style sheet holds fixed text and the listed font files' names alone
+    assert found == [
+        "kp_dash/views/auth.py: st.html(script, unsafe_allow_javascript=True)",
+        "kp_dash/views/language_ui.py: st.html(right_to_left_css())",
+    ]
 
 
 # --- the Data page: a hostile file, its name and the person's name ------------------------------

@@ -15,11 +15,23 @@ import pytest
 
 from kp_dash import cli
 from kp_dash.store import accounts, backup, batches, config, geo, health, intake
-from kp_dash.views import pdf_layout
+from kp_dash.views import language, pdf_layout
 
 ROOT = Path(__file__).parents[2]
 SMALL_USAGE = ROOT / "tests" / "fixtures" / "usage_small.csv"
 DiskUsage = namedtuple("DiskUsage", "total used free")
+
+
+@pytest.fixture(autouse=True)
+def urdu_font_present(monkeypatch, tmp_path_factory) -> None:
+    """On a machine without Debian's fonts-noto-core, stand-in files take the Urdu font's
+    place, so that each test here is about the fault it plants (one test removes them)."""
+    if all(language.font_file(name) for name in language.FONTS.values()):
+        return
+    folder = tmp_path_factory.mktemp("fonts")
+    for name in language.FONTS.values():
+        (folder / name).write_bytes(b"")
+    monkeypatch.setattr(language, "FONT_DIR", folder)
 
 
 @pytest.fixture
@@ -117,7 +129,8 @@ def test_a_disk_that_takes_no_more_writes_is_a_fault(healthy):
         preexec_fn=_limit_file_size,
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    (line,) = faults(done.stdout.splitlines())
+    # the process's own check of the Urdu font is its machine's: only the disk is asked about
+    (line,) = [f for f in faults(done.stdout.splitlines()) if f.startswith("FAULT  disk")]
     assert line == (
         f"FAULT  disk: {healthy}: cannot write 1 MB (file too large): imports, backups and "
         "rebuilds will fail"
@@ -164,6 +177,15 @@ def test_a_missing_font_is_a_fault(healthy, capsys, monkeypatch):
     monkeypatch.setitem(pdf_layout._FONT_FILES, "B", "NoSuchFont.ttf")
     (line,) = faults(doctor(capsys)[1])
     assert line.startswith("FAULT  fonts: the briefing's font ") and "NoSuchFont.ttf" in line
+
+
+def test_a_missing_urdu_font_is_a_fault(healthy, capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(language, "FONT_DIR", tmp_path)
+    (line,) = faults(doctor(capsys)[1])
+    assert line == (
+        f"FAULT  fonts: the Urdu font NotoNastaliqUrdu-Regular.ttf, NotoNastaliqUrdu-Bold.ttf "
+        f"is missing from {tmp_path}: `apt-get install fonts-noto-core`"
+    )
 
 
 def test_json_output_lists_every_finding(healthy, capsys):

@@ -1,0 +1,82 @@
+"""The dashboard's languages: English, in which every text is written, and Urdu, read right to
+left. A text a person reads is looked up by its English wording in a gettext catalogue,
+`kp_dash/locale/ur/LC_MESSAGES/messages.po`, kept with Babel (`make messages` extracts every
+text marked `N_(…)` into `messages.pot` and merges it into the catalogue for translators); the
+catalogue is read once per process. Numbers are written as the language's CLDR locale writes
+them. No streamlit here: the command line and the tests use it too.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from pathlib import Path
+
+from babel import Locale, dates, numbers
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+DOMAIN = "messages"
+LANGUAGES = {"en": "English", "ur": "اردو"}
+DEFAULT = "en"
+LOCALES = {"en": "en_PK", "ur": "ur_PK"}
+URL_PARAM = "lang"
+# how the texts are marked where they are written (`make messages` passes the same to pybabel)
+MESSAGE_KEYWORDS = {"N_": None, "t": None, "start_page": (1,), "title": (1,)}
+# Debian's fonts-noto-core: the Nastaliq face Urdu is read in, served by the app itself
+FONT_DIR = Path("/usr/share/fonts/truetype/noto")
+FONTS = {400: "NotoNastaliqUrdu-Regular.ttf", 700: "NotoNastaliqUrdu-Bold.ttf"}
+FONT_FAMILY = "Noto Nastaliq Urdu"
+
+
+def N_(message: str) -> str:  # gettext's name for "mark, translate later"
+    """Marks `message` as a text to translate where it is written; `text` translates it where
+    it is shown."""
+    return message
+
+
+def chosen(value: object) -> str:
+    """A language code from the page address or a widget, else English."""
+    return value if isinstance(value, str) and value in LANGUAGES else DEFAULT
+
+
+def catalogue_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    """English text → its translation, for every translated entry of the language's catalogue
+    (a fuzzy entry, not yet checked by a translator, is left out)."""
+    if lang == DEFAULT:
+        return {}
+    with catalogue_path(lang).open("rb") as handle:
+        entries = read_po(handle, locale=LOCALES[lang])
+    return {m.id: m.string for m in entries if m.id and m.string and not m.fuzzy}
+
+
+def text(message: str, lang: str) -> str:
+    """`message` in `lang`; the English itself when the catalogue has no translation."""
+    return catalogue(lang).get(message, message) if lang != DEFAULT else message
+
+
+def right_to_left(lang: str) -> bool:
+    return Locale.parse(LOCALES[lang]).character_order == "right-to-left"
+
+
+def number(value: float, lang: str, decimals: int = 0) -> str:
+    """`value` as the language writes it: grouping and decimal signs of its locale."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return numbers.format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def month(value: str, lang: str) -> str:
+    """A month `YYYY-MM` as the language names it: `2026-03` → `March 2026`, `مارچ 2026`."""
+    year, month_number = (int(part) for part in value.split("-"))
+    return dates.format_date(date(year, month_number, 1), "MMMM y", locale=LOCALES[lang])
+
+
+def font_file(name: str) -> Path | None:
+    """The font file served under `name`, when it is one of FONTS and installed."""
+    path = FONT_DIR / name
+    return path if name in FONTS.values() and path.is_file() else None

@@ -1,0 +1,76 @@
+"""The language a session reads, chosen in the sidebar and kept in the page address (`?lang=ur`),
+so that a copied link and a reload keep it; and, in Urdu, the page turned right to left and set
+in the Nastaliq face the app serves itself (`routes.FONT_PATH`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kp_dash.views import language, routes
+
+KEY = "language"  # the sidebar widget
+CHOSEN = "language_chosen"  # the session's choice, which every page's widget starts from
+LABEL = language.N_("Language")
+# Nastaliq's letters rise and fall far from the line: text needs more room between lines
+RIGHT_TO_LEFT_CSS = """
+<style>
+%(faces)s
+.stApp, [data-testid="stSidebar"] { direction: rtl; }
+.stApp :is(h1, h2, h3, h4, p, li, label, th, td, input, textarea, button),
+[data-testid="stSidebarNav"] span:not([data-testid="stIconMaterial"]),
+[data-testid="stMarkdownContainer"] :is(p, li, span) {
+  font-family: "%(family)s", "Source Sans", sans-serif !important;
+  line-height: 2.1;
+}
+[data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"] { text-align: right; }
+</style>
+"""
+FACE = (
+    '@font-face { font-family: "%(family)s"; font-weight: %(weight)d; font-display: swap; '
+    'src: url("%(path)s/%(file)s") format("truetype"); }'
+)
+
+
+def current() -> str:
+    """The session's language: its choice, else the address's, else English."""
+    if CHOSEN in st.session_state:
+        return language.chosen(st.session_state[CHOSEN])
+    return language.chosen(st.query_params.get(language.URL_PARAM))
+
+
+def t(message: str) -> str:
+    """`message` in the session's language."""
+    return language.text(message, current())
+
+
+def picker() -> str:
+    """The sidebar's language choice, started from the address and kept in it (English, the
+    default, leaves no `lang` in the address); in Urdu the page turns right to left.
+
+    The choice is kept apart from the widget: a page's widgets are that page's own, so the
+    widget on the next page starts from the choice."""
+    lang = current()
+    options = list(language.LANGUAGES)
+    picked = st.sidebar.selectbox(
+        t(LABEL), options, index=options.index(lang), key=KEY, format_func=language.LANGUAGES.get
+    )
+    if st.session_state.get(CHOSEN) != picked:
+        st.session_state[CHOSEN] = picked
+        if picked != lang:  # the navigation, drawn before this page, is in the old language
+            st.rerun()
+    if lang == language.DEFAULT:
+        st.query_params.pop(language.URL_PARAM, None)
+    elif st.query_params.get(language.URL_PARAM) != lang:
+        st.query_params[language.URL_PARAM] = lang
+    if language.right_to_left(lang):
+        st.html(right_to_left_css())
+    return lang
+
+
+def right_to_left_css() -> str:
+    faces = "\n".join(
+        FACE
+        % {"family": language.FONT_FAMILY, "weight": weight, "path": routes.FONT_PATH, "file": name}
+        for weight, name in language.FONTS.items()
+    )
+    return RIGHT_TO_LEFT_CSS % {"faces": faces, "family": language.FONT_FAMILY}

@@ -1,0 +1,55 @@
+"""Urdu chosen in the address (`?lang=ur`) or in the sidebar: headings from the catalogue, the
+page right to left in the font the app serves, and the choice kept in the address."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import ROOT, TIMEOUT_S
+
+URDU_HOME = "خیبر پختونخوا ڈیجیٹل شمولیت ڈیش بورڈ"
+
+
+def run(page: str, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(ROOT / page, default_timeout=TIMEOUT_S)
+    if lang:
+        at.query_params["lang"] = lang
+    return at.run()
+
+
+def _styles(at: AppTest) -> str:
+    return "".join(element.proto.body for element in at.get("html"))
+
+
+def test_urdu_from_the_address_turns_the_page_right_to_left(on_demo):
+    at = run("pages/0_Home.py", "ur")
+    assert not at.exception
+    assert at.title[0].value == URDU_HOME
+    assert at.sidebar.selectbox(key="language").value == "ur"
+    css = _styles(at)
+    assert "direction: rtl" in css
+    assert 'url("/_kp/fonts/NotoNastaliqUrdu-Regular.ttf")' in css
+    assert "http" not in css  # no font from another host
+    assert at.query_params["lang"] == "ur"
+
+
+def test_english_is_the_default_and_leaves_no_trace_in_the_address(on_demo):
+    at = run("pages/1_Map.py")
+    assert at.title[0].value == "District map"
+    assert "direction: rtl" not in _styles(at)
+    assert "lang" not in at.query_params
+
+
+def test_choosing_urdu_in_the_sidebar_keeps_it_in_the_address(on_demo):
+    at = run("pages/9_Sources.py")
+    assert at.title[0].value == "Sources & definitions"
+    at.sidebar.selectbox(key="language").select("ur").run()
+    assert at.title[0].value == "ماخذ اور تعریفیں"
+    assert at.query_params["lang"] == "ur"
+    at.sidebar.selectbox(key="language").select("en").run()
+    assert at.title[0].value == "Sources & definitions" and "lang" not in at.query_params
+
+
+def test_an_unknown_language_in_the_address_reads_english(on_demo):
+    at = run("pages/3_Quality.py", "<script>")
+    assert not at.exception and at.title[0].value == "Data quality"

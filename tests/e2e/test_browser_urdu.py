@@ -1,0 +1,46 @@
+"""Urdu in a real browser: `?lang=ur` turns the page right to left, sets its heading and the
+navigation in Urdu in the Nastaliq face the app serves itself, keeps Urdu on the next page and
+after a reload, and no font or other file comes from another host."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+expect.set_options(timeout=30_000)
+WaitForApp = Callable[[Page], None]
+URDU_TITLE = "خیبر پختونخوا ڈیجیٹل شمولیت ڈیش بورڈ"
+URDU_MAP = "اضلاع کا نقشہ"
+
+
+def test_urdu_reads_right_to_left_in_the_served_font_across_pages(
+    app_url: str, page: Page, wait_for_app: WaitForApp, tmp_path: Path
+) -> None:
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    fonts = []
+    page.on("response", lambda r: fonts.append(r) if "/_kp/fonts/" in r.url else None)
+    page.goto(f"{app_url}/?lang=ur")
+    wait_for_app(page)
+    heading = page.get_by_role("heading", name=URDU_TITLE)
+    expect(heading).to_be_visible()
+    direction = page.locator(".stApp").evaluate("e => getComputedStyle(e).direction")
+    assert direction == "rtl"
+    assert "Noto Nastaliq Urdu" in heading.evaluate("e => getComputedStyle(e).fontFamily")
+    page.wait_for_function("document.fonts.check('16px \"Noto Nastaliq Urdu\"')")
+    assert fonts and all(response.status == 200 for response in fonts)
+    page.screenshot(path=tmp_path / "home_ur.png", full_page=True)
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("نقشہ", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=URDU_MAP)).to_be_visible()
+    assert "lang=ur" in page.url
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=URDU_MAP)).to_be_visible()
+    assert hosts == {urlsplit(app_url).netloc}, hosts
