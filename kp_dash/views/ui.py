@@ -27,19 +27,28 @@ from kp_dash.views import (
     source_list,
 )
 from kp_dash.views.cached import Reading
+from kp_dash.views.language import N_
 
 BOUNDARY_SHAPES = "boundaries"
 TILE_SHAPES = "tiles"
 SHAPES = {BOUNDARY_SHAPES: "District boundaries", TILE_SHAPES: "Tile map (equal sizes)"}
 SHAPES_KEY = "map_shapes"
 SHAPES_KEPT = "map_shapes_kept"
-ALL_SERVICES = "All services"
+ALL_SERVICES = N_("All services")
 ALL_CODE = "all"
-DEMO_WARNING = (
+DEMO_WARNING = N_(
     "**Demonstration data.** The usage figures on this page are simulated from real district "
     "figures (Census 2023, PSLM 2019-20); they are not real service records. Population and "
     "access figures are real."
 )
+NO_USAGE = N_(
+    "No service-usage data is loaded yet: uptake figures show *No data*. Import a department "
+    "usage file on the Data page, or show the simulated demonstration data with "
+    "`python -m kp_dash build --demo` (only while no real usage is loaded). Population and "
+    "access figures below are real."
+)
+SERVICE_LABEL, PERIOD_LABEL = N_("Service"), N_("Period")
+NO_PERIOD = N_("Period: no usage data loaded")
 
 
 def plan_scenario_export(page: PageContext, result: planning.Scenario) -> pd.DataFrame:
@@ -112,15 +121,10 @@ def require_database() -> tuple | None:
 def data_banner(info: dict[str, str]) -> bool:
     """Demo warning, or the no-usage notice; returns whether usage data is present."""
     if info.get("has_demo") == "true":
-        st.warning(DEMO_WARNING, icon="⚠️")
+        st.warning(language_ui.t(DEMO_WARNING), icon="⚠️")
     has_usage = int(info.get("usage_rows", "0")) > 0
     if not has_usage:
-        st.info(
-            "No service-usage data is loaded yet: uptake figures show *No data*. Import a "
-            "department usage file on the Data page, or show the simulated demonstration data "
-            "with `python -m kp_dash build --demo` (only while no real usage is loaded). "
-            "Population and access figures below are real."
-        )
+        st.info(language_ui.t(NO_USAGE))
     return has_usage
 
 
@@ -234,21 +238,21 @@ def sidebar_selection(reading: Reading, info: dict[str, str]) -> Selection:
     # "all" rather than None: a selectbox shows None as an empty placeholder
     _start_from_url("service", url_choice("service", list(names), ALL_CODE))
     choice = st.sidebar.selectbox(
-        "Service",
+        language_ui.t(SERVICE_LABEL),
         [ALL_CODE, *names],
         key="service",
-        format_func=lambda c: ALL_SERVICES if c == ALL_CODE else names[c],
+        format_func=lambda c: language_ui.t(ALL_SERVICES) if c == ALL_CODE else names[c],
     )
     code = None if choice == ALL_CODE else choice
     keep_in_url("service", code)
     months = summaries.month_options(info.get("first_month"), info.get("last_month"))
     label = names.get(code, ALL_SERVICES)
     if not months:
-        st.sidebar.caption("Period: no usage data loaded")
+        st.sidebar.caption(language_ui.t(NO_PERIOD))
         return Selection(code, None, None, label)
     # the URL holds the current choice after the first run, so the default follows the widget
     start, end = st.sidebar.select_slider(
-        "Period", months, value=_period_from_url(months), key="period"
+        language_ui.t(PERIOD_LABEL), months, value=_period_from_url(months), key="period"
     )
     keep_in_url("from", start)
     keep_in_url("to", end)

@@ -33,6 +33,21 @@ def test_urdu_from_the_address_turns_the_page_right_to_left(on_demo):
     assert at.query_params["lang"] == "ur"
 
 
+def test_the_frame_of_every_data_page_is_in_urdu(on_demo):
+    at = run("pages/5_Groups.py", "ur")
+    assert not at.exception
+    assert at.warning[0].value.startswith("**نمونے کا ڈیٹا")
+    assert at.sidebar.selectbox(key="service").label == "خدمت"
+    assert at.sidebar.select_slider(key="period").label == "مدت"
+
+
+def test_the_no_usage_notice_is_in_urdu(on_empty):
+    at = run("pages/0_Home.py", "ur")
+    assert not at.exception
+    assert at.info[0].value.startswith("ابھی خدمات کے استعمال کا کوئی ڈیٹا لوڈ نہیں ہوا")
+    assert "`python -m kp_dash build --demo`" in at.info[0].value
+
+
 def test_english_is_the_default_and_leaves_no_trace_in_the_address(on_demo):
     at = run("pages/1_Map.py")
     assert at.title[0].value == "District map"
