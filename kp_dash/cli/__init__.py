@@ -265,6 +265,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
                 service=args.service,
                 month_from=args.month_from,
                 month_to=args.month_to,
+                lang=args.lang,
             )
     except FileNotFoundError as error:
         say(str(error))
@@ -440,6 +441,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="month_from", type=_month)
     p.add_argument("--to", dest="month_to", type=_month)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--lang", choices=("en", "ur"), default="en", help="en (default) or ur: Urdu")
     p.add_argument("--db", type=Path)
     p.add_argument("--no-rebuild", action="store_true", help=NO_REBUILD_HELP)
     p.set_defaults(func=cmd_brief)

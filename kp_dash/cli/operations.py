@@ -55,11 +55,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def _font_findings() -> list:
     from kp_dash.store import health
-    from kp_dash.views import language, pdf_layout
+    from kp_dash.views import language, pdf_document
 
-    found = [health.fault("fonts", f"the briefing's font {p}") for p in pdf_layout.font_problems()]
+    problems = pdf_document.font_problems()
+    found = [health.fault("fonts", f"the briefing's font {p}") for p in problems]
     if not found:
-        shown = ", ".join(path.name for path in pdf_layout.font_files().values())
+        shown = ", ".join(path.name for path in pdf_document.font_files().values())
         found.append(health.ok("fonts", f"the briefing's fonts load ({shown})"))
     missing = [name for name in language.FONTS.values() if language.font_file(name) is None]
     if missing:

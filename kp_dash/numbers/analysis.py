@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -18,18 +19,19 @@ import pandas as pd
 
 from kp_dash.numbers import metric_sql, registry, source_texts
 from kp_dash.store import db
+from kp_dash.store.marks import N_
 
 NO_DATA = "no data"
-QUADRANTS = {
-    "on track": "access and uptake both above the provincial median",
-    "connected but not using": (
+QUADRANTS = {  # marked: the briefing prints them in the reader's language
+    N_("on track"): N_("access and uptake both above the provincial median"),
+    N_("connected but not using"): N_(
         "access above the median but uptake below it: the service itself needs work "
         "(awareness, design, assisted channels)"
     ),
-    "not connected": (
+    N_("not connected"): N_(
         "access and uptake both below the median: connectivity, devices and literacy come first"
     ),
-    "assisted channels working": (
+    N_("assisted channels working"): N_(
         "access below the median but uptake above it: people are reached despite weak access"
     ),
 }
@@ -236,17 +238,19 @@ def representation_ratio(
     return (group_count / total_count) / (group_population / total_population)
 
 
-def concentration_meaning(value: float) -> str:
-    """One sentence saying what a concentration index means."""
+def concentration_meaning(value: float, say: Callable[[str], str] = str) -> str:
+    """One sentence saying what a concentration index means; `say` translates each marked text
+    (the language's catalogue, `kp_dash.views.language`)."""
     if pd.isna(value):
-        return "The concentration index cannot be computed for this selection (no uptake)."
+        return say(N_("The concentration index cannot be computed for this selection (no uptake)."))
     if abs(value) < 0.02:
-        where = "spread almost evenly across districts whatever their access"
+        where = N_("spread almost evenly across districts whatever their access")
     elif value > 0:
-        where = "concentrated in the better-connected districts"
+        where = N_("concentrated in the better-connected districts")
     else:
-        where = "concentrated in the less-connected districts"
-    return (
-        f"Concentration index {value:+.2f}: uptake is {where} (0 = even; the index runs "
-        "from −1 to +1, districts ranked by access)."
+        where = N_("concentrated in the less-connected districts")
+    sentence = N_(
+        "Concentration index {value}: uptake is {where} (0 = even; the index runs from −1 to +1, "
+        "districts ranked by access)."
     )
+    return say(sentence).format(value=f"{value:+.2f}", where=say(where))

@@ -12,8 +12,9 @@ import pandas as pd
 from kp_dash.numbers import source_texts
 from kp_dash.numbers.registry import Metric
 from kp_dash.store import db
+from kp_dash.store.marks import N_
 
-NO_DATA = "No data"
+NO_DATA = N_("No data")
 # joins several sources (or their years) in one text: "Demonstration data …; PBS Census 2023"
 PROFILE_COLUMN = "Profile"
 # Every source the database holds with its year: seed tables, current indicators, and the usage

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from kp_dash.store import districts as register_file
+from kp_dash.store import local_names
 
 _GROUP_COLUMNS = {"group", "group_code", "member", "member_code", "group_name"}
 _LEAVES = (str, bytes, numbers.Number, datetime.date, type(None))
@@ -41,8 +42,11 @@ def outside(districts: tuple[str, ...]) -> frozenset[str]:
 
 
 def _outside_words(districts: tuple[str, ...]) -> frozenset[str]:
+    """The other districts' P-codes, register names and Urdu names."""
     others = outside(districts)
-    return others | {_names()[code] for code in others}
+    urdu = local_names.urdu()
+    local = {urdu[key] for code in others if (key := ("district", code)) in urdu}
+    return others | {_names()[code] for code in others} | local
 
 
 def names_districts(column: object) -> bool:
@@ -124,6 +128,8 @@ def _not_districts() -> re.Pattern:
     Peshawar, Malakand) without being one."""
     divisions = set(register_file.load_register()["division"].dropna())
     names = [register_file.PROVINCE, *(f"{d} division" for d in sorted(divisions, key=len)[::-1])]
+    province_in_urdu = local_names.urdu().get(("province", "KP"))  # خیبر is a district too
+    names += [province_in_urdu] if province_in_urdu else []
     return re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
 
 

@@ -477,10 +477,11 @@ def briefing_pdf(
     service: str | None = None,
     month_from: str | None = None,
     month_to: str | None = None,
+    lang: str = "en",
     districts: tuple[str, ...] = (),
 ) -> bytes:
-    """The printable briefing (about a second to build: cached per database, selection and a
-    district officer's districts, whose own ranks it lays out)."""
+    """The printable briefing in `lang` (about a second to build: cached per database,
+    selection, language and a district officer's districts, whose own ranks it lays out)."""
     return pdf_layout.briefing_pdf(
         connection(file_stamp),
         district=district,
@@ -488,6 +489,7 @@ def briefing_pdf(
         month_from=month_from,
         month_to=month_to,
         allowed=districts,
+        lang=lang,
         layer=boundary_layer(),  # printed on paper: the real boundaries, not the tile map
     )
 

@@ -10,14 +10,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kp_dash.numbers.groups import NO_DATA
+from kp_dash.views import language
+from kp_dash.views.language import N_
 
 
-def round_people(value: float) -> str:
+def round_people(value: float, lang: str = language.DEFAULT) -> str:
     """A survey-based people estimate for display: two to three significant figures."""
     if pd.isna(value):
         return NO_DATA
     if value >= 1_000_000:
-        return f"≈ {value / 1_000_000:.1f} million"
+        return language.text(N_("≈ {millions} million"), lang).format(
+            millions=f"{value / 1_000_000:.1f}"
+        )
     step = 1000 if value >= 100_000 else 100 if value >= 1_000 else 10
     return f"≈ {round(value / step) * step:,.0f}"
 

@@ -15,6 +15,9 @@ from pathlib import Path
 from babel import Locale, dates, numbers
 from babel.messages.pofile import read_po
 
+from kp_dash.store import local_names
+from kp_dash.store.marks import N_ as N_  # views mark their texts with `language.N_`
+
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 DOMAIN = "messages"
 LANGUAGES = {"en": "English", "ur": "اردو"}
@@ -27,12 +30,6 @@ MESSAGE_KEYWORDS = {"N_": None, "t": None, "start_page": (1,), "title": (1,)}
 FONT_DIR = Path("/usr/share/fonts/truetype/noto")
 FONTS = {400: "NotoNastaliqUrdu-Regular.ttf", 700: "NotoNastaliqUrdu-Bold.ttf"}
 FONT_FAMILY = "Noto Nastaliq Urdu"
-
-
-def N_(message: str) -> str:  # gettext's name for "mark, translate later"
-    """Marks `message` as a text to translate where it is written; `text` translates it where
-    it is shown."""
-    return message
 
 
 def chosen(value: object) -> str:
@@ -58,6 +55,25 @@ def catalogue(lang: str) -> dict[str, str]:
 def text(message: str, lang: str) -> str:
     """`message` in `lang`; the English itself when the catalogue has no translation."""
     return catalogue(lang).get(message, message) if lang != DEFAULT else message
+
+
+def names(lang: str) -> dict[tuple[str, str], str]:
+    """(kind, code) → the name in `lang`'s script (`kp_dash.store.local_names`); empty in
+    English, whose names are the registers' own."""
+    return {} if lang == DEFAULT else local_names.urdu()
+
+
+def name(kind: str, code: object, english: object, lang: str) -> str:
+    """A district's, division's, sector's or service's name in `lang`: the register's, else the
+    English name it was given (a code the register does not know keeps its English name)."""
+    shown = "" if english is None else str(english)
+    return names(lang).get((kind, str(code)), shown) if lang != DEFAULT else shown
+
+
+def say(message: str, lang: str, **values: object) -> str:
+    """A marked text with `{names}` in `lang`, the names filled in: a translation may put them
+    in another order."""
+    return text(message, lang).format(**values)
 
 
 def right_to_left(lang: str) -> bool:

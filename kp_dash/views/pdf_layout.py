@@ -1,9 +1,9 @@
-"""The PDF layout (fpdf2): the printable A4 briefing and the memo in its style.
+"""The PDF layout: the printable A4 briefing and the memo in its style, in English or Urdu.
 
-Pages with the demonstration notice on top and page numbers below, DejaVu fonts (from
-matplotlib, so full Unicode without a system font), headings kept with what follows, tables and a
-matplotlib map; the text stays real and searchable. What the briefing says comes from
-`kp_dash.views.briefing.briefing_content`; here it is only placed. Built offline (no browser).
+Headline figures, a matplotlib map with the district ranking beside it, key messages, targets
+and sources, on the page of `kp_dash.views.pdf_document`; the text stays real and searchable.
+What the briefing says comes from `kp_dash.views.briefing.briefing_content`; here it is only
+placed. Built offline (no browser).
 """
 
 from __future__ import annotations
@@ -15,152 +15,75 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import matplotlib
 import pandas as pd
-from fpdf import FPDF, FontFace
+from fpdf import FontFace
 from fpdf.enums import XPos, YPos
 
 from kp_dash.numbers import summaries, trends
+from kp_dash.views import language
 from kp_dash.views.briefing import Briefing, RankRow, briefing_content
+from kp_dash.views.language import N_
+from kp_dash.views.pdf_document import (
+    INK,
+    MARGIN_MM,
+    MUTED,
+    RULE,
+    Document,
+    document,
+    headings,
+    no_data,
+    table_style,
+)
 
 if TYPE_CHECKING:  # geopandas loads only when a briefing is drawn
     from kp_dash.store.geo import DistrictLayer
 
-DEMO_NOTICE = "Demonstration data — simulated usage, not real records"
 PROVINCE = trends.PROVINCE_NAME
-NO_USAGE = (
+NO_USAGE = N_(
     "No usage data loaded: uptake, digital share, women's share, the district ranking and the "
     "key messages on usage need usage returns (import them, or build with the demonstration data)."
 )
-FONT = "DejaVu"
-_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-MARGIN_MM = 12.0
 MAP_SIZE_MM = (88.0, 88.0)
-KEEP_WITH_NEXT_MM = 15.0
-INK = (33, 33, 33)
-MUTED = (96, 96, 96)
-RULE = (180, 180, 180)
-DEMO_FILL = (255, 224, 178)
-DEMO_INK = (140, 45, 4)
 STATUS_INK = {"red": (189, 0, 38), "amber": (176, 104, 0)}
 
 
-def font_files() -> dict[str, Path]:
-    """The briefing's font file of each style: matplotlib ships DejaVu, full Unicode ('×', '–',
-    '≥') without a system font."""
-    font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return {style: font_dir / file for style, file in _FONT_FILES.items()}
-
-
-def font_problems() -> list[str]:
-    """Why a font file of the briefing cannot be used; empty when all can."""
-    problems = []
-    for path in font_files().values():
-        try:
-            FPDF().add_font("check", "", str(path))
-        except (OSError, RuntimeError, ValueError) as error:
-            problems.append(f"{path}: {str(error).splitlines()[0] if str(error) else error!r}")
-    return problems
-
-
-class _BriefingPdf(FPDF):
-    """A4 portrait with the demonstration notice at the top of every page and page numbers."""
-
-    def __init__(self, demo: bool, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.demo = demo
-        self.footer_text = footer_text
-        for style, path in font_files().items():
-            self.add_font(FONT, style, str(path))
-        self.set_margins(MARGIN_MM, 10, MARGIN_MM)
-        self.set_auto_page_break(True, margin=14)
-        self.set_text_color(*INK)
-
-    def header(self) -> None:
-        if not self.demo:
-            return
-        self.set_font(FONT, "B", 10)
-        self.set_fill_color(*DEMO_FILL)
-        self.set_draw_color(*DEMO_INK)
-        self.set_text_color(*DEMO_INK)
-        self.cell(0, 8, DEMO_NOTICE, border=1, fill=True, align="C")
-        self.ln(11)
-        self.set_text_color(*INK)
-
-    def footer(self) -> None:
-        self.set_y(-11)
-        self.set_font(FONT, "", 7)
-        self.set_text_color(*MUTED)
-        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="C")
-        self.set_text_color(*INK)
-
-    def heading(self, text: str) -> None:
-        if self.get_y() + KEEP_WITH_NEXT_MM > self.page_break_trigger:  # no orphan headings
-            self.add_page()
-        self.ln(1.5)
-        self.set_font(FONT, "B", 11)
-        self.cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_draw_color(*RULE)
-        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
-        self.ln(1.2)
-
-    def paragraph(self, text: str, size: float = 8.5, style: str = "", colour=INK) -> None:
-        self.set_font(FONT, style, size)
-        self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_text_color(*INK)
-
-    def bullet(self, text: str, size: float = 8) -> None:
-        self.set_font(FONT, "", size)
-        self.cell(4, size * 0.5, "•")
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(0.8)
-
-
-def _table_style() -> dict[str, object]:
-    return {
-        "borders_layout": "HORIZONTAL_LINES",
-        "headings_style": FontFace(emphasis="BOLD", fill_color=(238, 238, 238)),
-        "line_height": 3.8,
-        "padding": (0.6, 1.0),
-        "text_align": "LEFT",
-    }
-
-
-def _headline_table(pdf: _BriefingPdf, brief: Briefing) -> None:
-    pdf.set_font(FONT, "", 8)
+def _headline_table(pdf: Document, brief: Briefing) -> None:
+    pdf.use_font("", 8)
     pdf.set_draw_color(*RULE)
-    columns = ["Figure", *([brief.district_name] if brief.district_name else []), PROVINCE]
-    widths = (52, 24, 26, 84) if brief.district_name else (58, 28, 100)
-    with pdf.table(col_widths=widths, **_table_style()) as table:
-        head = table.row()
-        for column in (*columns, "Source (year)"):
-            head.cell(column)
+    district = [brief.district_name] if brief.district_name else []
+    province = language.name("province", "KP", PROVINCE, pdf.text_lang)
+    widths = [52, 24, 26, 84] if brief.district_name else [58, 28, 100]
+    with pdf.table(col_widths=pdf.ordered(widths), **table_style(pdf)) as table:
+        pdf.table_row(
+            table,
+            [
+                (c, {})
+                for c in (pdf.t(N_("Figure")), *district, province, pdf.t(N_("Source (year)")))
+            ],
+        )
         for row in brief.headlines:
-            cells = table.row()
-            cells.cell(row.label)
-            if brief.district_name:
-                cells.cell(row.district or summaries.NO_DATA, style=FontFace(emphasis="BOLD"))
-            cells.cell(row.province)
             source = f"{row.source} ({row.year})" if row.year else row.source or "—"
-            cells.cell(source, style=FontFace(size_pt=6.5, color=MUTED))
+            cells = [(row.label, {})]
+            if brief.district_name:
+                shown = no_data(pdf, row.district or summaries.NO_DATA)
+                cells.append((shown, {"style": FontFace(emphasis="BOLD")}))
+            cells.append((no_data(pdf, row.province), {}))
+            cells.append((source, {"style": FontFace(size_pt=6.5, color=MUTED)}))
+            pdf.table_row(table, cells)
 
 
-def _rank_table(pdf: _BriefingPdf, title: str, rows: list[RankRow], brief: Briefing) -> None:
-    pdf.set_font(FONT, "B", 8.5)
-    pdf.cell(0, 5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 8)
-    with pdf.table(col_widths=(10, 48, 26), width=84, align="LEFT", **_table_style()) as table:
-        head = table.row()
-        for column in ("Rank", "District", "per 1,000"):
-            head.cell(column)
+def _rank_table(pdf: Document, title: str, rows: list[RankRow], brief: Briefing) -> None:
+    pdf.use_font("B", 8.5)
+    pdf.cell(0, 5, title, align=pdf.align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.use_font("", 8)
+    widths = pdf.ordered([10, 48, 26])
+    with pdf.table(col_widths=widths, width=84, align="LEFT", **table_style(pdf)) as table:
+        headings(pdf, table, [N_("Rank"), N_("District"), N_("per 1,000")])
         for row in rows:
             own = row.district_code == brief.district_code
             style = FontFace(emphasis="BOLD", fill_color=(255, 236, 230)) if own else None
-            cells = table.row(style=style)
-            cells.cell(row.rank_text)
-            cells.cell(row.district_name)
-            cells.cell(row.shown, align="RIGHT")
+            cells = [(row.rank_text, {}), (row.district_name, {}), (row.shown, {"align": "RIGHT"})]
+            pdf.table_row(table, cells, style=style)
     pdf.ln(2)
 
 
@@ -169,17 +92,22 @@ def _layer_name(layer: DistrictLayer) -> str:
     return layer.source if layer.kind == "tile_grid" else Path(layer.source).name
 
 
-def _map_and_ranking(pdf: _BriefingPdf, brief: Briefing, layer: DistrictLayer) -> None:
+def _map_and_ranking(pdf: Document, brief: Briefing, layer: DistrictLayer) -> None:
     from kp_dash.views import static_charts
 
-    pdf.heading("Digital uptake by district" + (f", {brief.period}" if brief.period else ""))
+    if brief.period:
+        pdf.heading(pdf.t(N_("Digital uptake by district, {period}"), period=brief.period))
+    else:
+        pdf.heading(pdf.t(N_("Digital uptake by district")))
+    unit = pdf.t(N_("per 1,000 eligible people"))
     png = static_charts.district_map_png(
         layer,
         brief.map_values,
         highlight=brief.district_code,
         value_format="{:,.1f}",
-        legend_title="per 1,000 eligible people",
+        legend_title="" if pdf.rtl else unit,
         size_mm=MAP_SIZE_MM,
+        legend=not pdf.rtl,  # matplotlib cannot shape Urdu: the PDF draws that legend
     )
     top_y = pdf.get_y()
     pdf.image(
@@ -188,94 +116,147 @@ def _map_and_ranking(pdf: _BriefingPdf, brief: Briefing, layer: DistrictLayer) -
         y=top_y,
         w=MAP_SIZE_MM[0],
         h=MAP_SIZE_MM[1],
-        alt_text="Map of digital uptake per 1,000 eligible people by district",
+        alt_text=pdf.t(N_("Map of digital uptake per 1,000 eligible people by district")),
     )
+    if pdf.rtl:
+        _map_legend(pdf, brief, unit, top_y)
     column_x = MARGIN_MM + MAP_SIZE_MM[0] + 8
     pdf.set_left_margin(column_x)
     pdf.set_xy(column_x, top_y)
     if brief.top:
         _rank_table(pdf, brief.rank_title, brief.top, brief)
         if brief.bottom:
-            _rank_table(pdf, "Lowest uptake", brief.bottom, brief)
+            _rank_table(pdf, pdf.t(N_("Lowest uptake")), brief.bottom, brief)
     else:
-        pdf.paragraph("No usage data for this selection: no district ranking.")
+        pdf.paragraph(pdf.t(N_("No usage data for this selection: no district ranking.")))
     if brief.small_note:
         pdf.paragraph(brief.small_note, size=6.5, colour=MUTED)
-    caption = (
-        f"Map: {_layer_name(layer)}"
-        + ("; one hexagon per district, not real boundaries" if layer.kind == "tile_grid" else "")
-        + ". Grey: no data (never zero). "
-        + brief.outside_note
-        + (f"{brief.district_name} outlined in red." if brief.district_name else "")
-    )
-    pdf.paragraph(caption.strip(), size=6.5, colour=MUTED)
+    pdf.paragraph(_map_caption(pdf, brief, layer), size=6.5, colour=MUTED)
     pdf.set_left_margin(MARGIN_MM)
     pdf.set_xy(MARGIN_MM, max(pdf.get_y(), top_y + MAP_SIZE_MM[1]) + 2)
 
 
-def _targets_section(pdf: _BriefingPdf, brief: Briefing) -> None:
-    pdf.heading("Targets off track")
+def _map_caption(pdf: Document, brief: Briefing, layer: DistrictLayer) -> str:
+    parts = [pdf.t(N_("Map: {layer}"), layer=_layer_name(layer))]
+    if layer.kind == "tile_grid":
+        parts[0] += pdf.t(N_("; one hexagon per district, not real boundaries"))
+    parts.append(pdf.t(N_("Grey: no data (never zero).")))
+    parts.append(brief.outside_note.strip())
+    if brief.district_name:
+        parts.append(pdf.t(N_("{district} outlined in red."), district=brief.district_name))
+    return " ".join(
+        part for part in (pdf.t(N_("{sentence}."), sentence=parts[0]), *parts[1:]) if part
+    )
+
+
+def _map_legend(pdf: Document, brief: Briefing, unit: str, top_y: float) -> None:
+    """The map's classes drawn by the PDF, in the map's lower right corner: a colour swatch and
+    its range, "No data" in the PDF's language."""
+    from kp_dash.views import maps
+
+    values = brief.map_values.drop_duplicates("district_code")["value"]
+    _, legend = maps.colour_classes(values, value_format="{:,.1f}")
+    row_mm, width = 3.4, 30.0
+    x = MARGIN_MM + MAP_SIZE_MM[0] - width
+    y = top_y + MAP_SIZE_MM[1] - row_mm * (len(legend) + 1)
+    pdf.use_font("", 5.5)
+    pdf.set_xy(x, y)
+    pdf.cell(width, row_mm, unit, align="R")
+    for index, (label, colour) in enumerate(legend, start=1):
+        swatch_y = y + index * row_mm
+        pdf.set_fill_color(*(int(colour[i : i + 2], 16) for i in (1, 3, 5)))
+        pdf.rect(x + width - 3, swatch_y + 0.6, 3, 2.2, style="F")
+        pdf.set_xy(x, swatch_y)
+        pdf.cell(width - 4, row_mm, no_data(pdf, label), align="R")
+    pdf.set_fill_color(255, 255, 255)  # tables fill their cells with the current colour
+
+
+def _targets_section(pdf: Document, brief: Briefing) -> None:
+    pdf.heading(pdf.t(N_("Targets off track")))
     pdf.paragraph(brief.targets_note)
     if brief.targets.empty:
         return
     pdf.ln(1)
-    pdf.set_font(FONT, "", 7.5)
+    pdf.use_font("", 7.5)
     pdf.set_draw_color(*RULE)
-    columns = ("District", "Service", "Metric", "Period", "Target", "Actual", "Attained", "Status")
-    with pdf.table(col_widths=(30, 30, 34, 16, 18, 18, 20, 20), **_table_style()) as table:
-        head = table.row()
-        for column in columns:
-            head.cell(column)
+    columns = [
+        N_("District"),
+        N_("Service"),
+        N_("Metric"),
+        N_("Period"),
+        N_("Target"),
+        N_("Actual"),
+        N_("Attained"),
+        N_("Status"),
+    ]
+    widths = pdf.ordered([30, 30, 34, 16, 18, 18, 20, 20])
+    with pdf.table(col_widths=widths, **table_style(pdf)) as table:
+        headings(pdf, table, columns)
         for row in brief.targets.itertuples(index=False):
-            cells = table.row()
-            cells.cell(str(row.district_name or PROVINCE))
-            cells.cell(str(row.service_code))
-            cells.cell(str(row.metric))
-            cells.cell(str(row.period))
-            for value in (row.target, row.actual):
-                cells.cell("—" if pd.isna(value) else f"{value:,.1f}", align="RIGHT")
-            attained = row.attainment_pct
-            cells.cell("—" if pd.isna(attained) else f"{attained:.0f} %", align="RIGHT")
-            colour = STATUS_INK.get(str(row.status), INK)
-            cells.cell(str(row.status), style=FontFace(emphasis="BOLD", color=colour))
+            pdf.table_row(table, _target_cells(pdf, row))
+
+
+def _target_cells(pdf: Document, row: Any) -> list[tuple[str, dict]]:
+    lang = pdf.text_lang
+    if pd.isna(row.district_code):
+        district = language.name("province", "KP", PROVINCE, lang)
+    else:
+        district = language.name("district", row.district_code, row.district_name, lang)
+    attained = row.attainment_pct
+    colour = STATUS_INK.get(str(row.status), INK)
+    return [
+        (district, {}),
+        (language.name("service", row.service_code, row.service_code, lang), {}),
+        (language.text(_metric_label(str(row.metric)), lang) if pdf.rtl else str(row.metric), {}),
+        (str(row.period), {}),
+        *(
+            ("—" if pd.isna(value) else f"{value:,.1f}", {"align": "RIGHT"})
+            for value in (row.target, row.actual)
+        ),
+        ("—" if pd.isna(attained) else f"{attained:.0f} %", {"align": "RIGHT"}),
+        (pdf.t(str(row.status)), {"style": FontFace(emphasis="BOLD", color=colour)}),
+    ]
+
+
+def _metric_label(code: str) -> str:
+    from kp_dash.numbers import registry
+
+    metric = registry.REGISTRY.get(code)
+    return metric.label if metric is not None else code
 
 
 def render_pdf(brief: Briefing, layer: DistrictLayer) -> bytes:
     """Lay the briefing out on A4: a second page only when the content needs one."""
-    footer = " · ".join(p for p in (brief.title, brief.period or "no usage data") if p)
-    pdf = _BriefingPdf(brief.demo, footer)
-    pdf.set_title(brief.title)
-    pdf.set_author("KP Digital Inclusion Dashboard")
-    pdf.set_creator("kp_dash (fpdf2)")
-    pdf.add_page()
+    no_usage = language.text(N_("no usage data"), brief.lang)
+    footer = " · ".join(p for p in (brief.title, brief.period or no_usage) if p)
+    pdf = document(brief.title, brief.subtitle, brief.demo, footer, brief.lang)
 
-    pdf.set_font(FONT, "B", 15)
-    pdf.multi_cell(0, 7, brief.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.paragraph(brief.subtitle, size=8.5, colour=MUTED)
-
-    pdf.heading(
-        "Headline figures"
-        + (f": {brief.district_name} and the province" if brief.district_name else "")
-    )
+    if brief.district_name:
+        heading = pdf.t(
+            N_("Headline figures: {district} and the province"), district=brief.district_name
+        )
+    else:
+        heading = pdf.t(N_("Headline figures"))
+    pdf.heading(heading)
     _headline_table(pdf, brief)
     if not brief.has_usage:
         pdf.ln(1)
-        pdf.paragraph(NO_USAGE, style="B")
+        pdf.paragraph(pdf.t(NO_USAGE), style="B")
     if brief.district_note:
         pdf.ln(1)
         pdf.paragraph(brief.district_note)
 
     _map_and_ranking(pdf, brief, layer)
 
-    pdf.heading("Key messages")
+    pdf.heading(pdf.t(N_("Key messages")))
     if brief.messages:
         for message in brief.messages:
             pdf.bullet(message.text)
     else:
-        pdf.paragraph("No key messages: they need usage data for the selection.")
+        pdf.paragraph(pdf.t(N_("No key messages: they need usage data for the selection.")))
     _targets_section(pdf, brief)
 
-    pdf.heading("Sources")
+    pdf.heading(pdf.t(N_("Sources")))
     pdf.paragraph(" · ".join(brief.sources), size=7)
     return bytes(pdf.output())
 
@@ -289,12 +270,14 @@ def briefing_pdf(
     month_to: str | None = None,
     layer: DistrictLayer | None = None,
     allowed: tuple[str, ...] = (),
+    lang: str = language.DEFAULT,
 ) -> bytes:
     """The printable A4 briefing as PDF bytes, built offline (no browser): headline figures, a
     district map, top and bottom districts, key messages, targets off track and sources.
     `district` is a name, alias or P-code (None: the province); unknown names raise ValueError
     with a suggestion. `layer` defaults to `geo.district_layer()`. With `allowed` (a district
-    officer's P-codes) only those districts' figures are printed; province totals stay."""
+    officer's P-codes) only those districts' figures are printed; province totals stay. `lang`:
+    the language it is written in (Urdu: right to left)."""
     from kp_dash.store import geo
 
     if layer is None:
@@ -305,8 +288,9 @@ def briefing_pdf(
         service=service,
         month_from=month_from,
         month_to=month_to,
-        layer_source=f"Map geometry: {_layer_name(layer)}",
+        layer_source=language.say(N_("Map geometry: {layer}"), lang, layer=_layer_name(layer)),
         allowed=allowed,
+        lang=lang,
     )
     return render_pdf(brief, layer)
 
@@ -328,36 +312,31 @@ class MemoSection:
 
 
 def memo_pdf(
-    title: str, subtitle: str, sections: list[MemoSection], sources: list[str], demo: bool
+    title: str,
+    subtitle: str,
+    sections: list[MemoSection],
+    sources: list[str],
+    demo: bool,
+    lang: str = language.DEFAULT,
 ) -> bytes:
-    """A short A4 memo in the briefing's style (planning exports): real text, offline."""
-    pdf = _BriefingPdf(demo, title)
-    pdf.set_title(title)
-    pdf.set_author("KP Digital Inclusion Dashboard")
-    pdf.set_creator("kp_dash (fpdf2)")
-    pdf.add_page()
-    pdf.set_font(FONT, "B", 15)
-    pdf.multi_cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.paragraph(subtitle, size=8.5, colour=MUTED)
+    """A short A4 memo in the briefing's style (planning exports): real text, offline, written
+    in `lang` by its caller and laid out in that language's direction."""
+    pdf = document(title, subtitle, demo, title, lang)
     for section in sections:
         pdf.heading(section.heading)
         if section.text:
             pdf.paragraph(section.text)
         if section.table is not None and not section.table.empty:
             _memo_table(pdf, section.table)
-    pdf.heading("Sources")
+    pdf.heading(pdf.t(N_("Sources")))
     pdf.paragraph(" · ".join(sources) or "—", size=7)
     return bytes(pdf.output())
 
 
-def _memo_table(pdf: _BriefingPdf, frame: pd.DataFrame) -> None:
-    pdf.set_font(FONT, "", 7.5)
-    with pdf.table(**_table_style()) as table:
-        head = table.row()
-        for column in frame.columns:
-            head.cell(str(column))
+def _memo_table(pdf: Document, frame: pd.DataFrame) -> None:
+    pdf.use_font("", 7.5)
+    with pdf.table(**table_style(pdf)) as table:
+        pdf.table_row(table, [(str(column), {}) for column in frame.columns])
         for values in frame.itertuples(index=False):
-            cells = table.row()
-            for value in values:
-                cells.cell("" if pd.isna(value) else str(value))
+            pdf.table_row(table, [("" if pd.isna(value) else str(value), {}) for value in values])
     pdf.ln(2)

@@ -62,16 +62,17 @@ def district_map_figure(
     value_format: str = "{:,.1f}",
     legend_title: str = "",
     size_mm: tuple[float, float] = (90.0, 95.0),
+    legend: bool = True,
 ) -> Figure:
     """A choropleth of `values` (district_code, value; NaN or missing = "No data") over the
     layer's polygons, the `highlight` district (a P-code) outlined, and a class legend."""
     gdf = layer.gdf.reset_index(drop=True)
     by_code = values.drop_duplicates("district_code").set_index("district_code")["value"]
     numbers = pd.to_numeric(gdf["district_code"].map(by_code), errors="coerce").astype(float)
-    labels, legend = colour_classes(
+    labels, classes = colour_classes(
         numbers, higher_is_better=higher_is_better, value_format=value_format
     )
-    colours = dict(legend)
+    colours = dict(classes)
 
     figure = Figure(figsize=(size_mm[0] / MM_PER_INCH, size_mm[1] / MM_PER_INCH))
     axes = figure.add_axes((0, 0, 1, 1))
@@ -112,10 +113,10 @@ def district_map_figure(
     axes.set_ylim(south - pad, north + pad)
     # lon/lat degrees: shrink longitude by cos(latitude) so shapes keep their proportions
     axes.set_aspect(1 / math.cos(math.radians((south + north) / 2)))
-    if legend:
+    if legend and classes:  # without: the caller draws the legend itself (shaped Urdu text)
         handles = [
             Patch(facecolor=colour, edgecolor="#666666", linewidth=0.3, label=name)
-            for name, colour in legend
+            for name, colour in classes
         ]
         axes.legend(
             handles=handles,
@@ -138,6 +139,7 @@ def district_map_png(
     legend_title: str = "",
     size_mm: tuple[float, float] = (90.0, 95.0),
     dpi: int = 200,
+    legend: bool = True,
 ) -> bytes:
     """`district_map_figure` as PNG bytes."""
     figure = district_map_figure(
@@ -148,5 +150,6 @@ def district_map_png(
         value_format=value_format,
         legend_title=legend_title,
         size_mm=size_mm,
+        legend=legend,
     )
     return to_png(figure, dpi)

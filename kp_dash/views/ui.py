@@ -287,10 +287,16 @@ def source_caption(frame: pd.DataFrame, sources: source_list.SourceList) -> None
 def download_briefing(page: PageContext, key: str, district: str | None = None) -> None:
     """A button for the printable briefing (analysts and up); the PDF is built when clicked
     (about a second), then cached per database, district, selection and the user's districts."""
-    label = "Printable briefing for this district (PDF)" if district else "Printable briefing (PDF)"
-    name = f"kp-briefing-{district}.pdf" if district else "kp-briefing.pdf"
+    label = (
+        N_("Printable briefing for this district (PDF)")
+        if district
+        else N_("Printable briefing (PDF)")
+    )
+    lang = language_ui.current()
+    suffix = "" if lang == "en" else f"-{lang}"
+    name = f"kp-briefing-{district}{suffix}.pdf" if district else f"kp-briefing{suffix}.pdf"
     selection = page.selection
-    make = functools.partial(cached.briefing_pdf, page, district, *selection.period)
+    make = functools.partial(cached.briefing_pdf, page, district, *selection.period, lang=lang)
     what = f"{selection.service_label} · {selection.period_label}"
     download_pdf(page.viewer, label, make, name, key, what)
 
@@ -302,7 +308,9 @@ def download_pdf(
     if not viewer.may("analyst"):
         return
     data = audited(viewer, audit.BriefingDownloaded, f"{name} · {what}", make)
-    st.download_button(label, data, name, "application/pdf", key=key, on_click="ignore")
+    st.download_button(
+        language_ui.t(label), data, name, "application/pdf", key=key, on_click="ignore"
+    )
 
 
 def audited(

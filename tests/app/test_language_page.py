@@ -68,3 +68,23 @@ def test_choosing_urdu_in_the_sidebar_keeps_it_in_the_address(on_demo):
 def test_an_unknown_language_in_the_address_reads_english(on_demo):
     at = run("pages/3_Quality.py", "<script>")
     assert not at.exception and at.title[0].value == "Data quality"
+
+
+def test_the_briefing_button_speaks_urdu_and_hands_out_the_urdu_briefing(on_demo, monkeypatch):
+    from kp_dash.views import cached, ui
+
+    offered, asked = {}, []
+    download_pdf = ui.download_pdf
+
+    def remember(viewer, label, make, name, key, what):
+        offered.update(make=make, name=name)
+        download_pdf(viewer, label, make, name, key, what)
+
+    monkeypatch.setattr(ui, "download_pdf", remember)
+    monkeypatch.setattr(cached, "briefing_pdf", lambda *a, **k: asked.append(k) or b"%PDF")
+    at = run("pages/0_Home.py", "ur")
+    assert not at.exception
+    (button,) = [b for b in at.get("download_button") if b.proto.id.endswith("home_briefing_pdf")]
+    assert button.proto.label == "قابل طباعت بریفنگ (PDF)"
+    assert offered["name"] == "kp-briefing-ur.pdf"
+    assert offered["make"]() == b"%PDF" and asked == [{"lang": "ur"}]

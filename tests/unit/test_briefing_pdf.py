@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from kp_dash.numbers import metrics, registry, summaries, trends
 from kp_dash.store import build, config, db, geo, intake
-from kp_dash.views import briefing, pdf_layout, static_charts
+from kp_dash.views import briefing, pdf_document, pdf_layout, static_charts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -78,7 +78,7 @@ def test_district_briefing_text_is_searchable(demo_con, bajaur_pdf) -> None:
 def test_demonstration_notice_on_every_page(bajaur_pdf) -> None:
     pages = pdf_pages(bajaur_pdf)
     assert 1 <= len(pages) <= 2
-    assert all(pdf_layout.DEMO_NOTICE in page for page in pages)
+    assert all(pdf_document.DEMO_NOTICE in page for page in pages)
 
 
 def test_a_map_image_is_embedded(bajaur_pdf) -> None:
@@ -121,7 +121,7 @@ def test_fixture_briefing_figures_by_hand(small_db, layer) -> None:
     # Peshawar 230 / 3,000, Bajaur 15 / 1,000, province 245 / 4,000 digital uses per 1,000
     assert "76.67" in text and "15.00" in text and "61.25" in text
     assert "1 Peshawar 76.67" in text and "2 Bajaur 15.00" in text
-    assert pdf_layout.DEMO_NOTICE not in text
+    assert pdf_document.DEMO_NOTICE not in text
     assert "Fixture returns" in text and "Fixture census" in text
 
 
@@ -139,7 +139,7 @@ def test_empty_database_says_there_is_no_usage(empty_db, layer) -> None:
     assert access in text  # census and survey figures exist without usage
     assert "No usage data for this selection" in text
     assert "Sources" in text and "PBS Census 2023" in text
-    assert pdf_layout.DEMO_NOTICE not in text
+    assert pdf_document.DEMO_NOTICE not in text
 
 
 @pytest.mark.parametrize(

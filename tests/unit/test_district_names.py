@@ -19,7 +19,7 @@ NAMES = Path(__file__).parents[1] / "fixtures" / "field" / "names"
 TODAY = date(2026, 11, 26)
 EXPECTED_COLUMNS = ["month_start", "district_code", "service_code", "channel", "sex", "area"]
 EXPECTED_COLUMNS += ["age_band", "disability", "transactions", "users"]
-HAND_TABLES = ("district_spellings.csv", "district_successors.csv")
+HAND_TABLES = ("district_spellings.csv", "district_successors.csv", "names_ur.csv")
 
 # The 35 census districts in Urdu script, written out by hand.
 URDU_35 = {

@@ -15,7 +15,7 @@ import pytest
 
 from kp_dash import cli
 from kp_dash.store import accounts, backup, batches, config, geo, health, intake
-from kp_dash.views import language, pdf_layout
+from kp_dash.views import language, pdf_document
 
 ROOT = Path(__file__).parents[2]
 SMALL_USAGE = ROOT / "tests" / "fixtures" / "usage_small.csv"
@@ -174,14 +174,18 @@ def test_boundaries_that_miss_a_district_are_a_fault(healthy, capsys, monkeypatc
 
 
 def test_a_missing_font_is_a_fault(healthy, capsys, monkeypatch):
-    monkeypatch.setitem(pdf_layout._FONT_FILES, "B", "NoSuchFont.ttf")
+    monkeypatch.setitem(pdf_document._FONT_FILES, "B", "NoSuchFont.ttf")
     (line,) = faults(doctor(capsys)[1])
     assert line.startswith("FAULT  fonts: the briefing's font ") and "NoSuchFont.ttf" in line
 
 
 def test_a_missing_urdu_font_is_a_fault(healthy, capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(language, "FONT_DIR", tmp_path)
-    (line,) = faults(doctor(capsys)[1])
+    *briefing, line = faults(doctor(capsys)[1])
+    names = ("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf")
+    assert len(briefing) == len(names)
+    for found, name in zip(briefing, names, strict=True):  # then the font library's reason
+        assert found.startswith(f"FAULT  fonts: the briefing's font {tmp_path / name}: ")
     assert line == (
         f"FAULT  fonts: the Urdu font NotoNastaliqUrdu-Regular.ttf, NotoNastaliqUrdu-Bold.ttf "
         f"is missing from {tmp_path}: `apt-get install fonts-noto-core`"

@@ -7,6 +7,7 @@ import re
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -105,3 +106,44 @@ def test_the_urdu_font_is_served_by_the_app(client):
 )
 def test_only_the_listed_fonts_are_served(client, name):
     assert client.get(f"{routes.FONT_PATH}/{name}").status_code == 404
+
+
+def test_every_register_name_has_its_urdu_and_a_district_reads_back_to_its_code():
+    from kp_dash.store import local_names
+    from kp_dash.store.config import SEED_DIR
+    from kp_dash.store.districts import DistrictResolver
+
+    districts = pd.read_csv(SEED_DIR / "districts.csv")
+    services = pd.read_csv(SEED_DIR / "services.csv")
+    wanted = {
+        ("province", "KP"),
+        *(("district", code) for code in districts["district_code"]),
+        *(("division", name) for name in districts["division"]),
+        *(("service", code) for code in services["service_code"]),
+        *(("sector", code) for code in services["sector"]),
+    }
+    urdu = language.names("ur")
+    assert wanted - set(urdu) == set()
+    assert {kind for kind, _ in urdu} <= set(local_names.KINDS)
+    assert all(ARABIC_LETTER.search(n) and not LATIN_WORD.search(n) for n in urdu.values())
+    resolver = DistrictResolver.from_seed()
+    for code in districts["district_code"]:
+        assert resolver.resolve(urdu["district", code]).district_code == code, code
+    assert len({urdu["district", code] for code in districts["district_code"]}) == 35
+
+
+def test_a_name_falls_back_to_english_and_english_keeps_the_register_name():
+    assert language.name("district", "PK528", "Peshawar", "ur") == "پشاور"
+    assert language.name("division", "Hazara", "Hazara", "ur") == "ہزارہ"
+    assert language.name("district", "PK999", "Elsewhere", "ur") == "Elsewhere"
+    assert language.name("district", "PK528", "Peshawar", "en") == "Peshawar"
+    assert language.name("district", None, None, "ur") == ""
+
+
+def test_a_translation_keeps_every_placeholder_of_its_english():
+    placeholder = re.compile(r"\{(\w*)\}")
+    for english, translated in language.catalogue("ur").items():
+        assert sorted(placeholder.findall(translated)) == sorted(placeholder.findall(english)), (
+            english
+        )
+    assert language.say("{first} to {last}", "ur", first="مارچ", last="اپریل") == "مارچ تا اپریل"
