@@ -319,8 +319,19 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except ValueError as error:
         say(str(error))
         return EXIT_USAGE
-    print_table(table, args.format)
+    print_table(_named_in(table, args.lang), args.format)
     return EXIT_OK
+
+
+def _named_in(table, lang: str):
+    """The table with its district names in `lang` (codes and columns stay as they are)."""
+    from kp_dash.views import language
+
+    names = [
+        language.name("district", c, n, lang)
+        for c, n in table[["district_code", "district_name"]].itertuples(index=False)
+    ]
+    return table.assign(district_name=names)
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -457,6 +468,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="month_from", type=_month)
     p.add_argument("--to", dest="month_to", type=_month)
     p.add_argument("--db", type=Path)
+    p.add_argument("--lang", choices=("en", "ur"), default="en", help="district names in Urdu: ur")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--no-rebuild", action="store_true", help=NO_REBUILD_HELP)
     p.set_defaults(func=cmd_plan)

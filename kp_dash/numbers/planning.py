@@ -20,12 +20,15 @@ import pandas as pd
 
 from kp_dash.numbers import analysis, source_texts
 from kp_dash.store import db
+from kp_dash.store.marks import N_
 
-FACTORS: dict[str, str] = {
-    "unserved": "People the service cannot reach online",
-    "access_gap": "Added users expected with access at the provincial median",
-    "merged_female": "Share of eligible people left out who are women or live in merged districts",
-    "coverage_gap": "People without 4G coverage",
+FACTORS: dict[str, str] = {  # marked: the Planning page and memo show them in Urdu too
+    "unserved": N_("People the service cannot reach online"),
+    "access_gap": N_("Added users expected with access at the provincial median"),
+    "merged_female": N_(
+        "Share of eligible people left out who are women or live in merged districts"
+    ),
+    "coverage_gap": N_("People without 4G coverage"),
 }
 DEFAULT_WEIGHTS: dict[str, float] = {
     "unserved": 0.4,
@@ -34,7 +37,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "coverage_gap": 0.1,
 }
 COVERAGE_INDICATOR = "coverage_4g_pct"
-MISSING_COVERAGE = (
+MISSING_COVERAGE = N_(
     "Load an `indicators` file with coverage_4g_pct for every district (group all, unit pct) "
     "to see people without 4G coverage and the coverage gap factor."
 )

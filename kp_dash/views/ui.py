@@ -20,6 +20,8 @@ from kp_dash.views import (
     cached,
     disclosure,
     exports,
+    key_messages,
+    language,
     language_ui,
     markdown,
     plan_page,
@@ -191,7 +193,8 @@ class Selection:
     service: str | None
     month_from: str | None
     month_to: str | None
-    service_label: str = ALL_SERVICES
+    service_label: str = ALL_SERVICES  # in the session's language
+    lang: str = "en"
 
     @property
     def period(self) -> tuple[str | None, str | None, str | None]:
@@ -201,12 +204,8 @@ class Selection:
     @property
     def period_label(self) -> str:
         if not self.month_from:
-            return "no usage period"
-        return (
-            self.month_from
-            if self.month_from == self.month_to
-            else (f"{self.month_from} to {self.month_to}")
-        )
+            return language.text(N_("no usage period"), self.lang)
+        return key_messages.period_text(self.month_from, self.month_to, self.lang)
 
 
 def url_choice(name: str, options: Sequence, default: object) -> object:
@@ -234,29 +233,30 @@ def sidebar_selection(reading: Reading, info: dict[str, str]) -> Selection:
     """Service and period filters, shared by every page (same keys, so choices persist) and kept
     in the URL (`service`, `from`, `to`)."""
     services = cached.table(reading, "services")
-    names = dict(zip(services["service_code"], services["service_name"], strict=True))
+    lang = language_ui.current()
+    names = {ALL_CODE: language_ui.t(ALL_SERVICES)} | {
+        code: language.name("service", code, name, lang)
+        for code, name in zip(services["service_code"], services["service_name"], strict=True)
+    }
     # "all" rather than None: a selectbox shows None as an empty placeholder
     _start_from_url("service", url_choice("service", list(names), ALL_CODE))
     choice = st.sidebar.selectbox(
-        language_ui.t(SERVICE_LABEL),
-        [ALL_CODE, *names],
-        key="service",
-        format_func=lambda c: language_ui.t(ALL_SERVICES) if c == ALL_CODE else names[c],
+        language_ui.t(SERVICE_LABEL), list(names), key="service", format_func=names.get
     )
     code = None if choice == ALL_CODE else choice
     keep_in_url("service", code)
     months = summaries.month_options(info.get("first_month"), info.get("last_month"))
-    label = names.get(code, ALL_SERVICES)
+    label = names[choice]
     if not months:
         st.sidebar.caption(language_ui.t(NO_PERIOD))
-        return Selection(code, None, None, label)
+        return Selection(code, None, None, label, lang)
     # the URL holds the current choice after the first run, so the default follows the widget
     start, end = st.sidebar.select_slider(
         language_ui.t(PERIOD_LABEL), months, value=_period_from_url(months), key="period"
     )
     keep_in_url("from", start)
     keep_in_url("to", end)
-    return Selection(code, start, end, label)
+    return Selection(code, start, end, label, lang)
 
 
 def _period_from_url(months: list[str]) -> tuple[str, str]:

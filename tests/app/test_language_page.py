@@ -3,6 +3,9 @@ page right to left in the font the app serves, and the choice kept in the addres
 
 from __future__ import annotations
 
+import io
+
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT, TIMEOUT_S
@@ -88,3 +91,30 @@ def test_the_briefing_button_speaks_urdu_and_hands_out_the_urdu_briefing(on_demo
     assert button.proto.label == "قابل طباعت بریفنگ (PDF)"
     assert offered["name"] == "kp-briefing-ur.pdf"
     assert offered["make"]() == b"%PDF" and asked == [{"lang": "ur"}]
+
+
+def test_the_planning_page_and_its_memo_speak_urdu(on_demo, monkeypatch):
+    from kp_dash.views import ui
+
+    offered = {}
+    download_pdf = ui.download_pdf
+
+    def remember(viewer, label, make, name, key, what):
+        offered[key] = (make, name)
+        download_pdf(viewer, label, make, name, key, what)
+
+    monkeypatch.setattr(ui, "download_pdf", remember)
+    at = run("pages/8_Planning.py", "ur")
+    assert not at.exception
+    assert [h.value for h in at.subheader][:2] == [
+        "ترجیحی وزن",
+        "ترجیح کے لحاظ سے اضلاع کی درجہ بندی — تمام خدمات، نومبر 2025 تا اکتوبر 2026",
+    ]
+    ranking = at.dataframe[0].value  # the ranking: the first table
+    assert list(ranking.columns[:3]) == ["درجہ", "ضلع", "اسکور (0–1)"]
+    assert "پشاور" in set(ranking["ضلع"]) and "Peshawar" not in set(ranking["ضلع"])
+    assert at.multiselect(key="plan_districts").label == "اضلاع"
+    make, name = offered["plan_memo"]
+    assert name == "kp-connectivity-priorities-ur.pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(make())).pages)
+    assert "ترجیح کے لحاظ سے اضلاع کی درجہ بندی" in text and "Peshawar" not in text

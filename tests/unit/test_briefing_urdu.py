@@ -8,12 +8,14 @@ from __future__ import annotations
 import io
 import re
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
 from kp_dash import cli
+from kp_dash.numbers import planning
 from kp_dash.store import db, district_rule, geo
-from kp_dash.views import key_messages, language, pdf_document, pdf_layout
+from kp_dash.views import key_messages, language, pdf_document, pdf_layout, plan_page
 
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 URDU_FULL_STOP = "\u06d4"
@@ -106,3 +108,34 @@ def test_a_district_officers_urdu_briefing_names_their_district_alone(demo_con, 
     named = [name for name in others if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)]
     assert [n for n in named if n != "خیبر"] == []
     assert "پشاور" in text and "آپ کے اضلاع" in text
+
+
+def test_plan_lang_ur_names_the_districts_in_urdu_and_keeps_every_code_and_number(capsys, demo_db):
+    assert cli.main(["plan", "--db", str(demo_db)]) == 0
+    english = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert cli.main(["plan", "--lang", "ur", "--db", str(demo_db)]) == 0
+    urdu = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(urdu.columns) == list(english.columns)
+    pd.testing.assert_frame_equal(
+        urdu.drop(columns="district_name"), english.drop(columns="district_name")
+    )
+    peshawar = urdu.loc[urdu["district_code"] == "PK528", "district_name"].item()
+    assert peshawar == "پشاور" and not urdu["district_name"].str.contains("[A-Za-z]").any()
+
+
+def test_the_planning_memo_in_urdu(demo_con):
+    factors = planning.factor_frame(demo_con, None, None, None)
+    table = plan_page.ranked(factors, planning.DEFAULT_WEIGHTS)
+    result = planning.scenario(demo_con, ["PK502"])
+    names = [language.name("district", "PK502", "Bajaur", "ur")]
+    data = plan_page.memo(
+        table, list(planning.DEFAULT_WEIGHTS), result, names, "", ["PBS Census 2023"], True, "ur"
+    )
+    pages, text = pdf_text(data)
+    assert pages == 1
+    for heading in ("ترجیح کے لحاظ سے اضلاع کی درجہ بندی", "اگر رسائی بہتر ہو جائے", "ذرائع"):
+        assert heading in text, heading
+    top = table.sort_values("rank").iloc[0]
+    assert language.name("district", top["district_code"], "", "ur") in text
+    assert "باجوڑ" in text and "Bajaur" not in text and not CONTROL.search(text)
+    assert "Districts ranked by priority" not in text
