@@ -17,22 +17,13 @@ import plotly.graph_objects as go
 import shapely
 
 from kp_dash.store.geo import DistrictLayer
+from kp_dash.views import palettes
 from kp_dash.views.maps import HATCH_LINE, NO_DATA_COLOUR, NO_DATA_LEGEND, area_figure, hatch_lines
 from kp_dash.views.uptake_access import NO_DATA, PARENT_FLAG, source_kinds
 
-# Joshua Stevens' pink-blue 3×3 scheme, keyed "uptake class-access class": access runs white to
-# teal, uptake white to pink, both high dark blue, so "connected but not using" (1-3) reads teal.
-PALETTE: dict[str, str] = {
-    "1-1": "#e8e8e8",
-    "1-2": "#ace4e4",
-    "1-3": "#5ac8c8",
-    "2-1": "#dfb0d6",
-    "2-2": "#a5add3",
-    "2-3": "#5698b9",
-    "3-1": "#be64ac",
-    "3-2": "#8c62aa",
-    "3-3": "#3b4994",
-}
+# uptake white to orange, access white to blue, both high darkest (`palettes.BIVARIATE`), so
+# "connected but not using" (1-3) reads blue and "assisted channels working" (3-1) orange
+PALETTE: dict[str, str] = palettes.BIVARIATE
 CLASS_WORDS = {1: "low", 2: "middle", 3: "high"}
 LEGEND_SIZE_PX = 260
 

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kp_dash.numbers.groups import NO_DATA
-from kp_dash.views import language
+from kp_dash.views import language, palettes
 from kp_dash.views.language import N_
 
 
@@ -104,7 +104,7 @@ def group_heatmap(matrix: pd.DataFrame) -> go.Figure:
                 zmin=0.0,
                 zmid=1.0,
                 zmax=2.0,
-                colorscale="RdBu",
+                colorscale=palettes.RATIO_SCALE,
                 colorbar={"title": {"text": "ratio<br>(1 = parity)"}},
                 hovertemplate="District: %{y}<br>Group: %{x}<br>Ratio: %{z:.2f}<extra></extra>",
                 name="ratio",
@@ -115,7 +115,7 @@ def group_heatmap(matrix: pd.DataFrame) -> go.Figure:
                 z=missing,
                 x=groups,
                 y=districts,
-                colorscale=[[0.0, "#d0d0d0"], [1.0, "#d0d0d0"]],
+                colorscale=[[0.0, palettes.NO_DATA], [1.0, palettes.NO_DATA]],
                 showscale=False,
                 hovertemplate=f"District: %{{y}}<br>Group: %{{x}}<br>Ratio: {NO_DATA}"
                 "<extra></extra>",

@@ -1,16 +1,23 @@
 """The language a session reads, chosen in the sidebar and kept in the page address (`?lang=ur`),
-so that a copied link and a reload keep it; and, in Urdu, the page turned right to left and set
-in the Nastaliq face the app serves itself (`routes.FONT_PATH`)."""
+so that a copied link and a reload keep it; and the page's style sheet: captions in a colour that
+reaches WCAG AA contrast (`palettes.CAPTION_TEXT`) and, in Urdu, the page turned right to left
+and set in the Nastaliq face the app serves itself (`routes.FONT_PATH`)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from kp_dash.views import language, routes
+from kp_dash.views import language, palettes, routes
 
 KEY = "language"  # the sidebar widget
 CHOSEN = "language_chosen"  # the session's choice, which every page's widget starts from
 LABEL = language.N_("Language")
+# Streamlit fades captions to 60 % of the text colour, below AA contrast (4.1 : 1 on white)
+READABLE_CSS = """
+<style>
+[data-testid="stCaptionContainer"] { opacity: 1; color: %(caption)s; }
+</style>
+"""
 # Nastaliq's letters rise and fall far from the line: text needs more room between lines
 RIGHT_TO_LEFT_CSS = """
 <style>
@@ -62,9 +69,15 @@ def picker() -> str:
         st.query_params.pop(language.URL_PARAM, None)
     elif st.query_params.get(language.URL_PARAM) != lang:
         st.query_params[language.URL_PARAM] = lang
-    if language.right_to_left(lang):
-        st.html(right_to_left_css())
+    st.html(page_css(lang))
     return lang
+
+
+def page_css(lang: str) -> str:
+    """The page's style sheet: readable captions, and right to left in Urdu."""
+    readable = READABLE_CSS % {"caption": palettes.CAPTION_TEXT}
+    rtl = right_to_left_css() if language.right_to_left(lang) else ""
+    return (readable + rtl).strip()  # as Streamlit sends it
 
 
 def right_to_left_css() -> str:

@@ -21,12 +21,12 @@ import shapely
 
 from kp_dash.store import config
 from kp_dash.store.geo import DistrictLayer, layer_geojson
-from kp_dash.views import scope
+from kp_dash.views import palettes, scope
 
 NO_DATA = "No data"
 NOT_GIVEN = "not given"  # source or year of a district with no row in the values
 RANGE_DASH = "\u2013"
-NO_DATA_COLOUR = "#bdbdbd"
+NO_DATA_COLOUR = palettes.NO_DATA
 NO_DATA_LEGEND = "No data (hatched grey)"
 HATCH_LINE = {"color": "#525252", "width": 1}
 HATCH_SPACING_DEG = 0.07  # about 7 km: several lines even across Peshawar
@@ -36,8 +36,6 @@ TILE_LABEL_PX = 12
 TILE_POINT_PX = (
     34  # about a hexagon's width at the default height, so a click anywhere on it counts
 )
-# ColorBrewer YlGnBu (colour-blind safe, sequential), lightest dropped: it is too close to white.
-PALETTE = ("#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
 MAP_HEIGHT_PX = 520
 LOCATOR_HEIGHT_PX = 360
 TILE_PX = 512  # both plotly's map and deck.gl use 512-pixel tiles for zoom levels
@@ -50,8 +48,7 @@ def hex_to_rgba(colour: str, alpha: int = 220) -> list[int]:
 
 def _palette(n: int, higher_is_better: bool) -> list[str]:
     """`n` colours ordered by ascending value: darker = better (or worse when lower is better)."""
-    picks = np.linspace(0, len(PALETTE) - 1, n).round().astype(int) if n > 1 else [4]
-    colours = [PALETTE[i] for i in picks]
+    colours = list(palettes.MAP_CLASSES[n])
     return colours if higher_is_better else colours[::-1]
 
 
@@ -82,7 +79,12 @@ def colour_classes(
 ) -> tuple[pd.Series, list[tuple[str, str]]]:
     """Quantile class label per value ("No data" for NaN) and the legend [(label, hex colour)].
     `breaks` drawn from more values than those shown (a district officer's map keeps the
-    province's classes) are used as given."""
+    province's classes) are used as given. At most `palettes.MAX_MAP_CLASSES` classes: more would
+    not stay apart for every reader."""
+    if n_classes > palettes.MAX_MAP_CLASSES:
+        raise ValueError(
+            f"{n_classes} classes asked for: a map draws at most {palettes.MAX_MAP_CLASSES} classes"
+        )
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     present = numbers.dropna()
     labels = pd.Series(NO_DATA, index=values.index, dtype=object)
@@ -377,11 +379,7 @@ def _finish_tiles(
     )
 
 
-LOCATOR_CLASSES = (
-    ("This district", "#225ea8"),
-    ("Same division", "#a6c8e6"),
-    ("Other districts", "#f0f0f0"),
-)
+LOCATOR_CLASSES = tuple(palettes.LOCATOR.items())
 
 
 def locator_figure(

@@ -10,11 +10,11 @@ import plotly.graph_objects as go
 
 from kp_dash.numbers import freshness, quality
 from kp_dash.store import contract
-from kp_dash.views import exports
+from kp_dash.views import exports, palettes
 
 NO_DATA = "No data"
-NO_DATA_COLOUR = "#d9d9d9"
-SHARE_COLOURS = "Blues"
+NO_DATA_COLOUR = palettes.NO_DATA
+SHARE_COLOURS = palettes.SHARE_SCALE
 # a spreadsheet runs a cell starting with these as a formula (CONTRACTS.md: neutralise)
 FORMULA_STARTS = contract.FORMULA_STARTS
 DEMO_NOTE = "Demonstration data (simulated, not real usage)"

@@ -11,9 +11,10 @@ import dataclasses
 import pandas as pd
 
 from kp_dash.store.geo import DistrictLayer
+from kp_dash.views import palettes
 
 OUTSIDE = "Outside your districts"
-OUTSIDE_COLOUR = "#ece7dc"
+OUTSIDE_COLOUR = palettes.OUTSIDE
 
 
 def mark_outside(

@@ -15,6 +15,7 @@ from kp_dash.numbers import registry
 from kp_dash.numbers.registry import Metric, ModelledMetric
 from kp_dash.numbers.trends import ALL_SERVICES, NO_TARGET, latest_month
 from kp_dash.store import config
+from kp_dash.views import palettes
 
 NO_DATA = "No data"
 NO_TARGETS = (
@@ -23,11 +24,9 @@ NO_TARGETS = (
 )
 # light fills keep the status word readable; the word itself carries the meaning too
 STATUS_COLOURS = {
-    "green": "#c7e9c0",
-    "amber": "#fee391",
-    "red": "#fcbba1",
-    NO_TARGET: "#eeeeee",
-    "no data": "#eeeeee",
+    **palettes.STATUS,
+    NO_TARGET: palettes.NO_STATUS,
+    "no data": palettes.NO_STATUS,
 }
 
 

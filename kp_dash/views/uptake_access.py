@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from kp_dash.views import palettes
 from kp_dash.views.source_list import SourceList
 
 NO_DATA = "No data"
@@ -28,8 +29,8 @@ QUADRANT_CORNERS: dict[str, tuple[str, str]] = {
     "not connected": ("left", "bottom"),
     "connected but not using": ("right", "bottom"),
 }
-DISTRICT_COLOUR = "#225ea8"
-MERGED_COLOUR = "#d95f0e"
+DISTRICT_COLOUR = palettes.DISTRICT_POINT
+MERGED_COLOUR = palettes.MERGED_POINT
 FIT_COLOUR = "#444444"
 BAND_COLOUR = "rgba(68, 68, 68, 0.15)"
 HIGHLIGHT_COLOUR = "#111111"

@@ -18,7 +18,7 @@ from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
 from kp_dash.store import batches, config, intake
-from kp_dash.views import data_page, page_registry
+from kp_dash.views import data_page, language, language_ui, page_registry
 from tests.app.conftest import ROOT, TIMEOUT_S
 
 pytestmark = pytest.mark.usefixtures("private_uploads")  # uploads apart per test
@@ -98,11 +98,14 @@ def _showing(at: AppTest, text: str) -> list[str]:
 
 
 def _html_allowed(at: AppTest) -> list[str]:
-    """Elements sent with raw HTML allowed (`unsafe_allow_html`, `st.html`)."""
+    """Elements sent with raw HTML allowed (`unsafe_allow_html`, `st.html`), but for the page's
+    own style sheet of fixed text (`language_ui.page_css`, reviewed below)."""
+    own = {language_ui.page_css(lang) for lang in language.LANGUAGES}
     return [
         f"{getattr(node, 'type', '?')}.{name}"
         for node, name, value in _shown(at)
-        if (name.endswith("allow_html") and value is True) or getattr(node, "type", "") == "html"
+        if (name.endswith("allow_html") and value is True)
+        or (getattr(node, "type", "") == "html" and value not in own)
     ]
 
 
@@ -178,10 +181,10 @@ def test_no_page_or_view_allows_raw_html() -> None:
     ]
     # reviewed: the script that sends the browser to the session route holds fixed text, a
     # route path and a ticket of URL-safe letters (tests/unit/test_sessions.py), nothing else;
-    # the right-to-left style sheet holds fixed text and the listed font files' names alone
+    # the page's style sheet holds fixed text, a colour and the listed font files' names alone
     assert found == [
         "kp_dash/views/auth.py: st.html(script, unsafe_allow_javascript=True)",
-        "kp_dash/views/language_ui.py: st.html(right_to_left_css())",
+        "kp_dash/views/language_ui.py: st.html(page_css(lang))",
     ]
 
 

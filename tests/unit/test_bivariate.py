@@ -100,9 +100,9 @@ def test_palette_is_nine_distinct_colours_with_standard_corners() -> None:
     assert sorted(palette) == [f"{u}-{a}" for u in (1, 2, 3) for a in (1, 2, 3)]
     assert len(set(palette.values())) == 9
     assert maps.NO_DATA_COLOUR not in palette.values()
-    # Stevens pink-blue: low-low lightest, high-high darkest, access teal, uptake pink
-    assert palette["1-1"] == "#e8e8e8" and palette["3-3"] == "#3b4994"
-    assert palette["1-3"] == "#5ac8c8" and palette["3-1"] == "#be64ac"
+    # low-low lightest, high-high darkest; access alone blue, uptake alone orange (each ramp's
+    # end times the other's light grey: 08·f0 ÷ 255 = 08, 51·f0 = 4c, 9c·f0 = 93)
+    assert palette["1-3"] == "#084c93" and palette["3-1"] == "#cc4401"
     lightness = {code: _luminance(colour) for code, colour in palette.items()}
     assert max(lightness, key=lightness.get) == "1-1"
     assert min(lightness, key=lightness.get) == "3-3"

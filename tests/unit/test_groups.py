@@ -310,7 +310,7 @@ def test_group_heatmap_diverges_around_one_and_greys_no_data() -> None:
     assert "Ratio: %{z:.2f}" in ratios.hovertemplate
     assert missing.z[1][0] == 1.0 and math.isnan(missing.z[0][0])
     assert groups.NO_DATA in missing.hovertemplate
-    assert {c for _, c in missing.colorscale} == {"#d0d0d0"}
+    assert {c for _, c in missing.colorscale} == {"#969696"}
 
 
 def test_unserved_table_per_district_and_province(con) -> None:
