@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kp_dash.numbers import summaries
-from kp_dash.views import cached, decks, disclosure, maps, ui
+from kp_dash.views import cached, decks, disclosure, language_ui, map_tables, maps, ui
 
 page = ui.start_page("District map", "Map")
 selection = page.selection
@@ -37,6 +37,9 @@ else:
     deck = decks.choropleth_deck(layer, values, **options)
     st.pydeck_chart(deck, key="map_deck")
 ui.map_caption(layer, sources)
+shown = {k: v for k, v in options.items() if k != "label"}
+table = map_tables.choropleth_table(layer, values, **shown, lang=language_ui.current())
+ui.map_as_table(table, "map_as_table")
 exported = disclosure.with_counts(values, frame, metric)
 ui.download_table(page.viewer, exported, f"map_{metric.code}", "map_table")
 ui.download_geojson(page.viewer, layer, exported, f"map_{metric.code}", "map")

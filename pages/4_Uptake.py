@@ -3,7 +3,7 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 
 import streamlit as st
 
-from kp_dash.views import bivariate, cached, disclosure, ui
+from kp_dash.views import bivariate, cached, disclosure, language_ui, map_tables, ui
 from kp_dash.views import uptake_access as ua
 
 page = ui.start_page("Uptake vs access", "Uptake")
@@ -60,6 +60,7 @@ with legend_column:
     st.plotly_chart(legend, key="ua_legend")
 st.caption(terciles.sentence())
 ui.map_caption(layer, sources)
+ui.map_as_table(map_tables.bivariate_table(layer, classed, language_ui.current()), "ua_map_table")
 mapped = disclosure.with_counts(ua.map_values(frame), frame)
 ui.download_geojson(page.viewer, layer, mapped, "uptake_access_map", "ua_map")
 

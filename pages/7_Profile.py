@@ -5,7 +5,16 @@ each e-service with its trend and target, excluded groups, rankings and data com
 import streamlit as st
 
 from kp_dash.numbers import profile
-from kp_dash.views import cached, inequality_view, maps, profile_tables, trends_view, ui
+from kp_dash.views import (
+    cached,
+    inequality_view,
+    language_ui,
+    map_tables,
+    maps,
+    profile_tables,
+    trends_view,
+    ui,
+)
 
 page = ui.start_page("District profile", "Profile")
 selection = page.selection
@@ -36,6 +45,8 @@ drawn = ("locator", page.stamp, cached.layer_key(layer), code)
 locator = ui.figure(page, drawn, lambda: maps.locator_figure(layer, register, code, page.outside))
 st.plotly_chart(locator, key="profile_map")
 ui.map_caption(layer, sources)
+table = map_tables.locator_table(register, code, language_ui.current())
+ui.map_as_table(table, "profile_map_table")
 
 st.subheader("Population and access")
 figures = cached.profile_part(page, "figures", code)

@@ -17,14 +17,15 @@ import plotly.graph_objects as go
 import shapely
 
 from kp_dash.store.geo import DistrictLayer
-from kp_dash.views import palettes
+from kp_dash.views import language, palettes
+from kp_dash.views.language import N_
 from kp_dash.views.maps import HATCH_LINE, NO_DATA_COLOUR, NO_DATA_LEGEND, area_figure, hatch_lines
 from kp_dash.views.uptake_access import NO_DATA, PARENT_FLAG, source_kinds
 
 # uptake white to orange, access white to blue, both high darkest (`palettes.BIVARIATE`), so
 # "connected but not using" (1-3) reads blue and "assisted channels working" (3-1) orange
 PALETTE: dict[str, str] = palettes.BIVARIATE
-CLASS_WORDS = {1: "low", 2: "middle", 3: "high"}
+CLASS_WORDS = {1: N_("low"), 2: N_("middle"), 3: N_("high")}
 LEGEND_SIZE_PX = 260
 
 
@@ -88,12 +89,12 @@ def bivariate_classes(frame: pd.DataFrame) -> tuple[pd.DataFrame, Terciles]:
     return out, Terciles(uptake_breaks, access_breaks, uptake_range, access_range)
 
 
-def class_words(code: str) -> str:
+def class_words(code: str, lang: str = language.DEFAULT) -> str:
     """A class code in words: "3-1" -> "high uptake, low access"."""
     if code not in PALETTE:
-        return NO_DATA
-    uptake, access = (int(part) for part in code.split("-"))
-    return f"{CLASS_WORDS[uptake]} uptake, {CLASS_WORDS[access]} access"
+        return language.text(NO_DATA, lang)
+    uptake, access = (language.text(CLASS_WORDS[int(part)], lang) for part in code.split("-"))
+    return language.say(N_("{uptake} uptake, {access} access"), lang, uptake=uptake, access=access)
 
 
 def _value(value: object, unit: str) -> str:
@@ -126,7 +127,7 @@ def _class_word(value: object) -> str:
     return NO_DATA.lower() if value is None or value is pd.NA else CLASS_WORDS[int(value)]
 
 
-def _layer_frame(layer: DistrictLayer, classed: pd.DataFrame) -> pd.DataFrame:
+def layer_frame(layer: DistrictLayer, classed: pd.DataFrame) -> pd.DataFrame:
     """Layer districts with their classes; a layer district with no row is "No data"."""
     rows = classed.drop_duplicates("district_code").set_index("district_code")
     frame = layer.gdf[["district_code", "district_name"]].reset_index(drop=True)
@@ -154,7 +155,7 @@ def bivariate_map(
     """The districts coloured by bivariate class (`frame` from `bivariate_classes`), "No data"
     grey and hatched; `highlight` (a district code) outlined in black on top. The legend is the
     separate square of `bivariate_legend`, so the map shows none."""
-    shown = _layer_frame(layer, frame)
+    shown = layer_frame(layer, frame)
     shown["hover"] = [_hover(r) for r in shown.itertuples(index=False)]
     legend = [*PALETTE.items(), (NO_DATA, NO_DATA_COLOUR)]
     names = {code: f"{code}: {class_words(code)}" for code in PALETTE}

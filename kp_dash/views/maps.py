@@ -22,8 +22,9 @@ import shapely
 from kp_dash.store import config
 from kp_dash.store.geo import DistrictLayer, layer_geojson
 from kp_dash.views import palettes, scope
+from kp_dash.views.language import N_
 
-NO_DATA = "No data"
+NO_DATA = N_("No data")
 NOT_GIVEN = "not given"  # source or year of a district with no row in the values
 RANGE_DASH = "\u2013"
 NO_DATA_COLOUR = palettes.NO_DATA

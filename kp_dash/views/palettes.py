@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kp_dash.store.marks import N_
+
 # a CAM02-UCS distance of 12 is several times a just-noticeable difference: two classes at that
 # distance are told apart at a glance, on screen and on paper
 MIN_DISTANCE = 12.0
@@ -52,10 +54,10 @@ BIVARIATE: dict[str, str] = {
 # green, a yellow and an orange-red that differ in lightness as well as hue
 STATUS: dict[str, str] = {"green": "#66c2a4", "amber": "#fec44f", "red": "#f46d43"}
 NO_STATUS = "#eeeeee"
-LOCATOR: dict[str, str] = {
-    "This district": "#225ea8",
-    "Same division": "#a6c8e6",
-    "Other districts": "#f0f0f0",
+LOCATOR: dict[str, str] = {  # marked: the map's table names them in the reader's language
+    N_("This district"): "#225ea8",
+    N_("Same division"): "#a6c8e6",
+    N_("Other districts"): "#f0f0f0",
 }
 DISTRICT_POINT = "#225ea8"  # the Uptake page's scatter: a district,
 MERGED_POINT = "#d95f0e"  # and a merged district

@@ -12,8 +12,9 @@ import pandas as pd
 
 from kp_dash.store.geo import DistrictLayer
 from kp_dash.views import palettes
+from kp_dash.views.language import N_
 
-OUTSIDE = "Outside your districts"
+OUTSIDE = N_("Outside your districts")
 OUTSIDE_COLOUR = palettes.OUTSIDE
 
 

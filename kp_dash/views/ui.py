@@ -454,3 +454,12 @@ def map_caption(layer: geo.DistrictLayer, sources: source_list.SourceList) -> No
         st.caption(f"District boundaries — {sources.cite([(cited, year)])}")
     elif layer.note:
         st.caption(layer.note)
+
+
+MAP_AS_TABLE = N_("The map as a table")
+
+
+def map_as_table(table: pd.DataFrame, key: str) -> None:
+    """Under a map: its data as a table, one click (or Enter on the keyboard) away."""
+    with st.expander(language_ui.t(MAP_AS_TABLE)):
+        st.dataframe(table, hide_index=True, key=key)
