@@ -60,7 +60,8 @@ with legend_column:
     st.plotly_chart(legend, key="ua_legend")
 st.caption(terciles.sentence())
 ui.map_caption(layer, sources)
-ui.map_as_table(map_tables.bivariate_table(layer, classed, language_ui.current()), "ua_map_table")
+table = map_tables.bivariate_table(layer, classed, language_ui.current(), page.outside)
+ui.map_as_table(table, "ua_map_table")
 mapped = disclosure.with_counts(ua.map_values(frame), frame)
 ui.download_geojson(page.viewer, layer, mapped, "uptake_access_map", "ua_map")
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import streamlit as st
 
 from kp_dash.store import accounts, audit, batches, network, sessions
-from kp_dash.views import markdown, page_registry, routes, sso
+from kp_dash.views import language, language_ui, markdown, page_registry, routes, sso
+from kp_dash.views.language import N_
 
 SESSION_KEY = "auth_session"  # this tab's session id (server side only)
 HANDOFF_KEY = "auth_handoff"  # a ticket for the browser's cookie, given on the next run
@@ -24,19 +25,28 @@ RUN_USER_KEY = "auth_run_user"  # the user app.py looked up, handed to this run'
 SSO_SEEN_KEY = "auth_sso_seen"
 ENDED_KEY = "auth_ended"
 SESSION_ENDED = {
-    sessions.ENDED_AFTER_HOURS: (
-        f"Your session ended after {accounts.SESSION_HOURS} hours: log in again."
-    ),
-    sessions.USER_REMOVED: "Your account was removed: ask an administrator.",
-    sessions.PASSWORD_CHANGED: "Your password was changed: log in with the new one.",
-    sessions.LOGGED_OUT: "You logged out (in this tab or another): log in again.",
+    sessions.ENDED_AFTER_HOURS: N_("Your session ended after {hours} hours: log in again."),
+    sessions.USER_REMOVED: N_("Your account was removed: ask an administrator."),
+    sessions.PASSWORD_CHANGED: N_("Your password was changed: log in with the new one."),
+    sessions.LOGGED_OUT: N_("You logged out (in this tab or another): log in again."),
 }
-ROLE_PURPOSE = {"data_manager": "data managers and administrators", "admin": "administrators"}
-OPEN_MODE_NOTE = (
+ROLE_PURPOSE = {
+    "data_manager": N_("data managers and administrators"),
+    "admin": N_("administrators"),
+}
+OPEN_MODE_NOTE = N_(
     "Open mode: no user account exists, so there is no login and this app serves this computer "
     "only (127.0.0.1). To let colleagues in, add the first user: "
     "`python -m kp_dash users add NAME --role admin`, then `make run HOST=0.0.0.0`."
 )
+
+
+def t(message: str) -> str:
+    return language_ui.t(message)
+
+
+def say(message: str, **values: object) -> str:
+    return language.say(message, language_ui.current(), **values)
 
 
 def address() -> str | None:
@@ -120,7 +130,7 @@ def require(page: str) -> accounts.User:
     """The session's user when they may open `page`; otherwise the login form or a refusal,
     and the page stops there (so a page shows nothing of its own to anyone else)."""
     if not accounts.login_mode() and not _from_this_machine():
-        st.error("This app is in open mode and serves only the computer it runs on.")
+        st.error(t(N_("This app is in open mode and serves only the computer it runs on.")))
         st.stop()
     handed = st.session_state.pop(RUN_USER_KEY, None)
     user = handed[0] if handed else session_user()  # a page run on its own looks them up
@@ -132,25 +142,31 @@ def require(page: str) -> accounts.User:
     if not allowed(page, user):
         audit.record(audit.Refused(who=user.name, page=page, address=address()))
         role = page_registry.least_role(page)
+        refusal = N_("The {page} page is for {who}; you are logged in as {name} ({role}).")
         st.error(
-            f"The {page} page is for {ROLE_PURPOSE[role]}; you are logged in as "
-            f"{user.name} ({accounts.ROLE_LABELS[user.role]})."
+            say(
+                refusal,
+                page=t(page_registry.title(page)),
+                who=t(ROLE_PURPOSE[role]),
+                name=user.name,
+                role=accounts.ROLE_LABELS[user.role],
+            )
         )
         st.stop()
     return user
 
 
 def login_form() -> None:
-    st.title("KP Digital Inclusion Dashboard")
-    st.caption("Log in to see the dashboard.")
+    st.title(t(N_("KP Digital Inclusion Dashboard")))
+    st.caption(t(N_("Log in to see the dashboard.")))
     if ended := st.session_state.pop(ENDED_KEY, None):
-        st.info(ended)
+        st.info(say(ended, hours=accounts.SESSION_HOURS))
     if st.session_state.pop(LEAVING_KEY, False):
         _go_to(routes.LOGOUT_PATH)
     with st.form("login", clear_on_submit=True):
-        name = st.text_input("Username", max_chars=64)
-        password = st.text_input("Password", type="password", max_chars=256)
-        submitted = st.form_submit_button("Log in", type="primary")
+        name = st.text_input(t(N_("Username")), max_chars=64)
+        password = st.text_input(t(N_("Password")), type="password", max_chars=256)
+        submitted = st.form_submit_button(t(N_("Log in")), type="primary")
     if submitted:
         outcome = accounts.log_in(name.strip(), password, address())
         if outcome.user is not None:
@@ -173,10 +189,10 @@ def login_form() -> None:
 
 def sidebar_account(user: accounts.User) -> None:
     if user.via == "open":
-        st.sidebar.caption(OPEN_MODE_NOTE)
+        st.sidebar.caption(t(OPEN_MODE_NOTE))
         return
-    st.sidebar.caption(f"Logged in: {markdown.inert(user.label)}")
-    if st.sidebar.button("Log out", key="auth_logout"):
+    st.sidebar.caption(say(N_("Logged in: {name}"), name=markdown.inert(user.label)))
+    if st.sidebar.button(t(N_("Log out")), key="auth_logout"):
         audit.record(audit.Logout(who=user.name, how=user.via, address=address()))
         if user.via == "sso":
             sso.logout()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kp_dash.store.geo import DistrictLayer
-from kp_dash.views import bivariate, language, maps, scope
+from kp_dash.views import bivariate, language, maps
 from kp_dash.views.language import N_
 
 DISTRICT, VALUE, CLASS, SOURCE = N_("District"), N_("Value"), N_("Class"), N_("Source (year)")
@@ -40,11 +40,11 @@ def choropleth_table(
     lang: str = language.DEFAULT,
 ) -> pd.DataFrame:
     """The district map as a table: district, value, its class (the legend's range) and source,
-    highest value first; no data last and named so; a district officer's others "Outside your
-    districts", without a value."""
+    highest value first; no data last and named so. A district officer's table holds their own
+    districts alone (a table row names a district; the map only draws the others' shapes)."""
     frame, _ = maps.classified(layer, values, unit, higher_is_better, value_format, breaks)
+    frame = frame[~frame["district_code"].isin(outside)]
     frame = frame.sort_values(["value", "district_name"], ascending=[False, True])
-    out = frame["district_code"].isin(outside)
     say = language_text(lang)
     no_data = say(maps.NO_DATA)
     table = pd.DataFrame(
@@ -55,18 +55,21 @@ def choropleth_table(
             say(SOURCE): _source(frame),
         }
     )
-    for column in (VALUE, CLASS, SOURCE):
-        table.loc[out.to_numpy(), say(column)] = say(scope.OUTSIDE) if column == CLASS else ""
     return table.reset_index(drop=True)
 
 
 def bivariate_table(
-    layer: DistrictLayer, classed: pd.DataFrame, lang: str = language.DEFAULT
+    layer: DistrictLayer,
+    classed: pd.DataFrame,
+    lang: str = language.DEFAULT,
+    outside: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """The uptake × access map as a table: district, its class in words, uptake and access,
-    in the order of the legend square (high uptake and high access first)."""
+    in the order of the legend square (high uptake and high access first); a district
+    officer's own districts alone."""
     say = language_text(lang)
     frame = bivariate.layer_frame(layer, classed)
+    frame = frame[~frame["district_code"].isin(outside)]
     frame = frame.sort_values(
         ["uptake_class", "access_class", "district_name"],
         ascending=[False, False, True],

@@ -53,6 +53,12 @@ PAGES = (
 _BY_NAME = {page.name: page for page in PAGES}
 
 
+def title(name: str) -> str:
+    """The title of the page called `name` (an unknown name: the name itself)."""
+    page = _BY_NAME.get(name)
+    return page.title if page else name
+
+
 def least_role(name: str) -> str:
     """The least role that may open the page called `name` (an unknown name: every role)."""
     page = _BY_NAME.get(name)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from tests.e2e.conftest import Server
 
@@ -128,3 +129,41 @@ def test_login_district_officer_data_manager_and_the_audit_trail(
     assert [row["who"] for row in imports] == ["pmdu.data"]
     assert "usage_good.csv: accepted 3 usage rows" in imports[0]["what"]
     assert all(row["address"] == "local" for row in trail if row["event"] == "login")
+
+
+def test_a_district_officer_keeps_urdu_across_pages_reloads_and_the_briefing(
+    own_server: Server, page: Page, wait_for_app: WaitForApp
+) -> None:
+    url = own_server.url
+    command = ["users", "add", "bajaur.officer", "--role", "analyst", "--districts", "PK502"]
+    _kp_dash(own_server, *command, "--password-stdin", stdin=PASSWORDS["bajaur.officer"] + "\n")
+    page.goto(f"{url}/Profile?district=PK502&lang=ur")
+    wait_for_app(page)
+    page.get_by_role("textbox", name="صارف نام").fill("bajaur.officer")
+    page.get_by_role("textbox", name="پاس ورڈ").fill(PASSWORDS["bajaur.officer"])
+    page.get_by_role("button", name="لاگ اِن", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="لاگ آؤٹ")).to_be_visible()
+    expect(page.get_by_role("heading", name="ضلعی خاکہ")).to_be_visible()
+    expect(page.locator(".stApp")).to_have_css("direction", "rtl")
+    assert "lang=ur" in page.url  # the cookie's round trip kept the address
+
+    page.locator(NAV_LINKS).filter(has_text="نقشہ").click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="اضلاع کا نقشہ")).to_be_visible()
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="اضلاع کا نقشہ")).to_be_visible()
+    expect(page.get_by_text("لاگ اِن: bajaur.officer")).to_be_visible()
+
+    page.goto(f"{url}/Profile?district=PK502&lang=ur")
+    wait_for_app(page)
+    button = page.get_by_role("button", name="اس ضلع کی قابل طباعت بریفنگ (PDF)")
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    assert download.value.suggested_filename == "kp-briefing-PK502-ur.pdf"
+    reader = PdfReader(download.value.path())
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "باجوڑ" in text and "کلیدی پیغامات" in text and "Key messages" not in text
+    others = ("پشاور", "سوات", "مہمند", "ایبٹ آباد", "لوئر دیر")  # neighbours and the largest
+    assert [name for name in others if name in text] == []

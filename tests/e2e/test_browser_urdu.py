@@ -1,6 +1,7 @@
 """Urdu in a real browser: `?lang=ur` turns the page right to left, sets its heading and the
 navigation in Urdu in the Nastaliq face the app serves itself, keeps Urdu on the next page and
-after a reload, and no font or other file comes from another host."""
+after a reload, and no font or other file comes from another host; every page in Urdu; a
+district officer who logs in with Urdu chosen keeps it across pages, reloads and the briefing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from kp_dash.views import page_registry
 
 pytestmark = pytest.mark.e2e
 expect.set_options(timeout=30_000)
@@ -51,3 +54,25 @@ def network_host(url: str) -> str | None:
     """The host a request goes to; None for what the page holds itself (`data:`, `blob:`)."""
     parts = urlsplit(url)
     return parts.netloc if parts.scheme in ("http", "https", "ws", "wss") else None
+
+
+ARABIC = re.compile(r"[\u0600-\u06ff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+@pytest.mark.parametrize("entry", page_registry.PAGES, ids=lambda entry: entry.name)
+def test_every_page_in_urdu_right_to_left_in_the_served_font(
+    app_url: str, page: Page, wait_for_app: WaitForApp, entry
+) -> None:
+    hosts = set()
+    page.on("request", lambda request: hosts.add(network_host(request.url)))
+    page.goto(f"{app_url}/{entry.address}?lang=ur")
+    wait_for_app(page)
+    heading = page.locator("h1").first
+    expect(heading).to_have_text(ARABIC)
+    assert not LATIN.search(heading.inner_text()), heading.inner_text()
+    expect(page.locator(".stApp")).to_have_css("direction", "rtl")
+    expect(heading).to_have_css("font-family", re.compile("Noto Nastaliq Urdu"))
+    page.wait_for_function("document.fonts.check('16px \"Noto Nastaliq Urdu\"')")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert hosts - {None} == {urlsplit(app_url).netloc}, hosts

@@ -42,14 +42,17 @@ def test_the_district_map_as_a_table(layer):
     ]
 
 
-def test_a_district_officers_table_leaves_the_others_outside(layer):
+def test_a_district_officers_table_holds_their_districts_alone(layer):
     mine = values()[values()["district_code"] == "PK528"]
     outside = frozenset({"PK501", "PK502", "PK503"})
     table = map_tables.choropleth_table(layer, mine, unit="", outside=outside)
-    rows = table.set_index("District")
-    assert rows.loc["Peshawar", "Value"] == "25.5"
-    for name in ("Abbottabad", "Bajaur", "Bannu"):
-        assert rows.loc[name].tolist() == ["", "Outside your districts", ""]
+    assert table.values.tolist() == [["Peshawar", "25.5", "25.5", "Survey B (2024)"]]
+    classed, _ = bivariate.bivariate_classes(
+        values().assign(uptake_per_1000=1.0, access_index=2.0, access_is_parent_estimate=False)
+    )
+    assert map_tables.bivariate_table(layer, classed, outside=outside).iloc[:, 0].tolist() == [
+        "Peshawar"
+    ]
 
 
 def test_the_table_in_urdu_has_urdu_headers_and_names(layer):
