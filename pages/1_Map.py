@@ -3,9 +3,11 @@
 import streamlit as st
 
 from kp_dash.numbers import summaries
-from kp_dash.views import cached, decks, disclosure, language_ui, map_tables, maps, ui
+from kp_dash.views import cached, decks, disclosure, language, language_ui, map_tables, maps, ui
+from kp_dash.views.language import N_
 
 page = ui.start_page("District map", "Map")
+t = language_ui.t
 selection = page.selection
 sources = ui.page_sources(page)
 
@@ -13,14 +15,19 @@ left, right = st.columns([3, 1])
 with left:
     metric = ui.metric_picker(key="map_metric")
 with right:
-    view = st.radio("View", ["plotly", "pydeck"], horizontal=True, key="map_view")
+    views = {"plotly": t(N_("Map")), "pydeck": t(N_("Map with proportional symbols"))}
+    view = st.radio(
+        t(N_("View")), list(views), format_func=views.get, horizontal=True, key="map_view"
+    )
 
 frame = cached.metric_frame(page, metric.code, ("district",), *selection.period)
 values = summaries.map_values(frame, cached.register(page))
 layer = ui.current_layer()
 st.caption(f"{metric.label} · {selection.service_label} · {selection.period_label}")
 if frame.empty:
-    st.info("No data for this metric, service and period: every district is shown as *No data*.")
+    st.info(
+        t(N_("No data for this metric, service and period: every district is shown as *No data*."))
+    )
 options = {
     "label": metric.label,
     "unit": metric.unit,
@@ -43,6 +50,7 @@ ui.map_as_table(table, "map_as_table")
 exported = disclosure.with_counts(values, frame, metric)
 ui.download_table(page.viewer, exported, f"map_{metric.code}", "map_table")
 ui.download_geojson(page.viewer, layer, exported, f"map_{metric.code}", "map")
-st.caption(f"{metric.formula}. Hatched grey: no data, never zero. Click a district to open it.")
+map_note = N_("{formula}. Hatched grey: no data, never zero. Click a district to open it.")
+st.caption(language.say(map_note, language_ui.current(), formula=metric.formula))
 ui.source_caption(frame, sources)
 ui.draw_sources(sources)

@@ -38,8 +38,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 COVERAGE_INDICATOR = "coverage_4g_pct"
 MISSING_COVERAGE = N_(
-    "Load an `indicators` file with coverage_4g_pct for every district (group all, unit pct) "
-    "to see people without 4G coverage and the coverage gap factor."
+    "Load an `indicators` file with `coverage_4g_pct` for every district (`group` `all`, "
+    "`unit` `pct`) to see people without 4G coverage and the coverage gap factor."
 )
 CAVEAT = "an association across districts, not a forecast of cause"
 SPREAD = 0.25

@@ -15,6 +15,7 @@ from kp_dash.store import db
 from kp_dash.store.marks import N_
 
 NO_DATA = N_("No data")
+MERGED = N_("merged (ex-FATA)")
 # joins several sources (or their years) in one text: "Demonstration data …; PBS Census 2023"
 PROFILE_COLUMN = "Profile"
 # Every source the database holds with its year: seed tables, current indicators, and the usage
@@ -89,20 +90,20 @@ def district_ranking(metric: Metric, frame: pd.DataFrame, register: pd.DataFrame
 def ranking_display(table: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     """Column names for people, value as text so "No data" reads as such."""
     shown = table.assign(
-        merged=table["is_merged"].map({True: "merged (ex-FATA)", False: ""}),
+        merged=table["is_merged"].map({True: MERGED, False: ""}),
         profile=table["district_code"].map(profile_url),
     )
     columns = ["rank", "district_name", "division", "merged", "shown", "source", "year", "profile"]
     shown = shown[columns]
     return shown.rename(
         columns={
-            "rank": "Rank",
-            "district_name": "District",
-            "division": "Division",
-            "merged": "Merged district",
+            "rank": N_("Rank"),
+            "district_name": N_("District"),
+            "division": N_("Division"),
+            "merged": N_("Merged district"),
             "shown": f"{metric.label} ({metric.unit})",
-            "source": "Source",
-            "year": "Year",
+            "source": N_("Source"),
+            "year": N_("Year"),
             "profile": PROFILE_COLUMN,
         }
     )

@@ -8,9 +8,14 @@ them. No streamlit here: the command line and the tests use it too.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
+import tomllib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import IO, Any
 
 from babel import Locale, dates, numbers
 from babel.messages.pofile import read_po
@@ -26,6 +31,10 @@ LOCALES = {"en": "en_PK", "ur": "ur_PK"}
 URL_PARAM = "lang"
 # how the texts are marked where they are written (`make messages` passes the same to pybabel)
 MESSAGE_KEYWORDS = {"N_": None, "t": None, "start_page": (1,), "title": (1,)}
+# a metric's words, defined once in kp_dash/store/sql/metrics/CODE.toml, are translated there
+METRIC_TEXTS = ("label", "unit", "formula")
+METRIC_FILES = "kp_dash/store/sql/metrics/*.toml"
+_TOML_TEXT = re.compile(r'^(\w+) = (".*")\s*$')
 # Debian's fonts-noto-core: the Nastaliq face Urdu is read in, served by the app itself
 FONT_DIR = Path("/usr/share/fonts/truetype/noto")
 FONTS = {400: "NotoNastaliqUrdu-Regular.ttf", 700: "NotoNastaliqUrdu-Bold.ttf"}
@@ -68,6 +77,26 @@ def name(kind: str, code: object, english: object, lang: str) -> str:
     English name it was given (a code the register does not know keeps its English name)."""
     shown = "" if english is None else str(english)
     return names(lang).get((kind, str(code)), shown) if lang != DEFAULT else shown
+
+
+def extract_metric_texts(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel's extraction method for a metric's definition (babel.cfg): its label, unit and
+    formula, each where its line is."""
+    for number, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        found = _TOML_TEXT.match(line)
+        if found and found.group(1) in METRIC_TEXTS:
+            yield number, None, tomllib.loads(f"v = {found.group(2)}")["v"], []
+
+
+def metric(definition: Any, lang: str) -> Any:
+    """A metric's definition with its label, unit and formula in `lang` (the code, SQL and
+    everything else as defined)."""
+    if lang == DEFAULT:
+        return definition
+    words = {name: text(getattr(definition, name), lang) for name in METRIC_TEXTS}
+    return dataclasses.replace(definition, **words)
 
 
 def say(message: str, lang: str, **values: object) -> str:

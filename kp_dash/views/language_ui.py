@@ -5,8 +5,10 @@ and set in the Nastaliq face the app serves itself (`routes.FONT_PATH`)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from kp_dash.numbers import summaries
 from kp_dash.views import language, palettes, routes
 
 KEY = "language"  # the sidebar widget
@@ -87,3 +89,23 @@ def right_to_left_css() -> str:
         for weight, name in language.FONTS.items()
     )
     return RIGHT_TO_LEFT_CSS % {"faces": faces, "family": language.FONT_FAMILY}
+
+
+def in_language(shown: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """A display table in the session's language: its headers and its cells of "No data" and
+    "merged" from the catalogue, district and division names from the register (`rows`: the
+    frame it was made from, row for row, with `district_code` and `division`)."""
+    lang = current()
+    if lang == language.DEFAULT:
+        return shown
+    shown = shown.copy()
+    codes = list(rows["district_code"])
+    for column, kind, keys in (("District", "district", codes), ("Division", "division", None)):
+        if column in shown:
+            keys = keys or list(shown[column])
+            shown[column] = [
+                language.name(kind, k, n, lang) for k, n in zip(keys, shown[column], strict=True)
+            ]
+    for fixed in (summaries.NO_DATA, summaries.MERGED):
+        shown = shown.replace(fixed, language.text(fixed, lang))
+    return shown.rename(columns=lambda column: language.text(column, lang))

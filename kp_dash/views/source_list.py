@@ -20,8 +20,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kp_dash.numbers.source_texts import SEPARATOR as SOURCE_SEPARATOR
+from kp_dash.views import language
+from kp_dash.views.language import N_
 
-NO_SOURCES = "Sources: none for this selection"
+NO_SOURCES = N_("Sources: none for this selection")
+ONE_SOURCE, SOURCES = N_("Source: {numbers}"), N_("Sources: {numbers}")
 _YEAR = r"(?:19|20)\d{2}"
 _SPAN = rf"{_YEAR}(?:[-–]{_YEAR})?"
 # an input named with its year before its source: "literacy_pct (2023): PBS Census 2023, table 12"
@@ -85,12 +88,12 @@ def written_pairs(text: object) -> list[tuple[str, str]]:
     return pairs
 
 
-def marker(numbers: Iterable[int]) -> str:
+def marker(numbers: Iterable[int], lang: str = language.DEFAULT) -> str:
     """What a caption says to point at entries of the list: "Source: [2]", "Sources: [1], [3]",
     "Sources: [1]–[4], [6]" (three or more in a row as a range); none: `NO_SOURCES`."""
     ordered = sorted(set(numbers))
     if not ordered:
-        return NO_SOURCES
+        return language.text(NO_SOURCES, lang)
     runs: list[list[int]] = []
     for number in ordered:
         if runs and number == runs[-1][-1] + 1:
@@ -103,13 +106,17 @@ def marker(numbers: Iterable[int]) -> str:
             parts.append(f"[{run[0]}]–[{run[-1]}]")
         else:
             parts.extend(f"[{n}]" for n in run)
-    return f"{'Source' if len(ordered) == 1 else 'Sources'}: {', '.join(parts)}"
+    template = ONE_SOURCE if len(ordered) == 1 else SOURCES
+    return language.say(template, lang, numbers=", ".join(parts))
 
 
 class SourceList:
     """The sources one run of a page cites, in first-cited order, each (source, year) once."""
 
-    def __init__(self, known_years: Mapping[str, Iterable[int]] | None = None) -> None:
+    def __init__(
+        self, known_years: Mapping[str, Iterable[int]] | None = None, lang: str = language.DEFAULT
+    ) -> None:
+        self.lang = lang
         self._known = {
             text: tuple(sorted(set(years))) for text, years in (known_years or {}).items()
         }
@@ -135,7 +142,7 @@ class SourceList:
             for source, year in _pairs(item, columns)
             for entry in self.split(source, year)
         ]
-        return marker(numbers)
+        return marker(numbers, self.lang)
 
     def cite_text(self, text: object) -> str:
         """Record the sources of a written list "A; B (2023-2026); C (2023)" (`written_pairs`)."""
@@ -147,7 +154,7 @@ class SourceList:
 
     def caption(self) -> str:
         """The list as the text of one caption: a numbered line each, or `NO_SOURCES`."""
-        return "\n".join(self.lines()) if self._numbers else NO_SOURCES
+        return "\n".join(self.lines()) if self._numbers else language.text(NO_SOURCES, self.lang)
 
     def split(self, source: object, year: object) -> list[Source]:
         """The single sources of one cited text and the year of each."""

@@ -33,11 +33,12 @@ from kp_dash.views.language import N_
 
 BOUNDARY_SHAPES = "boundaries"
 TILE_SHAPES = "tiles"
-SHAPES = {BOUNDARY_SHAPES: "District boundaries", TILE_SHAPES: "Tile map (equal sizes)"}
+SHAPES = {BOUNDARY_SHAPES: N_("District boundaries"), TILE_SHAPES: N_("Tile map (equal sizes)")}
 SHAPES_KEY = "map_shapes"
 SHAPES_KEPT = "map_shapes_kept"
 ALL_SERVICES = N_("All services")
 ALL_CODE = "all"
+SOURCES_HEADING = N_("Sources")
 DEMO_WARNING = N_(
     "**Demonstration data.** The usage figures on this page are simulated from real district "
     "figures (Census 2023, PSLM 2019-20); they are not real service records. Population and "
@@ -86,13 +87,18 @@ def shapes_choice() -> str:
     if SHAPES_KEY not in st.session_state:
         kept = st.session_state.get(SHAPES_KEPT)
         st.session_state[SHAPES_KEY] = kept or url_choice("shapes", list(SHAPES), BOUNDARY_SHAPES)
+    t = language_ui.t
     choice = st.sidebar.radio(
-        "District shapes",
+        t(N_("District shapes")),
         list(SHAPES),
         key=SHAPES_KEY,
-        format_func=SHAPES.get,
-        help="The tile map draws every district the same size, so small districts such as "
-        "Peshawar or Charsadda are seen as clearly as large ones.",
+        format_func=lambda shapes: t(SHAPES[shapes]),
+        help=t(
+            N_(
+                "The tile map draws every district the same size, so small districts such as "
+                "Peshawar or Charsadda are seen as clearly as large ones."
+            )
+        ),
     )
     st.session_state[SHAPES_KEPT] = choice
     keep_in_url("shapes", choice if choice != BOUNDARY_SHAPES else None)
@@ -267,16 +273,20 @@ def _period_from_url(months: list[str]) -> tuple[str, str]:
 
 
 def metric_picker(
-    label: str = "Metric", key: str = "metric", default: str = "uptake_per_1000"
+    label: str = N_("Metric"), key: str = "metric", default: str = "uptake_per_1000"
 ) -> registry.Metric:
     """A metric that can be shown district by district, kept in the URL (`metric`)."""
     codes = registry.by_district()
     _start_from_url(key, url_choice("metric", codes, default))
+    lang = language_ui.current()
     code = st.selectbox(
-        label, codes, key=key, format_func=lambda c: f"{registry.get(c).label} ({c})"
+        language_ui.t(label),
+        codes,
+        key=key,
+        format_func=lambda c: f"{language.text(registry.get(c).label, lang)} ({c})",
     )
     keep_in_url("metric", code)
-    return registry.get(code)
+    return language.metric(registry.get(code), lang)
 
 
 def source_caption(frame: pd.DataFrame, sources: source_list.SourceList) -> None:
@@ -427,13 +437,14 @@ def page_sources(page: PageContext) -> source_list.SourceList:
     """A new, empty source list for this run of a page, dating the sources of joined texts with
     the years the database holds for the page's selection. The page cites into it under each
     table and figure and draws it once at the end (`draw_sources`)."""
-    return source_list.SourceList(cached.source_years(page, *page.selection.period))
+    years = cached.source_years(page, *page.selection.period)
+    return source_list.SourceList(years, page.selection.lang)
 
 
 def draw_sources(sources: source_list.SourceList) -> None:
     """The page's numbered source list, each source once with its year. Source names can come
     from imported files, so they are shown as plain text, never as markdown."""
-    st.subheader("Sources")
+    st.subheader(language_ui.t(SOURCES_HEADING))
     lines = [f"{number}. {plain(str(entry))}" for number, entry in enumerate(sources.entries, 1)]
     st.caption("\n".join(lines) if lines else sources.caption())
 
@@ -451,7 +462,8 @@ def map_caption(layer: geo.DistrictLayer, sources: source_list.SourceList) -> No
         # the list splits a cited text at "; ", and the attribution is one source
         cited = cited.replace(source_texts.SEPARATOR, ", ")
         year = layer.metadata.get("source_date", "")[:4]
-        st.caption(f"District boundaries — {sources.cite([(cited, year)])}")
+        boundaries = language_ui.t(SHAPES[BOUNDARY_SHAPES])
+        st.caption(f"{boundaries} — {sources.cite([(cited, year)])}")
     elif layer.note:
         st.caption(layer.note)
 

@@ -52,7 +52,8 @@ def test_map_page_shows_plotly_map_then_deck(
     expect(page.locator(EXCEPTION)).to_have_count(0)
     page.screenshot(path=tmp_path / "map_plotly.png", full_page=True)
 
-    page.locator('[data-testid="stRadio"]').get_by_text("pydeck", exact=True).click()
+    symbols = page.locator('[data-testid="stRadio"]').get_by_text("Map with proportional symbols")
+    symbols.click()
     expect(page.locator(DECK_CANVAS).first).to_be_attached()
     wait_for_app(page)
     expect(page.locator(DECK_CANVAS).first).to_be_visible()

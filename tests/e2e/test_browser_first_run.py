@@ -149,7 +149,7 @@ def test_no_page_or_map_view_asks_another_host(
         _open(page, f"{server.url}/Map?metric=uptake_per_1000{shapes}", wait_for_app)
         expect(page.locator(PLOTLY).first).to_be_visible()
         page.locator('[data-testid="stMain"] [data-testid="stRadio"]').get_by_text(
-            "pydeck", exact=True
+            "Map with proportional symbols", exact=True
         ).click()
         wait_for_app(page)
         expect(page.locator(DECK_CANVAS).first).to_be_visible()

@@ -25,6 +25,7 @@ def marked_texts() -> set[str]:
     """Every text marked in the code, as `make messages` extracts them (hidden folders such as
     .venv are passed over)."""
     method_map = [(pattern, "python") for pattern in ("app.py", "pages/**.py", "kp_dash/**.py")]
+    method_map.append((language.METRIC_FILES, "kp_dash.views.language:extract_metric_texts"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         found = extract_from_dir(ROOT, method_map=method_map, keywords=language.MESSAGE_KEYWORDS)
@@ -57,6 +58,15 @@ def test_the_makefile_extracts_with_the_same_keywords():
         for name, spec in language.MESSAGE_KEYWORDS.items()
     )
     assert given == expected
+
+
+def test_every_metric_reads_in_urdu_from_its_one_definition():
+    from kp_dash.numbers import registry
+
+    assert {"Access index", "% of households"} <= marked_texts()
+    for metric in registry.REGISTRY.values():
+        for text in (metric.label, metric.unit, metric.formula):
+            assert ARABIC_LETTER.search(language.text(text, "ur")), (metric.code, text)
 
 
 def test_every_page_title_is_translated():

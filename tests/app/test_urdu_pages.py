@@ -1,0 +1,63 @@
+"""Pages in Urdu carry no English: every text a person reads on the Home, Map and Planning pages
+with `?lang=ur` is in Urdu script, but for codes (`uptake_per_1000`, commands in backticks), the
+names of file formats, the language's own name (English) and the names of the sources cited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import ROOT, TIMEOUT_S
+
+URDU_PAGES = ("pages/0_Home.py", "pages/1_Map.py", "pages/8_Planning.py")
+READ = ("body", "label", "help", "options", "placeholder", "text")
+NOT_TEXT = ("plotly_chart", "deck_gl_json_chart", "arrow_data_frame", "html", "code")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
+CODE = re.compile(r"`[^`]*`|\([a-z0-9_]+\)")
+# file formats, the language's own name and the sources' acronyms
+NAMES = {"CSV", "Excel", "GeoJSON", "PDF", "English", "PBS", "PSLM", "MICS", "OCHA"}
+
+
+def texts(at: AppTest) -> Iterator[tuple[str, str]]:
+    def nodes(node):
+        for child in (getattr(node, "children", None) or {}).values():
+            yield child
+            yield from nodes(child)
+
+    def fields(message, path=""):
+        for field, value in message.ListFields():
+            for item in value if field.is_repeated else [value]:
+                if field.type == FieldDescriptor.TYPE_MESSAGE:
+                    yield from fields(item, f"{path}{field.name}.")
+                else:
+                    yield f"{path}{field.name}", item
+
+    for node in nodes(at._tree):
+        proto, kind = getattr(node, "proto", None), getattr(node, "type", "")
+        if isinstance(proto, Message) and kind not in NOT_TEXT:
+            for name, value in fields(proto):
+                if isinstance(value, str) and name.rsplit(".", 1)[-1] in READ:
+                    yield f"{kind}.{name}", value
+
+
+@pytest.mark.parametrize("page", URDU_PAGES)
+def test_a_page_in_urdu_reads_in_urdu(on_demo, page):
+    at = AppTest.from_file(ROOT / page, default_timeout=TIMEOUT_S)
+    at.query_params["lang"] = "ur"
+    at.run()
+    assert not at.exception
+    shown = list(texts(at))
+    # the numbered source list: the sources' own names, cited as they are published
+    cited = {w for _, v in shown if re.match(r"^1\. ", v) for w in WORD.findall(v)}
+    english = [
+        (where, word)
+        for where, value in shown
+        for word in WORD.findall(CODE.sub(" ", value))
+        if word not in NAMES | cited and "_" not in word and len(word) > 1
+    ]
+    assert english == []
