@@ -3,10 +3,13 @@ bivariate map and the districts ranked by the gap; a district picked anywhere is
 
 import streamlit as st
 
-from kp_dash.views import bivariate, cached, disclosure, language_ui, map_tables, ui
+from kp_dash.views import bivariate, cached, disclosure, language, language_ui, map_tables, ui
 from kp_dash.views import uptake_access as ua
+from kp_dash.views import uptake_words as words
+from kp_dash.views.language import N_
 
 page = ui.start_page("Uptake vs access", "Uptake")
+lang, t = language_ui.current(), language_ui.t
 selection = page.selection
 sources = ui.page_sources(page)
 view = cached.uptake_view(page, *selection.period)  # line and classes from all 35 districts
@@ -29,20 +32,23 @@ for chart_key in ("ua_scatter", "ua_map"):
     _take_pick(chart_key)
 st.caption(f"{selection.service_label} · {selection.period_label}")
 chosen = st.selectbox(
-    "District to highlight",
+    t(N_("District to highlight")),
     [None, *names],
     key="ua_district",
-    format_func=lambda code: "(none)" if code is None else names[code],
-    help="Or click a district on the chart or the map.",
+    format_func=lambda code: (
+        t(N_("(none)")) if code is None else language.name("district", code, names[code], lang)
+    ),
+    help=t(N_("Or click a district on the chart or the map.")),
 )
 
 if ua.plotted(frame).any():
     drawn = ("scatter", page.stamp, selection.period, chosen)
     scatter = ui.figure(page, drawn, lambda: ua.uptake_access_scatter(frame, fit, chosen))
     st.plotly_chart(scatter, on_select="rerun", selection_mode="points", key="ua_scatter")
-    st.caption(f"{ua.left_out_sentence(frame)} {ua.model_sentence(frame, fit)}".strip())
+    model = words.model_sentence(frame, fit, lang)
+    st.caption(f"{words.left_out_sentence(frame, lang)} {model}".strip())
 else:
-    st.info(ua.no_scatter_message(frame))
+    st.info(words.no_scatter_message(frame, lang))
 
 classed, terciles = view.classed, view.terciles
 layer = ui.current_layer()
@@ -58,27 +64,26 @@ with legend_column:
         page, ("legend", page.stamp, selection.period), lambda: bivariate.bivariate_legend(terciles)
     )
     st.plotly_chart(legend, key="ua_legend")
-st.caption(terciles.sentence())
+st.caption(terciles.sentence(lang))
 ui.map_caption(layer, sources)
 table = map_tables.bivariate_table(layer, classed, language_ui.current(), page.outside)
 ui.map_as_table(table, "ua_map_table")
 mapped = disclosure.with_counts(ua.map_values(frame), frame)
 ui.download_geojson(page.viewer, layer, mapped, "uptake_access_map", "ua_map")
 
-st.subheader("Districts ranked by uptake gap")
-table = ua.gap_table(frame, chosen)
-st.dataframe(ua.highlight_row_style(table), hide_index=True, key="ua_table")
+st.subheader(t(N_("Districts ranked by uptake gap")))
+st.dataframe(words.gap_table_shown(frame, chosen, lang), hide_index=True, key="ua_table")
 ui.download_table(
     page.viewer,
     disclosure.with_counts(ua.gap_export(frame), frame),
     "uptake_gap",
     "ua_table_download",
 )
-st.caption("Most under-served beyond what access explains first; *No data* is never zero.")
+st.caption(t(N_("Most under-served beyond what access explains first; *No data* is never zero.")))
 
-st.subheader("Four kinds of district")
-for name, count, sentence in view.quadrants:
-    st.markdown(f"**{name.capitalize()}** — {count} districts: {sentence}.")
-st.caption(ua.access_note(frame, sources))
+st.subheader(t(N_("Four kinds of district")))
+for line in words.quadrant_lines(view.quadrants, lang):
+    st.markdown(line)
+st.caption(words.access_note(frame, sources, lang))
 ui.source_caption(frame, sources)
 ui.draw_sources(sources)

@@ -39,12 +39,17 @@ class Terciles:
     uptake_range: tuple[float, float] = (math.nan, math.nan)
     access_range: tuple[float, float] = (math.nan, math.nan)
 
-    def sentence(self) -> str:
+    def sentence(self, lang: str = language.DEFAULT) -> str:
         """The classes in words, for a caption."""
-        return (
-            "Classes are terciles of the districts with data (a value on a break falls in the "
-            f"lower class): uptake per 1,000 {_classes_text(self.uptake_breaks)}; access index "
-            f"{_classes_text(self.access_breaks)}. Grey: no data (never the lowest class)."
+        return language.say(
+            N_(
+                "Classes are terciles of the districts with data (a value on a break falls in "
+                "the lower class): uptake per 1,000 {uptake}; access index {access}. Grey: no "
+                "data (never the lowest class)."
+            ),
+            lang,
+            uptake=_classes_text(self.uptake_breaks, lang),
+            access=_classes_text(self.access_breaks, lang),
         )
 
 
@@ -52,11 +57,13 @@ def _fmt(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:,.1f}"
 
 
-def _classes_text(breaks: tuple[float, float]) -> str:
+def _classes_text(breaks: tuple[float, float], lang: str = language.DEFAULT) -> str:
     low, high = breaks
     if math.isnan(low):
-        return "no data to class"
-    return f"low ≤ {_fmt(low)}, middle ≤ {_fmt(high)}, high > {_fmt(high)}"
+        return language.text(N_("no data to class"), lang)
+    return language.say(
+        N_("low ≤ {low}, middle ≤ {high}, high > {high}"), lang, low=_fmt(low), high=_fmt(high)
+    )
 
 
 def _breaks(values: pd.Series) -> tuple[tuple[float, float], tuple[float, float]]:

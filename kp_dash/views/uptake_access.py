@@ -15,13 +15,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kp_dash.views import palettes
-from kp_dash.views.source_list import SourceList
+from kp_dash.views.language import N_
 
 NO_DATA = "No data"
 PER_1000 = " per 1,000"
 MODELLED = "modelled"
-PARENT_FLAG = "parent-district survey value"
-MERGED_FLAG = "merged district (ex-FATA)"
+PARENT_FLAG = N_("parent-district survey value")
+MERGED_FLAG = N_("merged district (ex-FATA)")
+ACCESS_FLAG = N_("access: {flag}")
+SELECTED = N_("◀ selected")
 # plain names of the four quadrants (as `analysis.QUADRANTS`) and the corner each is written in
 QUADRANT_CORNERS: dict[str, tuple[str, str]] = {
     "assisted channels working": ("left", "top"),
@@ -89,24 +91,15 @@ def left_out(frame: pd.DataFrame) -> dict[str, list[str]]:
     """Districts not on the scatter, by reason, named for a caption."""
     uptake = frame["uptake_per_1000"]
     reasons = {
-        "no usage data": uptake.isna(),
-        "no digital transactions recorded": (uptake <= 0).fillna(False).astype(bool),
-        "no access figure": uptake.notna() & frame["access_index"].isna(),
+        N_("no usage data"): uptake.isna(),
+        N_("no digital transactions recorded"): (uptake <= 0).fillna(False).astype(bool),
+        N_("no access figure"): uptake.notna() & frame["access_index"].isna(),
     }
     return {
         reason: sorted(frame.loc[mask, "district_name"])
         for reason, mask in reasons.items()
         if mask.any()
     }
-
-
-def left_out_sentence(frame: pd.DataFrame) -> str:
-    """A caption naming the districts not drawn ("Not on the chart: …"); "" when all are."""
-    groups = left_out(frame)
-    if not groups:
-        return ""
-    parts = [f"{', '.join(names)} ({reason})" for reason, names in groups.items()]
-    return "Not on the chart: " + "; ".join(parts) + "."
 
 
 def medians(frame: pd.DataFrame) -> tuple[float, float]:
@@ -291,22 +284,22 @@ def district_flags(row: Any) -> str:
     if getattr(row, "is_merged", False):
         flags.append(MERGED_FLAG)
     if getattr(row, "access_is_parent_estimate", False):
-        flags.append(f"access: {PARENT_FLAG}")
+        flags.append(ACCESS_FLAG.format(flag=PARENT_FLAG))
     return "; ".join(flags)
 
 
 GAP_COLUMNS = {
-    "rank": "Rank",
-    "district_name": "District",
-    "uptake": "Uptake per 1,000",
-    "expected": "Expected per 1,000 (modelled)",
-    "gap": "Gap per 1,000",
-    "quadrant": "Quadrant",
-    "access": "Access index",
-    "flags": "Flags",
-    "source": "Source",
-    "year": "Year",
-    "selected": "Selected",
+    "rank": N_("Rank"),
+    "district_name": N_("District"),
+    "uptake": N_("Uptake per 1,000"),
+    "expected": N_("Expected per 1,000 (modelled)"),
+    "gap": N_("Gap per 1,000"),
+    "quadrant": N_("Quadrant"),
+    "access": N_("Access index"),
+    "flags": N_("Flags"),
+    "source": N_("Source"),
+    "year": N_("Year"),
+    "selected": N_("Selected"),
 }
 
 
@@ -349,7 +342,7 @@ def gap_table(frame: pd.DataFrame, highlight: str | None = None) -> pd.DataFrame
             "access": [_number(v) for v in table["access_index"]],
             "flags": [district_flags(r) for r in table.itertuples(index=False)],
             **_gap_provenance(table),
-            "selected": ["◀ selected" if c == highlight else "" for c in table["district_code"]],
+            "selected": [SELECTED if c == highlight else "" for c in table["district_code"]],
         }
     )
     return shown.rename(columns=GAP_COLUMNS)
@@ -394,7 +387,7 @@ def quadrant_counts(frame: pd.DataFrame, meanings: Mapping[str, str]) -> list[tu
     rows = [(name, int(counts.get(name, 0)), sentence) for name, sentence in meanings.items()]
     missing = int(len(frame) - sum(n for _, n, _ in rows))
     if missing:
-        rows.append((NO_DATA, missing, "no uptake or no access figure for this selection"))
+        rows.append((NO_DATA, missing, N_("no uptake or no access figure for this selection")))
     return rows
 
 
@@ -407,35 +400,6 @@ def district_options(frame: pd.DataFrame) -> dict[str, str]:
 def _names(frame: pd.DataFrame, codes: Iterable[str]) -> list[str]:
     names = dict(zip(frame["district_code"], frame["district_name"], strict=True))
     return sorted(names.get(code, code) for code in codes)
-
-
-def model_sentence(frame: pd.DataFrame, fit: Any | None) -> str:
-    """What the fitted line is and which districts it leaves out."""
-    if fit is None:
-        return (
-            "Expected uptake needs uptake in at least three districts: there is no fitted line "
-            "for this selection."
-        )
-    excluded = _names(frame, fit.excluded)
-    return (
-        "Expected uptake: population-weighted least squares of log(uptake) on the access index "
-        f"across {fit.n_districts} districts, with its 95% band (of the line, not of single "
-        f"districts); districts with no uptake left out: {', '.join(excluded) or 'none'}. "
-        "Gap = uptake − expected; negative = under-served beyond what access explains."
-    )
-
-
-def no_scatter_message(frame: pd.DataFrame) -> str:
-    """Why there is no scatter: no usage data at all, or no digital transactions recorded."""
-    if frame["uptake_per_1000"].isna().all():
-        return (
-            "No uptake data for this service and period: the chart of uptake against access and "
-            "the fitted line need it. Districts show *No data* below, never zero."
-        )
-    return (
-        "No digital transactions are recorded for this service and period in any district with "
-        "an access figure: there is nothing to draw against access (the table shows the zeros)."
-    )
 
 
 def map_values(frame: pd.DataFrame) -> pd.DataFrame:
@@ -453,24 +417,3 @@ def map_values(frame: pd.DataFrame) -> pd.DataFrame:
         ]
     ]
     return values.rename(columns={"uptake_per_1000": "value"})
-
-
-ACCESS_NOTE = (
-    "The access index averages census counts and survey estimates ({cited}): the survey parts "
-    "are estimates with sampling error, not counts."
-)
-PARENT_NOTE = (
-    " ⚑ {names}: access uses the parent-district survey value (the district was split after "
-    "the survey)."
-)
-
-
-def access_note(frame: pd.DataFrame, sources: SourceList) -> str:
-    """What the access index of a district frame combines, citing its sources in the page's
-    list, and the districts whose access uses a parent district's survey value."""
-    cited = sources.cite(frame, columns=("access_source", "access_year"))
-    text = ACCESS_NOTE.format(cited=cited)
-    parents = frame.loc[frame["access_is_parent_estimate"].fillna(False).astype(bool)]
-    if not parents.empty:
-        text += PARENT_NOTE.format(names=", ".join(sorted(parents["district_name"])))
-    return text

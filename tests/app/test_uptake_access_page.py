@@ -88,7 +88,7 @@ def test_page_on_demo_data_shows_scatter_map_legend_and_ranked_table(
     assert gaps == sorted(gaps) and len(gaps) == DISTRICT_COUNT
     assert not (table["Selected"] != "").any()
     captions = " ".join(_texts(at.caption))
-    assert "population-weighted least squares of log(uptake) on the access index" in captions
+    assert "population-weighted least squares of `log(uptake)` on the access index" in captions
     assert "census counts and survey estimates" in captions
     assert "Classes are terciles" in captions and re.search(r"Sources: \[\d+\]", captions)
     # the map cites its boundaries in the page's list, where their attribution is written out

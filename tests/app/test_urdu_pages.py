@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT, TIMEOUT_S
 
-URDU_PAGES = ("pages/0_Home.py", "pages/1_Map.py", "pages/8_Planning.py")
+URDU_PAGES = ("pages/0_Home.py", "pages/1_Map.py", "pages/4_Uptake.py", "pages/8_Planning.py")
 READ = ("body", "label", "help", "options", "placeholder", "text")
 NOT_TEXT = ("plotly_chart", "deck_gl_json_chart", "arrow_data_frame", "html", "code")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")

@@ -10,7 +10,7 @@ import pandas as pd
 
 from kp_dash.numbers import analysis, registry, summaries
 from kp_dash.store import db
-from kp_dash.views import uptake_access
+from kp_dash.views import uptake_words
 from kp_dash.views.source_list import SourceList
 
 REGISTER = pd.DataFrame(
@@ -133,7 +133,7 @@ def _access_frame(parents: list[bool]) -> pd.DataFrame:
 def test_access_note_cites_the_access_sources_by_number():
     sources = SourceList()
     sources.cite([("Usage", "2025")])
-    note = uptake_access.access_note(_access_frame([True, True, False]), sources)
+    note = uptake_words.access_note(_access_frame([True, True, False]), sources)
     assert note == (
         "The access index averages census counts and survey estimates (Sources: [2]–[4]): the "
         "survey parts are estimates with sampling error, not counts. ⚑ Lower Chitral, Upper "
@@ -149,11 +149,11 @@ def test_access_note_cites_the_access_sources_by_number():
 
 def test_access_note_without_parent_values_or_access():
     sources = SourceList()
-    no_parents = uptake_access.access_note(_access_frame([False]), sources)
+    no_parents = uptake_words.access_note(_access_frame([False]), sources)
     assert no_parents.endswith(
         "(Sources: [1], [2]): the survey parts are estimates with sampling error, not counts."
     )
-    nothing = uptake_access.access_note(_access_frame([False]).iloc[0:0], SourceList())
+    nothing = uptake_words.access_note(_access_frame([False]).iloc[0:0], SourceList())
     assert nothing == (
         "The access index averages census counts and survey estimates (Sources: none for this "
         "selection): the survey parts are estimates with sampling error, not counts."

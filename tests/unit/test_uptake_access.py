@@ -13,7 +13,7 @@ import pytest
 
 from kp_dash.numbers import analysis
 from kp_dash.store import db
-from kp_dash.views import uptake_access
+from kp_dash.views import uptake_access, uptake_words
 
 ZERO = re.compile(r"^[+-]?0+([.,]0+)?$")
 DEMO_KIND = "Demonstration data (simulated, not real usage); PBS Census 2023, table 1"
@@ -114,10 +114,10 @@ def test_scatter_leaves_out_no_data_and_zero_uptake_and_says_so(frame, fit) -> N
     traces = _traces(uptake_access.uptake_access_scatter(frame, fit))
     codes = [*traces["District"].customdata, *traces["Merged district (ex-FATA)"].customdata]
     assert sorted(codes) == ["PK501", "PK502", "PK503", "PK504", "PK507"]
-    sentence = uptake_access.left_out_sentence(frame)
+    sentence = uptake_words.left_out_sentence(frame)
     assert "Echo (no usage data)" in sentence
     assert "Foxtrot (no digital transactions recorded)" in sentence
-    assert uptake_access.left_out_sentence(frame[uptake_access.plotted(frame)]) == ""
+    assert uptake_words.left_out_sentence(frame[uptake_access.plotted(frame)]) == ""
 
 
 def test_scatter_marker_area_follows_population_on_one_scale(frame, fit) -> None:
@@ -200,12 +200,12 @@ def test_scatter_without_fit_or_uptake() -> None:
     empty = frame.assign(uptake_per_1000=math.nan)
     fig = uptake_access.uptake_access_scatter(empty, None)
     assert all(len(trace.x) == 0 for trace in fig.data)
-    assert "Alpha" in uptake_access.left_out_sentence(empty)
-    assert "no fitted line" in uptake_access.model_sentence(empty, None)
-    assert "No uptake data" in uptake_access.no_scatter_message(empty)
+    assert "Alpha" in uptake_words.left_out_sentence(empty)
+    assert "no fitted line" in uptake_words.model_sentence(empty, None)
+    assert "No uptake data" in uptake_words.no_scatter_message(empty)
     zeros = frame.assign(uptake_per_1000=0.0)
     assert not uptake_access.plotted(zeros).any()
-    assert "No digital transactions are recorded" in uptake_access.no_scatter_message(zeros)
+    assert "No digital transactions are recorded" in uptake_words.no_scatter_message(zeros)
 
 
 @pytest.mark.parametrize(
@@ -311,8 +311,8 @@ def test_source_kinds(source, kinds) -> None:
 
 
 def test_model_sentence(frame, fit) -> None:
-    model = uptake_access.model_sentence(frame, fit)
-    assert "population-weighted least squares of log(uptake) on the access index" in model
+    model = uptake_words.model_sentence(frame, fit)
+    assert "population-weighted least squares of `log(uptake)` on the access index" in model
     assert "left out: Echo, Foxtrot" in model
 
 
