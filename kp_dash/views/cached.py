@@ -51,6 +51,7 @@ from kp_dash.views import (
     plan_page,
     profile_tables,
     uptake_access,
+    warm_builds,
 )
 
 
@@ -59,26 +60,29 @@ def build_file_stamp(path: Path) -> tuple[str, int, int]:
     return str(path), stat.st_mtime_ns, stat.st_ino
 
 
-@st.cache_resource(max_entries=2)
+@st.cache_resource(max_entries=3)  # the build served, the one warming and a newer one
 def _connection(path: str, mtime_ns: int, inode: int) -> duckdb.DuckDBPyConnection:
     """One read-only connection per build file; it keeps its build on disk while cached."""
     return db.connect_readonly(Path(path))
 
 
 def stamp() -> tuple[str, int, int] | None:
-    """The identity of the build the database path points at now, with its connection open
-    (so that the build stays while this run reads it), or None when there is no database yet.
-    Every page run asks again, so a build swapped in by any process shows on the next run."""
+    """The identity of the build this process serves, its connection open (so the build stays
+    while this run reads it), or None when there is no database yet. Every page run asks again:
+    a build any process swaps in is served on a later run, once warm (`warm_builds`)."""
     pointer = config.db_path()
     for _ in range(db.READ_ATTEMPTS):
         if not pointer.exists():
             return None
         try:
-            file_stamp = build_file_stamp(db.current_build(pointer))
-            _connection(*file_stamp)
+            newest = build_file_stamp(db.current_build(pointer))
+            _connection(*newest)
+            served = _SWITCH.serve(newest)
+            _connection(*served)
         except FileNotFoundError:  # that build was replaced and removed meanwhile: follow again
+            _SWITCH.forget()
             continue
-        return file_stamp
+        return served
     return None
 
 
@@ -101,6 +105,9 @@ class Reading:
 
 
 READERS: dict[str, Callable] = {}
+# the readers' recent calls, made again on a new build before it is served
+_RECENT = warm_builds.Replay(lambda name: READERS[name].unrestricted, size=200)
+_SWITCH = warm_builds.Switch(_RECENT.warm, limit_s=60.0)
 
 
 def reader(
@@ -129,6 +136,7 @@ def reader(
             if districts_inside:
                 kwargs["districts"] = districts
             value = stored(reading.stamp, *args, **kwargs)
+            _RECENT.add(compute.__name__, args, kwargs)
             return district_rule.restrict_value(value, districts)
 
         read.clear = stored.clear
@@ -375,6 +383,7 @@ def data_changed() -> None:
     """Forget cached database results after an import or withdrawal (the map layer stays)."""
     for cached_function in (_connection, build_info, figure, *READERS.values()):
         cached_function.clear()
+    _SWITCH.forget()
 
 
 @st.cache_resource(max_entries=256)
@@ -424,15 +433,8 @@ def trend_series(
     file_stamp: tuple, code: str, level: str, members: tuple[str, ...], *period: str | None
 ) -> pd.DataFrame:
     service, month_from, month_to = period
-    return trends.series(
-        connection(file_stamp),
-        code,
-        level=level,
-        members=members,
-        service=service,
-        month_from=month_from,
-        month_to=month_to,
-    )
+    con, span = connection(file_stamp), {"month_from": month_from, "month_to": month_to}
+    return trends.series(con, code, level=level, members=members, service=service, **span)
 
 
 @reader(max_entries=64)
@@ -451,9 +453,8 @@ def delta_ranking(
 @reader(max_entries=32)
 def target_status(file_stamp: tuple, *period: str | None) -> pd.DataFrame:
     service, month_from, month_to = period
-    return trends.target_status(
-        connection(file_stamp), service=service, month_from=month_from, month_to=month_to
-    )
+    span = {"month_from": month_from, "month_to": month_to}
+    return trends.target_status(connection(file_stamp), service=service, **span)
 
 
 def _register(file_stamp: tuple) -> pd.DataFrame:
