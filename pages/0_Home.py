@@ -42,7 +42,8 @@ metric = ui.metric_picker(key="home_metric")
 frame = cached.metric_frame(page, metric.code, ("district",), *selection.period)
 ranking = cached.district_ranking(page, metric.code, *selection.period)
 shown = language_ui.in_language(summaries.ranking_display(ranking, metric), ranking)
-links = {summaries.PROFILE_COLUMN: st.column_config.LinkColumn(display_text="Open profile")}
+link = st.column_config.LinkColumn(display_text=t(N_("Open profile")))
+links = {t(summaries.PROFILE_COLUMN): link}
 st.dataframe(shown, hide_index=True, key="home_ranking", column_config=links)
 ranked = disclosure.with_counts(shown, frame, metric)
 ui.download_table(page.viewer, ranked, f"district_ranking_{metric.code}", "home_ranking_download")

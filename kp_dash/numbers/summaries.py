@@ -17,7 +17,7 @@ from kp_dash.store.marks import N_
 NO_DATA = N_("No data")
 MERGED = N_("merged (ex-FATA)")
 # joins several sources (or their years) in one text: "Demonstration data …; PBS Census 2023"
-PROFILE_COLUMN = "Profile"
+PROFILE_COLUMN = N_("Profile")
 # Every source the database holds with its year: seed tables, current indicators, and the usage
 # of a selection (parameters: service ×2, from ×2, to ×2).
 SOURCE_YEARS_SQL = """

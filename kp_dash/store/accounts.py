@@ -21,13 +21,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kp_dash.store import audit, batches, config, districts
+from kp_dash.store.marks import N_
 
 ROLES = ("viewer", "analyst", "data_manager", "admin")
 ROLE_LABELS = {
-    "viewer": "viewer",
-    "analyst": "analyst",
-    "data_manager": "data manager",
-    "admin": "administrator",
+    "viewer": N_("viewer"),
+    "analyst": N_("analyst"),
+    "data_manager": N_("data manager"),
+    "admin": N_("administrator"),
 }
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -40,7 +41,12 @@ _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
 class AccountError(ValueError):
-    """A user name, role, district or password that cannot be accepted; the message says why."""
+    """A user name, role, district or password that cannot be accepted; the message says why.
+    It keeps its marked wording and values apart, so a page can say it in its language."""
+
+    def __init__(self, wording: str, **values: object) -> None:
+        super().__init__(wording.format(**values))
+        self.wording, self.values = wording, values
 
 
 @dataclass(frozen=True)
@@ -108,15 +114,20 @@ def _now() -> datetime:
 def check_name(name: str) -> str:
     if not NAME_RULE.fullmatch(name or ""):
         raise AccountError(
-            f"user name {name[:40]!r} is not allowed: use 1–64 letters, digits, '.', '_', '@' "
-            "or '-', starting with a letter or digit"
+            N_(
+                "user name {name} is not allowed: use 1–64 letters, digits, '.', '_', '@' or "
+                "'-', starting with a letter or digit"
+            ),
+            name=repr(name[:40]),
         )
     return name
 
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        raise AccountError(
+            N_("role {role} is not one of {roles}"), role=repr(role), roles=", ".join(ROLES)
+        )
     return role
 
 
@@ -126,15 +137,18 @@ def check_districts(codes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     asked = {code.strip().upper() for code in codes if code.strip()}
     if unknown := sorted(asked - set(known)):
         raise AccountError(
-            f"{', '.join(c[:12] for c in unknown)}: not a KP district P-code "
-            f"(PK501 Abbottabad … PK535; `python -m kp_dash metric population_total` lists them)"
+            N_(
+                "{codes}: not a KP district P-code (PK501 Abbottabad … PK535; "
+                "`python -m kp_dash metric population_total` lists them)"
+            ),
+            codes=", ".join(c[:12] for c in unknown),
         )
     return tuple(code for code in known if code in asked)
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise AccountError(N_("a password needs at least {count} characters"), count=MIN_PASSWORD)
     return password
 
 
@@ -143,7 +157,8 @@ def add_user(name: str, role: str, password: str, district_codes=(), by: str | N
     digest = _HASHER.hash(check_password(password))
     with _locked() as records:
         if name in records:
-            raise AccountError(f"user {name!r} exists: `users passwd {name}` changes the password")
+            wording = N_("user {quoted} exists: `users passwd {name}` changes the password")
+            raise AccountError(wording, quoted=repr(name), name=name)
         records[name] = {
             "role": user.role,
             "districts": list(user.districts),
@@ -159,7 +174,7 @@ def add_user(name: str, role: str, password: str, district_codes=(), by: str | N
 def remove_user(name: str, by: str | None = None) -> None:
     with _locked() as records:
         if records.pop(name, None) is None:
-            raise AccountError(f"no user {name[:64]!r}")
+            raise AccountError(N_("no user {name}"), name=repr(name[:64]))
     audit.record(audit.UserRemoved(who=by or batches.user(), user=name))
 
 
@@ -167,7 +182,7 @@ def set_password(name: str, password: str, by: str | None = None) -> None:
     digest = _HASHER.hash(check_password(password))
     with _locked() as records:
         if name not in records:
-            raise AccountError(f"no user {name[:64]!r}")
+            raise AccountError(N_("no user {name}"), name=repr(name[:64]))
         records[name].update(hash=digest, failures=0, locked_until=None)
     audit.record(audit.PasswordChanged(who=by or batches.user(), user=name))
 

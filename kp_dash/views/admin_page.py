@@ -8,9 +8,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kp_dash.store import accounts, audit
+from kp_dash.views import language
+from kp_dash.views.language import N_
 
 AUDIT_COLUMNS = ["at", "who", "event", "what", "address"]
-ONLY_ADMIN = "You are the only administrator: add another before removing yourself."
+# the trail's entries are kept as written (English); in Urdu its headers are read in Urdu
+AUDIT_HEADERS = {
+    "at": N_("At (UTC)"),
+    "who": N_("Who"),
+    "event": N_("Event"),
+    "what": N_("What"),
+    "address": N_("Address"),
+}
+ONLY_ADMIN = N_("You are the only administrator: add another before removing yourself.")
 
 
 @dataclass(frozen=True)
@@ -21,51 +31,83 @@ class Done:
     message: str
 
 
-def users_table(people: list[accounts.User]) -> pd.DataFrame:
+def role_label(role: str, lang: str = language.DEFAULT) -> str:
+    return language.text(accounts.ROLE_LABELS[role], lang)
+
+
+def account_label(user: accounts.User, lang: str = language.DEFAULT) -> str:
+    """`accounts.User.label` in `lang`: name · role · districts (or the province)."""
+    where = ", ".join(user.districts) or language.text(N_("province"), lang)
+    return f"{user.name} · {role_label(user.role, lang)} · {where}"
+
+
+def users_table(people: list[accounts.User], lang: str = language.DEFAULT) -> pd.DataFrame:
+    def say(message: str) -> str:
+        return language.text(message, lang)
+
     return pd.DataFrame(
         [
             {
-                "User": u.name,
-                "Role": accounts.ROLE_LABELS[u.role],
-                "Districts": ", ".join(u.districts) or "Whole province",
-                "Locked until (UTC)": str(accounts.locked_until(u.name) or "")[:16],
+                say(N_("User")): u.name,
+                say(N_("Role")): role_label(u.role, lang),
+                say(N_("Districts")): ", ".join(u.districts) or say(N_("Whole province")),
+                say(N_("Locked until (UTC)")): str(accounts.locked_until(u.name) or "")[:16],
             }
             for u in people
         ]
     )
 
 
-def add(name: str, role: str, districts: list[str], password: str, again: str, by: str) -> Done:
+def _refused(error: accounts.AccountError, lang: str) -> Done:
+    return Done(False, language.say(error.wording, lang, **error.values))
+
+
+def add(
+    name: str,
+    role: str,
+    districts: list[str],
+    passwords: tuple[str, str],
+    by: str,
+    lang: str = language.DEFAULT,
+) -> Done:
+    """Add a user from the form (the password typed twice)."""
+    password, again = passwords
     if password != again:
-        return Done(False, "The two passwords differ.")
+        return Done(False, language.text(N_("The two passwords differ."), lang))
     try:
         added = accounts.add_user(name.strip(), role, password, districts, by=by)
     except accounts.AccountError as error:
-        return Done(False, str(error))
-    return Done(True, f"Added {added.label}.")
+        return _refused(error, lang)
+    said = account_label(added, lang)
+    return Done(True, language.say(N_("Added {account}."), lang, account=said))
 
 
-def remove(name: str, by: str) -> Done:
+def remove(name: str, by: str, lang: str = language.DEFAULT) -> Done:
     """Remove a user, unless it would leave no administrator."""
     admins = [u.name for u in accounts.users() if u.role == "admin"]
     if admins == [name]:
-        return Done(False, ONLY_ADMIN)
+        return Done(False, language.text(ONLY_ADMIN, lang))
     try:
         accounts.remove_user(name, by=by)
     except accounts.AccountError as error:
-        return Done(False, str(error))
-    return Done(True, f"Removed {name}.")
+        return _refused(error, lang)
+    return Done(True, language.say(N_("Removed {name}."), lang, name=name))
 
 
-def set_password(name: str, password: str, by: str) -> Done:
+def set_password(name: str, password: str, by: str, lang: str = language.DEFAULT) -> Done:
     try:
         accounts.set_password(name, password, by=by)
     except accounts.AccountError as error:
-        return Done(False, str(error))
-    return Done(True, f"Set the password of {name} (any lock lifted).")
+        return _refused(error, lang)
+    said = N_("Set the password of {name} (any lock lifted).")
+    return Done(True, language.say(said, lang, name=name))
 
 
-def trail(since) -> pd.DataFrame:
-    """The audit trail from `since`, newest first."""
+def trail(since, lang: str = language.DEFAULT) -> pd.DataFrame:
+    """The audit trail from `since`, newest first, under its own field names (in Urdu, headers
+    in Urdu; the entries as recorded)."""
     entries = audit.entries(since)
-    return pd.DataFrame([e.__dict__ for e in reversed(entries)], columns=AUDIT_COLUMNS)
+    frame = pd.DataFrame([e.__dict__ for e in reversed(entries)], columns=AUDIT_COLUMNS)
+    if lang == language.DEFAULT:
+        return frame
+    return frame.rename(columns=lambda c: language.text(AUDIT_HEADERS[c], lang))

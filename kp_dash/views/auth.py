@@ -15,7 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kp_dash.store import accounts, audit, batches, network, sessions
-from kp_dash.views import language, language_ui, markdown, page_registry, routes, sso
+from kp_dash.views import admin_page, language, language_ui, markdown, page_registry, routes, sso
 from kp_dash.views.language import N_
 
 SESSION_KEY = "auth_session"  # this tab's session id (server side only)
@@ -191,7 +191,8 @@ def sidebar_account(user: accounts.User) -> None:
     if user.via == "open":
         st.sidebar.caption(t(OPEN_MODE_NOTE))
         return
-    st.sidebar.caption(say(N_("Logged in: {name}"), name=markdown.inert(user.label)))
+    shown = admin_page.account_label(user, language_ui.current())
+    st.sidebar.caption(say(N_("Logged in: {name}"), name=markdown.inert(shown)))
     if st.sidebar.button(t(N_("Log out")), key="auth_logout"):
         audit.record(audit.Logout(who=user.name, how=user.via, address=address()))
         if user.via == "sso":

@@ -32,7 +32,7 @@ URL_PARAM = "lang"
 # how the texts are marked where they are written (`make messages` passes the same to pybabel)
 MESSAGE_KEYWORDS = {"N_": None, "t": None, "start_page": (1,), "title": (1,)}
 # a metric's words, defined once in kp_dash/store/sql/metrics/CODE.toml, are translated there
-METRIC_TEXTS = ("label", "unit", "formula")
+METRIC_TEXTS = ("label", "unit", "formula", "grain")
 METRIC_FILES = "kp_dash/store/sql/metrics/*.toml"
 _TOML_TEXT = re.compile(r'^(\w+) = (".*")\s*$')
 # Debian's fonts-noto-core: the Nastaliq face Urdu is read in, served by the app itself
@@ -82,8 +82,8 @@ def name(kind: str, code: object, english: object, lang: str) -> str:
 def extract_metric_texts(
     fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
 ) -> Iterator[tuple[int, None, str, list[str]]]:
-    """Babel's extraction method for a metric's definition (babel.cfg): its label, unit and
-    formula, each where its line is."""
+    """Babel's extraction method for a metric's definition (babel.cfg): its label, unit,
+    formula and grain, each where its line is."""
     for number, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
         found = _TOML_TEXT.match(line)
         if found and found.group(1) in METRIC_TEXTS:
@@ -91,8 +91,8 @@ def extract_metric_texts(
 
 
 def metric(definition: Any, lang: str) -> Any:
-    """A metric's definition with its label, unit and formula in `lang` (the code, SQL and
-    everything else as defined)."""
+    """A metric's definition with its label, unit, formula and grain in `lang` (the code, SQL
+    and everything else as defined)."""
     if lang == DEFAULT:
         return definition
     words = {name: text(getattr(definition, name), lang) for name in METRIC_TEXTS}
