@@ -37,7 +37,10 @@ options = {
 }
 if view == "plotly":
     drawn = ("map", page.stamp, metric.code, selection.period, cached.layer_key(layer))
-    figure = ui.figure(page, drawn, lambda: maps.choropleth_figure(layer, values, **options))
+    lang = language_ui.current()
+    figure = ui.figure(
+        page, drawn, lambda: maps.choropleth_figure(layer, values, **options, lang=lang)
+    )
     event = st.plotly_chart(figure, key="map_plotly", on_select="rerun", selection_mode="points")
     ui.open_profile_on_click(event, values["district_code"])
 else:

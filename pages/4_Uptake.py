@@ -43,7 +43,7 @@ chosen = st.selectbox(
 
 if ua.plotted(frame).any():
     drawn = ("scatter", page.stamp, selection.period, chosen)
-    scatter = ui.figure(page, drawn, lambda: ua.uptake_access_scatter(frame, fit, chosen))
+    scatter = ui.figure(page, drawn, lambda: ua.uptake_access_scatter(frame, fit, chosen, lang))
     st.plotly_chart(scatter, on_select="rerun", selection_mode="points", key="ua_scatter")
     model = words.model_sentence(frame, fit, lang)
     st.caption(f"{words.left_out_sentence(frame, lang)} {model}".strip())
@@ -56,12 +56,16 @@ map_column, legend_column = st.columns([3, 1])
 with map_column:
     drawn = ("bivariate", page.stamp, selection.period, cached.layer_key(layer), chosen)
     bivariate_figure = ui.figure(
-        page, drawn, lambda: bivariate.bivariate_map(layer, classed, terciles, chosen, page.outside)
+        page,
+        drawn,
+        lambda: bivariate.bivariate_map(layer, classed, terciles, chosen, page.outside, lang),
     )
     st.plotly_chart(bivariate_figure, on_select="rerun", selection_mode="points", key="ua_map")
 with legend_column:
     legend = ui.figure(
-        page, ("legend", page.stamp, selection.period), lambda: bivariate.bivariate_legend(terciles)
+        page,
+        ("legend", page.stamp, selection.period),
+        lambda: bivariate.bivariate_legend(terciles, lang),
     )
     st.plotly_chart(legend, key="ua_legend")
 st.caption(terciles.sentence(lang))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from kp_dash.numbers import analysis
 from kp_dash.store import db
+from kp_dash.store.marks import N_
 
 OUTLIER_THRESHOLD = 3.5  # Iglewicz & Hoaglin: |modified z| above 3.5 is a potential outlier
 OUTLIER_MIN_DIFFERENCE = 10  # transactions; a few more or fewer in a tiny series is no alarm
@@ -22,9 +23,9 @@ SPIKE_RATIO = 5.0
 SPIKE_MIN_NEIGHBOUR = 20  # transactions in each neighbouring month
 
 CHECKS = {
-    "female_male_above_total": "Female + male above the total",
-    "users_above_population": "Users above the eligible population",
-    "month_out_of_line": "Month far outside its neighbours",
+    "female_male_above_total": N_("Female + male above the total"),
+    "users_above_population": N_("Users above the eligible population"),
+    "month_out_of_line": N_("Month far outside its neighbours"),
 }
 CONSISTENCY_COLUMNS = [
     "check",

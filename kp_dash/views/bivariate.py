@@ -7,6 +7,7 @@ own grey "No data" class, never the lowest class.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,10 @@ import plotly.graph_objects as go
 import shapely
 
 from kp_dash.store.geo import DistrictLayer
-from kp_dash.views import language, palettes
+from kp_dash.views import language, maps, palettes
 from kp_dash.views.language import N_
 from kp_dash.views.maps import HATCH_LINE, NO_DATA_COLOUR, NO_DATA_LEGEND, area_figure, hatch_lines
-from kp_dash.views.uptake_access import NO_DATA, PARENT_FLAG, source_kinds
+from kp_dash.views.uptake_access import NO_DATA, parent_line, per_1000, source_line
 
 # uptake white to orange, access white to blue, both high darkest (`palettes.BIVARIATE`), so
 # "connected but not using" (1-3) reads blue and "assisted channels working" (3-1) orange
@@ -104,34 +105,40 @@ def class_words(code: str, lang: str = language.DEFAULT) -> str:
     return language.say(N_("{uptake} uptake, {access} access"), lang, uptake=uptake, access=access)
 
 
-def _value(value: object, unit: str) -> str:
+def _value(value: object, unit: str, lang: str) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return NO_DATA
+        return language.text(NO_DATA, lang)
     return f"{float(value):,.1f}{unit}"
 
 
-def _year(value: object) -> str:
-    return value if isinstance(value, str) and value else "not given"
-
-
-def _hover(row: Any) -> str:
+def _hover(row: Any, lang: str = language.DEFAULT) -> str:
+    say = functools.partial(language.say, lang=lang)
+    name = language.name("district", row.district_code, row.district_name, lang)
+    access = _value(row.access_index, " / 100", lang)
     lines = [
-        f"<b>{row.district_name}</b>",
-        f"Uptake: {_value(row.uptake_per_1000, ' per 1,000')}"
-        f" ({_class_word(row.uptake_class)} tercile)",
-        f"Access index: {_value(row.access_index, ' / 100')}"
-        f" ({_class_word(row.access_class)} tercile)",
-        f"Class {row.bivariate_class}: {class_words(row.bivariate_class)}",
-        f"Uptake source: {source_kinds(row.uptake_source)}, {_year(row.uptake_year)}",
-        f"Access source: {source_kinds(row.access_source)}, {_year(row.access_year)}",
-    ]
+        f"<b>{name}</b>",
+        say(N_("Uptake: {value} ({word} tercile)"), value=per_1000(row.uptake_per_1000, lang),
+            word=_class_word(row.uptake_class, lang)),
+        say(N_("Access index: {value} ({word} tercile)"), value=access,
+            word=_class_word(row.access_class, lang)),
+        say(N_("Class {code}: {words}"), code=_class_code(row.bivariate_class, lang),
+            words=class_words(row.bivariate_class, lang)),
+        source_line("uptake", row.uptake_source, row.uptake_year, lang),
+        source_line("access", row.access_source, row.access_year, lang),
+    ]  # fmt: skip
     if bool(getattr(row, "access_is_parent_estimate", False)):
-        lines.append(f"⚑ Access uses a {PARENT_FLAG} (district split after the survey)")
+        lines.append(parent_line(lang))
     return "<br>".join(lines)
 
 
-def _class_word(value: object) -> str:
-    return NO_DATA.lower() if value is None or value is pd.NA else CLASS_WORDS[int(value)]
+def _class_code(code: str, lang: str) -> str:
+    return code if code in PALETTE else language.text(NO_DATA, lang)
+
+
+def _class_word(value: object, lang: str = language.DEFAULT) -> str:
+    if value is None or value is pd.NA:
+        return language.text(NO_DATA, lang).lower()
+    return language.text(CLASS_WORDS[int(value)], lang)
 
 
 def layer_frame(layer: DistrictLayer, classed: pd.DataFrame) -> pd.DataFrame:
@@ -158,18 +165,21 @@ def bivariate_map(
     terciles: Terciles,
     highlight: str | None = None,
     outside: frozenset[str] = frozenset(),
+    lang: str = language.DEFAULT,
 ) -> go.Figure:
     """The districts coloured by bivariate class (`frame` from `bivariate_classes`), "No data"
-    grey and hatched; `highlight` (a district code) outlined in black on top. The legend is the
-    separate square of `bivariate_legend`, so the map shows none."""
+    grey and hatched; `highlight` (a district code) outlined in black on top; words in `lang`.
+    The legend is the separate square of `bivariate_legend`, so the map shows none."""
     shown = layer_frame(layer, frame)
-    shown["hover"] = [_hover(r) for r in shown.itertuples(index=False)]
+    shown["hover"] = [_hover(r, lang) for r in shown.itertuples(index=False)]
+    shown = maps.in_language(shown, lang)
     legend = [*PALETTE.items(), (NO_DATA, NO_DATA_COLOUR)]
-    names = {code: f"{code}: {class_words(code)}" for code in PALETTE}
+    names = {code: f"{code}: {class_words(code, lang)}" for code in PALETTE}
     fig = area_figure(
-        layer, shown, legend, names=names, highlight=highlight, showlegend=False, outside=outside
-    )
-    fig.update_layout(showlegend=False, meta={"terciles": terciles.sentence()})
+        layer, shown, legend, names=names, highlight=highlight, showlegend=False, outside=outside,
+        lang=lang,
+    )  # fmt: skip
+    fig.update_layout(showlegend=False, meta={"terciles": terciles.sentence(lang)})
     return fig
 
 
@@ -190,9 +200,9 @@ _NO_DATA_NOTE = {
 }
 
 
-def bivariate_legend(terciles: Terciles) -> go.Figure:
+def bivariate_legend(terciles: Terciles, lang: str = language.DEFAULT) -> go.Figure:
     """The 3×3 legend square: access to the right, uptake upwards, tercile breaks on the axes,
-    and a grey "No data" swatch above."""
+    and a grey "No data" swatch above; its words in `lang`."""
     shapes = []
     for code, colour in PALETTE.items():
         uptake, access = (int(part) for part in code.split("-"))
@@ -220,7 +230,7 @@ def bivariate_legend(terciles: Terciles) -> go.Figure:
             y=[y for _, y, _ in centres],
             mode="markers",
             marker={"size": 30, "opacity": 0},
-            text=[f"{c}: {class_words(c)}" for _, _, c in centres],
+            text=[f"{c}: {class_words(c, lang)}" for _, _, c in centres],
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
         )
@@ -235,18 +245,18 @@ def bivariate_legend(terciles: Terciles) -> go.Figure:
     }
     fig.update_layout(
         shapes=shapes,
-        annotations=[_NO_DATA_NOTE],
+        annotations=[{**_NO_DATA_NOTE, "text": language.text(NO_DATA_LEGEND, lang)}],
         xaxis={
             **axis,
             "range": [-0.05, 3.05],
             "ticktext": _tick_labels(terciles.access_breaks, terciles.access_range),
-            "title": {"text": "Access →"},
+            "title": {"text": language.text(N_("Access →"), lang)},
         },
         yaxis={
             **axis,
             "range": [-0.05, 3.8],
             "ticktext": _tick_labels(terciles.uptake_breaks, terciles.uptake_range),
-            "title": {"text": "Uptake →"},
+            "title": {"text": language.text(N_("Uptake →"), lang)},
             "scaleanchor": "x",
         },
         width=LEGEND_SIZE_PX,

@@ -99,6 +99,12 @@ def metric(definition: Any, lang: str) -> Any:
     return dataclasses.replace(definition, **words)
 
 
+def source(text_: object, lang: str) -> str:
+    """A source text in `lang`: each of its parts ("; " between them) that the dashboard wrote
+    itself (the demonstration data's) from the catalogue; published sources keep their names."""
+    return "; ".join(text(part, lang) for part in str(text_).split("; "))
+
+
 def say(message: str, lang: str, **values: object) -> str:
     """A marked text with `{names}` in `lang`, the names filled in: a translation may put them
     in another order."""

@@ -21,14 +21,16 @@ import shapely
 
 from kp_dash.store import config
 from kp_dash.store.geo import DistrictLayer, layer_geojson
-from kp_dash.views import palettes, scope
+from kp_dash.views import language, palettes, scope
 from kp_dash.views.language import N_
 
 NO_DATA = N_("No data")
 NOT_GIVEN = "not given"  # source or year of a district with no row in the values
 RANGE_DASH = "\u2013"
 NO_DATA_COLOUR = palettes.NO_DATA
-NO_DATA_LEGEND = "No data (hatched grey)"
+NO_DATA_LEGEND = N_("No data (hatched grey)")
+HOVER = N_("<b>{district}</b><br>{label}: {value}<br>Source: {source} ({year})")
+SELECTED = N_("Selected: {district}")
 HATCH_LINE = {"color": "#525252", "width": 1}
 HATCH_SPACING_DEG = 0.07  # about 7 km: several lines even across Peshawar
 AREA_LINE = {"color": "white", "width": 0.8}
@@ -136,13 +138,34 @@ def map_view(layer: DistrictLayer, height_px: int = MAP_HEIGHT_PX) -> tuple[floa
     return float(lon), float(lat), round(zoom, 2)
 
 
-def _hover(frame: pd.DataFrame, label: str) -> list[str]:
+def _hover(frame: pd.DataFrame, label: str, lang: str) -> list[str]:
     """Plotly reads tags in hover text: a source comes from an imported file, so it is escaped."""
     return [
-        f"<b>{r.district_name}</b><br>{label}: {r.value_text}<br>"
-        f"Source: {html.escape(str(r.source))} ({html.escape(str(r.year))})"
+        language.say(
+            HOVER,
+            lang,
+            district=r.district_name,
+            label=label,
+            value=r.value_text,
+            source=html.escape(language.source(r.source, lang)),
+            year=html.escape(str(r.year)),
+        )
         for r in frame.itertuples()
     ]
+
+
+def in_language(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Map rows with their district names (from the register) and *No data* in `lang`."""
+    if lang == language.DEFAULT:
+        return frame
+    frame = frame.copy()
+    frame["district_name"] = [
+        language.name("district", c, n, lang)
+        for c, n in zip(frame["district_code"], frame["district_name"], strict=True)
+    ]
+    if "value_text" in frame:
+        frame["value_text"] = frame["value_text"].replace(NO_DATA, language.text(NO_DATA, lang))
+    return frame
 
 
 def classified(
@@ -171,11 +194,14 @@ def choropleth_figure(
     value_format: str = "{:,.1f}",
     outside: frozenset[str] = frozenset(),
     breaks: tuple[float, ...] | None = None,
+    lang: str = language.DEFAULT,
 ) -> go.Figure:
-    """Discrete-class choropleth: MapLibre for real boundaries, a plain diagram for the tiles."""
+    """Discrete-class choropleth: MapLibre for real boundaries, a plain diagram for the tiles;
+    its hover text and legend in `lang` (`label` and `unit` given in it)."""
     frame, legend = classified(layer, values, unit, higher_is_better, value_format, breaks)
-    frame["hover"] = _hover(frame, label)
-    fig = area_figure(layer, frame, legend, outside=outside)
+    frame = in_language(frame, lang)
+    frame["hover"] = _hover(frame, label, lang)
+    fig = area_figure(layer, frame, legend, outside=outside, lang=lang)
     fig.update_layout(
         legend={"title": {"text": f"{label} ({unit})" if unit else label}, "traceorder": "normal"},
     )
@@ -192,13 +218,19 @@ def area_figure(
     showlegend: bool = True,
     height: int = MAP_HEIGHT_PX,
     outside: frozenset[str] = frozenset(),
+    lang: str = language.DEFAULT,
 ) -> go.Figure:
     """Districts filled by class (`frame`: district_code, district_name, label, hover; `legend`:
     [(class, colour)], `names` the legend text of a class), "No data" hatched, `highlight`
     outlined; the `outside` districts (a district officer's others) "Outside your districts"
-    (`scope`). Nothing in it needs a font, tile or style from another host."""
-    frame, legend = scope.mark_outside(frame, legend, outside)
-    names = names or {}
+    (`scope`); the words it adds in `lang`. Nothing in it needs a font, tile or style from
+    another host."""
+    frame, legend = scope.mark_outside(frame, legend, outside, lang)
+    names = {
+        NO_DATA: language.text(NO_DATA_LEGEND, lang),
+        scope.OUTSIDE: language.text(scope.OUTSIDE, lang),
+        **(names or {}),
+    }
     tiles = layer.kind == "tile_grid"
     if tiles:
         add = functools.partial(_tile_area, layer.gdf.set_index("district_code").geometry)
@@ -209,13 +241,12 @@ def area_figure(
         part = frame[frame["label"] == name]
         if part.empty:
             continue
-        shown = names.get(name, NO_DATA_LEGEND if name == NO_DATA else name)
-        fig.add_trace(add(part, colour, shown, showlegend=showlegend))
+        fig.add_trace(add(part, colour, names.get(name, name), showlegend=showlegend))
         if name == NO_DATA:
             fig.add_trace(_hatch_trace(layer, part["district_code"], tiles))
     chosen = frame[frame["district_code"] == highlight]
     if not chosen.empty:
-        title = f"Selected: {chosen.iloc[0]['district_name']}"
+        title = language.say(SELECTED, lang, district=chosen.iloc[0]["district_name"])
         fig.add_trace(add(chosen, None, title, showlegend=False, line=HIGHLIGHT_LINE))
     if tiles:
         _finish_tiles(fig, layer, frame, legend, height)

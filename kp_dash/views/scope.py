@@ -11,7 +11,7 @@ import dataclasses
 import pandas as pd
 
 from kp_dash.store.geo import DistrictLayer
-from kp_dash.views import palettes
+from kp_dash.views import language, palettes
 from kp_dash.views.language import N_
 
 OUTSIDE = N_("Outside your districts")
@@ -19,20 +19,24 @@ OUTSIDE_COLOUR = palettes.OUTSIDE
 
 
 def mark_outside(
-    frame: pd.DataFrame, legend: list[tuple[str, str]], outside: frozenset[str]
+    frame: pd.DataFrame,
+    legend: list[tuple[str, str]],
+    outside: frozenset[str],
+    lang: str = language.DEFAULT,
 ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Map rows (district_code, label, hover) with the `outside` districts' class and hover text
-    replaced by "Outside your districts", and that class in the legend."""
+    replaced by "Outside your districts" (the hover in `lang`), and that class in the legend."""
     if not outside:
         return frame, legend
     frame = frame.copy()
     out = frame["district_code"].isin(outside)
     frame.loc[out, "label"] = OUTSIDE
+    said = language.text(OUTSIDE, lang)
     if "hover" in frame:
-        frame.loc[out, "hover"] = "<b>" + frame.loc[out, "district_name"] + "</b><br>" + OUTSIDE
+        frame.loc[out, "hover"] = "<b>" + frame.loc[out, "district_name"] + "</b><br>" + said
     for column in ("value", "value_text"):
         if column in frame:
-            frame.loc[out, column] = float("nan") if column == "value" else OUTSIDE
+            frame.loc[out, column] = float("nan") if column == "value" else said
     shown = set(frame["label"])
     legend = [item for item in legend if item[0] in shown]
     return frame, [*legend, (OUTSIDE, OUTSIDE_COLOUR)]

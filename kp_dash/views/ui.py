@@ -405,9 +405,10 @@ def download_geojson(
 
 
 def figure(reading: Reading, key: tuple, build: Callable[[], object]) -> object:
-    """A figure drawn once per `key` (everything it is drawn from but the viewer) and the
-    viewer's districts, shared across sessions: a page run then only sends it."""
-    return cached.figure((*key, reading.viewer.districts), build)
+    """A figure drawn once per `key` (everything it is drawn from but the viewer and the
+    language), the viewer's districts and the page's language, shared across sessions: a page
+    run then only sends it."""
+    return cached.figure((*key, reading.viewer.districts, language_ui.current()), build)
 
 
 def open_profile_on_click(event: object, codes: Sequence[str]) -> None:

@@ -6,6 +6,7 @@ there is no data) and an `analysis.UptakeFit` (or anything with `expected` and `
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
@@ -14,12 +15,23 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kp_dash.views import palettes
+from kp_dash.views import language, palettes
 from kp_dash.views.language import N_
 
-NO_DATA = "No data"
+NO_DATA = N_("No data")
 PER_1000 = " per 1,000"
-MODELLED = "modelled"
+MODELLED = N_("modelled")
+NOT_GIVEN = N_("not given")
+# the words of the charts' hover text, legends and axes (`hover_lines`, `uptake_access_scatter`)
+KIND_NAMES = {"demo": N_("demo"), "census": N_("census"), "survey": N_("survey"),
+              "admin": N_("admin")}  # fmt: skip
+SOURCE_LINES = {"uptake": N_("Uptake source: {kinds}, {year}"),
+                "access": N_("Access source: {kinds}, {year}")}  # fmt: skip
+PARENT_LINE = N_("⚑ Access uses a {flag} (district split after the survey)")
+PER_1000_VALUE = N_("{value} per 1,000")
+FIT_HOVER = N_("Access {x}: expected {y} per 1,000 (modelled)")
+X_TITLE = N_("Access index (0–100; census and survey figures)")
+Y_TITLE = N_("Uptake per 1,000 eligible (log scale)")
 PARENT_FLAG = N_("parent-district survey value")
 MERGED_FLAG = N_("merged district (ex-FATA)")
 ACCESS_FLAG = N_("access: {flag}")
@@ -60,14 +72,41 @@ class Fit(Protocol):
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
-def source_kinds(source: object) -> str:
+def source_kinds(source: object, lang: str = language.DEFAULT) -> str:
     """The kinds of source named in a source text ("demo", "census + survey"…); "admin" for a
-    named source of another kind, "not given" when there is none."""
+    named source of another kind, "not given" when there is none; in `lang`."""
     if not isinstance(source, str) or not source.strip():
-        return "not given"
+        return language.text(NOT_GIVEN, lang)
     text = source.lower()
-    kinds = [kind for kind, words in _KIND_WORDS if any(w in text for w in words)]
-    return " + ".join(kinds) if kinds else "admin"
+    kinds = [kind for kind, words in _KIND_WORDS if any(w in text for w in words)] or ["admin"]
+    return " + ".join(language.text(KIND_NAMES[kind], lang) for kind in kinds)
+
+
+def source_line(which: str, source: object, year: object, lang: str) -> str:
+    """ "Uptake source: census, 2023" (`which`: uptake or access) in `lang`."""
+    kinds = source_kinds(source, lang)
+    given = year if isinstance(year, str) and year else language.text(NOT_GIVEN, lang)
+    return language.say(SOURCE_LINES[which], lang, kinds=kinds, year=given)
+
+
+def parent_line(lang: str) -> str:
+    flag = language.text(PARENT_FLAG, lang)
+    return language.say(PARENT_LINE, lang, flag=flag)
+
+
+def per_1000(value: object, lang: str) -> str:
+    """Uptake per 1,000 as text in `lang`, or *No data* (never 0)."""
+    return _shown(value, lang, wording=PER_1000_VALUE)
+
+
+def _shown(
+    value: object, lang: str, fmt: str = "{:,.1f}", unit: str = "", wording: str = ""
+) -> str:
+    """`_number` in `lang`: *No data* from the catalogue; `wording` places the number."""
+    shown = _number(value, fmt, unit)
+    if shown == NO_DATA:
+        return language.text(NO_DATA, lang)
+    return language.say(wording, lang, value=shown) if wording else shown
 
 
 def _number(value: object, fmt: str = "{:,.1f}", unit: str = "") -> str:
@@ -118,38 +157,45 @@ def marker_sizes(population: pd.Series, top: float | None = None) -> np.ndarray:
     return np.maximum(sizes, MIN_MARKER_PX)
 
 
-def hover_lines(row: Any) -> str:
-    """Hover text of one district row (an itertuples row of the district frame)."""
+def hover_lines(row: Any, lang: str = language.DEFAULT) -> str:
+    """Hover text of one district row (an itertuples row of the district frame), in `lang`."""
+    say = functools.partial(language.say, lang=lang)
+    name = language.name("district", row.district_code, row.district_name, lang)
+    merged = getattr(row, "is_merged", False)
+    gap = _shown(row.uptake_gap, lang, "{:+,.1f}", wording=PER_1000_VALUE)
+    expected = per_1000(row.expected_uptake, lang)
     lines = [
-        f"<b>{row.district_name}</b>"
-        + (f" · {MERGED_FLAG}" if getattr(row, "is_merged", False) else ""),
-        f"Uptake: {_number(row.uptake_per_1000, unit=PER_1000)}",
-        f"Access index: {_number(row.access_index, unit=' / 100')}",
-        f"Expected at this access: {_number(row.expected_uptake, unit=PER_1000)} ({MODELLED})",
-        f"Gap: {_number(row.uptake_gap, '{:+,.1f}', PER_1000)}",
-        f"Quadrant: {row.quadrant}",
-        f"Uptake source: {source_kinds(row.uptake_source)}, {_text(row.uptake_year)}",
-        f"Access source: {source_kinds(row.access_source)}, {_text(row.access_year)}",
-    ]
+        f"<b>{name}</b>" + (f" · {language.text(MERGED_FLAG, lang)}" if merged else ""),
+        say(N_("Uptake: {value}"), value=per_1000(row.uptake_per_1000, lang)),
+        say(N_("Access index: {value}"), value=_shown(row.access_index, lang, unit=" / 100")),
+        say(N_("Expected at this access: {value} ({modelled})"), value=expected,
+            modelled=language.text(MODELLED, lang)),
+        say(N_("Gap: {value}"), value=gap),
+        say(N_("Quadrant: {quadrant}"), quadrant=language.text(row.quadrant, lang)),
+        source_line("uptake", row.uptake_source, row.uptake_year, lang),
+        source_line("access", row.access_source, row.access_year, lang),
+    ]  # fmt: skip
     if getattr(row, "access_is_parent_estimate", False):
-        lines.append(f"⚑ Access uses a {PARENT_FLAG} (district split after the survey)")
+        lines.append(parent_line(lang))
     return "<br>".join(lines)
 
 
-def _district_trace(part: pd.DataFrame, sizes: np.ndarray, name: str, **marker: Any) -> go.Scatter:
+def _district_trace(
+    part: pd.DataFrame, sizes: np.ndarray, name: str, lang: str, **marker: Any
+) -> go.Scatter:
     return go.Scatter(
         x=part["access_index"].tolist(),
         y=part["uptake_per_1000"].tolist(),
         mode="markers",
         name=name,
         customdata=part["district_code"].tolist(),
-        text=[hover_lines(r) for r in part.itertuples(index=False)],
+        text=[hover_lines(r, lang) for r in part.itertuples(index=False)],
         hovertemplate="%{text}<extra></extra>",
         marker={"size": sizes.tolist(), "line": {"color": "white", "width": 1}, **marker},
     )
 
 
-def _fit_traces(fit: Fit, access: pd.Series) -> list[go.Scatter]:
+def _fit_traces(fit: Fit, access: pd.Series, lang: str) -> list[go.Scatter]:
     low, high = float(access.min()), float(access.max())
     grid = np.linspace(low, high, FIT_POINTS) if high > low else np.array([low, low])
     lower, upper = fit.band(grid)
@@ -160,7 +206,7 @@ def _fit_traces(fit: Fit, access: pd.Series) -> list[go.Scatter]:
         fillcolor=BAND_COLOUR,
         line={"width": 0},
         mode="lines",
-        name="95% band of the fitted line",
+        name=language.text(N_("95% band of the fitted line"), lang),
         hoverinfo="skip",
     )
     line = go.Scatter(
@@ -168,18 +214,19 @@ def _fit_traces(fit: Fit, access: pd.Series) -> list[go.Scatter]:
         y=np.asarray(fit.expected(grid)).tolist(),
         mode="lines",
         line={"color": FIT_COLOUR, "width": 2},
-        name="Expected uptake at that access (fit)",
-        hovertemplate="Access %{x:.1f}: expected %{y:,.1f} per 1,000 (modelled)<extra></extra>",
+        name=language.text(N_("Expected uptake at that access (fit)"), lang),
+        hovertemplate=language.say(FIT_HOVER, lang, x="%{x:.1f}", y="%{y:,.1f}")
+        + "<extra></extra>",
     )
     return [band, line]
 
 
-def _quadrant_annotations() -> list[dict[str, Any]]:
+def _quadrant_annotations(lang: str) -> list[dict[str, Any]]:
     notes = []
     for name, (side, level) in QUADRANT_CORNERS.items():
         notes.append(
             {
-                "text": f"<i>{name}</i>",
+                "text": f"<i>{language.text(name, lang)}</i>",
                 "xref": "x domain",
                 "yref": "y domain",
                 "x": 0.01 if side == "left" else 0.99,
@@ -210,50 +257,56 @@ def _median_shapes(access_median: float, uptake_median: float) -> list[dict[str,
 
 
 def uptake_access_scatter(
-    frame: pd.DataFrame, fit: Fit | None, highlight: str | None = None
+    frame: pd.DataFrame, fit: Fit | None, highlight: str | None = None, lang: str = language.DEFAULT
 ) -> go.Figure:
     """Uptake per 1,000 (log axis) against the access index, one point per district sized by its
     eligible population, merged districts as diamonds; the fitted line and its band, the median
-    lines and the four quadrant names; `highlight` (a district code) drawn larger and outlined."""
+    lines and the four quadrant names; `highlight` (a district code) drawn larger and outlined;
+    its words in `lang`."""
     drawn = frame[plotted(frame)]
     top = float(drawn["eligible_population"].max()) if not drawn.empty else None
     fig = go.Figure()
     if fit is not None and not drawn.empty:
-        fig.add_traces(_fit_traces(fit, drawn["access_index"]))
+        fig.add_traces(_fit_traces(fit, drawn["access_index"], lang))
     merged = drawn["is_merged"].fillna(False).astype(bool)
     for part, name, symbol, colour in (
-        (drawn[~merged], "District", "circle", DISTRICT_COLOUR),
-        (drawn[merged], "Merged district (ex-FATA)", "diamond", MERGED_COLOUR),
+        (drawn[~merged], N_("District"), "circle", DISTRICT_COLOUR),
+        (drawn[merged], N_("Merged district (ex-FATA)"), "diamond", MERGED_COLOUR),
     ):
         sizes = marker_sizes(part["eligible_population"], top)
-        fig.add_trace(_district_trace(part, sizes, name, symbol=symbol, color=colour, opacity=0.8))
+        shown = language.text(name, lang)
+        fig.add_trace(
+            _district_trace(part, sizes, shown, lang, symbol=symbol, color=colour, opacity=0.8)
+        )
     chosen = drawn[drawn["district_code"] == highlight]
     if not chosen.empty:
         row = chosen.iloc[0]
         size = marker_sizes(chosen["eligible_population"], top) + HIGHLIGHT_EXTRA_PX
+        name = language.name("district", row["district_code"], row["district_name"], lang)
         trace = _district_trace(
             chosen,
             size,
-            f"Selected: {row['district_name']}",
+            language.say(N_("Selected: {district}"), lang, district=name),
+            lang,
             symbol="diamond" if bool(row["is_merged"]) else "circle",
             color=MERGED_COLOUR if bool(row["is_merged"]) else DISTRICT_COLOUR,
             opacity=1.0,
         )
         trace.update(
             mode="markers+text",
-            text=[row["district_name"]],
+            text=[name],
             textposition="top center",
-            hovertext=[hover_lines(next(chosen.itertuples(index=False)))],
+            hovertext=[hover_lines(next(chosen.itertuples(index=False)), lang)],
             hovertemplate="%{hovertext}<extra></extra>",
             marker_line={"color": HIGHLIGHT_COLOUR, "width": 3},
         )
         fig.add_trace(trace)
     fig.update_layout(
         shapes=_median_shapes(*medians(frame)),
-        annotations=_quadrant_annotations(),
-        xaxis={"title": {"text": "Access index (0–100; census and survey figures)"}},
+        annotations=_quadrant_annotations(lang),
+        xaxis={"title": {"text": language.text(X_TITLE, lang)}},
         yaxis={
-            "title": {"text": "Uptake per 1,000 eligible (log scale)"},
+            "title": {"text": language.text(Y_TITLE, lang)},
             "type": "log",
             "tickvals": LOG_TICKS,
         },

@@ -5,6 +5,7 @@ names of the sources cited."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -20,16 +21,44 @@ URDU_PAGES = (
     "pages/1_Map.py",
     "pages/4_Uptake.py",
     "pages/8_Planning.py",
+    "pages/3_Quality.py",
     "pages/9_Sources.py",
     "pages/10_Admin.py",
 )
 READ = ("body", "label", "help", "options", "placeholder", "text")
-NOT_TEXT = ("plotly_chart", "deck_gl_json_chart", "arrow_data_frame", "html", "code")
+NOT_TEXT = (
+    "plotly_chart",
+    "deck_gl_json_chart",
+    "arrow_data_frame",
+    "html",
+    "code",
+)  # charts below
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
 CODE = re.compile(r"`[^`]*`|\([a-z0-9_]+\)")
-# file formats, the language's own name, the sources' acronyms, SQL and UTC
+# file formats, the language's own name, the sources' acronyms, SQL, UTC and a formula's MAD
 NAMES = {"CSV", "Excel", "GeoJSON", "PDF", "English", "PBS", "PSLM", "MICS", "OCHA", "SQL", "UTC"}
+NAMES |= {"MAD"}
 CODE_WORD = re.compile(r".*\d")  # a word with a digit is a code: PK502, H01
+
+
+# what a chart shows in words: titles, legend names, tick and hover text, annotations
+CHART_TEXT = ("text", "name", "hovertext", "hovertemplate", "ticktext")
+CHART_SKIP = ("template", "shapes", "meta", "geojson", "customdata", "locations")
+PLACEHOLDER = re.compile(r"%\{[^}]*\}|<[^>]*>")
+
+
+def chart_texts(node: object, key: str = "") -> Iterator[tuple[str, str]]:
+    """The strings a plotly figure's spec shows; a trace kept out of the legend shows no name."""
+    if isinstance(node, dict):
+        hidden = node.get("showlegend") is False
+        for name, value in node.items():
+            if name not in CHART_SKIP and not (hidden and name == "name"):
+                yield from chart_texts(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from chart_texts(item, key)
+    elif isinstance(node, str) and key in CHART_TEXT:
+        yield key, PLACEHOLDER.sub(" ", node)
 
 
 def texts(at: AppTest) -> Iterator[tuple[str, str]]:
@@ -52,6 +81,9 @@ def texts(at: AppTest) -> Iterator[tuple[str, str]]:
             for name, value in fields(proto):
                 if isinstance(value, str) and name.rsplit(".", 1)[-1] in READ:
                     yield f"{kind}.{name}", value
+    for chart in at.get("plotly_chart"):
+        for key, value in chart_texts(json.loads(chart.proto.spec)):
+            yield f"chart.{key}", value
     # a table's headers (its cells are names, numbers and sources); a styled table is relabelled
     # by its styler, which the app test does not read
     for table in at.dataframe:
