@@ -21,6 +21,7 @@ import pandas as pd
 from kp_dash.numbers import groups, metrics, registry, source_texts
 from kp_dash.store import db
 from kp_dash.store.age_bands import BANDS, band_population
+from kp_dash.store.marks import N_
 
 PERIOD = ""  # the month of a row that covers the whole selection
 
@@ -38,14 +39,14 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("district", "Districts", "non-ordered", "districts", "district"),
-    Spec("sex", "Sex (women, men)", "binary", "sexes", "sex"),
-    Spec("area", "Area (rural, urban)", "binary", "areas", "area"),
-    Spec("age", "Age bands", "ordered", "age bands", "age band"),
-    Spec("literacy", "Female-literacy thirds of districts", "ordered", "thirds", "third"),
-    Spec("merged", "Merged districts (ex-FATA) vs the rest", "binary", "district groups",
+    Spec("district", N_("Districts"), "non-ordered", "districts", "district"),
+    Spec("sex", N_("Sex (women, men)"), "binary", "sexes", "sex"),
+    Spec("area", N_("Area (rural, urban)"), "binary", "areas", "area"),
+    Spec("age", N_("Age bands"), "ordered", "age bands", "age band"),
+    Spec("literacy", N_("Female-literacy thirds of districts"), "ordered", "thirds", "third"),
+    Spec("merged", N_("Merged districts (ex-FATA) vs the rest"), "binary", "district groups",
          "district group"),
-    Spec("disability", "Disability", "binary", "groups", "group"),
+    Spec("disability", N_("Disability"), "binary", "groups", "group"),
 )  # fmt: skip
 SPEC = {spec.key: spec for spec in SPECS}
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kp_dash.numbers.inequality import Measure
+from kp_dash.store.marks import N_
 
 
 @dataclass(frozen=True)
@@ -132,71 +133,71 @@ def _mean_difference(target: str, how: str):
 TERMS: dict[str, Term] = {
     term.code: term
     for term in (
-        Term("d", "Difference", "The uptake of the better-off subgroup minus the worse-off's "
+        Term("d", N_("Difference"), "The uptake of the better-off subgroup minus the worse-off's "
              "(ordered: the last subgroup's minus the first's).", 2, _difference),
-        Term("r", "Ratio", "The uptake of the better-off subgroup ÷ the worse-off's "
+        Term("r", N_("Ratio"), "The uptake of the better-off subgroup ÷ the worse-off's "
              "(ordered: the last subgroup's ÷ the first's).", 2, _ratio),
-        Term("aci", "Absolute concentration index", "How far uptake gathers at one end of an "
+        Term("aci", N_("Absolute concentration index"), "How far uptake gathers at one end of an "
              "ordered dimension, in the indicator's units; 0 = even, > 0 = towards the last "
              "subgroups.", 3, _concentration("absolute", True)),
-        Term("rci", "Relative concentration index", "The absolute concentration index ÷ the "
+        Term("rci", N_("Relative concentration index"), "The absolute concentration index ÷ the "
              "mean: −1 to 1; 0 = even, > 0 = towards the last subgroups.", 4,
              _concentration("relative", False)),
-        Term("sii", "Slope index of inequality", "The difference in uptake between the two "
+        Term("sii", N_("Slope index of inequality"), "The difference in uptake between the two "
              "ends of an ordered dimension, from a logistic fit across every subgroup weighted "
              "by population.", 2, _slope),
-        Term("rii", "Relative index of inequality", "The ratio of the fitted uptake at the "
+        Term("rii", N_("Relative index of inequality"), "The ratio of the fitted uptake at the "
              "last end of an ordered dimension to that at the first.", 2, _relative_slope),
-        Term("bgv", "Between-group variance", "The population-weighted mean of the squared "
+        Term("bgv", N_("Between-group variance"), "The population-weighted mean of the squared "
              "differences of each subgroup's uptake from the mean; 0 = equal.", 3,
              _spread("Between-{member} variance {value}{interval} ({unit})²: the population-"
                      "weighted spread of the {members}' uptake around the mean; 0 = equal.")),
-        Term("bgsd", "Between-group standard deviation", "The square root of the between-"
+        Term("bgsd", N_("Between-group standard deviation"), "The square root of the between-"
              "group variance, in the indicator's units.", 2,
              _spread("The {members}' uptake lies {value}{interval} {unit} from the mean "
                      "(population-weighted standard deviation).")),
-        Term("cov", "Coefficient of variation", "The between-group standard deviation as % "
+        Term("cov", N_("Coefficient of variation"), "The between-group standard deviation as % "
              "of the mean.", 1,
              _spread("The {members}' uptake spreads around the mean by {value} %{interval} "
                      "of the mean, weighted by population.")),
-        Term("mdbu", "Mean difference from the best subgroup (unweighted)", "The average "
+        Term("mdbu", N_("Mean difference from the best subgroup (unweighted)"), "The average "
              "distance of each subgroup's uptake from the best subgroup's, each counted once.",
              2, _mean_difference("the best-off {member}'s", _EACH_ONCE)),
-        Term("mdbw", "Mean difference from the best subgroup (weighted)", "The average "
+        Term("mdbw", N_("Mean difference from the best subgroup (weighted)"), "The average "
              "distance of each subgroup's uptake from the best subgroup's, weighted by "
              "population.", 2, _mean_difference("the best-off {member}'s", _BY_POPULATION)),
-        Term("mdmu", "Mean difference from the mean (unweighted)", "The average distance of "
+        Term("mdmu", N_("Mean difference from the mean (unweighted)"), "The average distance of "
              "each subgroup's uptake from the mean, each counted once.", 2,
              _mean_difference("the mean", _EACH_ONCE)),
-        Term("mdmw", "Mean difference from the mean (weighted)", "The average distance of "
+        Term("mdmw", N_("Mean difference from the mean (weighted)"), "The average distance of "
              "each subgroup's uptake from the mean, weighted by population.", 2,
              _mean_difference("the mean", _BY_POPULATION)),
-        Term("mdru", "Mean difference from the reference subgroup (unweighted)", "The average "
+        Term("mdru", N_("Mean difference from the reference subgroup (unweighted)"), "The average "
              "distance of each subgroup's uptake from the reference subgroup's, each counted "
              "once.", 2, _mean_difference("the reference {member}'s", _EACH_ONCE)),
-        Term("mdrw", "Mean difference from the reference subgroup (weighted)", "The average "
+        Term("mdrw", N_("Mean difference from the reference subgroup (weighted)"), "The average "
              "distance of each subgroup's uptake from the reference subgroup's, weighted by "
              "population.", 2, _mean_difference("the reference {member}'s", _BY_POPULATION)),
-        Term("idisu", "Index of disparity (unweighted)", "The average absolute difference of "
+        Term("idisu", N_("Index of disparity (unweighted)"), "The average absolute difference of "
              "each subgroup's uptake from the mean, as % of the mean, each counted once.", 1,
              _spread(_DISPARITY.replace("{how}", _EACH_ONCE))),
-        Term("idisw", "Index of disparity (weighted)", "The average absolute difference of "
+        Term("idisw", N_("Index of disparity (weighted)"), "The average absolute difference of "
              "each subgroup's uptake from the mean, as % of the mean, weighted by population.",
              1, _spread(_DISPARITY.replace("{how}", _BY_POPULATION))),
-        Term("mld", "Mean log deviation", "How far the subgroups' shares of the population "
+        Term("mld", N_("Mean log deviation"), "How far the subgroups' shares of the population "
              "differ from their shares of uptake, most sensitive to subgroups below the mean; "
              "× 1,000, 0 = equal.", 2,
              _spread("Mean log deviation {value}{interval} (× 1,000; 0 = equal): the "
                      "{members}' shares of the population against their shares of uptake.")),
-        Term("ti", "Theil index", "How far the subgroups' shares of uptake differ from their "
+        Term("ti", N_("Theil index"), "How far the subgroups' shares of uptake differ from their "
              "shares of the population, most sensitive to subgroups above the mean; × 1,000, "
              "0 = equal.", 2,
              _spread("Theil index {value}{interval} (× 1,000; 0 = equal): the {members}' "
                      "shares of uptake against their shares of the population.")),
-        Term("par", "Population attributable risk", "How much higher uptake would be overall "
+        Term("par", N_("Population attributable risk"), "How much higher uptake would be overall "
              "if every subgroup had the best subgroup's (ordered: the last subgroup's).", 2,
              _impact(percent=False)),
-        Term("paf", "Population attributable fraction", "The population attributable risk as "
+        Term("paf", N_("Population attributable fraction"), "The population attributable risk as "
              "% of the overall uptake.", 1, _impact(percent=True)),
     )
 }  # fmt: skip

@@ -17,11 +17,12 @@ import pandas as pd
 from kp_dash.numbers import analysis, metrics, registry, source_texts
 from kp_dash.numbers.registry import Metric, MetricError, ModelledMetric, Query
 from kp_dash.store import config, db
+from kp_dash.store.marks import N_
 
 PROVINCE_CODE = "KP"
 PROVINCE_NAME = "Khyber Pakhtunkhwa"
 ALL_SERVICES = "all"  # a target for all services together
-LEVELS = {"province": "Province", "division": "Divisions", "district": "Districts"}
+LEVELS = {"province": N_("Province"), "division": N_("Divisions"), "district": N_("Districts")}
 NO_TARGET = "no target"
 STATUSES = ("green", "amber", "red", NO_TARGET, "no data")
 SERIES_COLUMNS = [

@@ -11,9 +11,11 @@ from kp_dash.numbers import inequality_terms
 from kp_dash.numbers.group_subgroups import SPECS
 from kp_dash.numbers.groups import NO_DATA
 from kp_dash.numbers.inequality import Z
+from kp_dash.views import language, trends_view
+from kp_dash.views.language import N_
 
 DIMENSIONS = {spec.key: spec.label for spec in SPECS}
-CAPTION = (
+CAPTION = N_(
     "WHO's summary measures of inequality (as HEAT Plus computes them) for digital uptake per "
     "1,000 eligible people; which measures apply depends on the dimension: two subgroups "
     "(binary), subgroups in an order (ordered: age bands youngest first, literacy thirds lowest "
@@ -21,7 +23,7 @@ CAPTION = (
     "count over a census population taken as exact; simulated ones use 1,000 draws with seed "
     "123456. A subgroup with fewer than 10 transactions is never measured (<10)."
 )
-TRENDS_CAPTION = (
+TRENDS_CAPTION = N_(
     "Each month's measure over that month's subgroups, with its 95 % interval as a band; a month "
     "whose measure is withheld or cannot be computed is a gap, never a zero."
 )
@@ -89,35 +91,46 @@ def for_export(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"status": "note"})
 
 
+PER_1000, RATIO = N_("per 1,000"), N_("ratio")
 UNITS = {
-    "d": "per 1,000", "sii": "per 1,000", "aci": "per 1,000", "bgsd": "per 1,000",
-    "mdbu": "per 1,000", "mdbw": "per 1,000", "mdmu": "per 1,000", "mdmw": "per 1,000",
-    "mdru": "per 1,000", "mdrw": "per 1,000", "par": "per 1,000", "bgv": "(per 1,000)²",
-    "r": "ratio", "rii": "ratio", "rci": "−1 to 1", "cov": "%", "idisu": "%", "idisw": "%",
-    "paf": "%", "mld": "× 1,000", "ti": "× 1,000",
+    "d": PER_1000, "sii": PER_1000, "aci": PER_1000, "bgsd": PER_1000, "mdbu": PER_1000,
+    "mdbw": PER_1000, "mdmu": PER_1000, "mdmw": PER_1000, "mdru": PER_1000, "mdrw": PER_1000,
+    "par": PER_1000, "bgv": N_("(per 1,000)²"), "r": RATIO, "rii": RATIO, "rci": N_("−1 to 1"),
+    "cov": "%", "idisu": "%", "idisw": "%", "paf": "%", "mld": "× 1,000", "ti": "× 1,000",
 }  # fmt: skip
 
 
-def measure_label(code: str) -> str:
+def dimension_label(key: str, lang: str = language.DEFAULT) -> str:
+    return language.text(DIMENSIONS[key], lang)
+
+
+def measure_label(code: str, lang: str = language.DEFAULT) -> str:
     """'Ratio (r)'."""
-    return f"{inequality_terms.TERMS[code].name} ({code})"
+    return f"{language.text(inequality_terms.TERMS[code].name, lang)} ({code})"
 
 
-def measure_unit(code: str) -> str:
-    return UNITS.get(code, "")
+def measure_unit(code: str, lang: str = language.DEFAULT) -> str:
+    return language.text(UNITS.get(code, ""), lang) if code in UNITS else ""
 
 
-def no_series(frame: pd.DataFrame) -> str:
+def no_series(frame: pd.DataFrame, lang: str = language.DEFAULT) -> str:
     """Why nothing is drawn: the reasons the months give, each once."""
     reasons = list(dict.fromkeys(s for s in frame["status"].fillna("") if s))
-    said = "; ".join(reasons[:3]) if reasons else "no usage in this selection"
-    return f"No measure to draw for this selection ({said}): nothing is drawn, never a zero."
+    said = (
+        "; ".join(reasons[:3]) if reasons else language.text(N_("no usage in this selection"), lang)
+    )
+    nothing = N_(
+        "No measure to draw for this selection ({reasons}): nothing is drawn, never a zero."
+    )
+    return language.say(nothing, lang, reasons=said)
 
 
-def over_time_figure(frame: pd.DataFrame, label: str, unit: str) -> go.Figure:
+def over_time_figure(
+    frame: pd.DataFrame, label: str, unit: str, lang: str = language.DEFAULT
+) -> go.Figure:
     """One measure by month: the estimate as a line, its interval as a shaded band; months
-    without a value are gaps."""
-    months = pd.to_datetime(frame["month"], format="%Y-%m")
+    without a value are gaps; its words in `lang` (`label` and `unit` given in it)."""
+    months = frame["month"]
     band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "connectgaps": False}
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=months, y=frame["ci_lb"], showlegend=False, **band))
@@ -127,7 +140,7 @@ def over_time_figure(frame: pd.DataFrame, label: str, unit: str) -> go.Figure:
             y=frame["ci_ub"],
             fill="tonexty",
             fillcolor="rgba(31, 119, 180, 0.18)",
-            name="95 % interval",
+            name=language.text(N_("95 % interval"), lang),
             **band,
         )
     )
@@ -139,14 +152,15 @@ def over_time_figure(frame: pd.DataFrame, label: str, unit: str) -> go.Figure:
             connectgaps=False,
             name=label,
             line={"color": "rgb(31, 119, 180)"},
-            hovertemplate="%{x|%b %Y}: %{y:,.3f}<extra></extra>",
+            customdata=[language.month(month, lang) for month in frame["month"]],
+            hovertemplate="%{customdata}: %{y:,.3f}<extra></extra>",
         )
     )
     figure.update_layout(
         height=380,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         yaxis={"title": {"text": f"{label} ({unit})" if unit else label}},
-        xaxis={"title": None, "dtick": "M3", "tickformat": "%b %Y"},
+        xaxis={"title": None, **trends_view.month_axis(frame["month"], lang)},
         legend={"title": {"text": ""}},
         plot_bgcolor="white",
     )

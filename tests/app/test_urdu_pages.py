@@ -20,6 +20,7 @@ URDU_PAGES = (
     "pages/0_Home.py",
     "pages/1_Map.py",
     "pages/4_Uptake.py",
+    "pages/6_Trends.py",
     "pages/8_Planning.py",
     "pages/3_Quality.py",
     "pages/9_Sources.py",

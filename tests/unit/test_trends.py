@@ -30,7 +30,7 @@ import pytest
 from kp_dash.numbers import metrics, registry, trends
 from kp_dash.numbers.registry import MetricError, Query
 from kp_dash.store import build, db, intake
-from kp_dash.views import trends_view
+from kp_dash.views import palettes, trends_view
 from tests.conftest import small_seed
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "trends"
@@ -345,7 +345,8 @@ def test_series_figure_has_a_line_per_group_and_gaps_for_no_data(con):
     assert [t.name for t in figure.data] == ["Bajaur", "Charsadda", "Peshawar"]
     charsadda = figure.data[1]
     assert math.isnan(charsadda.y[1]) and charsadda.connectgaps is False
-    assert "No data" in charsadda.customdata[1]
+    assert charsadda.customdata[1][0] == "February 2025"  # the month as the hover names it
+    assert "No data" in charsadda.customdata[1][1]
     assert "per 1,000" in figure.layout.yaxis.title.text
 
 
@@ -380,6 +381,30 @@ def test_target_display_and_status_style(con):
     assert (
         trends_view.STATUS_COLOURS["amber"] in html and trends_view.STATUS_COLOURS["green"] in html
     )
+
+
+def test_target_table_in_urdu_keeps_its_colours(con):
+    """In Urdu the statuses are words of the catalogue, and still coloured by what they mean."""
+    table = trends.target_status(con, service=HC, **Q1)
+    shown = trends_view.target_display(table, None, "ur")
+    assert shown.columns.tolist()[:2] == ["ضلع", "خدمت"] and "کیفیت" in shown.columns
+    bajaur = shown[(shown["ضلع"] == "باجوڑ") & (shown["مدت"] == "2025-02")].iloc[0]
+    assert (bajaur["ہدف"], bajaur["کیفیت"]) == ("بغیر ہدف", "بغیر ہدف")
+    assert {"سبز", "زرد"} <= set(shown["کیفیت"])
+    html = trends_view.status_style(shown, "ur").to_html()
+    assert palettes.STATUS["amber"] in html and palettes.STATUS["green"] in html
+
+
+def test_delta_table_in_urdu(con):
+    ranking = trends.delta_ranking(
+        con, UPTAKE, service=HC, period=("2025-03", "2025-03"), comparison=("2025-01", "2025-02")
+    )
+    shown = trends_view.delta_display(
+        ranking, registry.get(UPTAKE), ("2025-03", "2025-03"), ("2025-01", "2025-02"), "ur"
+    )
+    assert shown.columns[:2].tolist() == ["درجہ", "ضلع"]
+    assert "2025-01 تا 2025-02 (فی 1,000 اہل افراد)" in shown.columns
+    assert set(shown["ضلع"]) == {"باجوڑ", "چارسدہ", "پشاور"}
 
 
 def test_member_options(con):
