@@ -22,6 +22,7 @@ from kp_dash.numbers.groups import year_text
 from kp_dash.numbers.inequality import Dimension, NotApplicable
 from kp_dash.numbers.inequality_terms import Wording
 from kp_dash.store import config
+from kp_dash.store.marks import N_
 
 UNIT = "per 1,000"
 SCALE = 1000.0  # uptake per 1,000 eligible people
@@ -37,6 +38,7 @@ COLUMNS = [
     "ci_ub",
     "interval_method",
     "in_words",
+    "wording",  # what the sentence names (`inequality_terms.Wording`), to say it in Urdu
     "definition",
     "status",
     "source",
@@ -48,7 +50,7 @@ WITHHELD = "Withheld: uptake {phrase} rests on fewer than {limit} digital transa
 LEFT_OUT = "{n} {members} with fewer than {limit} digital transactions left out (<{limit})"
 TOO_FEW = "Needs two subgroups with data; this selection has {n}"
 WITHIN_DISTRICT = ("sex", "area", "age", "disability")
-DISTRICT_WORDS = {"low": "in the worst-off district", "high": "in the best-off district"}
+DISTRICT_WORDS = {"low": N_("in the worst-off district"), "high": N_("in the best-off district")}
 
 
 def _status_row(month: str, spec: Spec, status: str, part: pd.DataFrame) -> dict[str, object]:
@@ -104,7 +106,7 @@ def _dimension(spec: Spec, part: pd.DataFrame) -> Dimension:
 
 
 def _wording(spec: Spec, part: pd.DataFrame, dimension: Dimension) -> Wording:
-    phrases, nouns = list(part["phrase"]), list(part["noun"])
+    phrases = list(part["phrase"])
     low, high = inequality.compared(dimension)
     best = inequality.impact_reference(dimension)
     if spec.key == "district":  # never a district's name: the same words for every viewer
@@ -112,7 +114,8 @@ def _wording(spec: Spec, part: pd.DataFrame, dimension: Dimension) -> Wording:
         said["best"] = DISTRICT_WORDS["high"]
     else:
         said = {"low": phrases[low], "high": phrases[high], "best": phrases[best]}
-    by_order = part.sort_values("subgroup_order")["noun"].tolist() if dimension.ordered else nouns
+    # the ends of an ordered dimension (the measures that name them apply to no other kind)
+    by_order = part.sort_values("subgroup_order")["noun"].tolist() if dimension.ordered else [""]
     return Wording(
         **said,
         first=by_order[0],
@@ -151,6 +154,7 @@ def _measure_rows(
                 "ci_ub": found.ci_ub,
                 "interval_method": found.method,
                 "in_words": inequality_terms.in_words(found, said),
+                "wording": said,
             }
         )
     return rows

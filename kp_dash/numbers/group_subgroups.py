@@ -39,14 +39,15 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("district", N_("Districts"), "non-ordered", "districts", "district"),
-    Spec("sex", N_("Sex (women, men)"), "binary", "sexes", "sex"),
-    Spec("area", N_("Area (rural, urban)"), "binary", "areas", "area"),
-    Spec("age", N_("Age bands"), "ordered", "age bands", "age band"),
-    Spec("literacy", N_("Female-literacy thirds of districts"), "ordered", "thirds", "third"),
-    Spec("merged", N_("Merged districts (ex-FATA) vs the rest"), "binary", "district groups",
-         "district group"),
-    Spec("disability", N_("Disability"), "binary", "groups", "group"),
+    Spec("district", N_("Districts"), "non-ordered", N_("districts"), N_("district")),
+    Spec("sex", N_("Sex (women, men)"), "binary", N_("sexes"), N_("sex")),
+    Spec("area", N_("Area (rural, urban)"), "binary", N_("areas"), N_("area")),
+    Spec("age", N_("Age bands"), "ordered", N_("age bands"), N_("age band")),
+    Spec("literacy", N_("Female-literacy thirds of districts"), "ordered", N_("thirds"),
+         N_("third")),
+    Spec("merged", N_("Merged districts (ex-FATA) vs the rest"), "binary", N_("district groups"),
+         N_("district group")),
+    Spec("disability", N_("Disability"), "binary", N_("groups"), N_("group")),
 )  # fmt: skip
 SPEC = {spec.key: spec for spec in SPECS}
 
@@ -65,13 +66,13 @@ COLUMNS = [
     "source",
     "year",
 ]
-SEX = {"female": ("women", 1), "male": ("men", 2)}
-AREA = {"rural": ("rural areas", 1), "urban": ("urban areas", 2)}
+SEX = {"female": (N_("women"), 1), "male": (N_("men"), 2)}
+AREA = {"rural": (N_("rural areas"), 1), "urban": (N_("urban areas"), 2)}
 THIRDS = ("lowest", "middle", "highest")
 THIRD_NAMES = (
-    "the districts with the lowest female literacy",
-    "the districts in the middle third of female literacy",
-    "the districts with the highest female literacy",
+    N_("the districts with the lowest female literacy"),
+    N_("the districts in the middle third of female literacy"),
+    N_("the districts with the highest female literacy"),
 )
 
 DISABILITY_PEOPLE_SQL = """
@@ -82,7 +83,7 @@ join disability as d using (district_code)
 where e.service_code = ? and e.sex = 'all' and e.area = 'all'
   and d.sex = 'all' and d.area = 'all' and d.with_disability is not null and d.population > 0
 """
-DISABILITY_NOUNS = {"yes": "people with a disability", "no": "people without a disability"}
+DISABILITY_NOUNS = {"yes": N_("people with a disability"), "no": N_("people without a disability")}
 BAND_POPULATION_SQL = """
 select district_code, age_group, population, source, year
 from population
@@ -179,7 +180,7 @@ def _district_groups(districts: pd.DataFrame) -> pd.DataFrame:
     frame = frame.assign(third=np.where(frame["literacy_female_pct"].isna(), 0, third))
     merged = _pooled(frame, "merged")
     thirds = _pooled(frame[frame["third"] > 0], "third")
-    merged_names = {1: "the merged districts", 2: "the other districts"}
+    merged_names = {1: N_("the merged districts"), 2: N_("the other districts")}
     third_names = dict(enumerate(THIRD_NAMES, start=1))
     return pd.concat(
         [

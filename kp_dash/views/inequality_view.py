@@ -4,17 +4,23 @@ its interval as a band. Numbers come from `kp_dash.numbers.group_inequality`."""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from kp_dash.numbers import inequality_terms
+from kp_dash.numbers.group_inequality import DISTRICT_WORDS
 from kp_dash.numbers.group_subgroups import SPECS
 from kp_dash.numbers.groups import NO_DATA
-from kp_dash.numbers.inequality import Z
+from kp_dash.numbers.inequality import Measure, Z
+from kp_dash.numbers.inequality_terms import Wording
 from kp_dash.views import language, trends_view
 from kp_dash.views.language import N_
 
 DIMENSIONS = {spec.key: spec.label for spec in SPECS}
+DISTRICT_PHRASES = set(DISTRICT_WORDS.values())
 CAPTION = N_(
     "WHO's summary measures of inequality (as HEAT Plus computes them) for digital uptake per "
     "1,000 eligible people; which measures apply depends on the dimension: two subgroups "
@@ -29,8 +35,8 @@ TRENDS_CAPTION = N_(
 )
 
 
-def _number(value: float, decimals: int) -> str:
-    return NO_DATA if pd.isna(value) else f"{value:,.{decimals}f}"
+def _number(value: float, decimals: int, lang: str = language.DEFAULT) -> str:
+    return language.text(NO_DATA, lang) if pd.isna(value) else f"{value:,.{decimals}f}"
 
 
 def _decimals(code: object) -> int:
@@ -38,28 +44,74 @@ def _decimals(code: object) -> int:
     return term.decimals if term else 2
 
 
-def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
+def summary_display(frame: pd.DataFrame, lang: str = language.DEFAULT) -> pd.DataFrame:
     """The measures for people: numbers as text, *No data* (never 0) where a measure is
-    missing, with the reason."""
+    missing, with the reason; in Urdu, names, definitions and the plain words in Urdu."""
     decimals = frame["measure"].map(_decimals)
-    value = [_number(v, d) for v, d in zip(frame["estimate"], decimals, strict=True)]
+    value = [_number(v, d, lang) for v, d in zip(frame["estimate"], decimals, strict=True)]
     interval = [
         "" if pd.isna(low) or pd.isna(high) else f"{_number(low, d)}–{_number(high, d)}"
         for low, high, d in zip(frame["ci_lb"], frame["ci_ub"], decimals, strict=True)
     ]
-    return pd.DataFrame(
-        {
-            "Dimension": frame["dimension_label"],
-            "Measure": frame["measure_name"].fillna("—"),
-            "Value": value,
-            "95 % interval": interval,
-            "In plain words": frame["in_words"].fillna(""),
-            "Definition": frame["definition"].fillna(""),
-            "Note": frame["status"].fillna(""),
-            "Interval": frame["interval_method"].fillna(""),
-            "Source": frame["source"],
-            "Year": frame["year"],
-        }
+    say = functools.partial(language.text, lang=lang)
+    shown = {
+        N_("Dimension"): frame["dimension"].map(lambda key: dimension_label(key, lang)),
+        N_("Measure"): frame["measure_name"].map(lambda name: "—" if pd.isna(name) else say(name)),
+        N_("Value"): value,
+        N_("95 % interval"): interval,
+        N_("In plain words"): [words_in(row, lang) for row in frame.itertuples(index=False)],
+        N_("Definition"): frame["definition"].map(lambda d: "" if pd.isna(d) else say(d)),
+        N_("Note"): frame["status"].fillna(""),
+        N_("Interval"): frame["interval_method"].fillna(""),
+        N_("Source"): frame["source"],
+        N_("Year"): frame["year"],
+    }
+    return pd.DataFrame({say(header): column for header, column in shown.items()})
+
+
+def words_in(row: Any, lang: str) -> str:
+    """A measure's plain words (a row of the summary) in `lang`: the English as computed, or the
+    same sentence made again from its wording and numbers."""
+    english = "" if pd.isna(row.in_words) else row.in_words
+    if lang == language.DEFAULT or not english or not isinstance(row.wording, Wording):
+        return english
+    found = Measure(row.measure, row.estimate, None, _given(row.ci_lb), _given(row.ci_ub), "")
+    say = functools.partial(language.say, lang=lang)
+    return inequality_terms.in_words(found, wording_in(row.wording, lang), say)
+
+
+def _given(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+AGED = "people aged "
+IN_PHRASE = N_("in {noun}")
+
+
+def wording_in(said: Wording, lang: str) -> Wording:
+    """What a sentence names, in `lang`: each subgroup's noun from the catalogue (an age band's
+    from its numbers), a phrase as "in" that noun, the members' words and the unit."""
+
+    def noun(english: str) -> str:
+        if english.startswith(AGED):
+            return language.say(N_("people aged {band}"), lang, band=english[len(AGED) :])
+        return language.text(english, lang)
+
+    def phrase(english: str) -> str:
+        if english in DISTRICT_PHRASES:
+            return language.text(english, lang)
+        _, _, rest = english.partition(" ")  # "among women", "in rural areas"
+        return language.say(IN_PHRASE, lang, noun=noun(rest))
+
+    return Wording(
+        low=phrase(said.low),
+        high=phrase(said.high),
+        best=phrase(said.best),
+        first=noun(said.first),
+        last=noun(said.last),
+        members=language.text(said.members, lang),
+        member=language.text(said.member, lang),
+        unit=language.text(said.unit, lang),
     )
 
 
@@ -87,7 +139,7 @@ def for_export(frame: pd.DataFrame) -> pd.DataFrame:
     """The measures as a file: codes beside names, numbers unrounded, the month only where the
     rows are monthly."""
     monthly = frame["month"].fillna("").astype(str).str.len().gt(0).any()
-    out = frame if monthly else frame.drop(columns=["month"])
+    out = frame.drop(columns=["wording"] if monthly else ["month", "wording"], errors="ignore")
     return out.rename(columns={"status": "note"})
 
 

@@ -4,15 +4,22 @@ and the name register, while the English they draw is as before, word for word."
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pytest
 
-from kp_dash.numbers import analysis
+from kp_dash.numbers import analysis, inequality_terms
+from kp_dash.numbers.inequality import Measure
+from kp_dash.numbers.inequality_terms import Wording
 from kp_dash.store import build, geo, tile_grid
 from kp_dash.views import bivariate, language, maps, quality_view, uptake_access
+from kp_dash.views import inequality_view as iv
 from tests.unit.test_uptake_access import _frame
 
 DEMO = build.DEMO_SOURCE
+FULL_STOP = "\u06d4"  # Urdu's
+_urdu = functools.partial(language.say, lang="ur")
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +120,45 @@ def test_the_completeness_heat_map_hover_in_urdu():
         "District: Bajaur<br>Month: 2026-02<br>No data (2 service(s) expected)<br>Rows: 0"
         in english
     )
+
+
+# --- WHO's inequality measures in plain words ---------------------------------------------------
+
+SEXES = Wording(
+    low="among women", high="among men", best="among men", members="sexes", member="sex",
+    unit="per 1,000",
+)  # fmt: skip
+
+
+def test_a_measure_in_plain_words_in_urdu_and_as_before_in_english():
+    found = Measure("r", 4.52, None, 4.51, 4.52, "analytic")
+    urdu = inequality_terms.in_words(found, iv.wording_in(SEXES, "ur"), _urdu)
+    assert urdu == f"مردوں میں استعمال، خواتین میں استعمال کا 4.52 (4.51–4.52) گنا ہے{FULL_STOP}"
+    english = inequality_terms.in_words(found, SEXES)
+    assert english == "Uptake among men is 4.52 (4.51–4.52) times that among women."
+
+
+def test_an_age_band_and_a_fall_are_said_in_urdu():
+    ages = Wording(first="people aged 0-4", last="people aged 60+", unit="per 1,000")
+    found = Measure("sii", -2.5, None, -3.0, -2.0, "analytic")
+    urdu = inequality_terms.in_words(found, iv.wording_in(ages, "ur"), _urdu)
+    expected = (
+        "فٹ کیے گئے ڈھلوان پر 0-4 سال کی عمر کے افراد سے 60+ سال کی عمر کے افراد تک استعمال "
+        f"2.50 (2.00–3.00) فی 1,000 کم ہو جاتا ہے{FULL_STOP}"
+    )
+    assert urdu == expected
+
+
+def test_the_summary_table_in_urdu_keeps_the_numbers_and_exports_no_wording():
+    frame = pd.DataFrame(
+        {"month": [""], "dimension": ["sex"], "measure": ["r"], "measure_name": ["Ratio"],
+         "estimate": [4.52], "ci_lb": [4.51], "ci_ub": [4.52], "interval_method": ["analytic"],
+         "in_words": ["Uptake among men is 4.52 (4.51–4.52) times that among women."],
+         "wording": [SEXES], "definition": [inequality_terms.TERMS["r"].definition],
+         "status": [""], "source": ["s"], "year": ["2026"]}
+    )  # fmt: skip
+    shown = iv.summary_display(frame, "ur")
+    assert shown.columns[:4].tolist() == ["پہلو", "پیمانہ", "قدر", "95 % وقفہ"]
+    assert shown.iloc[0, :4].tolist() == ["جنس (خواتین، مرد)", "تناسب", "4.52", "4.51–4.52"]
+    assert shown.iloc[0, 4].startswith("مردوں میں استعمال")
+    assert "wording" not in iv.for_export(frame).columns
