@@ -33,9 +33,11 @@ from kp_dash.numbers.groups import (
     safe_ratio,
     year_text,
 )
+from kp_dash.store.marks import N_
 
-ESTIMATE_NOTE = "estimate: the access index is partly survey-based (PSLM)"
-PARENT_NOTE = "includes parent-district survey values for {names}"
+ESTIMATE_NOTE = N_("estimate: the access index is partly survey-based (PSLM)")
+PARENT_NOTE = N_("includes parent-district survey values for {names}")
+LOW_LITERACY = N_("Districts with low female literacy (≤ {cut} %, bottom third of districts)")
 
 TABLE_COLUMNS = [
     "group_key",
@@ -308,10 +310,7 @@ def _district_row(inputs: Inputs, group: Group, shares: pd.DataFrame) -> dict[st
     sums = _district_sums(frame, shares, members)
     label = group.label
     if group.key == "low_female_literacy" and not pd.isna(inputs.literacy_cut):
-        label = (
-            f"Districts with low female literacy (≤ {inputs.literacy_cut:.1f} %, "
-            "bottom third of districts)"
-        )
+        label = LOW_LITERACY.format(cut=f"{inputs.literacy_cut:.1f}")
     if frame["digital_transactions"].notna().sum() == 0:
         status = NO_USAGE
     elif sums["n_group"] == 0 or not sums["p_g"] > 0:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kp_dash.numbers import analysis, metrics, registry, source_texts
 from kp_dash.store import db
+from kp_dash.store.marks import N_
 
 PARITY_LOW, PARITY_HIGH = 0.98, 1.02
 NO_DATA = "No data"
@@ -37,41 +38,43 @@ class Group:
 
 
 GROUPS: list[Group] = [
-    Group("women", "Women", "Men", "Women ÷ men", "sex"),
-    Group("rural", "Rural residents", "Urban residents", "Rural ÷ urban", "area"),
-    Group("age_60plus", "People aged 60+", "People under 60", "Age 60+ ÷ under 60", "age"),
+    Group("women", N_("Women"), N_("Men"), N_("Women ÷ men"), "sex"),
+    Group("rural", N_("Rural residents"), N_("Urban residents"), N_("Rural ÷ urban"), "area"),
+    Group(
+        "age_60plus", N_("People aged 60+"), N_("People under 60"), N_("Age 60+ ÷ under 60"), "age"
+    ),
     Group(
         "disability",
-        "People with a disability",
-        "People without a disability",
-        "Disability ÷ none",
+        N_("People with a disability"),
+        N_("People without a disability"),
+        N_("Disability ÷ none"),
         "disability",
     ),
     Group(
         "merged",
-        "Merged districts (ex-FATA)",
-        "The other districts",
-        "Merged district ÷ the rest",
+        N_("Merged districts (ex-FATA)"),
+        N_("The other districts"),
+        N_("Merged district ÷ the rest"),
         "district",
     ),
     Group(
         "low_female_literacy",
-        "Districts with low female literacy (bottom third)",
-        "The other districts",
-        "Low female literacy ÷ the rest",
+        N_("Districts with low female literacy (bottom third)"),
+        N_("The other districts"),
+        N_("Low female literacy ÷ the rest"),
         "district",
     ),
 ]
 
-NO_USAGE = "no data in this selection: no usage for this service and period"
+NO_USAGE = N_("no data in this selection: no usage for this service and period")
 NO_BREAKDOWN = "no data in this selection: the files carry no {what} breakdown"
-NO_DISABILITY = (
+NO_DISABILITY = N_(
     "no usage data: the usage files carry no disability breakdown (the people figure is "
     "from the census)"
 )
-NO_POPULATION = "no eligible population in this group for this service"
-NOT_ELIGIBLE = "not in this service's eligible age group"
-NO_COMPARISON = "no comparison: every district with data falls in this group"
+NO_POPULATION = N_("no eligible population in this group for this service")
+NOT_ELIGIBLE = N_("not in this service's eligible age group")
+NO_COMPARISON = N_("no comparison: every district with data falls in this group")
 
 # Usage by district and age band (or disability) for one selection; parameters: service ×2,
 # from ×2, to ×2.
@@ -121,8 +124,8 @@ def parity_band(ratio: float) -> str:
     if ratio is None or pd.isna(ratio):
         return NO_DATA.lower()
     if ratio < PARITY_LOW:
-        return "below parity"
-    return "above parity" if ratio > PARITY_HIGH else "parity"
+        return N_("below parity")
+    return N_("above parity") if ratio > PARITY_HIGH else N_("parity")
 
 
 def per_1000(transactions: float, population: float) -> float:

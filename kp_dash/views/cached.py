@@ -227,8 +227,11 @@ def inequality_over_time(
 
 
 @reader(max_entries=32)
-def key_messages(file_stamp: tuple, *period: str | None) -> list[briefing.KeyMessage]:
-    return briefing.key_messages(connection(file_stamp), *period)
+def key_messages(
+    file_stamp: tuple, *period: str | None, lang: str = "en"
+) -> list[briefing.KeyMessage]:
+    """The key messages of the selection in `lang` (kp_dash.views.key_messages)."""
+    return briefing.key_messages(connection(file_stamp), *period, lang=lang)
 
 
 @reader(max_entries=64, asks_for="code")
@@ -368,15 +371,8 @@ def database_problem(path: str, build_file: tuple | None) -> str | None:
 # register (names only), the shapes every map draws (a district officer's others "Outside your
 # districts"), what is wrong with the database file, and figures, which are built from readers'
 # values and keyed by the viewer's districts.
-PLUMBING = (
-    "_connection",
-    "build_info",
-    "province_register",
-    "district_layer",
-    "tile_layer",
-    "database_problem",
-    "figure",
-)
+PLUMBING = ("_connection", "build_info", "province_register", "district_layer", "tile_layer",
+            "database_problem", "figure")  # fmt: skip
 
 
 def data_changed() -> None:

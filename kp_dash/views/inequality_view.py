@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from kp_dash.numbers import inequality_terms
 from kp_dash.numbers.group_inequality import DISTRICT_WORDS
-from kp_dash.numbers.group_subgroups import SPECS
+from kp_dash.numbers.group_subgroups import SPECS, THIRD_NAMES
 from kp_dash.numbers.groups import NO_DATA
 from kp_dash.numbers.inequality import Measure, Z
 from kp_dash.numbers.inequality_terms import Wording
@@ -115,24 +115,47 @@ def wording_in(said: Wording, lang: str) -> Wording:
     )
 
 
-def subgroup_display(frame: pd.DataFrame) -> pd.DataFrame:
+def subgroup_display(frame: pd.DataFrame, lang: str = language.DEFAULT) -> pd.DataFrame:
     """Each subgroup's uptake with its interval and eligible people (counts are not shown on a
     page; the download carries them under the disclosure rule)."""
     low = frame["estimate"] - Z * frame["se"]
     high = frame["estimate"] + Z * frame["se"]
+    say = functools.partial(language.text, lang=lang)
     return pd.DataFrame(
         {
-            "Dimension": frame["dimension"].map(DIMENSIONS),
-            "Subgroup": frame["subgroup"],
-            "Uptake per 1,000 eligible": frame["estimate"].map(lambda v: _number(v, 2)),
-            "95 % interval": [
-                f"{_number(max(a, 0.0), 2)}–{_number(b, 2)}" for a, b in zip(low, high, strict=True)
+            say(N_("Dimension")): frame["dimension"].map(lambda key: dimension_label(key, lang)),
+            say(N_("Subgroup")): [
+                subgroup_name(row, lang) for row in frame.itertuples(index=False)
             ],
-            "Eligible people": frame["eligible_population"].map(lambda v: _number(v, 0)),
-            "Source": frame["source"],
-            "Year": frame["year"],
+            say(N_("Uptake per 1,000 eligible")): frame["estimate"].map(
+                lambda v: _number(v, 2, lang)
+            ),
+            say(N_("95 % interval")): [
+                f"{_number(max(a, 0.0), 2, lang)}–{_number(b, 2, lang)}"
+                for a, b in zip(low, high, strict=True)
+            ],
+            say(N_("Eligible people")): frame["eligible_population"].map(
+                lambda v: _number(v, 0, lang)
+            ),
+            say(N_("Source")): frame["source"],
+            say(N_("Year")): frame["year"],
         }
     )
+
+
+def subgroup_name(row: Any, lang: str) -> str:
+    """A subgroup as `lang` names it: a district from the register, an age band as it is, the
+    others by their noun in the catalogue."""
+    english = str(row.subgroup)
+    if lang == language.DEFAULT:
+        return english
+    if row.dimension == "district":
+        return language.name("district", row.district_code, english, lang)
+    if row.dimension == "age":
+        return english
+    if row.dimension == "literacy":
+        return language.text(THIRD_NAMES[int(row.subgroup_order) - 1], lang)
+    return language.text(str(row.noun), lang)
 
 
 def for_export(frame: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ URDU_PAGES = (
     "pages/0_Home.py",
     "pages/1_Map.py",
     "pages/4_Uptake.py",
+    "pages/5_Groups.py",
     "pages/6_Trends.py",
     "pages/8_Planning.py",
     "pages/3_Quality.py",
@@ -36,9 +37,9 @@ NOT_TEXT = (
 )  # charts below
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
 CODE = re.compile(r"`[^`]*`|\([a-z0-9_]+\)")
-# file formats, the language's own name, the sources' acronyms, SQL, UTC and a formula's MAD
+# file formats, the language's own name, the sources' acronyms, SQL, UTC, a formula's MAD
 NAMES = {"CSV", "Excel", "GeoJSON", "PDF", "English", "PBS", "PSLM", "MICS", "OCHA", "SQL", "UTC"}
-NAMES |= {"MAD"}
+NAMES |= {"MAD", "HEAT", "Plus"}  # and WHO's software, HEAT Plus
 CODE_WORD = re.compile(r".*\d")  # a word with a digit is a code: PK502, H01
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kp_dash.store import accounts, geo
-from kp_dash.views import admin_page, catalogue
+from kp_dash.views import admin_page, catalogue, group_tables
 
 FULL_STOP = "\u06d4"  # Urdu's
 
@@ -76,3 +76,87 @@ def test_the_tile_map_row_in_urdu():
     assert shown.columns.tolist() == ["نقشے کی تہہ", "فائل", "ماخذ", "حوالہ", "لائسنس", "سال"]
     assert shown.iloc[0, 0] == "خانہ دار نقشہ (حدود کی جگہ بنایا گیا)"
     assert shown.iloc[0, 4] == "اسی منصوبے کا حصہ"
+
+
+# --- the Excluded groups page -------------------------------------------------------------------
+
+GROUP_ROWS = pd.DataFrame(
+    {
+        "group_key": ["women", "low_female_literacy"],
+        "group": [
+            "Women",
+            "Districts with low female literacy (≤ 20.6 %, bottom third of districts)",
+        ],
+        "comparison": ["Men", "The other districts"],
+        "group_uptake_per_1000": [12.345, None],
+        "comparison_uptake_per_1000": [24.0, 30.0],
+        "ratio": [0.51, None],
+        "representation_ratio": [0.7, None],
+        "female_share_pct": [31.25, None],
+        "assisted_share_pct": [5.0, None],
+        "people_below_access_median": [1234567.0, None],
+        "parity_band": ["below parity", "no data"],
+        "status": ["", "no eligible population in this group for this service"],
+        "estimate_note": [
+            "estimate: the access index is partly survey-based (PSLM); includes parent-district "
+            "survey values for Lower Kohistan, Upper Kohistan",
+            "",
+        ],
+        "source_kind": ["demo; census; survey (access index)", "census"],
+        "source": ["s", "s"],
+        "year": ["2026", "2026"],
+    }
+)
+
+
+def test_the_group_table_in_urdu():
+    shown = group_tables.group_display(GROUP_ROWS, "ur")
+    women, literacy = shown.iloc[0], shown.iloc[1]
+    assert (women["گروہ"], women["موازنہ بمقابلہ"]) == ("خواتین", "مرد")
+    assert literacy["گروہ"] == "خواتین کی کم خواندگی والے اضلاع (≤ 20.6 %، اضلاع کا نچلا تہائی حصہ)"
+    assert women["گروہ کا استعمال (فی 1,000 اہل)"] == "12.35"
+    assert literacy["گروہ کا استعمال (فی 1,000 اہل)"] == "ڈیٹا نہیں"
+    assert women["برابری کی حد (0.98–1.02)"] == "برابری سے کم"
+    assert women["کیفیت"] == "ٹھیک"
+    assert literacy["کیفیت"] == "اس خدمت کے لیے اس گروہ میں کوئی اہل آبادی نہیں"
+    assert women["نوٹ"] == (
+        "تخمینہ: رسائی کا اشاریہ جزوی طور پر سروے (PSLM) پر مبنی ہے؛ اس میں لوئر کوہستان، اپر "
+        "کوہستان کے لیے سابقہ بڑے ضلع کی سروے قدریں شامل ہیں"
+    )
+    assert women["ماخذ کی قسم"] == "نمائشی؛ مردم شماری؛ سروے (رسائی کا اشاریہ)"
+
+
+def test_the_group_table_in_english_is_as_it_was():
+    shown = group_tables.group_display(GROUP_ROWS)
+    assert shown.columns[:3].tolist() == [
+        "Group", "Compared with", "Uptake of the group (per 1,000 eligible)"
+    ]  # fmt: skip
+    assert shown.iloc[0]["Status"] == "ok" and shown.iloc[0]["Group"] == "Women"
+    assert shown.iloc[0]["People in districts below the access median"] == "1,234,567"
+    assert shown.iloc[1]["Note"] == ""
+
+
+def test_the_heat_map_in_urdu():
+    matrix = pd.DataFrame(
+        {"Women ÷ men": [0.5, None]}, index=pd.Index(["Bajaur", "Peshawar"])
+    )  # fmt: skip
+    fig = group_tables.group_heatmap(matrix, "ur")
+    assert list(fig.data[0].x) == ["خواتین ÷ مرد"] and list(fig.data[0].y) == ["باجوڑ", "پشاور"]
+    assert fig.data[0].hovertemplate.startswith("ضلع: %{y}<br>گروہ: %{x}<br>تناسب: %{z:.2f}")
+    assert fig.data[1].hovertemplate.startswith("ضلع: %{y}<br>گروہ: %{x}<br>تناسب: ڈیٹا نہیں")
+
+
+def test_the_unserved_table_in_urdu():
+    table = pd.DataFrame(
+        {"district_code": ["KP", "PK502"], "district_name": ["Khyber Pakhtunkhwa", "Bajaur"],
+         "eligible_population": [1000.0, None], "access_index": [50.0, 40.0],
+         "unserved_population": [2_500_000.0, 12_340.0], "access_is_parent_estimate": [True, False],
+         "source": ["s", "s"], "year": ["2023", "2023"]}
+    )  # fmt: skip
+    shown = group_tables.unserved_display(table, "ur")
+    assert shown["ضلع"].tolist() == ["خیبر پختونخوا", "باجوڑ"]
+    assert shown["اہل آبادی"].tolist() == ["1,000", "ڈیٹا نہیں"]
+    assert shown["نوٹ"].tolist() == ["سابقہ بڑے ضلع کی سروے قدریں شامل ہیں", ""]
+    english = group_tables.unserved_display(table)
+    assert english["Note"].tolist() == ["includes parent-district survey values", ""]
+    assert english["People the service cannot reach online (estimate)"].tolist()[1] == "≈ 12,300"
