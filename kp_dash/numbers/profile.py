@@ -21,6 +21,7 @@ import pandas as pd
 
 from kp_dash.numbers import analysis, metrics, registry, source_texts, summaries
 from kp_dash.store import db
+from kp_dash.store.marks import N_
 
 NO_DATA = "No data"
 PROVINCE_CODE = "KP"
@@ -42,18 +43,24 @@ class Figure:
 
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("population_2023", "Population", "people", None, 0),
-    Figure("population_female_2023", "Female population", "people", None, 0),
-    Figure("rural_share_pct", "Rural share of the population", "% of people", 100.0, 1),
-    Figure("literacy_pct", "Literacy, age 10+", "% of people aged 10+", 100.0, 1),
-    Figure("literacy_female_pct", "Female literacy, age 10+", "% of women aged 10+", 100.0, 1),
-    Figure("grid_light_pct", "Households lit by grid electricity", "% of households", 100.0, 1),
-    Figure("mobile_hh_pct", "People in households with a mobile phone", "% of people", 1.0, 1),
-    Figure("access_index", "Access index", "index 0–100", 1.0, 1),
+    Figure("population_2023", N_("Population"), N_("people"), None, 0),
+    Figure("population_female_2023", N_("Female population"), N_("people"), None, 0),
+    Figure("rural_share_pct", N_("Rural share of the population"), N_("% of people"), 100.0, 1),
+    Figure("literacy_pct", N_("Literacy, age 10+"), N_("% of people aged 10+"), 100.0, 1),
+    Figure(
+        "literacy_female_pct", N_("Female literacy, age 10+"), N_("% of women aged 10+"), 100.0, 1
+    ),
+    Figure(
+        "grid_light_pct", N_("Households lit by grid electricity"), N_("% of households"), 100.0, 1
+    ),
+    Figure(
+        "mobile_hh_pct", N_("People in households with a mobile phone"), N_("% of people"), 1.0, 1
+    ),
+    Figure("access_index", N_("Access index"), N_("index 0–100"), 1.0, 1),
     Figure(
         "unserved_population",
-        "People e-services cannot reach online",
-        "people (estimate)",
+        N_("People e-services cannot reach online"),
+        N_("people (estimate)"),
         None,
         0,
     ),

@@ -419,9 +419,10 @@ def quality_part(
 
 
 @reader(max_entries=64, asks_for="code")
-def profile_figures_display(file_stamp: tuple, code: str) -> pd.DataFrame:
+def profile_figures_display(file_stamp: tuple, code: str, lang: str = "en") -> pd.DataFrame:
     """The profile's figures as people read them (the formatting costs more than the query)."""
-    return profile_tables.figures_display(profile_part.unrestricted(file_stamp, "figures", code))
+    figures = profile_part.unrestricted(file_stamp, "figures", code)
+    return profile_tables.figures_display(figures, lang, code)
 
 
 @reader(max_entries=64)

@@ -41,7 +41,7 @@ def _number(value: float, decimals: int, lang: str = language.DEFAULT) -> str:
     return language.text(NO_DATA, lang) if pd.isna(value) else f"{value:,.{decimals}f}"
 
 
-def _group_name(key: str, english: str, lang: str) -> str:
+def group_name(key: str, english: str, lang: str) -> str:
     """A group's label in `lang` (the literacy group's with its cut)."""
     cut = CUT.search(english)
     if cut:
@@ -118,7 +118,7 @@ def group_display(table: pd.DataFrame, lang: str = language.DEFAULT) -> pd.DataF
     if lang != language.DEFAULT:
         group, comparison = (language.text(GROUP_COLUMNS[c], lang) for c in ("group", "comparison"))
         shown[group] = [
-            _group_name(k, n, lang) for k, n in zip(table["group_key"], table["group"], strict=True)
+            group_name(k, n, lang) for k, n in zip(table["group_key"], table["group"], strict=True)
         ]
         shown[comparison] = table["comparison"].map(lambda c: language.text(c, lang))
         for column in ("parity_band", "status"):

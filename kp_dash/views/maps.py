@@ -415,10 +415,14 @@ LOCATOR_CLASSES = tuple(palettes.LOCATOR.items())
 
 
 def locator_figure(
-    layer: DistrictLayer, register: pd.DataFrame, code: str, outside: frozenset[str] = frozenset()
+    layer: DistrictLayer,
+    register: pd.DataFrame,
+    code: str,
+    outside: frozenset[str] = frozenset(),
+    lang: str = language.DEFAULT,
 ) -> go.Figure:
     """Where a district lies: it in blue, the rest of its division pale blue, the others pale
-    grey (`register`: district_code, district_name, division)."""
+    grey (`register`: district_code, district_name, division); its words in `lang`."""
     rows = register.set_index("district_code")
     division = rows["division"].get(code)
     frame = layer.gdf[["district_code", "district_name"]].copy().reset_index(drop=True)
@@ -427,12 +431,26 @@ def locator_figure(
     frame["label"] = np.where(
         frame["district_code"] == code, this, np.where(in_division, same, other)
     )
-    division_text = (frame["district_code"].map(rows["division"]) + " division").fillna(
-        "division not given"
-    )
-    frame["hover"] = "<b>" + frame["district_name"] + "</b><br>" + division_text
+    frame = in_language(frame, lang)
+    divisions = frame["district_code"].map(rows["division"])
+    division_text = [
+        language.text(N_("division not given"), lang)
+        if pd.isna(d)
+        else language.say(
+            N_("{division} division"), lang, division=language.name("division", d, d, lang)
+        )
+        for d in divisions
+    ]
+    frame["hover"] = "<b>" + frame["district_name"] + "</b><br>" + pd.Series(division_text)
+    names = {name: language.text(name, lang) for name, _ in LOCATOR_CLASSES}
     fig = area_figure(
-        layer, frame, list(LOCATOR_CLASSES), height=LOCATOR_HEIGHT_PX, outside=outside
+        layer,
+        frame,
+        list(LOCATOR_CLASSES),
+        names=names,
+        height=LOCATOR_HEIGHT_PX,
+        outside=outside,
+        lang=lang,
     )
     fig.update_layout(legend={"title": {"text": ""}})
     return fig

@@ -22,6 +22,7 @@ URDU_PAGES = (
     "pages/4_Uptake.py",
     "pages/5_Groups.py",
     "pages/6_Trends.py",
+    "pages/7_Profile.py",
     "pages/8_Planning.py",
     "pages/3_Quality.py",
     "pages/9_Sources.py",

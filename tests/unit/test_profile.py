@@ -393,6 +393,29 @@ def test_heading_and_options(con) -> None:
     assert list(profile.district_options(register)) == [BAJAUR, PESHAWAR]
     heading = profile_tables.district_heading(register, BAJAUR)
     assert heading == "Bajaur — Malakand division · merged district (ex-FATA) · 1,290 km²"
+    urdu = profile_tables.district_heading(register, BAJAUR, "ur")
+    assert urdu == "باجوڑ — مالاکنڈ ڈویژن · ضم شدہ ضلع (سابق فاٹا) · 1,290 مربع کلومیٹر"
+
+
+def test_the_profile_tables_in_urdu(con) -> None:
+    ranks = profile.rankings(con, BAJAUR, *PERIOD, service=None)
+    shown = profile_tables.rankings_display(ranks, "ur")
+    assert shown.columns[:4].tolist() == ["پیمانہ", "قدر", "اکائی", "درجہ"]
+    english = profile_tables.rankings_display(ranks)
+    ranked = english["Rank"].str.fullmatch(r"\d+ of \d+")
+    rank, of = english.loc[ranked, "Rank"].iloc[0].split(" of ")
+    assert shown.loc[ranked, "درجہ"].iloc[0] == f"{of} میں سے {rank}"
+    sentence = profile_tables.completeness_sentence(
+        pd.DataFrame([{"expected": 36, "received": 34, "completeness_pct": 94.44,
+                       "province_completeness_pct": 97.0, "months": 12, "services": 3,
+                       "months_no_data": ["2025-02"]}]),
+        "ur",
+    )  # fmt: skip
+    stop = "\u06d4"  # Urdu's full stop
+    assert sentence == (
+        f"12 مہینوں اور 3 خدمات میں 36 میں سے 34 مہینے × خدمات موصول (94.4 %؛ صوبہ 97.0 %){stop} "
+        f"1 مہینوں میں کچھ بھی نہیں: 2025-02{stop}"
+    )
 
 
 def test_for_export_drops_the_sparkline_lists(con) -> None:
