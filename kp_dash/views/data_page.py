@@ -27,47 +27,59 @@ from kp_dash.store import (
     sniff,
 )
 from kp_dash.store.ingest import Progress
-from kp_dash.views import exports, templates
+from kp_dash.views import exports, language, templates
+from kp_dash.views.language import N_
 from kp_dash.views.markdown import inert, name_shown
 
 AUTO = "auto"
 KIND_CHOICES = (AUTO, *kinds.NAMES)
 # tab-separated exports and Excel's 'Unicode Text' (.txt) are read as CSV (`sniff.file_format`)
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "gz")  # gz: a transaction log's CSV
-SOURCE_LABEL = "Source (department or office that sent the file)"
+SOURCE_LABEL = N_("Source (department or office that sent the file)")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEM_COLUMNS = ["row", "column", "value", "rule", "message"]
+PROBLEM_HEADERS = {"row": N_("Row"), "column": N_("Column"), "value": N_("Value"),
+                   "rule": N_("Rule"), "message": N_("Message")}  # fmt: skip
 # the message is what people act on: give it the room (a plain dict is a valid column config)
 PROBLEM_COLUMN_CONFIG = {"message": {"width": "large"}}
 LOG_COLUMNS = {
-    "batch_id": "Batch",
-    "kind": "Kind",
-    "file_name": "File",
-    "source": "Source",
-    "rows": "Rows",
-    "who": "Imported by",
-    "imported_at": "Imported at (UTC)",
-    "first_month": "First month",
-    "last_month": "Last month",
-    "status": "Status",
-    "withdrawn_at": "Withdrawn at (UTC)",
-    "withdrawn_by": "Withdrawn by",
+    "batch_id": N_("Batch"),
+    "kind": N_("Kind"),
+    "file_name": N_("File"),
+    "source": N_("Source"),
+    "rows": N_("Rows"),
+    "who": N_("Imported by"),
+    "imported_at": N_("Imported at (UTC)"),
+    "first_month": N_("First month"),
+    "last_month": N_("Last month"),
+    "status": N_("Status"),
+    "withdrawn_at": N_("Withdrawn at (UTC)"),
+    "withdrawn_by": N_("Withdrawn by"),
 }
 # Spreadsheet programs run a cell starting with these as a formula (CONTRACTS.md: neutralise).
 FORMULA_STARTS = contract.FORMULA_STARTS
-DEMO_RULE = (
+DEMO_RULE = N_(
     "The simulated demonstration data is shown only until the first real usage file is "
     "accepted; from then on every figure is real usage alone, and only "
     "`python -m kp_dash build --demo` brings the simulation back, while no real usage is loaded."
 )
-WITHDRAW_NOTE = (
+WITHDRAW_NOTE = N_(
     "Withdrawing takes a batch's rows out of the data; its record stays in this log (status "
     "*withdrawn*, with who and when) and the file stays archived."
 )
 
 
-def kind_label(choice: str) -> str:
-    return "Detect from the header" if choice == AUTO else choice
+KIND_NAMES = {"usage": N_("usage"), "indicators": N_("indicators"), "targets": N_("targets"),
+              "events": N_("events")}  # fmt: skip
+
+
+def kind_label(choice: str, lang: str = language.DEFAULT) -> str:
+    """A kind as the picker shows it: its code (in Urdu, its name and then its code)."""
+    if choice == AUTO:
+        return language.text(N_("Detect from the header"), lang)
+    if lang == language.DEFAULT or choice not in KIND_NAMES:
+        return choice
+    return f"{language.text(KIND_NAMES[choice], lang)} ({choice})"
 
 
 def kind_argument(choice: str) -> str | None:
@@ -91,17 +103,18 @@ def upload_limit_mb(server_mb: float | None = None) -> int:
     return max(1, math.ceil(upload_limit_bytes(server_mb) / sniff.MIB))
 
 
-def upload_note(server_mb: float | None = None) -> str:
-    return (
-        f"Files up to {sniff.size_text(upload_limit_bytes(server_mb))}: CSV or tab-separated "
-        "text (.csv, .tsv, .txt), Excel (.xlsx) or Parquet, or a transaction log as Parquet, "
-        "CSV or gzipped CSV (.csv.gz); the content must be what the name's extension says."
+def upload_note(server_mb: float | None = None, lang: str = language.DEFAULT) -> str:
+    note = N_(
+        "Files up to {size}: CSV or tab-separated text (.csv, .tsv, .txt), Excel (.xlsx) or "
+        "Parquet, or a transaction log as Parquet, CSV or gzipped CSV (.csv.gz); the content "
+        "must be what the name's extension says."
     )
+    return language.say(note, lang, size=sniff.size_text(upload_limit_bytes(server_mb)))
 
 
 # --- transaction logs too big to upload: read where they lie on the server ---------------------
 
-LOG_LABEL = "Or a transaction log on the server (used when no file is uploaded)"
+LOG_LABEL = N_("Or a transaction log on the server (used when no file is uploaded)")
 
 
 def incoming_dir() -> Path:
@@ -117,12 +130,13 @@ def server_logs() -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
-def server_logs_note() -> str:
-    return (
-        f"Logs too big to upload are read where they lie: put a log file, or a folder of them, "
-        f"in {name_shown(str(incoming_dir()))} on the server and choose it here. A log is read "
-        "in place, checked whole, and its citizen references are pseudonymised as it is read."
+def server_logs_note(lang: str = language.DEFAULT) -> str:
+    note = N_(
+        "Logs too big to upload are read where they lie: put a log file, or a folder of them, "
+        "in {folder} on the server and choose it here. A log is read in place, checked whole, "
+        "and its citizen references are pseudonymised as it is read."
     )
+    return language.say(note, lang, folder=name_shown(str(incoming_dir())))
 
 
 def log_request(
@@ -311,6 +325,14 @@ def problem_table(result: intake.ImportResult) -> pd.DataFrame:
     return result.validation.problems[PROBLEM_COLUMNS].reset_index(drop=True)
 
 
+def problems_headed(problems: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The problem table headed in `lang`: in English by the report's own field names, as its
+    file is (the messages are the checks' own, in English)."""
+    if lang == language.DEFAULT:
+        return problems
+    return problems.rename(columns=lambda c: language.text(PROBLEM_HEADERS.get(c, c), lang))
+
+
 def neutralise(value: object) -> object:
     """A text cell a spreadsheet would run as a formula, made plain text with a leading quote
     (the one rule of `kp_dash.views.exports`)."""
@@ -399,9 +421,10 @@ def districts_note(districts: tuple[str, ...]) -> str:
     return f"; rows of {', '.join(districts)} only" if districts else ""
 
 
-def import_log(manifest: pd.DataFrame) -> pd.DataFrame:
+def import_log(manifest: pd.DataFrame, lang: str = language.DEFAULT) -> pd.DataFrame:
     """The manifest with headings people read, newest first as `batches.read_manifest` gives it."""
-    return manifest[list(LOG_COLUMNS)].rename(columns=LOG_COLUMNS)
+    headers = {column: language.text(header, lang) for column, header in LOG_COLUMNS.items()}
+    return manifest[list(LOG_COLUMNS)].rename(columns=headers)
 
 
 def withdrawable(manifest: pd.DataFrame, only_by: str | None = None) -> dict[str, str]:

@@ -8,8 +8,10 @@ them. No streamlit here: the command line and the tests use it too.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
+import io
 import re
 import tomllib
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from babel import Locale, dates, numbers
+from babel.messages.extract import extract_python
 from babel.messages.pofile import read_po
 
 from kp_dash.store import local_names
@@ -88,6 +91,18 @@ def extract_metric_texts(
         found = _TOML_TEXT.match(line)
         if found and found.group(1) in METRIC_TEXTS:
             yield number, None, tomllib.loads(f"v = {found.group(2)}")["v"], []
+
+
+def extract_kind_texts(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, Any, Any, list[str]]]:
+    """Babel's extraction method for a file kind's module (babel.cfg): its docstring, which is
+    what the Data page says the kind holds (`kinds.FileKind.about`), and its marked texts."""
+    source = fileobj.read()
+    about = ast.get_docstring(ast.parse(source))
+    if about and not str(getattr(fileobj, "name", "")).endswith("__init__.py"):  # the package's
+        yield 1, None, " ".join(about.split()), []
+    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
 
 
 def metric(definition: Any, lang: str) -> Any:

@@ -19,6 +19,7 @@ from tests.app.conftest import ROOT, TIMEOUT_S
 URDU_PAGES = (
     "pages/0_Home.py",
     "pages/1_Map.py",
+    "pages/2_Data.py",
     "pages/4_Uptake.py",
     "pages/5_Groups.py",
     "pages/6_Trends.py",
@@ -40,7 +41,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
 CODE = re.compile(r"`[^`]*`|\([a-z0-9_]+\)")
 # file formats, the language's own name, the sources' acronyms, SQL, UTC, a formula's MAD
 NAMES = {"CSV", "Excel", "GeoJSON", "PDF", "English", "PBS", "PSLM", "MICS", "OCHA", "SQL", "UTC"}
-NAMES |= {"MAD", "HEAT", "Plus"}  # and WHO's software, HEAT Plus
+NAMES |= {"MAD", "HEAT", "Plus", "Parquet", "gzip", "MB"}  # WHO's HEAT Plus; formats, sizes
 CODE_WORD = re.compile(r".*\d")  # a word with a digit is a code: PK502, H01
 
 

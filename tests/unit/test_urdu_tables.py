@@ -4,11 +4,13 @@ worded in Urdu while their English stays as it was."""
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 
 from kp_dash.store import accounts, geo
-from kp_dash.views import admin_page, catalogue, group_tables
+from kp_dash.views import admin_page, catalogue, data_page, group_tables, language, templates
 
 FULL_STOP = "\u06d4"  # Urdu's
 
@@ -160,3 +162,31 @@ def test_the_unserved_table_in_urdu():
     english = group_tables.unserved_display(table)
     assert english["Note"].tolist() == ["includes parent-district survey values", ""]
     assert english["People the service cannot reach online (estimate)"].tolist()[1] == "≈ 12,300"
+
+
+# --- the Data page ------------------------------------------------------------------------------
+
+
+def test_the_data_page_in_urdu_keeps_its_codes():
+    assert data_page.kind_label("usage", "ur") == "استعمال (usage)"
+    assert data_page.kind_label("usage") == "usage"
+    assert data_page.kind_label(data_page.AUTO, "ur") == "سرخی سے پہچانیں"
+    problems = pd.DataFrame([[3, "district", "Xyz", "district", "unknown"]],
+                            columns=data_page.PROBLEM_COLUMNS)  # fmt: skip
+    assert data_page.problems_headed(problems, "ur").columns.tolist() == [
+        "قطار", "کالم", "قدر", "قاعدہ", "پیغام"
+    ]  # fmt: skip
+    assert data_page.problems_headed(problems, "en").columns.tolist() == data_page.PROBLEM_COLUMNS
+    assert data_page.upload_note(200, "ur").startswith("200 MB تک کی فائلیں: ")
+
+
+def test_a_file_kind_is_described_in_urdu_from_its_own_module():
+    about = templates.about("targets")
+    assert about.startswith("Target files: the level a metric should reach")
+    assert language.text(about, "ur").startswith("اہداف کی فائلیں: ")
+    extracted = list(
+        language.extract_kind_texts(
+            io.BytesIO(b'"""A kind.\n  Two lines."""\nx = N_("y")\n'), ["N_"], [], {}
+        )
+    )
+    assert [message for _, _, message, _ in extracted] == ["A kind. Two lines.", "y"]
