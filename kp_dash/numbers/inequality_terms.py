@@ -157,102 +157,271 @@ def _impact(percent: bool):
 TERMS: dict[str, Term] = {
     term.code: term
     for term in (
-        Term("d", N_("Difference"), N_("The uptake of the better-off subgroup minus the "
-                                       "worse-off's "
-             "(ordered: the last subgroup's minus the first's)."), 2, _difference),
-        Term("r", N_("Ratio"), N_("The uptake of the better-off subgroup ÷ the worse-off's "
-             "(ordered: the last subgroup's ÷ the first's)."), 2, _ratio),
-        Term("aci", N_("Absolute concentration "
-                       "index"), N_("How far uptake gathers at one end of an "
-             "ordered dimension, in the indicator's units; 0 = even, > 0 = towards the last "
-             "subgroups."), 3, _concentration("absolute")),
-        Term("rci", N_("Relative concentration index"), N_("The absolute concentration index ÷ the "
-             "mean: −1 to 1; 0 = even, > 0 = towards the last subgroups."), 4,
-             _concentration("relative")),
-        Term("sii", N_("Slope index of inequality"), N_("The difference in uptake between the two "
-             "ends of an ordered dimension, from a logistic fit across every subgroup weighted "
-             "by population."), 2, _slope),
-        Term("rii", N_("Relative index of inequality"), N_("The ratio of the fitted uptake at the "
-             "last end of an ordered dimension to that at the first."), 2, _relative_slope),
-        Term("bgv", N_("Between-group variance"), N_("The population-weighted mean of the squared "
-             "differences of each subgroup's uptake from the mean; 0 = equal."), 3,
-             _spread(N_("Between-{member} variance {value}{interval} ({unit})²: the population-"
-                     "weighted spread of the {members}' uptake around the mean; 0 = equal."))),
-        Term("bgsd", N_("Between-group standard deviation"), N_("The square root of the between-"
-             "group variance, in the indicator's units."), 2,
-             _spread(N_("The {members}' uptake lies {value}{interval} {unit} from the mean "
-                     "(population-weighted standard deviation)."))),
-        Term("cov", N_("Coefficient of variation"), N_("The between-group standard deviation as % "
-             "of the mean."), 1,
-             _spread(N_("The {members}' uptake spreads around the mean by {value} %{interval} "
-                     "of the mean, weighted by population."))),
-        Term("mdbu", N_("Mean difference from the best subgroup (unweighted)"), N_("The average "
-             "distance of each subgroup's uptake from the best subgroup's, each counted once."),
-             2,
-             _spread(N_("The {members}' uptake differs from the best-off {member}'s by "
-                        "{value}{interval} "
-                        "{unit} on average, each {member} counted once."))),
-        Term("mdbw", N_("Mean difference from the best subgroup (weighted)"), N_("The average "
-             "distance of each subgroup's uptake from the best subgroup's, weighted by "
-             "population."), 2,
-             _spread(N_("The {members}' uptake differs from the best-off {member}'s by "
-                        "{value}{interval} "
-                        "{unit} on average, weighted by population."))),
-        Term("mdmu", N_("Mean difference from the mean (unweighted)"), N_("The average distance of "
-             "each subgroup's uptake from the mean, each counted once."), 2,
-             _spread(N_("The {members}' uptake differs from the mean by {value}{interval} {unit} "
-                        "on "
-                        "average, each {member} counted once."))),
-        Term("mdmw", N_("Mean difference from the mean (weighted)"), N_("The average distance of "
-             "each subgroup's uptake from the mean, weighted by population."), 2,
-             _spread(N_("The {members}' uptake differs from the mean by {value}{interval} {unit} "
-                        "on "
-                        "average, weighted by population."))),
-        Term("mdru", N_("Mean difference from the reference subgroup "
-                        "(unweighted)"), N_("The average "
-             "distance of each subgroup's uptake from the reference subgroup's, each counted "
-             "once."), 2,
-             _spread(N_("The {members}' uptake differs from the reference {member}'s by "
-                        "{value}{interval}"
-                        " {unit} on average, each {member} counted once."))),
-        Term("mdrw", N_("Mean difference from the reference subgroup (weighted)"), N_("The average "
-             "distance of each subgroup's uptake from the reference subgroup's, weighted by "
-             "population."), 2,
-             _spread(N_("The {members}' uptake differs from the reference {member}'s by "
-                        "{value}{interval}"
-                        " {unit} on average, weighted by population."))),
-        Term("idisu", N_("Index of disparity "
-                         "(unweighted)"), N_("The average absolute difference of "
-             "each subgroup's uptake from the mean, as % of the mean, each counted once."), 1,
-             _spread(N_("The {members}' uptake differs from the mean by {value} %{interval} of "
-                        "the mean "
-                        "on average, each {member} counted once."))),
-        Term("idisw", N_("Index of disparity (weighted)"), N_("The average absolute difference of "
-             "each subgroup's uptake from the mean, as % of the mean, weighted by population."),
-             1,
-             _spread(N_("The {members}' uptake differs from the mean by {value} %{interval} of "
-                        "the mean "
-                        "on average, weighted by population."))),
-        Term("mld", N_("Mean log deviation"), N_("How far the subgroups' shares of the population "
-             "differ from their shares of uptake, most sensitive to subgroups below the mean; "
-             "× 1,000, 0 = equal."), 2,
-             _spread(N_("Mean log deviation {value}{interval} (× 1,000; 0 = equal): the "
-                     "{members}' shares of the population against their shares of uptake."))),
-        Term("ti", N_("Theil index"), N_("How far the subgroups' shares of uptake differ from "
-                                         "their "
-             "shares of the population, most sensitive to subgroups above the mean; × 1,000, "
-             "0 = equal."), 2,
-             _spread(N_("Theil index {value}{interval} (× 1,000; 0 = equal): the {members}' "
-                     "shares of uptake against their shares of the population."))),
-        Term("par", N_("Population attributable "
-                       "risk"), N_("How much higher uptake would be overall "
-             "if every subgroup had the best subgroup's (ordered: the last subgroup's)."), 2,
-             _impact(percent=False)),
-        Term("paf", N_("Population attributable "
-                       "fraction"), N_("The population attributable risk as "
-             "% of the overall uptake."), 1, _impact(percent=True)),
+        Term(
+            "d",
+            N_("Difference"),
+            N_(
+                "The uptake of the better-off subgroup minus the worse-off's (ordered: the last "
+                "subgroup's minus the first's)."
+            ),
+            2,
+            _difference,
+        ),
+        Term(
+            "r",
+            N_("Ratio"),
+            N_(
+                "The uptake of the better-off subgroup ÷ the worse-off's (ordered: the last "
+                "subgroup's ÷ the first's)."
+            ),
+            2,
+            _ratio,
+        ),
+        Term(
+            "aci",
+            N_("Absolute concentration index"),
+            N_(
+                "How far uptake gathers at one end of an ordered dimension, in the indicator's "
+                "units; 0 = even, > 0 = towards the last subgroups."
+            ),
+            3,
+            _concentration("absolute"),
+        ),
+        Term(
+            "rci",
+            N_("Relative concentration index"),
+            N_(
+                "The absolute concentration index ÷ the mean: −1 to 1; 0 = even, > 0 = towards the "
+                "last subgroups."
+            ),
+            4,
+            _concentration("relative"),
+        ),
+        Term(
+            "sii",
+            N_("Slope index of inequality"),
+            N_(
+                "The difference in uptake between the two ends of an ordered dimension, from a "
+                "logistic fit across every subgroup weighted by population."
+            ),
+            2,
+            _slope,
+        ),
+        Term(
+            "rii",
+            N_("Relative index of inequality"),
+            N_(
+                "The ratio of the fitted uptake at the last end of an ordered dimension to that at "
+                "the first."
+            ),
+            2,
+            _relative_slope,
+        ),
+        Term(
+            "bgv",
+            N_("Between-group variance"),
+            N_(
+                "The population-weighted mean of the squared differences of each subgroup's uptake "
+                "from the mean; 0 = equal."
+            ),
+            3,
+            _spread(
+                N_(
+                    "Between-{member} variance {value}{interval} ({unit})²: the population-weighted"
+                    " spread of the {members}' uptake around the mean; 0 = equal."
+                )
+            ),
+        ),
+        Term(
+            "bgsd",
+            N_("Between-group standard deviation"),
+            N_("The square root of the between-group variance, in the indicator's units."),
+            2,
+            _spread(
+                N_(
+                    "The {members}' uptake lies {value}{interval} {unit} from the mean "
+                    "(population-weighted standard deviation)."
+                )
+            ),
+        ),
+        Term(
+            "cov",
+            N_("Coefficient of variation"),
+            N_("The between-group standard deviation as % of the mean."),
+            1,
+            _spread(
+                N_(
+                    "The {members}' uptake spreads around the mean by {value} %{interval} of the "
+                    "mean, weighted by population."
+                )
+            ),
+        ),
+        Term(
+            "mdbu",
+            N_("Mean difference from the best subgroup (unweighted)"),
+            N_(
+                "The average distance of each subgroup's uptake from the best subgroup's, each "
+                "counted once."
+            ),
+            2,
+            _spread(
+                N_(
+                    "The {members}' uptake differs from the best-off {member}'s by "
+                    "{value}{interval} {unit} on average, each {member} counted once."
+                )
+            ),
+        ),
+        Term(
+            "mdbw",
+            N_("Mean difference from the best subgroup (weighted)"),
+            N_(
+                "The average distance of each subgroup's uptake from the best subgroup's, weighted "
+                "by population."
+            ),
+            2,
+            _spread(
+                N_(
+                    "The {members}' uptake differs from the best-off {member}'s by "
+                    "{value}{interval} {unit} on average, weighted by population."
+                )
+            ),
+        ),
+        Term(
+            "mdmu",
+            N_("Mean difference from the mean (unweighted)"),
+            N_("The average distance of each subgroup's uptake from the mean, each counted once."),
+            2,
+            _spread(
+                N_(
+                    "The {members}' uptake differs from the mean by {value}{interval} {unit} on "
+                    "average, each {member} counted once."
+                )
+            ),
+        ),
+        Term(
+            "mdmw",
+            N_("Mean difference from the mean (weighted)"),
+            N_(
+                "The average distance of each subgroup's uptake from the mean, weighted by "
+                "population."
+            ),
+            2,
+            _spread(
+                N_(
+                    "The {members}' uptake differs from the mean by {value}{interval} {unit} on "
+                    "average, weighted by population."
+                )
+            ),
+        ),
+        Term(
+            "mdru",
+            N_("Mean difference from the reference subgroup (unweighted)"),
+            N_(
+                "The average distance of each subgroup's uptake from the reference subgroup's, each"
+                " counted once."
+            ),
+            2,
+            _spread(
+                N_(
+                    "The {members}' uptake differs from the reference {member}'s by "
+                    "{value}{interval} {unit} on average, each {member} counted once."
+                )
+            ),
+        ),
+        Term(
+            "mdrw",
+            N_("Mean difference from the reference subgroup (weighted)"),
+            N_(
+                "The average distance of each subgroup's uptake from the reference subgroup's, "
+                "weighted by population."
+            ),
+            2,
+            _spread(
+                N_(
+                    "The {members}' uptake differs from the reference {member}'s by "
+                    "{value}{interval} {unit} on average, weighted by population."
+                )
+            ),
+        ),
+        Term(
+            "idisu",
+            N_("Index of disparity (unweighted)"),
+            N_(
+                "The average absolute difference of each subgroup's uptake from the mean, as % of "
+                "the mean, each counted once."
+            ),
+            1,
+            _spread(
+                N_(
+                    "The {members}' uptake differs from the mean by {value} %{interval} of the mean"
+                    " on average, each {member} counted once."
+                )
+            ),
+        ),
+        Term(
+            "idisw",
+            N_("Index of disparity (weighted)"),
+            N_(
+                "The average absolute difference of each subgroup's uptake from the mean, as % of "
+                "the mean, weighted by population."
+            ),
+            1,
+            _spread(
+                N_(
+                    "The {members}' uptake differs from the mean by {value} %{interval} of the mean"
+                    " on average, weighted by population."
+                )
+            ),
+        ),
+        Term(
+            "mld",
+            N_("Mean log deviation"),
+            N_(
+                "How far the subgroups' shares of the population differ from their shares of "
+                "uptake, most sensitive to subgroups below the mean; × 1,000, 0 = equal."
+            ),
+            2,
+            _spread(
+                N_(
+                    "Mean log deviation {value}{interval} (× 1,000; 0 = equal): the {members}' "
+                    "shares of the population against their shares of uptake."
+                )
+            ),
+        ),
+        Term(
+            "ti",
+            N_("Theil index"),
+            N_(
+                "How far the subgroups' shares of uptake differ from their shares of the "
+                "population, most sensitive to subgroups above the mean; × 1,000, 0 = equal."
+            ),
+            2,
+            _spread(
+                N_(
+                    "Theil index {value}{interval} (× 1,000; 0 = equal): the {members}' shares of "
+                    "uptake against their shares of the population."
+                )
+            ),
+        ),
+        Term(
+            "par",
+            N_("Population attributable risk"),
+            N_(
+                "How much higher uptake would be overall if every subgroup had the best subgroup's "
+                "(ordered: the last subgroup's)."
+            ),
+            2,
+            _impact(percent=False),
+        ),
+        Term(
+            "paf",
+            N_("Population attributable fraction"),
+            N_("The population attributable risk as % of the overall uptake."),
+            1,
+            _impact(percent=True),
+        ),
     )
-}  # fmt: skip
+}
 
 
 def _english(wording: str, **values: object) -> str:

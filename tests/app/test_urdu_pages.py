@@ -41,7 +41,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
 CODE = re.compile(r"`[^`]*`|\([a-z0-9_]+\)")
 # file formats, the language's own name, the sources' acronyms, SQL, UTC, a formula's MAD
 NAMES = {"CSV", "Excel", "GeoJSON", "PDF", "English", "PBS", "PSLM", "MICS", "OCHA", "SQL", "UTC"}
-NAMES |= {"MAD", "HEAT", "Plus", "Parquet", "gzip", "MB"}  # WHO's HEAT Plus; formats, sizes
+NAMES |= {"MAD", "HEAT", "Plus", "Parquet", "gzipped", "MB"}  # WHO's HEAT Plus; formats, sizes
 CODE_WORD = re.compile(r".*\d")  # a word with a digit is a code: PK502, H01
 
 
